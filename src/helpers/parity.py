@@ -1,0 +1,540 @@
+"""Parity of ``helpers.stats`` with the reference implementations' own numbers.
+
+Run ``python -m helpers.parity`` (optionally ``--reference DIR``). For each function it reads
+the reference CSVs under ``tests/reference/``, computes the same quantities, and prints one
+line per comparison: function, reference file, rows compared, largest absolute error, largest
+relative error, tolerance and PASS/FAIL. The exit status is 1 if any comparison fails.
+
+Tolerances follow the READMEs next to the reference files:
+
+* ``waldo``: testthat 3e ``expect_equal`` (PHEindicatormethods) – per numeric column, drop exact
+  matches, then ``mean|a-e| / mean|e| < 1.49e-8``; NaN positions must agree.
+* ``abs``: absolute tolerance for fixtures rounded to a number of decimal places.
+* ``rtol``: element-wise relative tolerance (FunnelPlotR ~1e-9, NHSRplotthedots 1e-12).
+* ``exact``: categorical columns must be identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from helpers.stats import ci
+
+WALDO_TOL: float = float(np.sqrt(np.finfo(float).eps))  # 1.4901161193847656e-08
+Mode = Literal["waldo", "abs", "rtol", "exact"]
+ESP2013: tuple[int, ...] = (
+    5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000,
+    7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000,
+)  # fmt: skip
+
+
+def default_reference_dir() -> Path:
+    """``tests/reference`` of the repository this module sits in."""
+    return Path(__file__).resolve().parents[2] / "tests" / "reference"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One comparison of computed values with a reference table."""
+
+    function: str
+    reference: str
+    rows: int
+    max_abs: float
+    max_rel: float
+    tolerance: str
+    passed: bool
+    detail: str = ""
+
+
+def _labels(s: pd.Series) -> list[str]:
+    """Categorical values as strings; NA, None and "" all become "<NA>"; 1.0 becomes "1"."""
+    out = []
+    for v in s.tolist():
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v == "":
+            out.append("<NA>")
+        elif isinstance(v, (bool, np.bool_)):
+            out.append(str(bool(v)).upper())
+        elif isinstance(v, (float, np.floating)) and float(v).is_integer():
+            out.append(str(int(v)))
+        else:
+            out.append(str(v))
+    return out
+
+
+def compare(
+    function: str,
+    reference: str,
+    actual: pd.DataFrame | dict[str, Iterable],
+    expected: pd.DataFrame | dict[str, Iterable],
+    mode: Mode = "waldo",
+    tol: float = WALDO_TOL,
+    categorical: Iterable[str] = (),
+) -> CheckResult:
+    """Compare ``actual`` with ``expected`` column by column (positions, not index labels)."""
+    a = pd.DataFrame(actual).reset_index(drop=True)
+    e = pd.DataFrame(expected).reset_index(drop=True)
+    detail: list[str] = []
+    if a.shape != e.shape:
+        return CheckResult(
+            function,
+            reference,
+            len(e),
+            np.inf,
+            np.inf,
+            f"{mode} {tol:g}",
+            False,
+            f"shape {a.shape} != {e.shape}",
+        )
+    passed = True
+    max_abs = 0.0
+    max_rel = 0.0
+    cat = set(categorical)
+    for ca, ce in zip(a.columns, e.columns, strict=True):
+        if ce in cat or ca in cat:
+            sa, se = _labels(a[ca]), _labels(e[ce])
+            if sa != se:
+                passed = False
+                bad = sum(x != y for x, y in zip(sa, se, strict=True))
+                detail.append(f"{ce}: {bad} categorical mismatches")
+            continue
+        xa = pd.to_numeric(a[ca], errors="coerce").to_numpy(dtype=float)
+        xe = pd.to_numeric(e[ce], errors="coerce").to_numpy(dtype=float)
+        if not np.array_equal(np.isnan(xa), np.isnan(xe)):
+            passed = False
+            detail.append(f"{ce}: NaN positions differ")
+            both = ~(np.isnan(xa) | np.isnan(xe))
+        else:
+            both = ~np.isnan(xe)
+        xa, xe = xa[both], xe[both]
+        if xa.size == 0:
+            continue
+        err = np.abs(xa - xe)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = np.where(err == 0, 0.0, err / np.abs(xe))
+        max_abs = max(max_abs, float(err.max()))
+        max_rel = max(max_rel, float(np.nanmax(rel)) if rel.size else 0.0)
+        if mode == "waldo":
+            diff = err != 0
+            if diff.any():
+                score = err[diff].mean() / np.abs(xe[diff]).mean()
+                if not score < tol:
+                    passed = False
+                    detail.append(f"{ce}: waldo {score:.3g}")
+        elif mode == "abs":
+            if not (err <= tol).all():
+                passed = False
+                detail.append(f"{ce}: max abs {err.max():.3g}")
+        elif mode == "rtol":
+            if not (err <= tol * np.abs(xe) + 1e-300).all():
+                passed = False
+                detail.append(f"{ce}: max rel {np.nanmax(rel):.3g}")
+        elif mode == "exact":
+            if not (err == 0).all():
+                passed = False
+                detail.append(f"{ce}: not identical")
+    return CheckResult(
+        function, reference, len(e), max_abs, max_rel, f"{mode} {tol:g}", passed, "; ".join(detail)
+    )
+
+
+CI_OUT = ["value", "ci95_lower", "ci95_upper", "ci998_lower", "ci998_upper"]
+PHE_2CI = ["value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
+
+
+def _read(ref: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(ref / name, keep_default_na=True)
+
+
+# --------------------------------------------------------------------------------------------
+# ci.py
+# --------------------------------------------------------------------------------------------
+
+
+def checks_ci(ref: Path) -> list[CheckResult]:
+    """PHEindicatormethods confidence intervals."""
+    p = ref / "phe_indicator_methods"
+    out: list[CheckResult] = []
+    f = "phe_indicator_methods/testdata_Byars_Wilson__testdata_B_W.csv"
+    bw = _read(ref, f)
+    rows = bw.iloc[0:6]
+    conf = np.where(rows["confidence"] == "95%", 0.95, 0.998)
+    act = {
+        "lowercl": [float(ci.byars_lower([x], c)[0]) for x, c in zip(rows.x, conf, strict=True)],
+        "uppercl": [float(ci.byars_upper([x], c)[0]) for x, c in zip(rows.x, conf, strict=True)],
+    }
+    out.append(compare("byars_lower/upper", f, act, rows[["lowercl", "uppercl"]]))
+    rows = bw.iloc[6:12]
+    conf = np.where(rows["confidence"] == "95%", 0.95, 0.998)
+    act = {
+        "lowercl": [
+            float(ci.wilson_lower(x, n, c)) for x, n, c in zip(rows.x, rows.n, conf, strict=True)
+        ],
+        "uppercl": [
+            float(ci.wilson_upper(x, n, c)) for x, n, c in zip(rows.x, rows.n, conf, strict=True)
+        ],
+    }
+    out.append(compare("wilson_lower/upper", f, act, rows[["lowercl", "uppercl"]]))
+
+    # proportions
+    f = "phe_indicator_methods/testdata_Proportion__testdata_Prop.csv"
+    prop = _read(ref, f)
+    res = ci.proportion_ci(prop.Numerator, prop.Denominator, prop.multiplier.to_numpy())
+    out.append(compare("proportion_ci", f, res[CI_OUT], prop[PHE_2CI]))
+    f = "phe_indicator_methods/testdata_Proportion__testdata_Prop_g.csv"
+    g = _read(ref, f)
+    summed = (
+        prop.iloc[:19].groupby("Area", sort=True)[["Numerator", "Denominator"]].sum(min_count=1)
+    )
+    res = ci.proportion_ci(summed.Numerator, summed.Denominator)
+    g = g.sort_values("Area").reset_index(drop=True)
+    out.append(
+        compare(
+            "proportion_ci (grouped sums)",
+            f,
+            res[["value", "ci95_lower", "ci95_upper"]],
+            g[["value", "lowercl", "uppercl"]],
+        )
+    )
+    for name, cols, res_cols in [
+        ("generated/phe_proportion_grid_mult1_95_998.csv", PHE_2CI, CI_OUT),
+        (
+            "generated/phe_proportion_grid_mult100_95.csv",
+            ["value", "lowercl", "uppercl"],
+            ["value", "ci95_lower", "ci95_upper"],
+        ),
+    ]:
+        grid = pd.read_csv(p / name)
+        mult = 100.0 if "mult100" in name else 1.0
+        res = ci.proportion_ci(grid.x, grid.n, mult)
+        out.append(
+            compare(
+                "proportion_ci",
+                f"phe_indicator_methods/{name}",
+                res[res_cols],
+                grid[cols],
+            )
+        )
+
+    # crude rates
+    f = "phe_indicator_methods/testdata_Rate__testdata_Rate.csv"
+    rate = _read(ref, f)
+    res = ci.rate_ci(rate.Numerator, rate.Denominator, rate.multiplier.to_numpy())
+    out.append(
+        compare(
+            "rate_ci",
+            f,
+            res[[*CI_OUT, "ci_method"]],
+            rate[[*PHE_2CI, "method"]],
+            categorical=["method"],
+        )
+    )
+    f = "phe_indicator_methods/testdata_Rate__testdata_Rate_g.csv"
+    g = _read(ref, f).sort_values("Area").reset_index(drop=True)
+    summed = (
+        rate.iloc[:19].groupby("Area", sort=True)[["Numerator", "Denominator"]].sum(min_count=1)
+    )
+    summed = pd.concat([summed, rate.iloc[19:20].set_index("Area")[["Numerator", "Denominator"]]])
+    summed = summed.sort_index()
+    res = ci.rate_ci(summed.Numerator, summed.Denominator)
+    out.append(
+        compare(
+            "rate_ci (grouped sums)",
+            f,
+            res[["value", "ci95_lower", "ci95_upper", "ci_method"]],
+            g[["value", "lowercl", "uppercl", "method"]],
+            categorical=["method"],
+        )
+    )
+    name = "generated/phe_rate_grid_per100000_95_998.csv"
+    grid = pd.read_csv(p / name)
+    res = ci.rate_ci(grid.x, grid.n, 100_000)
+    out.append(
+        compare(
+            "rate_ci",
+            f"phe_indicator_methods/{name}",
+            res[[*CI_OUT, "ci_method"]],
+            grid[[*PHE_2CI, "method"]],
+            categorical=["method"],
+        )
+    )
+    name = "generated/phe_rate_grid_per1000_90.csv"
+    grid = pd.read_csv(p / name)
+    lo, hi, method = ci.poisson_count_limits(grid.x, 0.90)
+    act = {
+        "value": grid.x / grid.n * 1000,
+        "lo": lo / grid.n * 1000,
+        "hi": hi / grid.n * 1000,
+        "method": method,
+    }
+    out.append(
+        compare(
+            "poisson_count_limits (90%)",
+            f"phe_indicator_methods/{name}",
+            act,
+            grid[["value", "lowercl", "uppercl", "method"]],
+            categorical=["method"],
+        )
+    )
+    name = "generated/byars_and_exact_poisson_count_limits.csv"
+    grid = pd.read_csv(p / name)
+    act = {
+        "bl95": ci.byars_lower(grid.x, 0.95),
+        "bu95": ci.byars_upper(grid.x, 0.95),
+        "bl998": ci.byars_lower(grid.x, 0.998),
+        "bu998": ci.byars_upper(grid.x, 0.998),
+        "el95": ci.exact_poisson_lower(grid.x, 0.95),
+        "eu95": ci.exact_poisson_upper(grid.x, 0.95),
+        "el998": ci.exact_poisson_lower(grid.x, 0.998),
+        "eu998": ci.exact_poisson_upper(grid.x, 0.998),
+    }
+    out.append(
+        compare("byars_*/exact_poisson_*", f"phe_indicator_methods/{name}", act, grid.iloc[:, 1:])
+    )
+
+    # means
+    f = "phe_indicator_methods/testdata_Mean__testdata_Mean_results.csv"
+    exp = _read(ref, f)
+    data = _read(ref, "phe_indicator_methods/testdata_Mean__testdata_Mean.csv")
+    grouped = ci.mean_ci(data["values"], data["area"])
+    whole = ci.mean_ci(data["values"])
+    res = pd.concat([grouped, whole])
+    cols = ["value_sum", "value_count", "stdev", *CI_OUT, "ci_method"]
+    out.append(
+        compare("mean_ci", f, res[cols], exp[[*exp.columns[1:9], "method"]], categorical=["method"])
+    )
+
+    out.extend(_checks_dsr(ref))
+    out.extend(_checks_isr(ref))
+    return out
+
+
+def _checks_dsr(ref: Path) -> list[CheckResult]:
+    out: list[CheckResult] = []
+    f = "phe_indicator_methods/testdata_DSR_ISR__testresults_DSR.csv"
+    exp = _read(ref, f)
+    multi = _read(ref, "phe_indicator_methods/testdata_DSR_ISR__testdata_multiarea.csv")
+    multi["esp2013"] = np.tile(ESP2013, len(multi) // len(ESP2013))
+    cols = ["area", "total_count", "total_pop", *CI_OUT, "ci_method"]
+    for rows, mult in [(slice(4, 7), 100_000), (slice(0, 3), 10_000)]:
+        res = ci.dsr_ci(multi, "count", "pop", "esp2013", "area", mult)
+        e = exp.iloc[rows]
+        out.append(
+            compare(
+                f"dsr_ci (x{mult:g})",
+                f,
+                res[cols],
+                e[["area", "total_count", "total_pop", *PHE_2CI, "method"]],
+                categorical=["area", "method"],
+            )
+        )
+    d1976 = _read(ref, "phe_indicator_methods/testdata_DSR_ISR__testdata_1976.csv")
+    res = ci.dsr_ci(d1976, "count", "pop", "esp1976")
+    out.append(
+        compare(
+            "dsr_ci (esp1976; 95% only)",
+            f,
+            res[["total_count", "total_pop", "value", "ci95_lower", "ci95_upper"]],
+            exp.iloc[7:8][["total_count", "total_pop", "value", "lower95_0cl", "upper95_0cl"]],
+        )
+    )
+    ni = _read(ref, "phe_indicator_methods/testdata_DSR_ISR__testdata_nonindepe.csv")
+    ni["esp2013"] = np.tile(ESP2013, len(ni) // len(ESP2013))
+    long = ni.melt(
+        id_vars=["area", "ageband", "pop", "esp2013"],
+        value_vars=["f1", "f2", "f3", "f4"],
+        var_name="freq",
+        value_name="persons",
+    )
+    long["freq"] = long["freq"].str[1].astype(int)
+    # LoadTestdata drops frequency 4 for the dummy, small and tiny areas
+    long = long[~((long["freq"] == 4) & (long["area"] != "testdata_nonind_big"))]
+    res = ci.dsr_ci(
+        long,
+        "persons",
+        "pop",
+        "esp2013",
+        "area",
+        independent_events=False,
+        event_frequency="freq",
+        ageband="ageband",
+    )
+    out.append(
+        compare(
+            "dsr_ci (non-independent events)",
+            f,
+            res[cols],
+            exp.iloc[8:12][["area", "total_count", "total_pop", *PHE_2CI, "method"]],
+            categorical=["area", "method"],
+        )
+    )
+    gen = "phe_indicator_methods/generated/calculate_dsr_small_example_output.csv"
+    small = _read(ref, "phe_indicator_methods/generated/dsr_isr_small_example_input.csv")
+    res = ci.dsr_ci(small, "count", "pop", "esp2013", "area")
+    e = _read(ref, gen)
+    out.append(
+        compare(
+            "dsr_ci",
+            gen,
+            res[cols],
+            e[["area", "total_count", "total_pop", *PHE_2CI, "method"]],
+            categorical=["area", "method"],
+        )
+    )
+    return out
+
+
+def _checks_isr(ref: Path) -> list[CheckResult]:
+    out: list[CheckResult] = []
+    f = "phe_indicator_methods/testdata_DSR_ISR__testresults_ISR.csv"
+    exp = _read(ref, f)
+    own = _read(ref, "phe_indicator_methods/testdata_DSR_ISR__testdata_multiarea_isr.csv")
+    head = ["area", "observed", "expected"]
+    for rows, kind, kw in [
+        (slice(0, 3), "rate", {"multiplier": 100_000}),
+        (slice(3, 6), "rate", {"multiplier": 1000}),
+        (slice(6, 9), "ratio", {"refvalue": 1}),
+        (slice(9, 12), "ratio", {"refvalue": 100}),
+    ]:
+        res = ci.isr_ci(own, "count", "pop", "refcount", "refpop", "area", kind=kind, **kw)
+        extra = ["ref_rate"] if kind == "rate" else []
+        e = exp.iloc[rows]
+        label = f"isr_ci ({kind}, {kw})"
+        out.append(
+            compare(
+                label,
+                f,
+                res[[*head, *extra, *CI_OUT, "ci_method"]],
+                e[[*head, *extra, *PHE_2CI, "method"]],
+                categorical=["area", "method"],
+            )
+        )
+    # x_ref NA where refcount is 0 gives the same answer; observed_totals from a lookup too
+    own_na = own.copy()
+    own_na.loc[own_na["refcount"] == 0, "refcount"] = np.nan
+    lookup = _read(ref, "phe_indicator_methods/testdata_DSR_ISR__testdata_multiarea_lookup.csv")
+    res = ci.isr_ci(
+        own_na,
+        "count",
+        "pop",
+        "refcount",
+        "refpop",
+        "area",
+        kind="ratio",
+        observed_totals=lookup.set_index("area")["total_count"],
+    )
+    out.append(
+        compare(
+            "isr_ci (ratio, NA x_ref, observed_totals)",
+            f,
+            res[[*head, *CI_OUT, "ci_method"]],
+            exp.iloc[6:9][[*head, *PHE_2CI, "method"]],
+            categorical=["area", "method"],
+        )
+    )
+    err2 = _read(ref, "phe_indicator_methods/testdata_DSR_ISR__testdata_err2.csv")
+    refdata = _read(ref, "phe_indicator_methods/testdata_DSR_ISR__refdata.csv")
+    err2["refcount"] = np.tile(refdata["refcount"].to_numpy(), 2)
+    err2["refpop"] = np.tile(refdata["refpop"].to_numpy(), 2)
+    for rows, kind, kw in [
+        (slice(12, 14), "rate", {"multiplier": 100_000}),
+        (slice(14, 16), "ratio", {"refvalue": 100}),
+    ]:
+        res = ci.isr_ci(err2, "count", "pop", "refcount", "refpop", "area", kind=kind, **kw)
+        e = exp.iloc[rows]
+        out.append(
+            compare(
+                f"isr_ci ({kind}, pop 0 in a band; 95%)",
+                f,
+                res[[*head, "value", "ci95_lower", "ci95_upper", "ci_method"]],
+                e[[*head, "value", "lower95_0cl", "upper95_0cl", "method"]],
+                categorical=["area", "method"],
+            )
+        )
+    small = _read(ref, "phe_indicator_methods/generated/dsr_isr_small_example_input.csv")
+    refs = _read(ref, "phe_indicator_methods/generated/isr_small_example_reference.csv")
+    small = small.merge(refs.rename(columns={"x": "x_ref", "n": "n_ref"}), on="ageband")
+    for gen, kind, kw in [
+        ("calculate_ISRatio_small_example_output.csv", "ratio", {"refvalue": 100}),
+        ("calculate_ISRate_small_example_output.csv", "rate", {"multiplier": 100_000}),
+    ]:
+        res = ci.isr_ci(small, "count", "pop", "x_ref", "n_ref", "area", kind=kind, **kw)
+        e = _read(ref, f"phe_indicator_methods/generated/{gen}")
+        extra = ["ref_rate"] if kind == "rate" else []
+        out.append(
+            compare(
+                f"isr_ci ({kind})",
+                f"phe_indicator_methods/generated/{gen}",
+                res[[*head, *extra, *CI_OUT, "ci_method"]],
+                e[[*head, *extra, *PHE_2CI, "method"]],
+                categorical=["area", "method"],
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+CHECKS: dict[str, Callable[[Path], list[CheckResult]]] = {
+    "ci": checks_ci,
+}
+
+
+def run_all(ref: Path | None = None, only: Iterable[str] | None = None) -> list[CheckResult]:
+    """Run every registered comparison (or those named in ``only``)."""
+    ref = ref or default_reference_dir()
+    results: list[CheckResult] = []
+    for name, fn in CHECKS.items():
+        if only is not None and name not in set(only):
+            continue
+        results.extend(fn(ref))
+    return results
+
+
+def format_table(results: list[CheckResult]) -> str:
+    """A plain-text table of the results."""
+    header = ["function", "reference", "rows", "max_abs_err", "max_rel_err", "tolerance", "result"]
+    rows = [
+        [
+            r.function,
+            r.reference,
+            str(r.rows),
+            f"{r.max_abs:.3g}",
+            f"{r.max_rel:.3g}",
+            r.tolerance,
+            ("PASS" if r.passed else "FAIL") + (f" ({r.detail})" if r.detail else ""),
+        ]
+        for r in results
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the parity table; return 1 if any comparison fails."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", type=Path, default=None, help="reference folder")
+    parser.add_argument("--only", nargs="*", choices=sorted(CHECKS), help="modules to check")
+    args = parser.parse_args(argv)
+    results = run_all(args.reference, args.only)
+    print(format_table(results))
+    failed = [r for r in results if not r.passed]
+    print(f"\n{len(results) - len(failed)}/{len(results)} comparisons pass")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
