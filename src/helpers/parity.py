@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.stats import ci
+from helpers.stats import compare as cmp
 
 WALDO_TOL: float = float(np.sqrt(np.finfo(float).eps))  # 1.4901161193847656e-08
 Mode = Literal["waldo", "abs", "rtol", "exact"]
@@ -482,11 +483,48 @@ def _checks_isr(ref: Path) -> list[CheckResult]:
 
 
 # --------------------------------------------------------------------------------------------
+# compare.py
+# --------------------------------------------------------------------------------------------
+
+
+def checks_compare(ref: Path) -> list[CheckResult]:
+    """PHEindicatormethods ``phe_quantile``."""
+    f = "phe_indicator_methods/testdata_Quantiles__testdata_Quantiles.csv"
+    q = pd.read_csv(ref / f, keep_default_na=False, na_values={"Value": [""]})
+    q = q[q["Test"].astype(str).str.startswith("Good")].copy()
+    q["invert"] = q["Polarity"].map(
+        {"RAG - High is good": False, "RAG - Low is good": True, "FALSE": False, "TRUE": True}
+    )
+    out: list[CheckResult] = []
+    for group_set, by, nq, invert in [
+        ("IndSexReg", ["IndSexRef", "ParentCode"], 10, "field"),
+        ("IndSex", ["IndSexRef"], 7, "field"),
+        ("None", None, 4, True),
+    ]:
+        d = q[q["GroupSet"] == group_set]
+        inv = d["invert"].to_numpy() if invert == "field" else invert
+        keys = None if by is None else d[by]
+        res = cmp.phe_quantile(d["Value"], nq, inv, keys)
+        out.append(
+            compare(
+                f"phe_quantile ({group_set}, {nq})",
+                f,
+                {"quantile": res},
+                {"quantile": d["QuantileInGrp"]},
+                mode="exact",
+                tol=0,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------------------------
 
 CHECKS: dict[str, Callable[[Path], list[CheckResult]]] = {
     "ci": checks_ci,
+    "compare": checks_compare,
 }
 
 
