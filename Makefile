@@ -1,0 +1,49 @@
+# annual-assessment: `make site` builds the website on the embedded data, `make test` runs the tests.
+# Both create .venv (Python >= 3.11) and install the pinned dependencies on first use.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIGS ?= $(wildcard config/assessments/*.yml)
+
+.PHONY: help env site run render test unit notebooks e2e parity lint bench clean
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "error: Python >= 3.11 not found (set PYTHON=/path/to/python3.11)" >&2; exit 1; fi
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $(STAMP)
+
+env: $(STAMP) ## create .venv and install the pinned dependencies
+
+site: $(STAMP) ## run every assessment in config/assessments/ and render the site into _site/
+	$(BIN)/assess site
+
+run: $(STAMP) ## run the assessment pipelines only (no site)
+	$(BIN)/assess run $(CONFIGS)
+
+render: $(STAMP) ## render the site from what the last run produced
+	$(BIN)/assess render
+
+test: $(STAMP) ## lint, unit tests, notebooks (nbval), parity and the browser end-to-end test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks --current-env
+
+parity: $(STAMP) ## statistics against the reference implementations' vectors
+	$(BIN)/python -m helpers.parity
+
+bench: $(STAMP) ## benchmarks (print rows per second)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+clean: ## remove generated outputs (keeps .venv)
+	rm -rf _site _site.* reports/*/ .quarto
