@@ -1,0 +1,100 @@
+"""Organisation reference data: names, types, regions, ICBs and successions (mergers)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from helpers.config import LoadedAssessment
+
+NOF_TYPES = {
+    "Acute trust": "acute_trust",
+    "Mental health and community trust": "mental_health_and_community_trust",
+    "Ambulance trust": "ambulance_trust",
+}
+_SMALL_WORDS = {"and", "of", "the", "for", "in", "on", "at", "to"}
+_UPPER_WORDS = {"NHS", "ICB", "UK", "II", "III"}
+
+
+def tidy_name(name: str) -> str:
+    """ODS names are upper case: 'ROYAL FREE LONDON NHS FOUNDATION TRUST' -> title case."""
+    if not isinstance(name, str) or not name:
+        return name
+    words = re.split(r"(\s+|-|/|\()", name.strip())
+    out = []
+    for i, w in enumerate(words):
+        lw = w.lower()
+        if w.upper() in _UPPER_WORDS:
+            out.append(w.upper())
+        elif lw in _SMALL_WORDS and i > 0:
+            out.append(lw)
+        elif w.isalpha() or "'" in w:
+            out.append(w[:1].upper() + w[1:].lower())
+        else:
+            out.append(w)
+    return "".join(out)
+
+
+def _read(run: LoadedAssessment, key: str) -> pd.DataFrame:
+    src = run.settings.reference[key]
+    return pd.read_csv(run.root / src.path, dtype=str, keep_default_na=False)
+
+
+def successions(run: LoadedAssessment) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One-to-one successions resolved to the latest successor, and the splits left alone.
+
+    Returns ``(mapping, splits)``: ``mapping`` has old_code, new_code (final successor), date
+    (of the first step) and source; ``splits`` lists codes that passed to several successors,
+    which cannot be attributed to one and are reported under their own code.
+    """
+    frames = []
+    for key in ("successions", "successions_supplement"):
+        if key in run.settings.reference:
+            f = _read(run, key)
+            f["source"] = f.get("source", run.settings.reference[key].title)
+            frames.append(f[["old_code", "new_code", "date", "source"]])
+    s = pd.concat(frames, ignore_index=True)
+    s = s[(s.old_code.str.len() == 3) & (s.new_code.str.len() == 3) & (s.old_code != s.new_code)]
+    s = s.drop_duplicates(["old_code", "new_code"])
+    n_new = s.groupby("old_code").new_code.transform("nunique")
+    splits = s[n_new > 1].sort_values(["old_code", "new_code"]).reset_index(drop=True)
+    one = s[n_new == 1].set_index("old_code")
+    final = one.new_code.to_dict()
+    for _ in range(20):  # follow chains A -> B -> C
+        changed = {k: final.get(v, v) for k, v in final.items()}
+        if changed == final:
+            break
+        final = changed
+    mapping = one.assign(new_code=pd.Series(final)).reset_index()
+    return mapping[["old_code", "new_code", "date", "source"]], splits
+
+
+def organisations(run: LoadedAssessment) -> pd.DataFrame:
+    """One row per trust: code, tidy name, type, region, ICB, status and close date."""
+    etr = _read(run, "trusts")
+    ref = _read(run, "trust_reference")
+    regions = _read(run, "regions")
+    icbs = _read(run, "icbs")
+    out = etr[["org_code", "org_name", "national_grouping_code"]].copy()
+    out["high_level_health_geography_code"] = etr["high_level_health_geography_code"]
+    out["close_date"] = etr["close_date"]
+    out["org_name"] = out.org_name.map(tidy_name)
+    region_names = dict(zip(regions.nhs_region21_nhs_code, regions.nhs_region21_name, strict=True))
+    out["region"] = out.national_grouping_code.map(region_names).fillna("Unknown region")
+    icb_names = dict(zip(icbs.ICB24CDH, icbs.ICB24NM, strict=True))
+    out["icb_code"] = out.high_level_health_geography_code
+    out["icb"] = out.icb_code.map(icb_names).fillna("")
+    types = ref.set_index("org_code")
+    nof = out.org_code.map(types.nof_trust_type).map(NOF_TYPES)
+    type1 = out.org_code.map(types.has_type1_ae_2016_19).eq("True")
+    out["org_type"] = nof.where(nof.notna(), type1.map({True: "acute_trust", False: None}))
+    out["org_subtype"] = out.org_code.map(types.nof_trust_subtype).fillna("")
+    if "org_type_supplement" in run.settings.reference:
+        sup = _read(run, "org_type_supplement").set_index("org_code")
+        has = out.org_code.isin(sup.index) & out.org_type.isna()
+        out.loc[has, "org_type"] = out.loc[has, "org_code"].map(sup.org_type)
+        out.loc[has, "org_subtype"] = out.loc[has, "org_code"].map(sup.org_subtype)
+    out["is_closed"] = out.close_date.str.len() > 0
+    cols = ["org_code", "org_name", "org_type", "org_subtype", "region", "icb_code", "icb"]
+    return out[[*cols, "is_closed", "close_date"]].sort_values("org_code").reset_index(drop=True)
