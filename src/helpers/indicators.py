@@ -1,0 +1,273 @@
+"""Outcome indicator construction: from monthly measures to one value per organisation and year.
+
+Driven entirely by the metric catalogue: each metric names, per range of financial years, the
+source and the numerator and denominator measures. The statistic's confidence interval method
+comes from the catalogue too (Wilson for proportions).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.config import Definition, LoadedAssessment, MetricSpec
+from helpers.stats.ci import proportion_ci
+from helpers.stats.compare import compare_ci_with_benchmark
+
+RESULT_COLUMNS = [
+    "org_code",
+    "org_name",
+    "org_type",
+    "region",
+    "icb",
+    "metric_id",
+    "period",
+    "numerator",
+    "denominator",
+    "months_covered",
+    "value",
+    "ci95_lower",
+    "ci95_upper",
+    "ci998_lower",
+    "ci998_upper",
+    "ci_method",
+    "benchmark_value",
+    "comparison",
+    "comparison_998",
+    "standard_value",
+    "meets_standard",
+    "goal_value",
+    "meets_goal",
+    "peer_rank",
+    "peer_count",
+    "peer_quartile",
+    "predecessors",
+    "reason",
+]
+BENCHMARK_COLUMNS = [
+    "metric_id",
+    "period",
+    "benchmark",
+    "numerator",
+    "denominator",
+    "value",
+    "ci95_lower",
+    "ci95_upper",
+    "ci998_lower",
+    "ci998_upper",
+    "organisations",
+    "organisations_not_compared",
+]
+
+
+def financial_year(month: pd.Series) -> pd.Series:
+    """'2024-05-01' -> '2024/25' (April to March)."""
+    m = pd.to_datetime(month)
+    start = m.dt.year - (m.dt.month < 4).astype(int)
+    return start.astype(str) + "/" + ((start + 1) % 100).map("{:02d}".format)
+
+
+def attach_successors(
+    measures: pd.DataFrame, mapping: pd.DataFrame
+) -> pd.DataFrame:
+    """Report every published code under its current successor (mergers), keeping the original."""
+    succ = dict(zip(mapping.old_code, mapping.new_code, strict=True))
+    out = measures.copy()
+    out["org_code"] = out.org_code_published.map(succ).fillna(out.org_code_published)
+    return out
+
+
+def _join_codes(codes: pd.Series) -> str:
+    return ",".join(sorted(set(",".join(codes).split(","))))
+
+
+def monthly_quantities(run: LoadedAssessment, measures: pd.DataFrame) -> pd.DataFrame:
+    """Numerator and denominator per metric, organisation and month, as the catalogue defines."""
+    measures = measures.assign(period=financial_year(measures.month))
+    wanted = set(run.settings.financial_years)
+    frames = []
+    for metric in run.metrics:
+        for d in metric.definitions:
+            src = measures[
+                (measures.source == d.source)
+                & measures.period.isin([p for p in wanted if d.covers(p)])
+            ]
+            keys = ["org_code", "month", "period"]
+            num = src[src.measure == d.numerator.measure]
+            den = src[src.measure == d.denominator.measure]
+            # merged trusts: add the predecessors' counts in the same month (min_count keeps
+            # a month blank when every predecessor left it blank)
+            num = num.groupby(keys).value.sum(min_count=1).rename("numerator")
+            den = den.groupby(keys).value.sum(min_count=1).rename("denominator")
+            pub = src.groupby(keys).org_code_published.agg(_join_codes)
+            both = pd.concat([num, den, pub], axis=1).reset_index()
+            both["metric_id"] = metric.id
+            frames.append(both)
+    return pd.concat(frames, ignore_index=True)
+
+
+def annual_values(
+    run: LoadedAssessment, monthly: pd.DataFrame, orgs: pd.DataFrame
+) -> pd.DataFrame:
+    """Sum the months of each financial year and compute each value with its intervals.
+
+    A month counts only when both numerator and denominator were reported. A year with fewer
+    months than the metric's ``min_months``, a known reporting gap, or a numerator above the
+    denominator gets no value and a plain-English reason instead.
+    """
+    ok = monthly.numerator.notna() & monthly.denominator.notna()
+    m = monthly.assign(
+        numerator=monthly.numerator.where(ok), denominator=monthly.denominator.where(ok)
+    )
+    keys = ["org_code", "metric_id", "period"]
+    g = m.groupby(keys)
+    annual = pd.DataFrame(
+        {
+            "numerator": g.numerator.sum(min_count=1),
+            "denominator": g.denominator.sum(min_count=1),
+            "months_covered": g.numerator.count(),
+            "codes": g.org_code_published.agg(_join_codes),
+        }
+    ).reset_index()
+    annual["predecessors"] = [
+        ",".join(c for c in codes.split(",") if c != org)
+        for org, codes in zip(annual.org_code, annual.codes, strict=True)
+    ]
+    annual = annual.drop(columns="codes")
+
+    specs = {m.id: m for m in run.metrics}
+    min_months = annual.metric_id.map({k: v.min_months for k, v in specs.items()})
+    reason = pd.Series("", index=annual.index, dtype=object)
+    few = annual.months_covered < min_months
+    reason[few] = [
+        f"only {k} of 12 months reported (at least {n} needed)"
+        for k, n in zip(annual.months_covered[few], min_months[few], strict=True)
+    ]
+    for gap in run.settings.known_gaps:
+        hit = annual.org_code.isin(gap.org_codes) & annual.metric_id.isin(gap.metrics) & few
+        reason[hit] = gap.reason
+    zero = (annual.denominator == 0) & (reason == "")
+    reason[zero] = [
+        f"none reported of the denominator ({_definition(specs[mid], p).denominator.description})"
+        for mid, p in zip(annual.metric_id[zero], annual.period[zero], strict=True)
+    ]
+    over = annual.numerator > annual.denominator
+    reason[over & (reason == "")] = "numerator exceeds denominator: definitions do not match"
+    valid = reason == ""
+
+    parts = []
+    for metric_id, idx in annual.groupby("metric_id").groups.items():
+        spec = specs[metric_id]
+        sub = annual.loc[idx]
+        ci = _interval(spec, sub.numerator.where(valid[idx]), sub.denominator.where(valid[idx]))
+        ci.index = idx
+        parts.append(ci)
+    annual = annual.join(pd.concat(parts))
+    annual["reason"] = reason
+    annual = annual.merge(
+        orgs[["org_code", "org_name", "org_type", "region", "icb"]], on="org_code", how="left"
+    )
+    return annual
+
+
+def _definition(spec: MetricSpec, period: str) -> Definition:
+    d = spec.definition_for(period)
+    if d is None:
+        raise KeyError(f"metric {spec.id} has no definition for {period}")
+    return d
+
+
+def _interval(spec: MetricSpec, numerator: pd.Series, denominator: pd.Series) -> pd.DataFrame:
+    if spec.ci_method == "wilson":
+        return proportion_ci(numerator, denominator, multiplier=spec.multiplier)
+    raise NotImplementedError(f"metric {spec.id}: CI method {spec.ci_method!r} not wired in yet")
+
+
+def england_benchmarks(run: LoadedAssessment, annual: pd.DataFrame) -> pd.DataFrame:
+    """The England value of the peer group: summed numerators over summed denominators of every
+    organisation with a valid value that year, with its own intervals."""
+    annual = annual[annual.org_type == run.settings.org_type]
+    valid = annual[annual.reason == ""]
+    g = valid.groupby(["metric_id", "period"])
+    eng = pd.DataFrame(
+        {
+            "numerator": g.numerator.sum(),
+            "denominator": g.denominator.sum(),
+            "organisations": g.org_code.nunique(),
+        }
+    ).reset_index()
+    notc = annual[annual.reason != ""].groupby(["metric_id", "period"]).org_code.nunique()
+    eng["organisations_not_compared"] = (
+        eng.set_index(["metric_id", "period"]).index.map(notc).fillna(0).astype(int)
+    )
+    specs = {m.id: m for m in run.metrics}
+    parts = []
+    for metric_id, idx in eng.groupby("metric_id").groups.items():
+        ci = _interval(specs[metric_id], eng.loc[idx, "numerator"], eng.loc[idx, "denominator"])
+        ci.index = idx
+        parts.append(ci.drop(columns="ci_method"))
+    eng = eng.join(pd.concat(parts))
+    eng["benchmark"] = "England (" + run.settings.org_type.replace("_", " ") + "s)"
+    return eng[BENCHMARK_COLUMNS].sort_values(["metric_id", "period"]).reset_index(drop=True)
+
+
+def _target_columns(spec: MetricSpec, period: pd.Series, value: pd.Series) -> dict:
+    std = np.full(len(period), np.nan)
+    goal = np.full(len(period), np.nan)
+    goal_dir = np.array([""] * len(period), dtype=object)
+    if spec.standard is not None:
+        std[:] = spec.standard.value
+    for i, p in enumerate(period):
+        goals = spec.goals_for(p)
+        if goals:
+            goal[i] = goals[-1].value
+            goal_dir[i] = goals[-1].direction
+    v = value.to_numpy(dtype=float)
+
+    def met(target: np.ndarray, direction: np.ndarray | str) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            res = np.where(np.asarray(direction) == "at_most", v <= target, v >= target)
+        return np.where(np.isfinite(target) & np.isfinite(v), res.astype(object), None)
+
+    std_dir = spec.standard.direction if spec.standard else "at_least"
+    return {
+        "standard_value": std,
+        "meets_standard": met(std, std_dir),
+        "goal_value": goal,
+        "meets_goal": met(goal, goal_dir),
+    }
+
+
+def compare_with_peers(
+    run: LoadedAssessment, annual: pd.DataFrame, england: pd.DataFrame
+) -> pd.DataFrame:
+    """Fingertips comparison with the England value (95% and 99.8%), standards, goals and the
+    rank and quartile within the peer group. Only the assessed organisation type is compared."""
+    df = annual[annual.org_type == run.settings.org_type].copy()
+    bench = england.set_index(["metric_id", "period"]).value
+    df["benchmark_value"] = pd.MultiIndex.from_frame(df[["metric_id", "period"]]).map(bench)
+    specs = {m.id: m for m in run.metrics}
+    out = []
+    for metric_id, sub in df.groupby("metric_id", sort=True):
+        spec = specs[metric_id]
+        sub = sub.copy()
+        sub["comparison"] = compare_ci_with_benchmark(
+            sub.ci95_lower, sub.ci95_upper, sub.benchmark_value, spec.polarity
+        )
+        sub["comparison_998"] = compare_ci_with_benchmark(
+            sub.ci998_lower, sub.ci998_upper, sub.benchmark_value, spec.polarity
+        )
+        for k, v in _target_columns(spec, sub.period, sub.value).items():
+            sub[k] = v
+        ascending = spec.polarity == "lower_is_better"
+        rank = sub.groupby("period").value.rank(method="min", ascending=ascending)
+        count = sub.groupby("period").value.transform("count")
+        sub["peer_rank"] = rank.astype("Int64")
+        sub["peer_count"] = count.astype("Int64")
+        # quartile 1 = best quarter (for no-judgement metrics, quartile 1 = highest values)
+        q = np.ceil(4 * rank / count)
+        sub["peer_quartile"] = q.where(rank.notna()).astype("Int64")
+        out.append(sub)
+    res = pd.concat(out, ignore_index=True)
+    res = res[RESULT_COLUMNS].sort_values(["metric_id", "period", "org_code"])
+    return res.reset_index(drop=True)
