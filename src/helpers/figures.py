@@ -1,0 +1,222 @@
+"""Seaborn figures for the site. Every figure comes with alt text written from its data.
+
+Colour is never the only cue: comparison groups also differ in marker shape, and every chart has
+a table beside it on its page.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from helpers.config import MetricSpec  # noqa: E402
+
+# Okabe-Ito, distinguishable with colour-vision deficiency; shapes carry the same meaning.
+COMPARISON_STYLE: dict[str, tuple[str, str, str]] = {
+    "better": ("#0072B2", "^", "Better than England"),
+    "similar": ("#7f7f7f", "o", "Similar to England"),
+    "worse": ("#D55E00", "v", "Worse than England"),
+    "higher": ("#56B4E9", "^", "Higher than England"),
+    "lower": ("#CC79A7", "v", "Lower than England"),
+    "not_compared": ("#bbbbbb", "x", "Not compared"),
+}
+ENGLAND_COLOUR = "#000000"
+DPI = 110
+plt.rcParams.update(
+    {
+        "svg.hashsalt": "annual-assessment",
+        "font.size": 10,
+        "axes.titlesize": 11,
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
+    }
+)
+sns.set_theme(style="whitegrid", rc={"axes.edgecolor": "#444444"})
+
+
+@dataclass(frozen=True)
+class Figure:
+    path: Path
+    alt: str
+    caption: str
+
+
+def fmt(value: float, spec: MetricSpec) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return f"{value:.{spec.decimals}f}{spec.unit}"
+
+
+def _yerr(d: pd.DataFrame) -> np.ndarray:
+    """Error-bar lengths from the 95% limits (clipped at 0 for rounding at 0% and 100%)."""
+    return np.clip(np.vstack([d.value - d.ci95_lower, d.ci95_upper - d.value]), 0, None)
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+
+
+def ranked_chart(
+    year: pd.DataFrame, spec: MetricSpec, benchmark: float, period: str, path: Path
+) -> Figure:
+    """Caterpillar chart: every organisation's value with its 95% interval, ranked, against
+    England."""
+    d = year[year.value.notna()].sort_values("value").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for comp, (colour, marker, label) in COMPARISON_STYLE.items():
+        sub = d[d.comparison == comp]
+        if sub.empty:
+            continue
+        ax.errorbar(
+            sub.index + 1,
+            sub.value,
+            yerr=_yerr(sub),
+            fmt=marker,
+            ms=4,
+            color=colour,
+            ecolor=colour,
+            elinewidth=0.8,
+            label=f"{label} ({len(sub)})",
+        )
+    ax.axhline(benchmark, color=ENGLAND_COLOUR, lw=1.2, ls="--", label=f"England {fmt(benchmark, spec)}")
+    for target in [spec.standard, *spec.goals_for(period)]:
+        if target is not None:
+            ax.axhline(target.value, color="#009E73", lw=1, ls=":", label=target.label)
+    ax.set_xlabel(f"Organisations ranked by value (lowest to highest), {period}")
+    ax.set_ylabel(f"{spec.short_title} ({spec.unit})")
+    ax.set_title(f"{spec.short_title}, {period}: each trust with its 95% confidence interval")
+    ax.legend(fontsize=8, loc="best", frameon=True)
+    _save(fig, path)
+    counts = d.comparison.value_counts()
+    parts = [f"{n} {COMPARISON_STYLE[c][2].lower()}" for c, n in counts.items()]
+    alt = (
+        f"Ranked chart of {spec.short_title.lower()} for {len(d)} organisations in {period}. "
+        f"Values range from {fmt(d.value.min(), spec)} to {fmt(d.value.max(), spec)}; England is "
+        f"{fmt(benchmark, spec)}. Compared with England: {', '.join(parts)}."
+    )
+    caption = (
+        f"{spec.short_title}, {period}. Points are organisations, bars their 95% confidence "
+        "intervals; the dashed line is England. Marker shape and colour show the comparison."
+    )
+    return Figure(path, alt, caption)
+
+
+def distribution_chart(
+    data: pd.DataFrame, england: pd.DataFrame, spec: MetricSpec, path: Path
+) -> Figure:
+    """Box and strip plot of organisations' values in each year, with England marked."""
+    d = data[data.value.notna()]
+    periods = sorted(d.period.unique())
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    sns.boxplot(data=d, x="period", y="value", order=periods, color="#dddddd", fliersize=0, ax=ax)
+    sns.stripplot(
+        data=d, x="period", y="value", order=periods, color="#555555", size=2.5, alpha=0.6,
+        jitter=0.25, ax=ax,
+    )
+    e = england.set_index("period").reindex(periods)
+    ax.plot(range(len(periods)), e.value, "D-", color=ENGLAND_COLOUR, ms=5, lw=1, label="England")
+    ax.set_xlabel("Financial year")
+    ax.set_ylabel(f"{spec.short_title} ({spec.unit})")
+    ax.set_title(f"{spec.short_title}: spread across organisations by year")
+    ax.legend(fontsize=8, loc="best")
+    _save(fig, path)
+    first, last = periods[0], periods[-1]
+    med = d.groupby("period").value.median()
+    alt = (
+        f"Box plots of {spec.short_title.lower()} across organisations for each year from {first} "
+        f"to {last}. The median organisation moved from {fmt(med[first], spec)} to "
+        f"{fmt(med[last], spec)}; England moved from {fmt(e.value[first], spec)} to "
+        f"{fmt(e.value[last], spec)}."
+    )
+    caption = (
+        f"{spec.short_title}: each dot is an organisation; boxes show the middle half; "
+        "diamonds show England."
+    )
+    return Figure(path, alt, caption)
+
+
+@dataclass(frozen=True)
+class TrendJob:
+    org_code: str
+    org_name: str
+    path: Path
+    rows: pd.DataFrame  # this organisation's rows, all metrics
+    england: pd.DataFrame
+    specs: tuple[MetricSpec, ...]
+
+
+def trend_chart(job: TrendJob) -> Figure:
+    """Small multiples: one panel per metric, the organisation's value and 95% interval by year
+    against England."""
+    specs = job.specs
+    n = len(specs)
+    cols = 2 if n > 1 else 1
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(8, 2.6 * rows), squeeze=False)
+    alts = []
+    for ax, spec in zip(axes.flat, specs, strict=False):
+        d = job.rows[job.rows.metric_id == spec.id].sort_values("period")
+        e = job.england[job.england.metric_id == spec.id].sort_values("period")
+        periods = sorted(set(e.period))
+        x = {p: i for i, p in enumerate(periods)}
+        ax.plot([x[p] for p in e.period], e.value, "D--", color=ENGLAND_COLOUR, ms=4, lw=1,
+                label="England")
+        ok = d[d.value.notna()]
+        for comp, (colour, marker, _label) in COMPARISON_STYLE.items():
+            sub = ok[ok.comparison == comp]
+            if len(sub):
+                ax.errorbar(
+                    [x[p] for p in sub.period], sub.value,
+                    yerr=_yerr(sub),
+                    fmt=marker, color=colour, ms=6, capsize=3, lw=0, elinewidth=1.2,
+                )
+        if len(ok):
+            ax.plot([x[p] for p in ok.period], ok.value, "-", color="#333333", lw=0.8,
+                    label=job.org_code)
+        ax.set_xticks(range(len(periods)))
+        ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=8)
+        ax.set_title(spec.short_title, fontsize=10)
+        ax.set_ylabel(spec.unit)
+        ax.legend(fontsize=7, loc="best")
+        if len(ok):
+            last = ok.iloc[-1]
+            alts.append(
+                f"{spec.short_title}: {fmt(last.value, spec)} in {last.period} "
+                f"({COMPARISON_STYLE[last.comparison][2].lower()})"
+            )
+        else:
+            alts.append(f"{spec.short_title}: no value")
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    _save(fig, job.path)
+    alt = (
+        f"Trend charts for {job.org_name}, one panel per metric, with England for comparison. "
+        "Latest values: " + "; ".join(alts) + "."
+    )
+    caption = (
+        "Each panel shows the trust's value by year (shape and colour give the comparison with "
+        "England; bars are 95% confidence intervals) and England as a dashed line."
+    )
+    return Figure(job.path, alt, caption)
+
+
+def trend_charts(jobs: list[TrendJob], workers: int | None = None) -> list[Figure]:
+    """Draw many report-card charts in parallel processes (one kernel, many pages)."""
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) < 8:
+        return [trend_chart(j) for j in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(trend_chart, jobs, chunksize=8))

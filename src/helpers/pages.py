@@ -1,0 +1,360 @@
+"""Generate the site's pages (Quarto markdown) from an assessment's results.
+
+All public pages of one assessment are written by one kernel: a Jinja2 template per kind of
+page, figures drawn in parallel processes. Hundreds of report cards therefore cost seconds, not
+a kernel start each. Numbers in the prose come from the results, never typed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from helpers import figures
+from helpers.config import ORG_TYPE_LABELS, LoadedAssessment, MetricSpec
+from helpers.paths import RunPaths
+
+TEMPLATES = Path(__file__).parent / "templates"
+COMPARISON_TEXT = {
+    "better": "better than England",
+    "similar": "similar to England",
+    "worse": "worse than England",
+    "higher": "higher than England",
+    "lower": "lower than England",
+    "not_compared": "not compared",
+}
+COMPARISON_BADGE = {
+    "better": "▲ Better",
+    "similar": "● Similar",
+    "worse": "▼ Worse",
+    "higher": "▲ Higher",
+    "lower": "▼ Lower",
+    "not_compared": "✕ Not compared",
+}
+QUARTILE_TEXT = {1: "top quarter", 2: "second quarter", 3: "third quarter", 4: "bottom quarter"}
+
+
+def _env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["yaml_str"] = lambda s: json.dumps(str(s), ensure_ascii=False)
+    env.filters["cell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
+    return env
+
+
+def fmt_value(v: float | None, spec: MetricSpec) -> str:
+    return figures.fmt(v if v is not None else np.nan, spec)
+
+
+def fmt_ci(lo: float, hi: float, spec: MetricSpec) -> str:
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "n/a"
+    return f"{lo:.{spec.decimals}f} to {hi:.{spec.decimals}f}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@dataclass
+class SiteContext:
+    run: LoadedAssessment
+    paths: RunPaths
+    results: pd.DataFrame
+    england: pd.DataFrame
+    orgs: pd.DataFrame
+    ledger: pd.DataFrame
+    rejected: pd.DataFrame
+    successions: pd.DataFrame
+    splits: pd.DataFrame
+    provenance: dict
+
+    @property
+    def specs(self) -> dict[str, MetricSpec]:
+        return {m.id: m for m in self.run.metrics}
+
+    def latest_period(self, metric_id: str) -> str:
+        return str(self.england[self.england.metric_id == metric_id].period.max())
+
+    def published_orgs(self) -> list[str]:
+        codes = sorted(self.results.org_code.unique())
+        only = self.run.settings.org_codes
+        return [c for c in codes if only is None or c in only]
+
+
+def _row_view(r: pd.Series, spec: MetricSpec) -> dict:
+    comp = r.comparison
+    rank = ""
+    if pd.notna(r.peer_rank):
+        rank = f"{ordinal(int(r.peer_rank))} of {int(r.peer_count)}"
+    return {
+        "period": r.period,
+        "value": fmt_value(r.value, spec),
+        "ci95": fmt_ci(r.ci95_lower, r.ci95_upper, spec),
+        "ci998": fmt_ci(r.ci998_lower, r.ci998_upper, spec),
+        "england": fmt_value(r.benchmark_value, spec),
+        "comparison": comp,
+        "badge": COMPARISON_BADGE[comp],
+        "comparison_text": COMPARISON_TEXT[comp],
+        "comparison_998": COMPARISON_BADGE[r.comparison_998],
+        "rank": rank,
+        "quartile": QUARTILE_TEXT.get(int(r.peer_quartile), "") if pd.notna(r.peer_quartile) else "",
+        "goal": _target_text(r.goal_value, r.meets_goal, spec),
+        "standard": _target_text(r.standard_value, r.meets_standard, spec),
+        "reason": r.reason,
+        "months": int(r.months_covered),
+        "numerator": "" if pd.isna(r.numerator) else f"{r.numerator:,.0f}",
+        "denominator": "" if pd.isna(r.denominator) else f"{r.denominator:,.0f}",
+    }
+
+
+def _target_text(value: float, met: object, spec: MetricSpec) -> str:
+    if value is None or not np.isfinite(value) or met is None or pd.isna(met):
+        return ""
+    return ("Met " if bool(met) else "Not met ") + f"({fmt_value(value, spec)})"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def write_pages(ctx: SiteContext) -> dict[str, int]:
+    """Write every page of the assessment into the run folder. Returns page counts."""
+    env = _env()
+    p = ctx.paths
+    common = {
+        "a": ctx.run.settings,
+        "prov": ctx.provenance,
+        "org_type_label": ORG_TYPE_LABELS[ctx.run.settings.org_type],
+        "specs": ctx.specs,
+    }
+    _write(
+        p.base / "_provenance.md",
+        env.get_template("provenance.md.j2").render(**common),
+    )
+    metric_views = [metric_page(ctx, env, spec, common) for spec in ctx.run.metrics]
+    org_views = org_pages(ctx, env, common)
+    _write(
+        p.orgs / "index.qmd",
+        env.get_template("orgs_index.qmd.j2").render(orgs=org_views, **common),
+    )
+    _write(
+        p.base / "index.qmd",
+        env.get_template("overview.qmd.j2").render(
+            metrics=metric_views, n_orgs=len(org_views), **common
+        ),
+    )
+    _write(p.base / "methodology.qmd", methodology_page(ctx, env, common))
+    _write(
+        p.base / "downloads.qmd",
+        env.get_template("downloads.qmd.j2").render(**common),
+    )
+    return {"metric_pages": len(metric_views), "report_cards": len(org_views)}
+
+
+def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: dict) -> dict:
+    res = ctx.results[ctx.results.metric_id == spec.id]
+    eng = ctx.england[ctx.england.metric_id == spec.id]
+    period = ctx.latest_period(spec.id)
+    year = res[res.period == period]
+    bench = float(eng[eng.period == period].value.iloc[0])
+    fig_dir = ctx.paths.figures
+    ranked = figures.ranked_chart(year, spec, bench, period, fig_dir / f"{spec.id}_ranked.png")
+    dist = figures.distribution_chart(res, eng, spec, fig_dir / f"{spec.id}_distribution.png")
+    counts = year.comparison.value_counts().to_dict()
+    table = [
+        {**_row_view(r, spec), "org_code": r.org_code, "org_name": r.org_name}
+        for _, r in year.sort_values(["value", "org_code"], na_position="last").iterrows()
+    ]
+    england_rows = [
+        {
+            "period": r.period,
+            "value": fmt_value(r.value, spec),
+            "ci95": fmt_ci(r.ci95_lower, r.ci95_upper, spec),
+            "orgs": int(r.organisations),
+            "not_compared": int(r.organisations_not_compared),
+        }
+        for r in eng.itertuples()
+    ]
+    view = {
+        "spec": spec,
+        "period": period,
+        "england": fmt_value(bench, spec),
+        "counts": counts,
+        "n": int(year.value.notna().sum()),
+        "not_compared": int((year.comparison == "not_compared").sum()),
+        "ranked": ranked,
+        "dist": dist,
+        "table": table,
+        "england_rows": england_rows,
+        "published": set(ctx.published_orgs()),
+        "definitions": spec.definitions,
+        "targets": [t for t in [spec.standard, *spec.goals] if t is not None],
+    }
+    text = env.get_template("metric.qmd.j2").render(m=view, **common)
+    _write(ctx.paths.metrics / f"{spec.id}.qmd", text)
+    return view
+
+
+def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
+    codes = ctx.published_orgs()
+    res = ctx.results[ctx.results.org_code.isin(codes)]
+    specs = tuple(ctx.run.metrics)
+    orgs = ctx.orgs.set_index("org_code")
+    jobs = [
+        figures.TrendJob(
+            org_code=code,
+            org_name=str(orgs.org_name.get(code, code)),
+            path=ctx.paths.figures / "orgs" / f"{code}_trend.png",
+            rows=res[res.org_code == code],
+            england=ctx.england,
+            specs=specs,
+        )
+        for code in codes
+    ]
+    figs = {f.path.stem.removesuffix("_trend"): f for f in figures.trend_charts(jobs)}
+    succ = ctx.successions
+    views = []
+    template = env.get_template("org.qmd.j2")
+    by_org = dict(tuple(res.groupby("org_code")))
+    for code in codes:
+        rows = by_org[code]
+        info = orgs.loc[code] if code in orgs.index else None
+        metrics = []
+        for spec in specs:
+            mrows = rows[rows.metric_id == spec.id].sort_values("period")
+            if mrows.empty:
+                continue
+            history = [_row_view(r, spec) for _, r in mrows.iterrows()]
+            valid = mrows[mrows.value.notna()]
+            latest = _row_view(valid.iloc[-1], spec) if len(valid) else None
+            region_peers = ctx.results[
+                (ctx.results.metric_id == spec.id)
+                & (ctx.results.period == (latest or history[-1])["period"])
+                & (ctx.results.region == (info.region if info is not None else ""))
+            ]
+            metrics.append(
+                {
+                    "spec": spec,
+                    "latest": latest,
+                    "history": history,
+                    "region_median": fmt_value(float(region_peers.value.median()), spec),
+                    "region_n": int(region_peers.value.notna().sum()),
+                }
+            )
+        preds = succ[succ.new_code == code].merge(
+            ctx.orgs[["org_code", "org_name"]], left_on="old_code", right_on="org_code", how="left"
+        )
+        split = ctx.splits[ctx.splits.old_code == code]
+        view = {
+            "code": code,
+            "name": str(info.org_name) if info is not None else code,
+            "region": str(info.region) if info is not None else "",
+            "icb": str(info.icb) if info is not None else "",
+            "subtype": str(info.org_subtype) if info is not None else "",
+            "closed": str(info.close_date) if info is not None and info.is_closed else "",
+            "predecessors": [
+                {"code": r.old_code, "name": r.org_name, "date": r.date, "source": r.source}
+                for r in preds.itertuples()
+            ],
+            "split_into": sorted(split.new_code),
+            "metrics": metrics,
+            "figure": figs[code],
+            "worse": sum(1 for m in metrics if m["latest"] and m["latest"]["comparison"] == "worse"),
+            "better": sum(
+                1 for m in metrics if m["latest"] and m["latest"]["comparison"] == "better"
+            ),
+        }
+        _write(ctx.paths.orgs / f"{code}.qmd", template.render(o=view, **common))
+        views.append(view)
+    return views
+
+
+def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
+    ledger = ctx.ledger.to_dict("records")
+    rejected = ctx.rejected.head(50).to_dict("records")
+    return env.get_template("methodology.qmd.j2").render(
+        ledger=ledger,
+        rejected=rejected,
+        n_rejected=len(ctx.rejected),
+        successions=ctx.successions[
+            ctx.successions.new_code.isin(ctx.results.org_code.unique())
+        ].sort_values(["new_code", "old_code"]).to_dict("records"),
+        splits=ctx.splits.to_dict("records"),
+        objectives=ctx.run.catalogue.objectives,
+        gaps=ctx.run.settings.known_gaps,
+        **common,
+    )
+
+
+# --- the site-wide files written by `assess render` -------------------------------------------
+
+
+def completed_runs(reports: Path) -> list[Path]:
+    """Assessment folders under reports/ that finished (they have provenance.json)."""
+    return sorted(
+        p
+        for p in reports.iterdir()
+        if p.is_dir() and not p.name.startswith(("_", ".")) and (p / "provenance.json").exists()
+    )
+
+
+def write_site_index(root: Path) -> list[str]:
+    """Write ``reports/_website.yml`` (sidebar) and ``reports/_home.md`` for the finished runs."""
+    reports = root / "reports"
+    reports.mkdir(exist_ok=True)
+    runs = completed_runs(reports)
+    sections = []
+    home = []
+    for base in runs:
+        summary = json.loads((base / "results" / "summary.json").read_text(encoding="utf-8"))
+        rel = f"reports/{base.name}"
+        sections.append(
+            {
+                "section": summary["short_title"],
+                "contents": [
+                    {"href": f"{rel}/index.qmd", "text": "Overview"},
+                    {
+                        "section": "Metrics",
+                        "contents": [
+                            {"href": f"{rel}/metrics/{m['id']}.qmd", "text": m["short_title"]}
+                            for m in summary["metrics"]
+                        ],
+                    },
+                    {"href": f"{rel}/orgs/index.qmd", "text": "Report cards"},
+                    {"href": f"{rel}/methodology.qmd", "text": "Methodology"},
+                    {"href": f"{rel}/downloads.qmd", "text": "Downloads"},
+                    {
+                        "section": "Pipeline notebooks",
+                        "contents": [
+                            {"href": f"{rel}/pipeline/{nb}", "text": nb.removesuffix(".ipynb")}
+                            for nb in summary["notebooks"]
+                        ],
+                    },
+                ],
+            }
+        )
+        home.append(summary | {"href": f"{rel}/index.qmd"})
+    website = {"website": {"sidebar": {"style": "docked", "search": True, "contents": sections}}}
+    (reports / "_website.yml").write_text(
+        "# Written by `assess render` from the finished runs: do not edit.\n"
+        + yaml.safe_dump(website, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    text = _env().get_template("home.md.j2").render(runs=home)
+    (reports / "_home.md").write_text(text, encoding="utf-8")
+    return [r.name for r in runs]
