@@ -1,0 +1,93 @@
+"""The ``assess`` command.
+
+    assess run CONFIG [CONFIG ...]   run assessments (papermill), publish into reports/<id>/
+    assess render [--preview]        render the site from the finished runs into _site/
+    assess site [CONFIG ...]         run (default: every config/assessments/*.yml), then render
+    assess validate CONFIG ...       validate settings and catalogue only
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from helpers.config import ConfigError, load_assessment
+from helpers.ingest import IngestError
+from helpers.paths import project_root
+from helpers.run import RunError, run_assessment
+
+
+def _configs(root: Path, given: list[str]) -> list[str]:
+    if given:
+        return given
+    found = sorted((root / "config" / "assessments").glob("*.yml"))
+    if not found:
+        raise ConfigError(f"no assessment settings in {root / 'config' / 'assessments'}")
+    return [str(p.relative_to(root)) for p in found]
+
+
+def cmd_run(root: Path, configs: list[str]) -> None:
+    for c in _configs(root, configs):
+        run_assessment(c, root)
+
+
+def cmd_render(root: Path, preview: bool) -> None:
+    from helpers.pages import write_site_index
+    from helpers.site import render_site
+
+    t0 = time.perf_counter()
+    runs = write_site_index(root)
+    if not runs:
+        raise RunError("nothing to render: no finished assessment in reports/ (run `assess run`)")
+    result = render_site(root, force_preview=preview)
+    label = "Quarto" if result.kind == "quarto" else "PREVIEW (no quarto on PATH)"
+    index = result.output_dir / "index.html"
+    print(
+        f"assess: rendered {len(result.pages)} pages with {label} in "
+        f"{time.perf_counter() - t0:.1f}s for {', '.join(runs)}"
+    )
+    print(f"assess: open {index} (or serve it: python -m http.server -d {result.output_dir})")
+
+
+def cmd_validate(root: Path, configs: list[str]) -> None:
+    for c in _configs(root, configs):
+        run = load_assessment(c, root)
+        print(f"{c}: OK ({len(run.metrics)} metrics, {len(run.settings.financial_years)} years)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="assess", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="run assessments with papermill")
+    p_run.add_argument("configs", nargs="+", help="config/assessments/<id>.yml")
+    p_render = sub.add_parser("render", help="render the site into _site/")
+    p_render.add_argument("--preview", action="store_true", help="use the preview renderer")
+    p_site = sub.add_parser("site", help="run every assessment, then render the site")
+    p_site.add_argument("configs", nargs="*")
+    p_site.add_argument("--preview", action="store_true")
+    p_val = sub.add_parser("validate", help="validate settings and catalogue")
+    p_val.add_argument("configs", nargs="*")
+    args = parser.parse_args(argv)
+    root = project_root()
+    try:
+        if args.command == "run":
+            cmd_run(root, args.configs)
+        elif args.command == "render":
+            cmd_render(root, args.preview)
+        elif args.command == "site":
+            t0 = time.perf_counter()
+            cmd_run(root, args.configs)
+            cmd_render(root, args.preview)
+            print(f"assess: site built in {time.perf_counter() - t0:.1f}s")
+        elif args.command == "validate":
+            cmd_validate(root, args.configs)
+    except (ConfigError, IngestError, RunError) as exc:
+        print(f"assess: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
