@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from helpers.stats import ci
+from helpers.stats import ci, funnel
 from helpers.stats import compare as cmp
 
 WALDO_TOL: float = float(np.sqrt(np.finfo(float).eps))  # 1.4901161193847656e-08
@@ -519,12 +519,360 @@ def checks_compare(ref: Path) -> list[CheckResult]:
 
 
 # --------------------------------------------------------------------------------------------
+# funnel.py
+# --------------------------------------------------------------------------------------------
+
+#: the PHE proportion funnel fixture is rounded to 6 dp (README: abs tol 5e-7)
+PHE_FUNNEL_ROUNDED_ABS = 5e-7
+#: exact chi-square vs PHE's bisection: documented deviation bound (measured 4.7e-5)
+PHE_BISECTION_RTOL = 1e-4
+
+
+def checks_funnel_phe(ref: Path) -> list[CheckResult]:
+    """PHEindicatormethods funnel limits, significance and points."""
+    out: list[CheckResult] = []
+    f = "phe_indicator_methods/testdata_funnel_prop_inputs.csv"
+    inp = _read(ref, f)
+    lim = funnel.phe_funnel_limits(
+        inp.numerator, inp.denominator, statistic="proportion", multiplier=100
+    )
+    g = "phe_indicator_methods/testdata_funnel_prop_outputs.csv"
+    out.append(
+        compare(
+            "phe_funnel_limits (proportion; fixture 6 dp)",
+            g,
+            lim,
+            _read(ref, g),
+            mode="abs",
+            tol=PHE_FUNNEL_ROUNDED_ABS,
+        )
+    )
+    sub = inp[inp.denominator < 31000]
+    lim = funnel.phe_funnel_limits(
+        sub.numerator, sub.denominator, statistic="proportion", multiplier=100
+    )
+    g = "phe_indicator_methods/testdata_funnel_prop_outputs_with_axis_variation.csv"
+    out.append(compare("phe_funnel_limits (proportion, axis variation)", g, lim, _read(ref, g)))
+    sig = funnel.phe_funnel_significance(inp.numerator, inp.denominator, statistic="proportion")
+    out.append(
+        compare(
+            "phe_funnel_significance (proportion)",
+            f,
+            {"s": sig},
+            {"s": inp.significance},
+            mode="exact",
+            tol=0,
+            categorical=["s"],
+        )
+    )
+    f = "phe_indicator_methods/testdata_funnel_ratio_inputs.csv"
+    rin = _read(ref, f)
+    sig = funnel.phe_funnel_significance(rin.obs, rin.expected, statistic="ratio")
+    out.append(
+        compare(
+            "phe_funnel_significance (ratio)",
+            f,
+            {"s": sig},
+            {"s": rin.significance},
+            mode="exact",
+            tol=0,
+            categorical=["s"],
+        )
+    )
+    g = "phe_indicator_methods/testdata_funnel_ratio_outputs.csv"
+    rout = _read(ref, g)
+    for method, mode, tol in [
+        ("bisection", "waldo", WALDO_TOL),
+        ("exact", "rtol", PHE_BISECTION_RTOL),
+    ]:
+        for rt in ("count", "isr"):
+            lim = funnel.phe_funnel_limits(
+                rin.obs,
+                rin.expected,
+                statistic="ratio",
+                multiplier=100,
+                ratio_type=rt,
+                poisson_method=method,
+            )
+            exp = rout[
+                [c for c in rout.columns if not c.endswith("count" if rt == "isr" else "isr")]
+            ]
+            out.append(
+                compare(
+                    f"phe_funnel_limits (ratio {rt}, poisson {method})",
+                    g,
+                    lim,
+                    exp,
+                    mode=mode,
+                    tol=tol,
+                )
+            )
+    fin = _read(ref, "phe_indicator_methods/testdata_funnel_rate_input_funnels.csv")
+    g = "phe_indicator_methods/testdata_funnel_rate_outputs.csv"
+    rexp = _read(ref, g)
+    num_cols = [c for c in rexp.columns if c not in ("statistic", "method")]
+    for method, mode, tol in [
+        ("bisection", "waldo", WALDO_TOL),
+        ("exact", "rtol", PHE_BISECTION_RTOL),
+    ]:
+        lim = funnel.phe_funnel_limits(
+            fin.ev,
+            statistic="rate",
+            rate=fin.rate,
+            multiplier=1e5,
+            rate_type="dsr",
+            years_of_data=3,
+            poisson_method=method,
+        )
+        out.append(
+            compare(
+                f"phe_funnel_limits (rate dsr, poisson {method})",
+                g,
+                lim,
+                rexp[num_cols],
+                mode=mode,
+                tol=tol,
+            )
+        )
+    g = "phe_indicator_methods/testdata_funnel_rate_outputs_3.csv"
+    rexp = _read(ref, g)
+    d3 = fin[["ev", "rate"]].copy()
+    d3["pop"] = 1e5 * d3.ev / d3.rate
+    top = d3.ev == d3.ev.max()
+    d3.loc[top, "rate"] = 0
+    d3.loc[top, "ev"] = 0
+    d3 = d3[d3["pop"] > d3["pop"].max() / 2]
+    lim = funnel.phe_funnel_limits(
+        d3.ev,
+        d3["pop"],
+        statistic="rate",
+        rate=d3.rate,
+        multiplier=1e5,
+        rate_type="crude",
+        years_of_data=3,
+        poisson_method="bisection",
+    )
+    out.append(
+        compare(
+            "phe_funnel_limits (rate crude, 0 events, poisson bisection)", g, lim, rexp[num_cols]
+        )
+    )
+    f = "phe_indicator_methods/testdata_funnel_rate_dsr_inputs.csv"
+    rd = _read(ref, f)
+    for col, rate_col, rtype, mult, drop0 in [
+        ("dsr_per_100000_with_0", "rate_dsr", "dsr", 1e5, False),
+        ("dsr_per_100000_without_0", "rate_dsr", "dsr", 1e5, True),
+        ("dsr_per_100_without_0", "rate_dsr", "dsr", 100, True),
+        ("crude_per_100000_with_0", "rate_crude_per_100000", "crude", 1e5, False),
+        ("crude_per_100_with_0", "rate_crude_per_100", "crude", 100, False),
+        ("crude_per_100000_without_0", "rate_crude_per_100000", "crude", 1e5, True),
+        ("crude_per_100_without_0", "rate_crude_per_100", "crude", 100, True),
+    ]:
+        d = rd[rd["count"] != 0] if drop0 else rd
+        sig = funnel.phe_funnel_significance(
+            d["count"],
+            d["pop"],
+            statistic="rate",
+            rate=d[rate_col],
+            rate_type=rtype,
+            multiplier=mult,
+        )
+        out.append(
+            compare(
+                f"phe_funnel_significance (rate {col})",
+                f,
+                {"s": sig},
+                {"s": d[col]},
+                mode="exact",
+                tol=0,
+                categorical=["s"],
+            )
+        )
+    g = "phe_indicator_methods/testdata_funnel_rate_input_funnels.csv"
+    ev5 = fin.ev.where(fin.ev != fin.ev.max(), 5)
+    pts = funnel.phe_funnel_points(ev5, fin.rate, rate_type="dsr", years_of_data=3, multiplier=1e5)
+    out.append(
+        compare("phe_funnel_points (dsr)", g, pts, fin[["rate_chart", "denominator_derived"]])
+    )
+    pts = funnel.phe_funnel_points(
+        fin.ev, fin.rate, rate_type="crude", years_of_data=3, multiplier=1e5
+    )
+    out.append(
+        compare(
+            "phe_funnel_points (crude)",
+            g,
+            pts,
+            fin[["rate_chart_crude", "denominator_derived_crude"]],
+        )
+    )
+    ev0 = fin.ev.where(fin.ev != fin.ev.max(), 0)
+    pts = funnel.phe_funnel_points(
+        ev0, fin.rate, denominator=fin["pop"], rate_type="crude", years_of_data=5, multiplier=1e5
+    )
+    out.append(
+        compare(
+            "phe_funnel_points (crude, 0 events, denominator)",
+            g,
+            pts,
+            fin[["rate_chart_crude_with_denom", "denominator_derived_crude_with_denom"]],
+        )
+    )
+    return out
+
+
+FPR_RTOL = 1e-9
+FPR_CONFIGS = "funnelplotr/funnel_configs_summary.csv"
+
+
+def checks_funnel_od(ref: Path) -> list[CheckResult]:
+    """FunnelPlotR 0.6.0 overdispersed funnels."""
+    out: list[CheckResult] = []
+    cfg = _read(ref, FPR_CONFIGS)
+    dt6 = _read(ref, "funnelplotr/test_inline_dt6_input.csv")
+    medpar = pd.read_csv(ref / "funnelplotr/medpar_with_prds.csv", dtype={"provnum": str})
+    byprov = pd.read_csv(ref / "funnelplotr/medpar_by_provider.csv", dtype={"provnum": str})
+    summary_rows = []
+    for _, c in cfg.iterrows():
+        name = c["config"]
+        if name.startswith("dt6"):
+            data = dt6
+        elif c["data_type"] == "SR":
+            data = medpar
+        else:
+            data = byprov
+        if c["data_type"] == "RC":
+            data = data[data["survived"] > 0]
+        res = funnel.od_funnel(
+            data[c["numerator"]],
+            data[c["denominator"]],
+            data[c["group"]],
+            data_type=c["data_type"],
+            sr_method=c["sr_method"],
+            trim_by=c["trim_by"],
+            limit=int(c["limit"]),
+            multiplier=c["multiplier"],
+            draw_adjusted=c["draw_adjusted_arg"] == "TRUE" or c["draw_adjusted_arg"] is True,
+            draw_unadjusted=c["draw_unadjusted_arg"] == "TRUE" or c["draw_unadjusted_arg"] is True,
+            shmi_rounding=c["SHMI_rounding"] == "TRUE" or c["SHMI_rounding"] is True,
+            highlight=["a"] if name == "dt6_c_CQC_trim0.05_mult100_lim95" else None,
+        )
+        g = f"funnelplotr/funnel_{name}__aggregated.csv"
+        exp = pd.read_csv(ref / g, dtype={"group": str, "highlight": str})
+        act = res.aggregated[list(exp.columns)]
+        out.append(
+            compare(
+                f"od_funnel aggregated ({name})",
+                g,
+                act,
+                exp,
+                mode="rtol",
+                tol=FPR_RTOL,
+                categorical=["group", "highlight"],
+            )
+        )
+        summary_rows.append(
+            {
+                "phi": res.phi,
+                "tau2": res.tau2,
+                "n_groups": len(act),
+                "n_outliers": int(act["outlier"].sum()),
+                "adj": str(res.draw_adjusted).upper(),
+                "unadj": str(res.draw_unadjusted).upper(),
+            }
+        )
+    exp = cfg[
+        [
+            "phi",
+            "tau2",
+            "n_groups",
+            "n_outliers",
+            "draw_adjusted_effective",
+            "draw_unadjusted_effective",
+        ]
+    ]
+    out.append(
+        compare(
+            "od_funnel phi/tau2/outliers",
+            FPR_CONFIGS,
+            pd.DataFrame(summary_rows),
+            exp,
+            mode="rtol",
+            tol=FPR_RTOL,
+            categorical=["adj", "unadj", "draw_adjusted_effective", "draw_unadjusted_effective"],
+        )
+    )
+    for g, kw in [
+        (
+            "funnelplotr/limits_lookup_SR_SHMI_tau2_0.02.csv",
+            {"data_type": "SR", "sr_method": "SHMI", "tau2": 0.02},
+        ),
+        (
+            "funnelplotr/limits_lookup_PR_target0.5_tau2_0.csv",
+            {"data_type": "PR", "tau2": 0.0, "target": 0.5},
+        ),
+        (
+            "funnelplotr/limits_lookup_SR_CQC_tau2_0.02_mult100.csv",
+            {"data_type": "SR", "sr_method": "CQC", "tau2": 0.02, "multiplier": 100},
+        ),
+    ]:
+        exp = _read(ref, g)
+        lk = funnel.build_limits_lookup(exp["number_seq"], **kw)
+        out.append(
+            compare("build_limits_lookup", g, lk[list(exp.columns)], exp, mode="rtol", tol=FPR_RTOL)
+        )
+    g = "funnelplotr/test_inline_poisson_limits_output.csv"
+    exp = _read(ref, g)
+    lk = funnel.build_limits_lookup(exp["number_seq"], data_type="SR")
+    out.append(
+        compare(
+            "build_limits_lookup (unadjusted SR)",
+            g,
+            lk[list(exp.columns)],
+            exp,
+            mode="rtol",
+            tol=FPR_RTOL,
+        )
+    )
+    g = "funnelplotr/test_inline_aggregate_output.csv"
+    inp = _read(ref, "funnelplotr/test_inline_aggregate_input.csv")
+    res = funnel.od_funnel(
+        inp.numerator, inp.denominator, inp.group, draw_adjusted=False, shmi_rounding=False
+    )
+    exp = _read(ref, g)
+    out.append(
+        compare(
+            "od_funnel aggregation (rr)",
+            g,
+            res.aggregated[["group", "numerator", "denominator", "rr"]],
+            exp,
+            mode="rtol",
+            tol=FPR_RTOL,
+            categorical=["group"],
+        )
+    )
+    g = "funnelplotr/test_inline_outliers_output.csv"
+    inp = _read(ref, "funnelplotr/test_inline_outliers_input.csv")
+    exp = _read(ref, g)
+    act = {
+        "u95": funnel.funnel_outliers(inp.rr, inp.LCL95, inp.UCL95),
+        "a95": funnel.funnel_outliers(inp.rr, inp.OD95LCL, inp.OD95UCL),
+        "u99": funnel.funnel_outliers(inp.rr, inp.LCL99, inp.UCL99),
+        "a99": funnel.funnel_outliers(inp.rr, inp.OD99LCL, inp.OD99UCL),
+        "u95m": funnel.funnel_outliers(inp.rr, inp.LCL95, inp.UCL95, multiplier=100),
+    }
+    out.append(compare("funnel_outliers", g, act, exp.iloc[:, 1:], mode="exact", tol=0))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------------------------
 
 CHECKS: dict[str, Callable[[Path], list[CheckResult]]] = {
     "ci": checks_ci,
     "compare": checks_compare,
+    "funnel_phe": checks_funnel_phe,
+    "funnel_od": checks_funnel_od,
 }
 
 
