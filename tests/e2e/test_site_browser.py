@@ -1,0 +1,258 @@
+"""End-to-end: build the site, serve it, and use it in headless Chromium like a reader would.
+
+* ``test_pipeline_site``: a fresh copy of the repository (the files ``git ls-files`` lists, and
+  nothing else) runs ``assess run config/fast/uec-fast.yml`` and ``assess render``.
+* ``test_fixture_site``: the small fixture project of the unit tests, rendered by the preview
+  renderer, also served from a sub-path and opened from ``file://``.
+
+In both, following links (clicks, not ``goto``) from the home page must reach a metric page (from
+the sidebar section "Metrics") and a report card (from the "Report cards" page); on every page
+visited every image must have loaded and have alt text, with no console errors and no failed
+requests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import StaticServer, unavailable
+from site_fixture import make_fixture_project
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+FAST_CONFIG = "config/fast/uec-fast.yml"
+BUILD_TIMEOUT = 20 * 60
+
+
+# --------------------------------------------------------------------------------------------
+# building
+# --------------------------------------------------------------------------------------------
+
+
+def _tail(text: str, n: int = 40) -> str:
+    return "\n".join((text or "").strip().splitlines()[-n:])
+
+
+def fresh_copy(dest: Path) -> Path:
+    """Copy the files git tracks (and nothing else) into ``dest``."""
+    if shutil.which("git") is None:
+        unavailable("git is not installed")
+    proc = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, stdin=subprocess.DEVNULL
+    )
+    if proc.returncode != 0:
+        unavailable(f"{REPO} is not a git checkout: {proc.stderr.decode().strip()}")
+    for name in proc.stdout.decode().split("\0"):
+        src = REPO / name
+        if not name or not src.is_file():  # deleted in the working tree
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+    return dest
+
+
+def run_cli(args: list[str], cwd: Path) -> None:
+    env = dict(os.environ)
+    env["ASSESS_ROOT"] = str(cwd)  # the copy, whatever the caller's environment says
+    env["PYTHONPATH"] = os.pathsep.join([str(cwd / "src"), env.get("PYTHONPATH", "")]).strip(
+        os.pathsep
+    )
+    env.setdefault("MPLBACKEND", "Agg")
+    proc = subprocess.run(
+        args,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=BUILD_TIMEOUT,
+    )
+    if proc.returncode != 0:
+        pytest.fail(
+            f"`{' '.join(args)}` failed (exit {proc.returncode})\n--- stdout\n{_tail(proc.stdout)}"
+            f"\n--- stderr\n{_tail(proc.stderr)}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def pipeline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    assess = Path(sys.executable).parent / "assess"
+    if not assess.exists():
+        unavailable(f"{assess} not found (run `make env`)")
+    if not (REPO / FAST_CONFIG).is_file():
+        unavailable(f"{FAST_CONFIG} does not exist yet")
+    copy = fresh_copy(tmp_path_factory.mktemp("repo"))
+    if not (copy / FAST_CONFIG).is_file():
+        pytest.fail(f"{FAST_CONFIG} is not tracked by git", pytrace=False)
+    run_cli([str(assess), "run", FAST_CONFIG], copy)
+    run_cli([str(assess), "render"], copy)
+    site = copy / "_site"
+    assert (site / "index.html").is_file(), "assess render did not produce _site/index.html"
+    return site
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from helpers.site import render_site
+
+    root = make_fixture_project(tmp_path_factory.mktemp("fixture"))
+    result = render_site(root, force_preview=True)
+    return result.output_dir
+
+
+# --------------------------------------------------------------------------------------------
+# browsing
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Problems:
+    """Console errors, page errors and failed requests seen since the last ``take()``."""
+
+    items: list[str] = field(default_factory=list)
+
+    def attach(self, page: Any) -> None:
+        page.on(
+            "console",
+            lambda m: m.type == "error" and self.items.append(f"console error: {m.text}"),
+        )
+        page.on("pageerror", lambda e: self.items.append(f"page error: {e}"))
+        page.on(
+            "requestfailed",
+            lambda r: self.items.append(f"request failed: {r.url} ({r.failure})"),
+        )
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and self.items.append(f"HTTP {r.status}: {r.url}"),
+        )
+
+    def take(self) -> list[str]:
+        items, self.items = self.items, []
+        return items
+
+
+def check_page(page: Any, problems: Problems, what: str) -> int:
+    """Assert the page is healthy; return how many images it has."""
+    page.wait_for_load_state("load")
+    banner = page.locator('.preview-banner[role="note"]')
+    if banner.count():  # the preview labels itself; a Quarto build has no banner
+        assert banner.first.is_visible(), f"{what}: preview banner not visible"
+        assert "Preview build" in banner.first.inner_text()
+    assert page.title().strip(), f"{what}: empty <title>"
+    assert page.locator("main h1").first.inner_text().strip(), f"{what}: no page heading"
+    images = page.eval_on_selector_all(
+        "img",
+        "els => els.map(e => ({src: e.currentSrc || e.src, complete: e.complete,"
+        " width: e.naturalWidth, alt: (e.getAttribute('alt') || '').trim()}))",
+    )
+    for img in images:
+        assert img["complete"] and img["width"] > 0, f"{what}: image did not load: {img['src']}"
+        assert img["alt"], f"{what}: image without alt text: {img['src']}"
+    seen = problems.take()
+    assert not seen, f"{what} ({page.url}):\n" + "\n".join(seen)
+    return len(images)
+
+
+def follow(page: Any, locator: Any, what: str) -> None:
+    assert locator.count(), f"no link for {what} on {page.url}"
+    with page.expect_navigation():
+        locator.first.click()
+
+
+def browse(browser: Any, home_url: str) -> dict[str, str]:
+    """Home -> sidebar Metrics -> a metric page; -> Report cards -> an organisation."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems = Problems()
+    problems.attach(page)
+    visited: dict[str, str] = {}
+    images = 0
+    try:
+        page.goto(home_url)
+        images += check_page(page, problems, "home page")
+        assert page.locator('.preview-banner[role="note"]').count() == 1, "no preview banner"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        visited["home"] = page.url
+
+        metrics = page.locator("nav.sidebar details:has(> summary:text-is('Metrics'))").first
+        assert metrics.count(), "no 'Metrics' section in the sidebar"
+        if not metrics.evaluate("d => d.open"):
+            metrics.locator(":scope > summary").click()
+        follow(page, metrics.locator(":scope > ul a[href]"), "a metric")
+        assert "/metrics/" in page.url, page.url
+        images += check_page(page, problems, "metric page")
+        current = page.locator('nav.sidebar a[aria-current="page"]')
+        assert current.count() == 1, "the sidebar does not mark the current page"
+        visited["metric"] = page.url
+
+        follow(page, page.locator("nav.sidebar a", has_text="Report cards"), "Report cards")
+        images += check_page(page, problems, "report cards page")
+        visited["report cards"] = page.url
+        links = page.locator("main .content a[href]")
+        hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        index = next(
+            (
+                i
+                for i, h in enumerate(hrefs)
+                if h.endswith(".html") and "/" not in h and h != "index.html"
+            ),
+            None,
+        )
+        assert index is not None, f"no organisation link on {page.url}: {hrefs[:10]}"
+        with page.expect_navigation():
+            links.nth(index).click()
+        images += check_page(page, problems, "report card")
+        visited["report card"] = page.url
+        assert images > 0, "no images on any page visited"
+    finally:
+        context.close()
+    return visited
+
+
+# --------------------------------------------------------------------------------------------
+# tests
+# --------------------------------------------------------------------------------------------
+
+
+def test_pipeline_site(browser, pipeline_site):
+    assert (pipeline_site / ".preview").is_file()
+    with StaticServer(pipeline_site) as server:
+        visited = browse(browser, server.url + "/index.html")
+    assert "/orgs/" in visited["report card"]
+
+
+def test_fixture_site(browser, fixture_site):
+    with StaticServer(fixture_site) as server:
+        visited = browse(browser, server.url + "/")
+    assert visited["metric"].endswith("/reports/demo/metrics/ae_4hr_pct.html")
+    assert visited["report card"].endswith("/reports/demo/orgs/RAA.html")
+
+    # relative links: the same site works from a sub-path ...
+    with StaticServer(fixture_site.parent) as server:
+        visited = browse(browser, f"{server.url}/{fixture_site.name}/index.html")
+    assert f"/{fixture_site.name}/reports/demo/orgs/" in visited["report card"]
+
+    # ... and straight from the file system
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto((fixture_site / "index.html").as_uri())
+        with page.expect_navigation():
+            page.locator("header nav a", has_text="About this assessment").first.click()
+        assert page.url.endswith("/about.html")
+        assert page.locator("main h1").inner_text() == "About this assessment"
+        assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px"  # CSS loaded
+    finally:
+        context.close()
