@@ -141,6 +141,7 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
         "prov": ctx.provenance,
         "org_type_label": ORG_TYPE_LABELS[ctx.run.settings.org_type],
         "specs": ctx.specs,
+        "objectives": ctx.run.catalogue.objectives,
     }
     _write(
         p.base / "_provenance.md",
@@ -256,7 +257,8 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
                     "region_n": int(region_peers.value.notna().sum()),
                 }
             )
-        preds = succ[succ.new_code == code].merge(
+        own = {c for p in rows.predecessors.dropna() for c in p.split(",") if c}
+        preds = succ[(succ.new_code == code) & succ.old_code.isin(own)].merge(
             ctx.orgs[["org_code", "org_name"]], left_on="old_code", right_on="org_code", how="left"
         )
         split = ctx.splits[ctx.splits.old_code == code]
@@ -284,6 +286,11 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
     return views
 
 
+def _contributing_codes(ctx: SiteContext) -> set[str]:
+    """Former codes whose figures were actually added to a successor in this assessment."""
+    return {c for p in ctx.results.predecessors.dropna() for c in p.split(",") if c}
+
+
 def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
     ledger = ctx.ledger.to_dict("records")
     rejected = ctx.rejected.head(50).to_dict("records")
@@ -291,11 +298,10 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         ledger=ledger,
         rejected=rejected,
         n_rejected=len(ctx.rejected),
-        successions=ctx.successions[
-            ctx.successions.new_code.isin(ctx.results.org_code.unique())
-        ].sort_values(["new_code", "old_code"]).to_dict("records"),
+        successions=ctx.successions[ctx.successions.old_code.isin(_contributing_codes(ctx))]
+        .sort_values(["new_code", "old_code"])
+        .to_dict("records"),
         splits=ctx.splits.to_dict("records"),
-        objectives=ctx.run.catalogue.objectives,
         gaps=ctx.run.settings.known_gaps,
         **common,
     )

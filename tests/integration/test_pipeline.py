@@ -1,0 +1,90 @@
+"""The papermill pipeline on the fast settings, in a fresh copy of the project: reproducible
+result tables, atomic publication, and clear failures that keep the previous good output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers.run import RunError, run_assessment
+
+FAST = "config/fast/uec-fast.yml"
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.suffix in (".csv", ".parquet")
+    }
+
+
+@pytest.fixture(scope="module")
+def first_run(project_copy: Path):
+    result = run_assessment(FAST, project_copy, log=lambda s: None)
+    return project_copy, result, digest(result.output_dir / "results")
+
+
+def test_run_publishes_results_and_pages(first_run):
+    root, result, _ = first_run
+    out = result.output_dir
+    assert out == root / "reports" / "uec-fast"
+    for nb in ("10_ingest", "20_indicators", "30_peer_comparison", "40_report_cards"):
+        executed = nbformat.read(out / "pipeline" / f"{nb}.ipynb", as_version=4)
+        assert any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
+    res = pd.read_csv(out / "results" / "indicators.csv")
+    assert set(res.comparison) <= {"better", "similar", "worse", "higher", "lower", "not_compared"}
+    settings_orgs = {"R0A", "RDU", "RW6", "RH8", "RAL", "RBN", "RTG", "RP6", "RRK", "RGN"}
+    cards = {p.stem for p in (out / "orgs").glob("*.qmd")} - {"index"}
+    assert cards == settings_orgs & set(res.org_code)
+    prov = json.loads((out / "provenance.json").read_text())
+    assert {i["file"] for i in prov["inputs"]} >= {"data/raw/trust_ae_monthly_2021_2025.csv"}
+    assert all(len(i["sha256"]) == 64 for i in prov["inputs"])
+    assert not list((root / "reports").glob(".build-*"))
+
+
+def test_same_inputs_give_byte_identical_tables(first_run):
+    root, _, before = first_run
+    again = run_assessment(FAST, root, log=lambda s: None)
+    assert digest(again.output_dir / "results") == before
+    assert {"indicators.csv", "indicators.parquet", "england.csv", "ledger.csv"} <= set(before)
+
+
+def test_failing_notebook_is_named_and_previous_output_kept(first_run, tmp_path):
+    root, result, before = first_run
+    nb_path = root / "notebooks" / "30_peer_comparison.ipynb"
+    original = nb_path.read_text()
+    nb = nbformat.read(nb_path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "compare_with_peers" in c.source)
+    cell.source = "raise ValueError('planted failure')\n" + cell.source
+    nbformat.write(nb, nb_path)
+    try:
+        with pytest.raises(RunError) as err:
+            run_assessment(FAST, root, log=lambda s: None)
+    finally:
+        nb_path.write_text(original)
+    msg = str(err.value)
+    assert "notebooks/30_peer_comparison.ipynb" in msg
+    assert "code cell" in msg and "planted failure" in msg
+    assert digest(result.output_dir / "results") == before  # previous good output intact
+    assert (root / "reports" / "_failed" / "uec-fast" / "30_peer_comparison.ipynb").exists()
+    assert not list((root / "reports").glob(".build-*"))
+
+
+def test_cli_reports_bad_settings_clearly(first_run, tmp_path):
+    root, *_ = first_run
+    bad = tmp_path / "bad.yml"
+    text = (root / FAST).read_text().replace("org_type: acute_trust", "org_type: acute_trusts")
+    bad.write_text(text)
+    assess = Path(sys.executable).parent / "assess"
+    proc = subprocess.run([str(assess), "run", str(bad)], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "bad.yml" in proc.stderr and "key 'org_type'" in proc.stderr
