@@ -90,7 +90,9 @@ def ranked_chart(
             elinewidth=0.8,
             label=f"{label} ({len(sub)})",
         )
-    ax.axhline(benchmark, color=ENGLAND_COLOUR, lw=1.2, ls="--", label=f"England {fmt(benchmark, spec)}")
+    ax.axhline(
+        benchmark, color=ENGLAND_COLOUR, lw=1.2, ls="--", label=f"England {fmt(benchmark, spec)}"
+    )
     for target in [spec.standard, *spec.goals_for(period)]:
         if target is not None:
             ax.axhline(target.value, color="#009E73", lw=1, ls=":", label=target.label)

@@ -111,7 +111,7 @@ def _row_view(r: pd.Series, spec: MetricSpec) -> dict:
         "comparison_text": COMPARISON_TEXT[comp],
         "comparison_998": COMPARISON_BADGE[r.comparison_998],
         "rank": rank,
-        "quartile": QUARTILE_TEXT.get(int(r.peer_quartile), "") if pd.notna(r.peer_quartile) else "",
+        "quartile": QUARTILE_TEXT[int(r.peer_quartile)] if pd.notna(r.peer_quartile) else "",
         "goal": _target_text(r.goal_value, r.meets_goal, spec),
         "standard": _target_text(r.standard_value, r.meets_standard, spec),
         "reason": r.reason,
@@ -276,14 +276,16 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             "split_into": sorted(split.new_code),
             "metrics": metrics,
             "figure": figs[code],
-            "worse": sum(1 for m in metrics if m["latest"] and m["latest"]["comparison"] == "worse"),
-            "better": sum(
-                1 for m in metrics if m["latest"] and m["latest"]["comparison"] == "better"
-            ),
+            "worse": _count_latest(metrics, "worse"),
+            "better": _count_latest(metrics, "better"),
         }
         _write(ctx.paths.orgs / f"{code}.qmd", template.render(o=view, **common))
         views.append(view)
     return views
+
+
+def _count_latest(metrics: list[dict], comparison: str) -> int:
+    return sum(1 for m in metrics if m["latest"] and m["latest"]["comparison"] == comparison)
 
 
 def _contributing_codes(ctx: SiteContext) -> set[str]:

@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from helpers.stats import ci, funnel
+from helpers.stats import ci, funnel, spc
 from helpers.stats import compare as cmp
 
 WALDO_TOL: float = float(np.sqrt(np.finfo(float).eps))  # 1.4901161193847656e-08
@@ -865,6 +865,142 @@ def checks_funnel_od(ref: Path) -> list[CheckResult]:
 
 
 # --------------------------------------------------------------------------------------------
+# spc.py
+# --------------------------------------------------------------------------------------------
+
+SPC_RTOL = 1e-12
+SPC_CATEGORICAL = [
+    "x", "f", "rebase_group", "short_group_warning", "outside_limits", "relative_to_mean",
+    "close_to_limits", "special_cause_type", "special_cause_flag", "point_type",
+]  # fmt: skip
+
+
+def spc_configs(ref: Path) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """The reference configurations: name -> (input table, keyword arguments for ``spc``)."""
+    seed = _read(ref, "plotthedots/spc_standard_seed123_input.csv")
+    seed_facet = seed.assign(facet=np.repeat([0, 1], len(seed) // 2))
+    synth = _read(ref, "plotthedots/spc_synthetic_input.csv")
+    a = synth[synth.team == "A"]
+    opp = _read(ref, "plotthedots/spc_twointhree_opposite_input.csv")
+    base = {"value": "y", "date": "x"}
+    syn = {"value": "value", "date": "date"}
+    return {
+        "seed123_default": (seed, base),
+        "seed123_rebase_2020-01-01": (seed, {**base, "rebase": ["2020-01-01"]}),
+        "seed123_facet": (seed_facet, {**base, "facet": "facet"}),
+        "seed123_target0.5": (seed, {**base, "target": 0.5}),
+        "twointhree_opposite": (opp, {"value": "data", "date": "date"}),
+        "synth_A_increase": (a, syn),
+        "synth_A_decrease_target52": (
+            a, {**syn, "improvement_direction": "decrease", "target": 52}
+        ),
+        "synth_A_neutral": (a, {**syn, "improvement_direction": "neutral"}),
+        "synth_A_noscreen": (a, {**syn, "screen_outliers": False}),
+        "synth_A_fix20": (a, {**syn, "fix_after_n_points": 20}),
+        "synth_A_rebase_2021-01-28": (a, {**syn, "rebase": ["2021-01-28"]}),
+        "synth_AB_facet_increase_target": (
+            synth, {**syn, "facet": "team", "target": {"A": 52, "B": 95}}
+        ),
+        "synth_AB_facet_rebase_list_trajectory": (
+            synth,
+            {
+                **syn, "facet": "team", "rebase": {"A": ["2021-02-10"], "B": ["2021-02-05"]},
+                "trajectory": "trajectory", "improvement_direction": "decrease",
+            },
+        ),
+    }  # fmt: skip
+
+
+def checks_spc(ref: Path) -> list[CheckResult]:
+    """NHSRplotthedots 0.2.2 XmR points, summaries, rule helpers and assurance."""
+    out: list[CheckResult] = []
+    configs = spc_configs(ref)
+    summaries = _read(ref, "plotthedots/spc_summaries.csv")
+    got_summaries = []
+    for name, (data, kw) in configs.items():
+        pts = spc.spc(data, **kw)
+        pts["x"] = pd.to_datetime(pts["x"]).dt.strftime("%Y-%m-%d")
+        g = f"plotthedots/spc_{name}__points.csv"
+        exp = pd.read_csv(ref / g, dtype={"f": str})
+        out.append(
+            compare(
+                f"spc points ({name})", g, pts[list(exp.columns)], exp, mode="rtol",
+                tol=SPC_RTOL, categorical=SPC_CATEGORICAL,
+            )
+        )  # fmt: skip
+        summ = spc.spc_summary(pts, kw.get("improvement_direction", "increase"))
+        summ.insert(0, "config", name)
+        got_summaries.append(summ)
+    got = pd.concat(got_summaries, ignore_index=True)
+    cols = [
+        "config", "mean_col", "lpl", "upl", "n", "common_cause", "special_cause_improvement",
+        "special_cause_concern", "variation_type", "assurance_type",
+    ]  # fmt: skip
+    out.append(
+        compare(
+            "spc_summary", "plotthedots/spc_summaries.csv", got[cols], summaries[cols],
+            mode="rtol", tol=SPC_RTOL,
+            categorical=["config", "variation_type", "assurance_type"],
+        )
+    )  # fmt: skip
+    seed = _read(ref, "plotthedots/spc_standard_seed123_input.csv")
+    for g, col, kw in [
+        ("plotthedots/spc_standard_r1_seed123_screen.csv", "y", {}),
+        ("plotthedots/spc_standard_r2_outlier15_screen.csv", "y_outlier15", {}),
+        ("plotthedots/spc_standard_r3_outlier15_noscreen.csv", "y_outlier15",
+         {"screen_outliers": False}),
+        ("plotthedots/spc_standard_r4_outlier15_screen_fix12.csv", "y_outlier15",
+         {"fix_after_n_points": 12}),
+    ]:  # fmt: skip
+        pts = spc.spc(seed, col, "x", **kw)
+        pts["x"] = pd.to_datetime(pts["x"]).dt.strftime("%Y-%m-%d")
+        exp = pd.read_csv(ref / g, dtype={"f": str})
+        out.append(
+            compare(
+                "spc (ptd_spc_standard columns)", g, pts[list(exp.columns)], exp, mode="rtol",
+                tol=SPC_RTOL, categorical=SPC_CATEGORICAL,
+            )
+        )  # fmt: skip
+    g = "plotthedots/rule_helper_test_vectors.csv"
+    vec = pd.read_csv(ref / g, keep_default_na=False)
+
+    def parse(text: str) -> np.ndarray:
+        return np.array([float(v) for v in text.split(";")]) if text else np.array([])
+
+    got_rules, exp_rules = [], []
+    for _, r in vec.iterrows():
+        a1, a2 = parse(r.arg1), parse(r.arg2)
+        fn = {
+            "ptd_seven_point_one_side_mean": lambda a, b: spc.seven_point_one_side_mean(a),
+            "ptd_part_of_seven_trend": lambda a, b: spc.part_of_seven_trend(a),
+            "ptd_seven_point_trend": lambda a, b: spc.seven_point_trend(a),
+            "ptd_two_in_three": lambda a, b: spc.two_in_three(a, b),
+            "ptd_part_of_two_in_three": lambda a, b: spc.part_of_two_in_three(a, b),
+        }[r.func]
+        got_rules.append(";".join(str(int(v)) for v in fn(a1, a2)))
+        exp_rules.append(r.expected)
+    out.append(
+        compare("spc rule helpers", g, {"v": got_rules}, {"v": exp_rules}, mode="exact", tol=0,
+                categorical=["v"])
+    )  # fmt: skip
+    g = "plotthedots/assurance_test_vectors.csv"
+    av = _read(ref, g)
+    act = {
+        d: spc.assurance_type(av.lpl, av.upl, av.target, d)
+        for d in ("increase", "decrease", "neutral")
+    }
+    out.append(
+        compare(
+            "assurance_type", g, act,
+            av[["assurance_increase", "assurance_decrease", "assurance_neutral"]],
+            mode="exact", tol=0, categorical=list(act) + ["assurance_increase",
+            "assurance_decrease", "assurance_neutral"],
+        )
+    )  # fmt: skip
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------------------------
 
@@ -873,6 +1009,7 @@ CHECKS: dict[str, Callable[[Path], list[CheckResult]]] = {
     "compare": checks_compare,
     "funnel_phe": checks_funnel_phe,
     "funnel_od": checks_funnel_od,
+    "spc": checks_spc,
 }
 
 

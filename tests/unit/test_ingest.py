@@ -42,7 +42,8 @@ def test_type1_totals_match_the_raw_file(root):
 
 
 def test_non_numeric_value_names_file_line_and_column(tmp_path):
-    src = source(tmp_path, AE_HEADER + "2017-03-01,RF4,1,21289,2879,5060\n2017-03-01,RAL,1,12x,10,5\n")
+    rows = "2017-03-01,RF4,1,21289,2879,5060\n2017-03-01,RAL,1,12x,10,5\n"
+    src = source(tmp_path, AE_HEADER + rows)
     result = read_source("ae", src, tmp_path)
     bad = result.rejected.iloc[0]
     assert (bad.file, bad.line, bad.column) == ("in.csv", 3, "attendances")
