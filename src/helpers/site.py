@@ -128,9 +128,27 @@ def render_site(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _swap_into_place(tmp, out)
-    for w in warnings:
-        log.warning("%s", w)
+    for line in summarise_warnings(warnings):
+        log.warning("%s", line)
     return RenderResult(kind, out, [out / p for p in pages], warnings)
+
+
+def summarise_warnings(warnings: Sequence[str], limit: int = 20) -> list[str]:
+    """One line per distinct message ("<page>: <message>" grouped over pages)."""
+    groups: dict[str, list[str]] = {}
+    for w in warnings:
+        page, sep, message = w.partition(": ")
+        if not sep or "/" not in page and "." not in page:
+            page, message = "", w
+        groups.setdefault(message, {})[page] = None
+    lines = []
+    for message, found in groups.items():
+        pages = list(found)
+        where = pages[0] if len(pages) == 1 else f"{len(pages)} pages, e.g. {pages[0]}"
+        lines.append(f"{where}: {message}" if where else message)
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"... and {len(lines) - limit} more kinds of warning"]
+    return lines
 
 
 def _swap_into_place(new: Path, out: Path) -> None:
@@ -469,6 +487,42 @@ def _core_blocks(state: Any) -> None:
         i += 1
 
 
+_BLOCK_START = re.compile(r"^(#{1,6}\s|:{3,}|[-*+]\s|\d+[.)]\s|>|\|)")
+
+
+def _pandoc_paragraphs(md: Any) -> None:
+    """Pandoc's markdown, unlike CommonMark, needs a blank line before a heading, block quote,
+    list, table or fenced div: without one the line continues the paragraph. Do the same, so that
+    the preview shows what Quarto will, and warn about such lines."""
+    from markdown_it.rules_block import list_block
+
+    def list_rule(state: Any, start_line: int, end_line: int, silent: bool) -> bool:
+        if silent and state.parentType == "paragraph" and state.listIndent < 0:
+            return False  # outside a list, a list cannot interrupt a paragraph
+        return list_block(state, start_line, end_line, silent)
+
+    for rule in md.block.ruler.__rules__:
+        if rule.name in ("heading", "blockquote", "table", "fenced_div"):
+            rule.alt = [a for a in rule.alt if a != "paragraph"]
+    md.block.ruler.at("list", list_rule, {"alt": ["paragraph", "reference", "blockquote"]})
+    md.block.ruler.__cache__ = None
+
+    def warn_run_on(state: Any) -> None:
+        tokens = state.tokens
+        for i, tok in enumerate(tokens):
+            if tok.type != "inline" or i == 0 or tokens[i - 1].type != "paragraph_open":
+                continue
+            for line in tok.content.splitlines()[1:]:
+                if _BLOCK_START.match(line.strip()):
+                    state.env.setdefault("warnings", []).append(
+                        f"{line.strip()[:40]!r} continues the paragraph before it "
+                        "(pandoc needs a blank line before a heading, list, table or div)"
+                    )
+                    break
+
+    md.core.ruler.after("block", "pandoc_run_on", warn_run_on)
+
+
 def _image_attrs(tok: Any, caption_text: str) -> tuple[str, dict[str, str]]:
     attrs = {k: str(v) for k, v in tok.attrs.items()}
     alt = attrs.pop("fig-alt", "") or caption_text or ""
@@ -520,6 +574,7 @@ def make_markdown() -> Any:
         _fenced_div_rule,
         {"alt": ["paragraph", "reference", "blockquote", "list"]},
     )
+    _pandoc_paragraphs(md)
     md.core.ruler.after("block", "quarto_headings", _core_headings)
     md.core.ruler.push("quarto_blocks", _core_blocks)
 

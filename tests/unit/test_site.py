@@ -19,8 +19,10 @@ from helpers.site import (
     deep_merge,
     find_pages,
     load_project,
+    make_markdown,
     render_site,
     slugify,
+    summarise_warnings,
 )
 
 _spec = importlib.util.spec_from_file_location(
@@ -278,3 +280,53 @@ def test_project_helpers(tmp_path):
     assert code == "x = 1\n#| not an option"
     assert slugify("A&E 4-hour performance") == "ae-4-hour-performance"
     assert slugify("2024/25 results") == "results"
+
+
+def test_fixture_builds_without_unexpected_warnings(built):
+    _, result = built
+    assert result.warnings == [
+        "reports/demo/pipeline/01-analysis.ipynb: cell 7: figure has no fig-alt/fig-cap"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "block"),
+    [
+        ("Text\n## Heading\n", "<h2"),
+        ("Text\n- item\n", "<ul>"),
+        ("Text\n| a |\n|---|\n| 1 |\n", "<table>"),
+        ("Text\n::: {.callout-note}\nNote\n:::\n", 'class="callout'),
+        ("- item\n::: {.callout-note}\nNote\n:::\n", 'class="callout'),
+    ],
+)
+def test_blocks_need_a_blank_line_before_them_as_in_pandoc(source, block):
+    env: dict = {}
+    assert block not in make_markdown().render(source, env)  # the line continues the paragraph
+    assert "continues the paragraph" in env["warnings"][0]
+    with_blank = source.replace("\n", "\n\n", 1)
+    env = {}
+    assert block in make_markdown().render(with_blank, env)
+    assert not env.get("warnings")
+
+
+def test_markdown_features():
+    md = make_markdown()
+    out = md.render(
+        "- a\n- b\n  - c\n\n"
+        ':::: {.callout-tip collapse="true" title="Hint"}\n'
+        "::: {#inner .panel}\nx\n:::\n::::\n\n"
+        "## Heading {#sec-h .unlisted}\n\n[span]{.smallcaps} ~~gone~~\n\n"
+        "```{python}\nx = 1\n```\n",
+        {},
+    )
+    assert out.count("<li>") == 3
+    assert '<details class="callout callout-tip">' in out and "Hint" in out
+    assert '<div id="inner" class="panel">' in out
+    assert '<h2 id="sec-h" class="unlisted">Heading</h2>' in out
+    assert '<span class="smallcaps">span</span>' in out and "<s>gone</s>" in out
+    assert '<code class="language-python">' in out
+
+
+def test_summarise_warnings():
+    lines = summarise_warnings(["a.qmd: bad", "b.qmd: bad", "b.qmd: bad", "c.qmd: other", "nav"])
+    assert lines == ["2 pages, e.g. a.qmd: bad", "c.qmd: other", "nav"]
