@@ -34,7 +34,7 @@ render: $(STAMP) ## render the site from what the last run produced
 test: $(STAMP) ## lint, unit tests, notebooks (nbval), parity and the browser end-to-end test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest tests
-	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks --current-env
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
 
 parity: $(STAMP) ## statistics against the reference implementations' vectors
 	$(BIN)/python -m helpers.parity

@@ -57,6 +57,10 @@ def fmt(value: float, spec: MetricSpec) -> str:
     return f"{value:.{spec.decimals}f}{spec.unit}"
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _yerr(d: pd.DataFrame) -> np.ndarray:
     """Error-bar lengths from the 95% limits (clipped at 0 for rounding at 0% and 100%)."""
     return np.clip(np.vstack([d.value - d.ci95_lower, d.ci95_upper - d.value]), 0, None)
@@ -64,7 +68,7 @@ def _yerr(d: pd.DataFrame) -> np.ndarray:
 
 def _save(fig: plt.Figure, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
 
 
@@ -74,7 +78,7 @@ def ranked_chart(
     """Caterpillar chart: every organisation's value with its 95% interval, ranked, against
     England."""
     d = year[year.value.notna()].sort_values("value").reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
     for comp, (colour, marker, label) in COMPARISON_STYLE.items():
         sub = d[d.comparison == comp]
         if sub.empty:
@@ -102,9 +106,9 @@ def ranked_chart(
     ax.legend(fontsize=8, loc="best", frameon=True)
     _save(fig, path)
     counts = d.comparison.value_counts()
-    parts = [f"{n} {COMPARISON_STYLE[c][2].lower()}" for c, n in counts.items()]
+    parts = [f"{n} {_lower_first(COMPARISON_STYLE[c][2])}" for c, n in counts.items()]
     alt = (
-        f"Ranked chart of {spec.short_title.lower()} for {len(d)} organisations in {period}. "
+        f"Ranked chart of {spec.short_title} for {len(d)} organisations in {period}. "
         f"Values range from {fmt(d.value.min(), spec)} to {fmt(d.value.max(), spec)}; England is "
         f"{fmt(benchmark, spec)}. Compared with England: {', '.join(parts)}."
     )
@@ -121,7 +125,7 @@ def distribution_chart(
     """Box and strip plot of organisations' values in each year, with England marked."""
     d = data[data.value.notna()]
     periods = sorted(d.period.unique())
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
     sns.boxplot(data=d, x="period", y="value", order=periods, color="#dddddd", fliersize=0, ax=ax)
     sns.stripplot(
         data=d, x="period", y="value", order=periods, color="#555555", size=2.5, alpha=0.6,
@@ -137,7 +141,7 @@ def distribution_chart(
     first, last = periods[0], periods[-1]
     med = d.groupby("period").value.median()
     alt = (
-        f"Box plots of {spec.short_title.lower()} across organisations for each year from {first} "
+        f"Box plots of {spec.short_title} across organisations for each year from {first} "
         f"to {last}. The median organisation moved from {fmt(med[first], spec)} to "
         f"{fmt(med[last], spec)}; England moved from {fmt(e.value[first], spec)} to "
         f"{fmt(e.value[last], spec)}."
@@ -166,15 +170,19 @@ def trend_chart(job: TrendJob) -> Figure:
     n = len(specs)
     cols = 2 if n > 1 else 1
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(8, 2.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(8, 2.6 * rows), squeeze=False, layout="constrained"
+    )
     alts = []
     for ax, spec in zip(axes.flat, specs, strict=False):
         d = job.rows[job.rows.metric_id == spec.id].sort_values("period")
         e = job.england[job.england.metric_id == spec.id].sort_values("period")
         periods = sorted(set(e.period))
         x = {p: i for i, p in enumerate(periods)}
-        ax.plot([x[p] for p in e.period], e.value, "D--", color=ENGLAND_COLOUR, ms=4, lw=1,
-                label="England")
+        for k, d_def in enumerate(spec.definitions):
+            seg = e[e.period.map(d_def.covers)]
+            ax.plot([x[p] for p in seg.period], seg.value, "D--", color=ENGLAND_COLOUR, ms=4,
+                    lw=1, label="England" if k == 0 else None)
         ok = d[d.value.notna()]
         for comp, (colour, marker, _label) in COMPARISON_STYLE.items():
             sub = ok[ok.comparison == comp]
@@ -184,9 +192,18 @@ def trend_chart(job: TrendJob) -> Figure:
                     yerr=_yerr(sub),
                     fmt=marker, color=colour, ms=6, capsize=3, lw=0, elinewidth=1.2,
                 )
-        if len(ok):
-            ax.plot([x[p] for p in ok.period], ok.value, "-", color="#333333", lw=0.8,
-                    label=job.org_code)
+        # one line per definition: never join values across a series break
+        for k, d_def in enumerate(spec.definitions):
+            seg = ok[ok.period.map(d_def.covers)]
+            if len(seg):
+                ax.plot([x[p] for p in seg.period], seg.value, "-", color="#333333", lw=0.8,
+                        label=job.org_code if k == 0 else None)
+        for d_def in spec.definitions[1:]:
+            starts = [x[p] for p in periods if d_def.covers(p)]
+            if starts and starts[0] > 0:
+                ax.axvline(starts[0] - 0.5, color="#888888", ls=":", lw=1)
+                ax.text(starts[0] - 0.45, 0.02, "series break", transform=ax.get_xaxis_transform(),
+                        fontsize=7, color="#555555")
         ax.set_xticks(range(len(periods)))
         ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=8)
         ax.set_title(spec.short_title, fontsize=10)
@@ -196,13 +213,12 @@ def trend_chart(job: TrendJob) -> Figure:
             last = ok.iloc[-1]
             alts.append(
                 f"{spec.short_title}: {fmt(last.value, spec)} in {last.period} "
-                f"({COMPARISON_STYLE[last.comparison][2].lower()})"
+                f"({_lower_first(COMPARISON_STYLE[last.comparison][2])})"
             )
         else:
             alts.append(f"{spec.short_title}: no value")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    fig.tight_layout()
     _save(fig, job.path)
     alt = (
         f"Trend charts for {job.org_name}, one panel per metric, with England for comparison. "
@@ -210,7 +226,8 @@ def trend_chart(job: TrendJob) -> Figure:
     )
     caption = (
         "Each panel shows the trust's value by year (shape and colour give the comparison with "
-        "England; bars are 95% confidence intervals) and England as a dashed line."
+        "England; bars are 95% confidence intervals) and England as a dashed line. Dotted "
+        "vertical lines mark a change of definition (series break)."
     )
     return Figure(job.path, alt, caption)
 
