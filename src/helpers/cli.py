@@ -17,6 +17,7 @@ from helpers.config import ConfigError, load_assessment
 from helpers.ingest import IngestError
 from helpers.paths import project_root
 from helpers.run import RunError, run_assessment
+from helpers.site import SiteBuildError
 
 
 def _configs(root: Path, given: list[str]) -> list[str]:
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"assess: site built in {time.perf_counter() - t0:.1f}s")
         elif args.command == "validate":
             cmd_validate(root, args.configs)
-    except (ConfigError, IngestError, RunError) as exc:
+    except (ConfigError, IngestError, RunError, SiteBuildError) as exc:
         print(f"assess: error: {exc}", file=sys.stderr)
         return 2
     return 0
