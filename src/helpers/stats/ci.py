@@ -12,7 +12,7 @@ Reference: ukhsa-collaboration/PHEindicatormethods 2.1.0 (``R/utils.R``, ``R/Pro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -98,21 +98,36 @@ def byars_upper(x: ArrayLike, confidence: float = 0.95) -> np.ndarray:
         return (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * np.sqrt(x + 1))) ** 3
 
 
+def _on_unique(fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Evaluate an expensive elementwise ``fn`` once per distinct value (counts repeat a lot)."""
+    if x.size < 1024:
+        return fn(x)
+    u, inv = np.unique(x, return_inverse=True)
+    return fn(u)[inv.reshape(x.shape)]
+
+
 def exact_poisson_lower(x: ArrayLike, confidence: float = 0.95) -> np.ndarray:
     """Exact (chi-square) lower limit for a Poisson count: ``qchisq((1-c)/2, 2x)/2``; 0 at x = 0."""
     x = _as_float(x)
     c = _check_confidence(confidence)
-    with np.errstate(invalid="ignore"):
-        out = stats.chi2.ppf((1 - c) / 2, 2 * x) / 2
-    return np.where(x == 0, 0.0, out)
+
+    def fn(v: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.where(v == 0, 0.0, stats.chi2.ppf((1 - c) / 2, 2 * v) / 2)
+
+    return _on_unique(fn, x)
 
 
 def exact_poisson_upper(x: ArrayLike, confidence: float = 0.95) -> np.ndarray:
     """Exact (chi-square) upper limit for a Poisson count: ``qchisq(1-(1-c)/2, 2x+2)/2``."""
     x = _as_float(x)
     c = _check_confidence(confidence)
-    with np.errstate(invalid="ignore"):
-        return stats.chi2.ppf(1 - (1 - c) / 2, 2 * x + 2) / 2
+
+    def fn(v: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return stats.chi2.ppf(1 - (1 - c) / 2, 2 * v + 2) / 2
+
+    return _on_unique(fn, x)
 
 
 def poisson_count_limits(
@@ -124,8 +139,11 @@ def poisson_count_limits(
     """
     x = _as_float(x)
     small = x < SMALL_COUNT
-    lower = np.where(small, exact_poisson_lower(x, confidence), byars_lower(x, confidence))
-    upper = np.where(small, exact_poisson_upper(x, confidence), byars_upper(x, confidence))
+    lower = byars_lower(x, confidence)
+    upper = byars_upper(x, confidence)
+    if small.any():  # exact limits only where they are used
+        lower[small] = exact_poisson_lower(x[small], confidence)
+        upper[small] = exact_poisson_upper(x[small], confidence)
     method = np.where(np.isnan(x), "", np.where(small, "Exact", "Byars")).astype(object)
     return lower, upper, method
 

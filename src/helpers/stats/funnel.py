@@ -268,17 +268,18 @@ def _ratio_significance_limit(
 ) -> np.ndarray:
     """PHE ``funnel_ratio_significance``: the CI limit of O/E (exact below 10, Byar's from 10)."""
     z = stats.norm.ppf(0.5 + p / 2)
+    small = obs < SMALL_COUNT
     with np.errstate(invalid="ignore", divide="ignore"):
         if side == "low":
-            exact = stats.chi2.isf(0.5 + p / 2, 2 * obs) / 2
-            byars = obs * (1 - 1 / (9 * obs) - z / 3 / np.sqrt(obs)) ** 3
-            stat = np.where(obs < SMALL_COUNT, exact, byars)
+            stat = obs * (1 - 1 / (9 * obs) - z / 3 / np.sqrt(obs)) ** 3
+            if small.any():
+                stat[small] = stats.chi2.isf(0.5 + p / 2, 2 * obs[small]) / 2
             stat = np.where(obs == 0, 0.0, stat)
         else:
-            exact = stats.chi2.ppf(0.5 + p / 2, 2 * obs + 2) / 2
             o1 = obs + 1
-            byars = o1 * (1 - 1 / (9 * o1) + z / 3 / np.sqrt(o1)) ** 3
-            stat = np.where(obs < SMALL_COUNT, exact, byars)
+            stat = o1 * (1 - 1 / (9 * o1) + z / 3 / np.sqrt(o1)) ** 3
+            if small.any():
+                stat[small] = stats.chi2.ppf(0.5 + p / 2, 2 * obs[small] + 2) / 2
         return stat / expected
 
 
