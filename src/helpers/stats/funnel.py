@@ -35,7 +35,7 @@ SIGNIFICANCE_LEVELS: tuple[str, ...] = (
     "Not applicable for events less than 10 for dsrs",
 )
 #: FunnelPlotR hard-codes these z values; ``qnorm(0.975)`` and ``qnorm(0.999)`` differ from
-#: them by 3.98e-8 and 3.46e-7 (relative 2.0e-8 and 1.1e-7).
+#: them by -1.5e-8 and +3.1e-7 (relative 7.9e-9 and 9.9e-8).
 FUNNELPLOTR_Z95: float = 1.959964
 FUNNELPLOTR_Z998: float = 3.090232
 

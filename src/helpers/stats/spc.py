@@ -214,11 +214,21 @@ def _per_facet(
     return pd.Series(float(spec), index=facets.index)  # type: ignore[arg-type]
 
 
+def _facet_values(data: pd.DataFrame, facet: str | Sequence[str] | None) -> np.ndarray | str:
+    if facet is None:
+        return NO_FACET
+    if isinstance(facet, str):
+        return data[facet].to_numpy()
+    keys = np.empty(len(data), dtype=object)
+    keys[:] = list(zip(*(data[c].tolist() for c in facet), strict=True))
+    return keys
+
+
 def spc(
     data: pd.DataFrame,
     value: str,
     date: str,
-    facet: str | None = None,
+    facet: str | Sequence[str] | None = None,
     *,
     improvement_direction: Direction = "increase",
     target: float | Mapping[Hashable, float] | str | None = None,
@@ -244,6 +254,7 @@ def spc(
       off by default as the reference).
     * ``point_type`` orients the direction by ``improvement_direction``.
 
+    ``facet`` is one column or several (e.g. ``["org", "metric"]``; ``f`` then holds tuples).
     ``target`` is a number, a ``{facet: number}`` mapping or a column name; ``rebase`` a list of
     dates or a ``{facet: dates}`` mapping. Returns the reference's columns (see
     ``POINT_COLUMNS``), sorted by facet and date.
@@ -255,7 +266,7 @@ def spc(
         {
             "y": pd.to_numeric(data[value], errors="coerce").to_numpy(dtype=float),
             "x": data[date].to_numpy(),
-            "f": data[facet].to_numpy() if facet is not None else NO_FACET,
+            "f": _facet_values(data, facet),
             "trajectory": (
                 data[trajectory].to_numpy(dtype=float) if trajectory is not None else np.nan
             ),

@@ -63,3 +63,17 @@ def test_summary_icons_and_assurance() -> None:
     assert spc.assurance_type(1, 3, np.nan, "increase")[0] is None
     with pytest.raises(ValueError, match="improvement_direction"):
         spc.spc(synth, "value", "date", improvement_direction="up")  # type: ignore[arg-type]
+
+
+def test_facet_on_several_columns() -> None:
+    synth = read_ref("plotthedots/spc_synthetic_input.csv")
+    synth["metric"] = "m1"
+    two = pd.concat([synth, synth.assign(metric="m2", value=synth.value * 2)])
+    pts = spc.spc(two, "value", "date", ["team", "metric"], target={("A", "m1"): 52})
+    assert pts.f.nunique() == 4
+    single = spc.spc(synth[synth.team == "B"], "value", "date")
+    sub = pts[pts.f == ("B", "m1")].reset_index(drop=True)
+    np.testing.assert_allclose(sub.upl, single.upl)
+    assert (sub.point_type.to_numpy() == single.point_type.to_numpy()).all()
+    summ = spc.spc_summary(pts, "increase")
+    assert len(summ) == 4
