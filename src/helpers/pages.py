@@ -322,7 +322,8 @@ def completed_runs(reports: Path) -> list[Path]:
 
 
 def write_site_index(root: Path) -> list[str]:
-    """Write ``reports/_website.yml`` (sidebar) and ``reports/_home.md`` for the finished runs."""
+    """Write ``reports/_website.yml`` (sidebar), ``reports/_home.md`` (the assessments) and
+    ``reports/_build.md`` (data and code behind the site) for the finished runs."""
     reports = root / "reports"
     reports.mkdir(exist_ok=True)
     runs = completed_runs(reports)
@@ -356,13 +357,22 @@ def write_site_index(root: Path) -> list[str]:
                 ],
             }
         )
-        home.append(summary | {"href": f"{rel}/index.qmd"})
+        prov = json.loads((base / "provenance.json").read_text(encoding="utf-8"))
+        home.append(
+            summary
+            | {
+                "href": f"{rel}/index.qmd",
+                "code_version": prov["code_version"],
+                "n_inputs": len(prov["inputs"]),
+            }
+        )
     website = {"website": {"sidebar": {"style": "docked", "search": True, "contents": sections}}}
     (reports / "_website.yml").write_text(
         "# Written by `assess render` from the finished runs: do not edit.\n"
         + yaml.safe_dump(website, sort_keys=False, allow_unicode=True),
         encoding="utf-8",
     )
-    text = _env().get_template("home.md.j2").render(runs=home)
-    (reports / "_home.md").write_text(text, encoding="utf-8")
+    for name in ("home", "build"):
+        text = _env().get_template(f"{name}.md.j2").render(runs=home)
+        (reports / f"_{name}.md").write_text(text, encoding="utf-8")
     return [r.name for r in runs]

@@ -64,3 +64,17 @@ def write_provenance(path: Path, prov: dict) -> None:
 
 def read_provenance(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def describe(run: LoadedAssessment) -> str:
+    """One markdown paragraph naming the code version and the input files with their hashes,
+    shown at the top of every executed pipeline notebook."""
+    files = [
+        f"`{s.path}` (sha256 `{sha256(run.root / s.path)[:12]}`)"
+        for s in [*run.settings.sources.values(), *run.settings.reference.values()]
+    ]
+    return (
+        f"Code version **{code_version(run.root)}**; settings `{run.settings_path.name}`; "
+        f"catalogue `{run.settings.catalogue}` version {run.catalogue.version}. "
+        f"Inputs: {', '.join(files)}."
+    )
