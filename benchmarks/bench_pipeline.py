@@ -48,7 +48,8 @@ def main() -> None:
         print(f"pipeline (assess run)        {t_run:7.1f} s")
         print(f"render (preview)             {t_render:7.1f} s  ({len(pages)} pages, "
               f"{len(pages) / t_render:.0f} pages/s)")
-        print(f"total                        {t_run + t_render:7.1f} s  ({len(cards)} report cards, "
+        total = t_run + t_render
+        print(f"total                        {total:7.1f} s  ({len(cards)} report cards, "
               f"{len(cards) / (t_run + t_render):.1f} report cards/s end to end)")
 
 

@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -239,3 +240,118 @@ def trend_charts(jobs: list[TrendJob], workers: int | None = None) -> list[Figur
         return [trend_chart(j) for j in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(trend_chart, jobs, chunksize=8))
+
+
+FUNNEL_STYLE: dict[str, tuple[str, str, str]] = {
+    "above_998": ("#0072B2", "^", "Above the 99.8% limit"),
+    "above_95": ("#56B4E9", "^", "Between the 95% and 99.8% limits (above)"),
+    "within": ("#7f7f7f", "o", "Within the 95% limits"),
+    "below_95": ("#E69F00", "v", "Between the 95% and 99.8% limits (below)"),
+    "below_998": ("#D55E00", "v", "Below the 99.8% limit"),
+}
+
+
+def funnel_chart(
+    year: pd.DataFrame,
+    limits: pd.DataFrame,
+    spec: MetricSpec,
+    period: str,
+    info: dict,
+    path: Path,
+) -> Figure:
+    """Funnel plot: each organisation's value against its denominator, with 95% and 99.8%
+    limits around the England value, widened for overdispersion when it is present."""
+    d = year[(year.funnel_band != "") & year.value.notna()]
+    lim = limits.sort_values("number_seq")
+    adjusted = bool(info["overdispersion_adjusted"])
+    cols = ("ll95", "ul95", "ll998", "ul998")
+    lo95, hi95, lo998, hi998 = (f"od{c}" for c in cols) if adjusted else cols
+    fig, ax = plt.subplots(figsize=(8, 4.4), layout="constrained")
+    x = lim.number_seq
+    ax.plot(x, lim[lo95], color="#444444", lw=1, ls="--", label="95% limits")
+    ax.plot(x, lim[hi95], color="#444444", lw=1, ls="--")
+    ax.plot(x, lim[lo998], color="#000000", lw=1.2, ls="-", label="99.8% limits")
+    ax.plot(x, lim[hi998], color="#000000", lw=1.2, ls="-")
+    england = f"England {fmt(info['target'], spec)}"
+    ax.axhline(info["target"], color="#009E73", lw=1, ls=":", label=england)
+    for band, (colour, marker, label) in FUNNEL_STYLE.items():
+        sub = d[d.funnel_band == band]
+        if len(sub):
+            ax.scatter(sub.denominator, sub.value, marker=marker, s=22, color=colour,
+                       edgecolor="#222222", linewidth=0.3, label=f"{label} ({len(sub)})", zorder=3)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlim(max(1.0, d.denominator.min() * 0.8), d.denominator.max() * 1.25)
+    span = d.value.max() - d.value.min()
+    ax.set_ylim(d.value.min() - 0.15 * span, d.value.max() + 0.15 * span)
+    ax.set_xlabel("Denominator (log scale)")
+    ax.set_ylabel(f"{spec.short_title} ({spec.unit})")
+    kind = "overdispersion-adjusted" if adjusted else "Poisson/binomial"
+    ax.set_title(f"{spec.short_title}, {period}: funnel plot with {kind} limits")
+    ax.legend(fontsize=7, loc="best", frameon=True)
+    _save(fig, path)
+    counts = d.funnel_band.value_counts()
+    outside = int(counts.get("above_998", 0) + counts.get("below_998", 0))
+    alt = (
+        f"Funnel plot of {spec.short_title} for {len(d)} organisations in {period}, value against "
+        f"denominator, with control limits around England ({fmt(info['target'], spec)}). "
+        f"{outside} organisations lie outside the 99.8% limits"
+        + (
+            f" after widening the limits for overdispersion (phi {info['phi']:.1f})."
+            if adjusted
+            else "."
+        )
+    )
+    caption = (
+        f"{spec.short_title}, {period}. Each point is an organisation; the funnel narrows as the "
+        "denominator grows. Solid lines are 99.8% limits, dashed lines 95% limits"
+        + (", widened for the real variation between trusts (overdispersion)." if adjusted else ".")
+        + " Marker shape and colour show where each trust falls."
+    )
+    return Figure(path, alt, caption)
+
+
+def rank_interval_chart(year: pd.DataFrame, spec: MetricSpec, period: str, path: Path) -> Figure:
+    """Each organisation's rank with its 95% rank interval (1 = best)."""
+    d = year[year.peer_rank.notna()].sort_values(["peer_rank", "org_code"]).reset_index(drop=True)
+    rank = d.peer_rank.astype(float)
+    lo = d.rank_lower.astype(float)
+    hi = d.rank_upper.astype(float)
+    top = d.confidently_top_quartile.fillna(False).astype(bool)
+    bottom = d.confidently_bottom_quartile.fillna(False).astype(bool)
+    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
+    groups = [
+        (top, "#0072B2", "^", "Confidently in the top quarter"),
+        (bottom, "#D55E00", "v", "Confidently in the bottom quarter"),
+        (~top & ~bottom, "#7f7f7f", "o", "Rank uncertain across quarters"),
+    ]
+    for mask, colour, marker, label in groups:
+        if mask.any():
+            ax.errorbar(
+                d.index[mask] + 1, rank[mask],
+                yerr=np.clip(np.vstack([rank[mask] - lo[mask], hi[mask] - rank[mask]]), 0, None),
+                fmt=marker, ms=3.5, color=colour, elinewidth=0.8,
+                label=f"{label} ({int(mask.sum())})",
+            )
+    n = len(d)
+    for q in (0.25, 0.75):
+        ax.axhline(q * n + 0.5, color="#999999", lw=0.8, ls=":")
+    ax.invert_yaxis()
+    ax.set_xlabel(f"Organisations in rank order, {period}")
+    ax.set_ylabel("Rank (1 = best)" if spec.polarity != "no_judgement" else "Rank (1 = highest)")
+    ax.set_title(f"{spec.short_title}, {period}: ranks with 95% intervals")
+    ax.legend(fontsize=7, loc="best", frameon=True)
+    _save(fig, path)
+    width = (hi - lo).median() if n else float("nan")
+    alt = (
+        f"Rank chart of {spec.short_title} for {n} organisations in {period}: each rank with its "
+        f"95% interval from simulation. The median interval spans {width:.0f} places; "
+        f"{int(top.sum())} organisations are confidently in the top quarter and "
+        f"{int(bottom.sum())} confidently in the bottom quarter."
+    )
+    caption = (
+        f"{spec.short_title}, {period}. Points are ranks (1 = best), bars their 95% intervals from "
+        "1,000 simulations of each value's sampling error. Dotted lines mark the quarters."
+    )
+    return Figure(path, alt, caption)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.config import Definition, LoadedAssessment, MetricSpec
-from helpers.stats.ci import proportion_ci
+from helpers.stats.ci import proportion_ci, rate_ci
 from helpers.stats.compare import compare_ci_with_benchmark
 
 RESULT_COLUMNS = [
@@ -41,6 +41,13 @@ RESULT_COLUMNS = [
     "peer_rank",
     "peer_count",
     "peer_quartile",
+    "rank_lower",
+    "rank_upper",
+    "p_top_quartile",
+    "p_bottom_quartile",
+    "confidently_top_quartile",
+    "confidently_bottom_quartile",
+    "funnel_band",
     "predecessors",
     "reason",
 ]
@@ -180,6 +187,8 @@ def _definition(spec: MetricSpec, period: str) -> Definition:
 def _interval(spec: MetricSpec, numerator: pd.Series, denominator: pd.Series) -> pd.DataFrame:
     if spec.ci_method == "wilson":
         return proportion_ci(numerator, denominator, multiplier=spec.multiplier)
+    if spec.ci_method in ("byars", "exact_poisson"):
+        return rate_ci(numerator, denominator, multiplier=spec.multiplier)
     raise NotImplementedError(f"metric {spec.id}: CI method {spec.ci_method!r} not wired in yet")
 
 
@@ -241,8 +250,9 @@ def _target_columns(spec: MetricSpec, period: pd.Series, value: pd.Series) -> di
 def compare_with_peers(
     run: LoadedAssessment, annual: pd.DataFrame, england: pd.DataFrame
 ) -> pd.DataFrame:
-    """Fingertips comparison with the England value (95% and 99.8%), standards, goals and the
-    rank and quartile within the peer group. Only the assessed organisation type is compared."""
+    """Fingertips comparison with the England value (95% and 99.8%), standards and goals. Only
+    the assessed organisation type is compared. Ranks and funnels are added by
+    ``helpers.comparison``."""
     df = annual[annual.org_type == run.settings.org_type].copy()
     bench = england.set_index(["metric_id", "period"]).value
     df["benchmark_value"] = pd.MultiIndex.from_frame(df[["metric_id", "period"]]).map(bench)
@@ -259,15 +269,12 @@ def compare_with_peers(
         )
         for k, v in _target_columns(spec, sub.period, sub.value).items():
             sub[k] = v
-        ascending = spec.polarity == "lower_is_better"
-        rank = sub.groupby("period").value.rank(method="min", ascending=ascending)
-        count = sub.groupby("period").value.transform("count")
-        sub["peer_rank"] = rank.astype("Int64")
-        sub["peer_count"] = count.astype("Int64")
-        # quartile 1 = best quarter (for no-judgement metrics, quartile 1 = highest values)
-        q = np.ceil(4 * rank / count)
-        sub["peer_quartile"] = q.where(rank.notna()).astype("Int64")
         out.append(sub)
     res = pd.concat(out, ignore_index=True)
-    res = res[RESULT_COLUMNS].sort_values(["metric_id", "period", "org_code"])
+    return res.sort_values(["metric_id", "period", "org_code"]).reset_index(drop=True)
+
+
+def order_results(results: pd.DataFrame) -> pd.DataFrame:
+    """The published column order and row order of ``indicators.csv``."""
+    res = results[RESULT_COLUMNS].sort_values(["metric_id", "period", "org_code"])
     return res.reset_index(drop=True)

@@ -38,6 +38,45 @@ COMPARISON_BADGE = {
     "not_compared": "✕ Not compared",
 }
 QUARTILE_TEXT = {1: "top quarter", 2: "second quarter", 3: "third quarter", 4: "bottom quarter"}
+FUNNEL_TEXT = {
+    "above_998": "▲▲ Above 99.8% limit",
+    "above_95": "▲ Above 95% limit",
+    "within": "● Within limits",
+    "below_95": "▼ Below 95% limit",
+    "below_998": "▼▼ Below 99.8% limit",
+    "": "",
+}
+# Making Data Count icons as text: a symbol and words, never colour alone.
+VARIATION_TEXT = {
+    "common_cause": "● Common cause (no significant change)",
+    "special_cause_improvement": "⬆ Special cause: improvement",
+    "special_cause_concern": "⚠ Special cause: concern",
+    "special_cause_neutral_high": "↑ Special cause: higher (no judgement)",
+    "special_cause_neutral_low": "↓ Special cause: lower (no judgement)",
+    "": "",
+}
+ASSURANCE_TEXT = {
+    "consistent_pass": "✔ Consistently meets the goal",
+    "consistent_fail": "✘ Consistently fails the goal",
+    "inconsistent": "? Hit and miss against the goal",
+    "": "",
+}
+TREND_TEXT = {
+    "getting better": "⬈ Getting better",
+    "getting worse": "⬊ Getting worse",
+    "increasing": "↗ Increasing",
+    "decreasing": "↘ Decreasing",
+    "no significant change": "→ No significant change",
+    "cannot be calculated": "– Cannot be calculated",
+}
+CI_METHOD_TEXT = {
+    "wilson": "Wilson score method",
+    "byars": "Byar's method (exact Poisson below 10 events)",
+    "exact_poisson": "exact Poisson method",
+    "dobson": "Dobson method (directly standardised rate)",
+    "student_t": "Student's t distribution",
+    "none": "no interval (the value is not a sample estimate)",
+}
 
 
 def _env() -> Environment:
@@ -81,6 +120,9 @@ class SiteContext:
     successions: pd.DataFrame
     splits: pd.DataFrame
     provenance: dict
+    trends: pd.DataFrame | None = None  # SPC variation, assurance and recent trend per org/metric
+    funnel_limits: pd.DataFrame | None = None
+    overdispersion: pd.DataFrame | None = None
 
     @property
     def specs(self) -> dict[str, MetricSpec]:
@@ -97,9 +139,11 @@ class SiteContext:
 
 def _row_view(r: pd.Series, spec: MetricSpec) -> dict:
     comp = r.comparison
-    rank = ""
+    rank = rank_interval = ""
     if pd.notna(r.peer_rank):
         rank = f"{ordinal(int(r.peer_rank))} of {int(r.peer_count)}"
+        if pd.notna(r.rank_lower):
+            rank_interval = f"{int(r.rank_lower)} to {int(r.rank_upper)}"
     return {
         "period": r.period,
         "value": fmt_value(r.value, spec),
@@ -111,6 +155,13 @@ def _row_view(r: pd.Series, spec: MetricSpec) -> dict:
         "comparison_text": COMPARISON_TEXT[comp],
         "comparison_998": COMPARISON_BADGE[r.comparison_998],
         "rank": rank,
+        "rank_interval": rank_interval,
+        "confident": (
+            "confidently in the top quarter" if _true(r.confidently_top_quartile)
+            else "confidently in the bottom quarter" if _true(r.confidently_bottom_quartile)
+            else ""
+        ),
+        "funnel": FUNNEL_TEXT.get(r.funnel_band if isinstance(r.funnel_band, str) else "", ""),
         "quartile": QUARTILE_TEXT[int(r.peer_quartile)] if pd.notna(r.peer_quartile) else "",
         "goal": _target_text(r.goal_value, r.meets_goal, spec),
         "standard": _target_text(r.standard_value, r.meets_standard, spec),
@@ -119,6 +170,10 @@ def _row_view(r: pd.Series, spec: MetricSpec) -> dict:
         "numerator": "" if pd.isna(r.numerator) else f"{r.numerator:,.0f}",
         "denominator": "" if pd.isna(r.denominator) else f"{r.denominator:,.0f}",
     }
+
+
+def _true(v: object) -> bool:
+    return bool(v) if v is not None and not pd.isna(v) else False
 
 
 def _target_text(value: float, met: object, spec: MetricSpec) -> str:
@@ -176,6 +231,38 @@ def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: di
     fig_dir = ctx.paths.figures
     ranked = figures.ranked_chart(year, spec, bench, period, fig_dir / f"{spec.id}_ranked.png")
     dist = figures.distribution_chart(res, eng, spec, fig_dir / f"{spec.id}_distribution.png")
+    rank_fig = None
+    if year.rank_lower.notna().any():
+        rank_fig = figures.rank_interval_chart(year, spec, period, fig_dir / f"{spec.id}_ranks.png")
+    funnel_fig, od = None, None
+    if ctx.overdispersion is not None and len(ctx.overdispersion):
+        odr = ctx.overdispersion[
+            (ctx.overdispersion.metric_id == spec.id) & (ctx.overdispersion.period == period)
+        ]
+        if len(odr):
+            od = odr.iloc[0].to_dict()
+            lim = ctx.funnel_limits[
+                (ctx.funnel_limits.metric_id == spec.id) & (ctx.funnel_limits.period == period)
+            ]
+            funnel_fig = figures.funnel_chart(
+                year, lim, spec, period, od, fig_dir / f"{spec.id}_funnel.png"
+            )
+            od = {
+                "phi": f"{od['phi']:.1f}",
+                "tau2": f"{od['tau2']:.4g}",
+                "adjusted": bool(od["overdispersion_adjusted"]),
+                "n": int(od["organisations"]),
+                "outside998": int(year.funnel_band.isin(["above_998", "below_998"]).sum()),
+                "outside95": int(year.funnel_band.isin(["above_95", "below_95"]).sum()),
+            }
+    ranked_year = year[year.peer_rank.notna()]
+    width = (ranked_year.rank_upper - ranked_year.rank_lower).astype(float)
+    rank_summary = {
+        "n": len(ranked_year),
+        "median_width": f"{width.median():.0f}" if len(width) else "n/a",
+        "top": int(ranked_year.confidently_top_quartile.fillna(False).astype(bool).sum()),
+        "bottom": int(ranked_year.confidently_bottom_quartile.fillna(False).astype(bool).sum()),
+    }
     counts = year.comparison.value_counts().to_dict()
     table = [
         {**_row_view(r, spec), "org_code": r.org_code, "org_name": r.org_name}
@@ -200,6 +287,11 @@ def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: di
         "not_compared": int((year.comparison == "not_compared").sum()),
         "ranked": ranked,
         "dist": dist,
+        "rank_fig": rank_fig,
+        "rank_summary": rank_summary,
+        "funnel_fig": funnel_fig,
+        "od": od,
+        "ci_text": CI_METHOD_TEXT[spec.ci_method],
         "table": table,
         "england_rows": england_rows,
         "published": set(ctx.published_orgs()),
@@ -232,6 +324,9 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
     views = []
     template = env.get_template("org.qmd.j2")
     by_org = dict(tuple(res.groupby("org_code")))
+    trends = {}
+    if ctx.trends is not None and len(ctx.trends):
+        trends = {(r["org_code"], r["metric_id"]): r for r in ctx.trends.to_dict("records")}
     for code in codes:
         rows = by_org[code]
         info = orgs.loc[code] if code in orgs.index else None
@@ -255,6 +350,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
                     "history": history,
                     "region_median": fmt_value(float(region_peers.value.median()), spec),
                     "region_n": int(region_peers.value.notna().sum()),
+                    "spc": _spc_view(trends.get((code, spec.id))),
                 }
             )
         own = {c for p in rows.predecessors.dropna() for c in p.split(",") if c}
@@ -282,6 +378,18 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
         _write(ctx.paths.orgs / f"{code}.qmd", template.render(o=view, **common))
         views.append(view)
     return views
+
+
+def _spc_view(t: dict | None) -> dict | None:
+    if t is None:
+        return None
+    return {
+        "months": f"{t['spc_first_month']} to {t['spc_last_month']} ({t['spc_points']} months)",
+        "variation": VARIATION_TEXT.get(t["variation"] or "", t["variation"]),
+        "assurance": ASSURANCE_TEXT.get(t["assurance"] or "", t["assurance"]),
+        "trend": TREND_TEXT.get(t["trend_assessment"], t["trend_assessment"]),
+        "trend_quarters": int(t["trend_quarters"]),
+    }
 
 
 def _count_latest(metrics: list[dict], comparison: str) -> int:
