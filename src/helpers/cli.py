@@ -29,17 +29,21 @@ def _configs(root: Path, given: list[str]) -> list[str]:
     return [str(p.relative_to(root)) for p in found]
 
 
-def cmd_run(root: Path, configs: list[str]) -> None:
+def cmd_run(root: Path, configs: list[str]) -> list[str]:
+    """Run the assessments; return their ids."""
+    ids = []
     for c in _configs(root, configs):
         run_assessment(c, root)
+        ids.append(load_assessment(c, root).settings.id)
+    return ids
 
 
-def cmd_render(root: Path, preview: bool) -> None:
+def cmd_render(root: Path, preview: bool, only: list[str] | None = None) -> None:
     from helpers.pages import write_site_index
     from helpers.site import render_site
 
     t0 = time.perf_counter()
-    runs = write_site_index(root)
+    runs = write_site_index(root, only)
     if not runs:
         raise RunError("nothing to render: no finished assessment in reports/ (run `assess run`)")
     result = render_site(root, force_preview=preview)
@@ -79,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
             cmd_render(root, args.preview)
         elif args.command == "site":
             t0 = time.perf_counter()
-            cmd_run(root, args.configs)
-            cmd_render(root, args.preview)
+            # the site shows exactly the assessments just run (not stale test runs in reports/)
+            ids = cmd_run(root, args.configs)
+            cmd_render(root, args.preview, only=ids)
             print(f"assess: site built in {time.perf_counter() - t0:.1f}s")
         elif args.command == "validate":
             cmd_validate(root, args.configs)

@@ -70,8 +70,33 @@ def successions(run: LoadedAssessment) -> tuple[pd.DataFrame, pd.DataFrame]:
     return mapping[["old_code", "new_code", "date", "source"]], splits
 
 
+ORGANISATION_COLUMNS = (
+    "org_code", "org_name", "org_type", "org_subtype", "region_name", "icb_code", "close_date",
+)
+
+
+def organisations_from_contract(run: LoadedAssessment) -> pd.DataFrame:
+    """Organisations from one file in the project's own contract (``reference: organisations``;
+    see data/README.md): org_code, org_name, org_type, org_subtype, region_name, icb_code,
+    close_date (YYYYMMDD or blank). ICB names come from the rows whose org_type is ``icb``."""
+    f = _read(run, "organisations")
+    missing = sorted(set(ORGANISATION_COLUMNS) - set(f.columns))
+    if missing:
+        path = run.settings.reference["organisations"].path
+        raise ValueError(f"{path}: missing column(s) {missing}; found {list(f.columns)}")
+    out = f[list(ORGANISATION_COLUMNS)].rename(columns={"region_name": "region"})
+    icb_names = dict(zip(f.org_code[f.org_type == "icb"], f.org_name[f.org_type == "icb"],
+                         strict=True))
+    out["icb"] = out.icb_code.map(icb_names).fillna("")
+    out["is_closed"] = out.close_date.str.len() > 0
+    cols = ["org_code", "org_name", "org_type", "org_subtype", "region", "icb_code", "icb"]
+    return out[[*cols, "is_closed", "close_date"]].sort_values("org_code").reset_index(drop=True)
+
+
 def organisations(run: LoadedAssessment) -> pd.DataFrame:
-    """One row per trust: code, tidy name, type, region, ICB, status and close date."""
+    """One row per organisation: code, tidy name, type, region, ICB, status and close date."""
+    if "organisations" in run.settings.reference:
+        return organisations_from_contract(run)
     etr = _read(run, "trusts")
     ref = _read(run, "trust_reference")
     regions = _read(run, "regions")

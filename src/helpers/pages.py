@@ -429,12 +429,13 @@ def completed_runs(reports: Path) -> list[Path]:
     )
 
 
-def write_site_index(root: Path) -> list[str]:
+def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
     """Write ``reports/_website.yml`` (sidebar), ``reports/_home.md`` (the assessments) and
-    ``reports/_build.md`` (data and code behind the site) for the finished runs."""
+    ``reports/_build.md`` (data and code behind the site) for the finished runs (only the
+    assessments named in ``only``, when given)."""
     reports = root / "reports"
     reports.mkdir(exist_ok=True)
-    runs = completed_runs(reports)
+    runs = [r for r in completed_runs(reports) if only is None or r.name in only]
     sections = []
     home = []
     for base in runs:

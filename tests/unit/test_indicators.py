@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import comparison
 from helpers import indicators as ind
 from helpers import orgs as org_ref
 from helpers.config import load_assessment
@@ -23,6 +24,7 @@ def built(root):
     annual = ind.annual_values(run, ind.monthly_quantities(run, measures), organisations)
     england = ind.england_benchmarks(run, annual)
     results = ind.compare_with_peers(run, annual, england)
+    results = comparison.add_rank_intervals(run, results, {m.id: m for m in run.metrics})
     return run, annual, england, results, mapping, splits
 
 
@@ -123,6 +125,35 @@ def test_ranks_and_quartiles(built):
                 & results.value.notna()].sort_values("value")
     assert r.peer_rank.iloc[0] == 1  # lowest is best for this metric
     assert r.peer_quartile.iloc[0] == 1 and r.peer_quartile.iloc[-1] == 4
+
+
+def test_rank_intervals_are_valid_ranks(built):
+    *_, results, _, _ = built
+    r = results[results.value.notna()]
+    assert (r.rank_lower >= 1).all() and (r.rank_upper <= r.peer_count).all()
+    assert (r.rank_lower <= r.rank_upper).all()
+    # confidently top quarter means the whole interval lies in the top quarter
+    top = r[r.confidently_top_quartile.astype(bool)]
+    assert len(top) and (top.rank_upper <= np.ceil(top.peer_count / 4)).all()
+    # a trust with a small denominator has a wider rank interval than one with a large one
+    y = r[(r.metric_id == "ae_dta_over_4h_pct") & (r.period == "2024/25")]
+    width = (y.rank_upper - y.rank_lower).astype(float)
+    small = width[y.denominator <= y.denominator.quantile(0.25)].mean()
+    large = width[y.denominator >= y.denominator.quantile(0.75)].mean()
+    assert small > large
+
+
+def test_funnels_flag_fewer_outliers_than_ci_comparison(built):
+    """Overdispersion widens the limits: fewer trusts lie outside the 99.8% funnel than differ
+    from England at 99.8% by their own intervals (A&E counts are huge)."""
+    run, _, _, results, _, _ = built
+    res, od, funnels = comparison.add_funnels(results, {m.id: m for m in run.metrics})
+    assert (od.phi > 1).all() and od.overdispersion_adjusted.all()
+    y = res[(res.metric_id == "ae_4hr_pct") & (res.period == "2024/25") & res.value.notna()]
+    outside = y.funnel_band.isin(["above_998", "below_998"]).sum()
+    differs = y.comparison_998.isin(["better", "worse"]).sum()
+    assert 0 < outside < differs
+    assert {f.metric_id for f in funnels} == set(od.metric_id)
 
 
 def test_result_columns_and_years(built):
