@@ -85,6 +85,11 @@ class Definition(_Strict):
     last_year: str
     numerator: Quantity
     denominator: Quantity
+    sum_of_squares: Quantity | None = Field(
+        None,
+        description="for means: the sum of squared observations, so that the standard deviation "
+        "of any aggregate (a year, England) is exact; numerator = sum, denominator = count",
+    )
     note: str = ""
 
     _fy = field_validator("first_year", "last_year")(_check_fy)
@@ -172,6 +177,8 @@ class MetricSpec(_Strict):
                 f"ci_method {self.ci_method!r} does not fit statistic {self.statistic!r} "
                 f"(expected one of {sorted(expected)})"
             )
+        if self.statistic == "mean" and any(d.sum_of_squares is None for d in self.definitions):
+            raise ValueError("a mean needs 'sum_of_squares' in every definition (for its CI)")
         years = sorted((fy_start(d.first_year), fy_start(d.last_year)) for d in self.definitions)
         for (_, end), (start, _) in zip(years, years[1:], strict=False):
             if start <= end:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.config import Definition, LoadedAssessment, MetricSpec
-from helpers.stats.ci import proportion_ci, rate_ci
+from helpers.stats.ci import mean_ci_from_summary, proportion_ci, rate_ci
 from helpers.stats.compare import compare_ci_with_benchmark
 
 RESULT_COLUMNS = [
@@ -107,7 +107,11 @@ def monthly_quantities(run: LoadedAssessment, measures: pd.DataFrame) -> pd.Data
             num = num.groupby(keys).value.sum(min_count=1).rename("numerator")
             den = den.groupby(keys).value.sum(min_count=1).rename("denominator")
             pub = src.groupby(keys).org_code_published.agg(_join_codes)
-            both = pd.concat([num, den, pub], axis=1).reset_index()
+            cols = [num, den, pub]
+            if d.sum_of_squares is not None:
+                ss = src[src.measure == d.sum_of_squares.measure]
+                cols.append(ss.groupby(keys).value.sum(min_count=1).rename("sum_of_squares"))
+            both = pd.concat(cols, axis=1).reset_index()
             both["metric_id"] = metric.id
             frames.append(both)
     return pd.concat(frames, ignore_index=True)
@@ -123,6 +127,8 @@ def annual_values(
     denominator gets no value and a plain-English reason instead.
     """
     ok = monthly.numerator.notna() & monthly.denominator.notna()
+    if "sum_of_squares" not in monthly:
+        monthly = monthly.assign(sum_of_squares=np.nan)
     m = monthly.assign(
         numerator=monthly.numerator.where(ok), denominator=monthly.denominator.where(ok)
     )
@@ -132,6 +138,7 @@ def annual_values(
         {
             "numerator": g.numerator.sum(min_count=1),
             "denominator": g.denominator.sum(min_count=1),
+            "sum_of_squares": g.sum_of_squares.sum(min_count=1),
             "months_covered": g.numerator.count(),
             "codes": g.org_code_published.agg(_join_codes),
         }
@@ -158,7 +165,8 @@ def annual_values(
         f"none reported of the denominator ({_definition(specs[mid], p).denominator.description})"
         for mid, p in zip(annual.metric_id[zero], annual.period[zero], strict=True)
     ]
-    over = annual.numerator > annual.denominator
+    is_prop = annual.metric_id.map({k: v.statistic == "proportion" for k, v in specs.items()})
+    over = is_prop & (annual.numerator > annual.denominator)
     reason[over & (reason == "")] = "numerator exceeds denominator: definitions do not match"
     valid = reason == ""
 
@@ -166,7 +174,12 @@ def annual_values(
     for metric_id, idx in annual.groupby("metric_id").groups.items():
         spec = specs[metric_id]
         sub = annual.loc[idx]
-        ci = _interval(spec, sub.numerator.where(valid[idx]), sub.denominator.where(valid[idx]))
+        ci = _interval(
+            spec,
+            sub.numerator.where(valid[idx]),
+            sub.denominator.where(valid[idx]),
+            sub.sum_of_squares.where(valid[idx]),
+        )
         ci.index = idx
         parts.append(ci)
     annual = annual.join(pd.concat(parts))
@@ -184,11 +197,53 @@ def _definition(spec: MetricSpec, period: str) -> Definition:
     return d
 
 
-def _interval(spec: MetricSpec, numerator: pd.Series, denominator: pd.Series) -> pd.DataFrame:
+def _interval(
+    spec: MetricSpec,
+    numerator: pd.Series,
+    denominator: pd.Series,
+    sum_of_squares: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The value and its 95% and 99.8% intervals by the catalogue's method.
+
+    * ``wilson``: proportions (``phe_proportion``).
+    * ``byars`` / ``exact_poisson``: crude rates, and indirectly standardised ratios (numerator
+      observed, denominator expected events: O/E with the Poisson limits of O divided by E, as
+      ``calculate_ISRatio``).
+    * ``student_t``: means from sum, count and sum of squares (``phe_mean``).
+    * ``none``: a value that is not a sample estimate (finance); no interval.
+    """
+    index = numerator.index
     if spec.ci_method == "wilson":
         return proportion_ci(numerator, denominator, multiplier=spec.multiplier)
     if spec.ci_method in ("byars", "exact_poisson"):
         return rate_ci(numerator, denominator, multiplier=spec.multiplier)
+    if spec.ci_method == "student_t":
+        if sum_of_squares is None:
+            raise ValueError(f"metric {spec.id}: a mean needs its sum of squares")
+        n = denominator.to_numpy(dtype=float)
+        mean = numerator.to_numpy(dtype=float) / np.where(n > 0, n, np.nan)
+        with np.errstate(invalid="ignore"):
+            var = (sum_of_squares.to_numpy(dtype=float) - n * mean**2) / (n - 1)
+        ci = mean_ci_from_summary(mean, np.sqrt(np.clip(var, 0, None)), n)
+        ci.index = index
+        for c in ["value", "ci95_lower", "ci95_upper", "ci998_lower", "ci998_upper"]:
+            ci[c] = ci[c] * spec.multiplier
+        return ci
+    if spec.ci_method == "none":
+        den = denominator.to_numpy(dtype=float)
+        value = spec.multiplier * numerator.to_numpy(dtype=float) / np.where(den != 0, den, np.nan)
+        nan = np.full(len(value), np.nan)
+        return pd.DataFrame(
+            {
+                "value": value,
+                "ci95_lower": nan,
+                "ci95_upper": nan,
+                "ci998_lower": nan,
+                "ci998_upper": nan,
+                "ci_method": np.where(np.isfinite(value), "none", ""),
+            },
+            index=index,
+        )
     raise NotImplementedError(f"metric {spec.id}: CI method {spec.ci_method!r} not wired in yet")
 
 
@@ -202,6 +257,7 @@ def england_benchmarks(run: LoadedAssessment, annual: pd.DataFrame) -> pd.DataFr
         {
             "numerator": g.numerator.sum(),
             "denominator": g.denominator.sum(),
+            "sum_of_squares": g.sum_of_squares.sum(min_count=1),
             "organisations": g.org_code.nunique(),
         }
     ).reset_index()
@@ -212,7 +268,12 @@ def england_benchmarks(run: LoadedAssessment, annual: pd.DataFrame) -> pd.DataFr
     specs = {m.id: m for m in run.metrics}
     parts = []
     for metric_id, idx in eng.groupby("metric_id").groups.items():
-        ci = _interval(specs[metric_id], eng.loc[idx, "numerator"], eng.loc[idx, "denominator"])
+        ci = _interval(
+            specs[metric_id],
+            eng.loc[idx, "numerator"],
+            eng.loc[idx, "denominator"],
+            eng.loc[idx, "sum_of_squares"],
+        )
         ci.index = idx
         parts.append(ci.drop(columns="ci_method"))
     eng = eng.join(pd.concat(parts))

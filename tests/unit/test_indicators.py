@@ -164,3 +164,23 @@ def test_result_columns_and_years(built):
     assert all(c in results.columns for c in required)
     assert results.period.nunique() == 7
     assert results.org_code.nunique() >= 130
+
+
+def test_mean_from_sum_count_and_sum_of_squares_matches_phe_mean(root):
+    """The pipeline's means come from monthly sums (sum, count, sum of squares), so that a year
+    or England aggregates exactly; the result must equal phe_mean on the raw observations."""
+    ref_dir = root / "tests/reference/phe_indicator_methods"
+    obs = pd.read_csv(ref_dir / "testdata_Mean__testdata_Mean.csv")
+    expected = pd.read_csv(ref_dir / "testdata_Mean__testdata_Mean_results.csv")
+    g = obs.groupby("area")["values"]
+    summed = pd.DataFrame({"sum": g.sum(), "n": g.count(), "ss": (obs["values"] ** 2)
+                           .groupby(obs.area).sum()})
+    spec = load_assessment("config/assessments/uec.yml", root).metrics[0].model_copy(
+        update={"statistic": "mean", "ci_method": "student_t", "multiplier": 1.0}
+    )
+    got = ind._interval(spec, summed["sum"], summed["n"], summed["ss"])
+    exp = expected.set_index("area").loc[got.index]
+    for ours, theirs in [("value", "value"), ("ci95_lower", "lower95_0cl"),
+                         ("ci95_upper", "upper95_0cl"), ("ci998_lower", "lower99_8cl"),
+                         ("ci998_upper", "upper99_8cl")]:
+        np.testing.assert_allclose(got[ours], exp[theirs], rtol=1e-9)
