@@ -90,6 +90,11 @@ class Definition(_Strict):
         description="for means: the sum of squared observations, so that the standard deviation "
         "of any aggregate (a year, England) is exact; numerator = sum, denominator = count",
     )
+    aggregate_to: Literal["organisation", "host_icb"] = Field(
+        "organisation",
+        description="host_icb: add up the providers' counts by the ICB that hosts them (an ICB "
+        "system view of provider data; the metric is then a commissioner metric)",
+    )
     note: str = ""
 
     _fy = field_validator("first_year", "last_year")(_check_fy)

@@ -88,17 +88,31 @@ def _join_codes(codes: pd.Series) -> str:
     return ",".join(sorted(set(",".join(codes).split(","))))
 
 
-def monthly_quantities(run: LoadedAssessment, measures: pd.DataFrame) -> pd.DataFrame:
-    """Numerator and denominator per metric, organisation and month, as the catalogue defines."""
+def monthly_quantities(
+    run: LoadedAssessment, measures: pd.DataFrame, orgs: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Numerator and denominator per metric, organisation and month, as the catalogue defines.
+
+    Directly standardised rates are built per year from age bands (:func:`dsr_values`), not
+    here. A definition with ``aggregate_to: host_icb`` adds up the providers' counts by the ICB
+    that hosts them (``orgs`` gives each provider's ICB)."""
     measures = measures.assign(period=financial_year(measures.month))
     wanted = set(run.settings.financial_years)
+    host_icb = (
+        dict(zip(orgs.org_code, orgs.icb_code, strict=True)) if orgs is not None else {}
+    )
     frames = []
     for metric in run.metrics:
+        if metric.statistic == "dsr":
+            continue
         for d in metric.definitions:
             src = measures[
                 (measures.source == d.source)
                 & measures.period.isin([p for p in wanted if d.covers(p)])
             ]
+            if d.aggregate_to == "host_icb":
+                icb = src.org_code.map(host_icb)
+                src = src.assign(org_code=icb, org_code_published=icb)[icb.notna()]
             keys = ["org_code", "month", "period"]
             num = src[src.measure == d.numerator.measure]
             den = src[src.measure == d.denominator.measure]
@@ -117,8 +131,51 @@ def monthly_quantities(run: LoadedAssessment, measures: pd.DataFrame) -> pd.Data
     return pd.concat(frames, ignore_index=True)
 
 
+def dsr_values(run: LoadedAssessment, measures: pd.DataFrame) -> pd.DataFrame:
+    """Directly age-standardised rates (2013 European Standard Population, Dobson limits) per
+    organisation and financial year, and England's from the summed age-specific counts (rows
+    with ``org_code`` ``ENG`` and ``org_type`` ``england``)."""
+    from helpers.record_level import annual_dsr
+
+    wanted = set(run.settings.financial_years)
+    frames = []
+    for spec in run.metrics:
+        if spec.statistic != "dsr":
+            continue
+        for d in spec.definitions:
+            src = measures[(measures.source == d.source)]
+            src = src[financial_year(src.month).isin([p for p in wanted if d.covers(p)])]
+            if src.empty:
+                continue
+            kwargs = {
+                "events_measure": d.numerator.measure,
+                "population_measure": d.denominator.measure,
+                "multiplier": spec.multiplier,
+            }
+            orgs_dsr = annual_dsr(src, **kwargs)
+            eng = annual_dsr(src.assign(org_code_published="ENG"), **kwargs)
+            both = pd.concat([orgs_dsr, eng], ignore_index=True)
+            months = (
+                src[src.measure == d.numerator.measure]
+                .assign(period=financial_year(src.month))
+                .groupby(["org_code_published", "period"]).month.nunique()
+            )
+            both["months_covered"] = [
+                int(months.get((o, p), 12)) if o != "ENG" else 12
+                for o, p in zip(both.org_code, both.period, strict=True)
+            ]
+            both["metric_id"] = spec.id
+            frames.append(both)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
 def annual_values(
-    run: LoadedAssessment, monthly: pd.DataFrame, orgs: pd.DataFrame
+    run: LoadedAssessment,
+    monthly: pd.DataFrame,
+    orgs: pd.DataFrame,
+    measures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Sum the months of each financial year and compute each value with its intervals.
 
@@ -184,8 +241,22 @@ def annual_values(
         parts.append(ci)
     annual = annual.join(pd.concat(parts))
     annual["reason"] = reason
+    if measures is not None and any(m.statistic == "dsr" for m in run.metrics):
+        dsr = dsr_values(run, measures)
+        if len(dsr):
+            dsr["predecessors"] = ""
+            dsr["sum_of_squares"] = np.nan
+            dsr["reason"] = np.where(
+                dsr.value.isna(), "fewer than 10 events: the rate is not published", ""
+            )
+            annual = pd.concat([annual, dsr[annual.columns]], ignore_index=True)
+    eng_row = pd.DataFrame(
+        {"org_code": ["ENG"], "org_name": ["England"], "org_type": ["england"], "region": [""],
+         "icb": [""]}
+    )
     annual = annual.merge(
-        orgs[["org_code", "org_name", "org_type", "region", "icb"]], on="org_code", how="left"
+        pd.concat([orgs[["org_code", "org_name", "org_type", "region", "icb"]], eng_row]),
+        on="org_code", how="left",
     )
     return annual
 
@@ -250,6 +321,7 @@ def _interval(
 def england_benchmarks(run: LoadedAssessment, annual: pd.DataFrame) -> pd.DataFrame:
     """The England value of the peer group: summed numerators over summed denominators of every
     organisation with a valid value that year, with its own intervals."""
+    eng_dsr = annual[annual.org_type == "england"]
     annual = annual[annual.org_type == run.settings.org_type]
     valid = annual[annual.reason == ""]
     g = valid.groupby(["metric_id", "period"])
@@ -268,6 +340,16 @@ def england_benchmarks(run: LoadedAssessment, annual: pd.DataFrame) -> pd.DataFr
     specs = {m.id: m for m in run.metrics}
     parts = []
     for metric_id, idx in eng.groupby("metric_id").groups.items():
+        if specs[metric_id].statistic == "dsr":
+            # England's standardised rate comes from the summed age-specific counts
+            ref = eng_dsr[eng_dsr.metric_id == metric_id].set_index("period")
+            ci = ref.loc[eng.loc[idx, "period"], ["value", "ci95_lower", "ci95_upper",
+                                                   "ci998_lower", "ci998_upper", "ci_method"]]
+            ci.index = idx
+            eng.loc[idx, "numerator"] = ref.loc[eng.loc[idx, "period"], "numerator"].to_numpy()
+            eng.loc[idx, "denominator"] = ref.loc[eng.loc[idx, "period"], "denominator"].to_numpy()
+            parts.append(ci.drop(columns="ci_method"))
+            continue
         ci = _interval(
             specs[metric_id],
             eng.loc[idx, "numerator"],

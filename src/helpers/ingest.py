@@ -77,6 +77,7 @@ class Ingested:
     measures: pd.DataFrame  # org_code, month, measure, value (long)
     ledger: dict
     rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    extra: dict = field(default_factory=dict)  # e.g. the case-mix model of a record-level source
 
 
 def _not_more_than(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -193,10 +194,43 @@ def _parse_month(values: pd.Series) -> pd.Series:
     return parsed.dt.to_period("M").dt.to_timestamp()
 
 
+def read_record_level(key: str, source: Source, root: Path) -> Ingested:
+    """A record-level admissions extract (Parquet, one row per spell), aggregated with DuckDB
+    into the outcome measures: 30-day emergency readmissions, observed and case-mix-expected
+    deaths (SHMI-like), and emergency admissions for ambulatory-care-sensitive conditions by
+    ICB of residence and age band, with the ICB population (``options.population``)."""
+    from helpers import record_level as rl
+
+    relation, ledger, rejected = rl.read_extract(root / source.path, key, file_label=source.path)
+    parts = [rl.readmission_measures(relation, source=key)]
+    mortality, model = rl.mortality_measures(relation, source=key)
+    parts.append(mortality)
+    if "population" in source.options:
+        parts.append(rl.avoidable_admission_measures(
+            relation, root / source.options["population"], source=key
+        ))
+    measures = pd.concat(parts, ignore_index=True)
+    ingested = Ingested(measures=measures, ledger=ledger, rejected=rejected)
+    ingested.extra["case_mix_model"] = model
+    return ingested
+
+
+def _external_reader(name: str) -> Callable[[str, Source, Path], Ingested] | None:
+    """Readers that are functions rather than table specs (own file shapes)."""
+    if name == "record_level_admissions":
+        return read_record_level
+    from helpers.synthetic_readers import SYNTHETIC_READERS
+
+    return SYNTHETIC_READERS.get(name)
+
+
 def read_source(key: str, source: Source, root: Path) -> Ingested:
     """Read, validate and reshape one published file into long monthly measures."""
     spec = READERS.get(source.reader)
     if spec is None:
+        reader = _external_reader(source.reader)
+        if reader is not None:
+            return reader(key, source, root)
         raise IngestError(
             f"source '{key}': unknown reader {source.reader!r} (known: {sorted(READERS)})"
         )
@@ -305,13 +339,21 @@ def read_source(key: str, source: Source, root: Path) -> Ingested:
     return Ingested(measures=measures, ledger=ledger, rejected=rejected)
 
 
-def ingest_sources(run: LoadedAssessment) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def ingest_sources(
+    run: LoadedAssessment, extras: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Ingest every configured source.
 
-    Returns ``(measures, ledger, rejected)``. Raises IngestError naming file, line and column of
-    the first rejected rows when more rows are rejected than ``max_rejected_rows`` allows.
+    Returns ``(measures, ledger, rejected)``; ``extras`` (if given) receives what a reader adds
+    beyond measures, by source key (e.g. a record-level source's case-mix model). Raises
+    IngestError naming file, line and column of the first rejected rows when more rows are
+    rejected than ``max_rejected_rows`` allows.
     """
     results = [read_source(k, s, run.root) for k, s in run.settings.sources.items()]
+    if extras is not None:
+        for key, r in zip(run.settings.sources, results, strict=True):
+            if r.extra:
+                extras[key] = r.extra
     measures = pd.concat([r.measures for r in results], ignore_index=True)
     ledger = pd.DataFrame([r.ledger for r in results], columns=LEDGER_COLUMNS)
     rejected = pd.concat([r.rejected for r in results], ignore_index=True)
