@@ -4,6 +4,8 @@
     assess render [--preview]        render the site from the finished runs into _site/
     assess site [CONFIG ...]         run (default: every config/assessments/*.yml), then render
     assess validate CONFIG ...       validate settings and catalogue only
+    assess demo-data --scale {small,england} --seed N --out DIR
+                                     write a deterministic SYNTHETIC England
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers.config import ConfigError, load_assessment
+from helpers.config import ConfigError, ensure_synthetic_data, load_assessment
 from helpers.ingest import IngestError
 from helpers.paths import project_root
 from helpers.run import RunError, run_assessment
@@ -33,6 +35,7 @@ def cmd_run(root: Path, configs: list[str]) -> list[str]:
     """Run the assessments; return their ids."""
     ids = []
     for c in _configs(root, configs):
+        ensure_synthetic_data(c, root)
         run_assessment(c, root)
         ids.append(load_assessment(c, root).settings.id)
     return ids
@@ -58,11 +61,17 @@ def cmd_render(root: Path, preview: bool, only: list[str] | None = None) -> None
 
 def cmd_validate(root: Path, configs: list[str]) -> None:
     for c in _configs(root, configs):
+        ensure_synthetic_data(c, root)
         run = load_assessment(c, root)
         print(f"{c}: OK ({len(run.metrics)} metrics, {len(run.settings.financial_years)} years)")
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["demo-data"]:
+        from helpers.synthetic.generate import demo_data_main
+
+        return demo_data_main(argv[1:])
     parser = argparse.ArgumentParser(prog="assess", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="run assessments with papermill")
@@ -74,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     p_site.add_argument("--preview", action="store_true")
     p_val = sub.add_parser("validate", help="validate settings and catalogue")
     p_val.add_argument("configs", nargs="*")
+    sub.add_parser("demo-data", help="write a SYNTHETIC England (--scale, --seed, --out)")
     args = parser.parse_args(argv)
     root = project_root()
     try:

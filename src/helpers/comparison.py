@@ -61,7 +61,18 @@ def add_rank_intervals(
             se = (sub.ci95_upper - sub.ci95_lower) / 3.92
             kwargs["estimate"] = sub.value.where(ok).to_numpy()
             kwargs["se"] = se.where(ok).to_numpy()
-        ri = rank_intervals(n_draws=N_DRAWS, seed=run.settings.seed, **kwargs)
+        if spec.ci_method == "none":
+            # not a sample estimate (accounts): the rank is exact, with no interval
+            v = sub.value.where(ok)
+            ascending = spec.polarity == "lower_is_better"
+            ri = pd.DataFrame(index=idx)
+            ri["rank"] = v.groupby(sub.period).rank(method="min", ascending=ascending)
+            ri["group_size"] = v.groupby(sub.period).transform("count")
+            for col in RANK_COLUMNS:
+                ri[col] = np.nan
+            ri["rank_lower"] = ri["rank_upper"] = ri["rank"]
+        else:
+            ri = rank_intervals(n_draws=N_DRAWS, seed=run.settings.seed, **kwargs)
         ri.index = idx
         ri["peer_count"] = ri["group_size"].where(ok)
         parts.append(ri.rename(columns={"rank": "peer_rank"})[["peer_rank", "peer_count",
@@ -84,6 +95,8 @@ class FunnelResult:
 
 
 def funnel_data_type(spec: MetricSpec) -> str:
+    if spec.ci_method == "none":
+        return ""  # accounts, not counts: no sampling variation to draw limits from
     return {"proportion": "PR", "ratio": "SR", "isr": "SR"}.get(spec.statistic, "")
 
 
@@ -139,7 +152,24 @@ def add_funnels(
             }
         )
         funnels.append(FunnelResult(metric_id, period, f))
-    return out, pd.DataFrame(rows), funnels
+    od_cols = ["metric_id", "period", "organisations", "target", "phi", "tau2",
+               "overdispersion_adjusted"]
+    return out, pd.DataFrame(rows, columns=od_cols), funnels
+
+
+LIMIT_COLUMNS = ["number_seq", "s", "odll95", "odul95", "odll998", "odul998", "ll95", "ul95",
+                 "ll998", "ul998", "metric_id", "period", "adjusted"]
+
+
+def funnel_limits_table(funnels: list[FunnelResult]) -> pd.DataFrame:
+    """The drawn limits of every funnel, one table (empty when no metric had a funnel)."""
+    if not funnels:
+        return pd.DataFrame(columns=LIMIT_COLUMNS)
+    return pd.concat(
+        [f.funnel.limits.assign(metric_id=f.metric_id, period=f.period,
+                                adjusted=f.funnel.draw_adjusted) for f in funnels],
+        ignore_index=True,
+    )
 
 
 def _monthly_values(monthly: pd.DataFrame, spec: MetricSpec, years: list[str]) -> pd.DataFrame:

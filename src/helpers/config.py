@@ -75,6 +75,9 @@ class Quantity(_Strict):
 
     measure: str = Field(description="measure name produced by ingestion, e.g. 'within_4h'")
     description: str
+    source: str | None = Field(
+        None, description="another source for this quantity (default: the definition's)"
+    )
 
 
 class Definition(_Strict):
@@ -245,6 +248,14 @@ class KnownGap(_Strict):
     reason: str
 
 
+class SyntheticData(_Strict):
+    """The assessment runs on a generated SYNTHETIC England (``assess demo-data``)."""
+
+    scale: Literal["small", "england"] = "small"
+    seed: int = 2026
+    out: str = Field(description="folder of the generated files, relative to the project")
+
+
 class AssessmentSettings(_Strict):
     """One assessment run: what to assess, from which files, with which metrics."""
 
@@ -264,6 +275,9 @@ class AssessmentSettings(_Strict):
     known_gaps: list[KnownGap] = []
     max_rejected_rows: int = Field(0, ge=0, description="invalid rows tolerated before failing")
     seed: int = 20260401
+    synthetic: SyntheticData | None = Field(
+        None, description="generate this synthetic data set first when it is missing"
+    )
 
     @field_validator("financial_years")
     @classmethod
@@ -313,6 +327,28 @@ def load_catalogue(path: Path) -> Catalogue:
         raise ConfigError(_format_errors(path, exc)) from None
 
 
+def ensure_synthetic_data(settings_path: str | Path, root: Path | None = None) -> Path | None:
+    """Generate the synthetic data set an assessment names (``synthetic:``) when its manifest
+    is missing. Deterministic: the same seed and scale always give byte-identical files."""
+    root = root or project_root()
+    path = Path(settings_path)
+    path = path if path.is_absolute() else (root / path).resolve()
+    raw = _read_yaml(path).get("synthetic")
+    if not raw:
+        return None
+    try:
+        spec = SyntheticData.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(path, exc)) from None
+    out = root / spec.out
+    if not (out / "generator_manifest.json").exists():
+        from helpers.synthetic.generate import generate
+
+        print(f"assess: generating SYNTHETIC data ({spec.scale}, seed {spec.seed}) into {spec.out}")
+        generate(spec.scale, spec.seed, out)
+    return out
+
+
 def load_assessment(settings_path: str | Path, root: Path | None = None) -> LoadedAssessment:
     """Load and validate an assessment's settings and its catalogue.
 
@@ -352,13 +388,22 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
         raise ConfigError(f"{path}: key 'metrics': no metric applies to {settings.org_type!r}")
     for m in metrics:
         for d in m.definitions:
+            for q in (d.numerator, d.denominator):
+                if q.source is not None and q.source not in settings.sources:
+                    raise ConfigError(
+                        f"{cat_path}: metric '{m.id}' key 'source' of {q.measure!r}: "
+                        f"{q.source!r} is not a source in {path.name}"
+                    )
             if d.source not in settings.sources:
                 raise ConfigError(
                     f"{cat_path}: metric '{m.id}' key 'definitions.source': {d.source!r} is not "
                     f"a source in {path.name} (known: {sorted(settings.sources)})"
                 )
     for key, src in {**settings.sources, **settings.reference}.items():
-        if not (root / src.path).exists():
+        if any(ch in src.path for ch in "*?["):
+            if not any(root.glob(src.path)):
+                raise ConfigError(f"{path}: key 'sources.{key}.path': no file matches {src.path}")
+        elif not (root / src.path).exists():
             raise ConfigError(f"{path}: key 'sources.{key}.path': file not found: {src.path}")
     return LoadedAssessment(
         settings=settings, catalogue=catalogue, metrics=metrics, settings_path=path, root=root

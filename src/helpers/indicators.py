@@ -106,16 +106,19 @@ def monthly_quantities(
         if metric.statistic == "dsr":
             continue
         for d in metric.definitions:
+            sources = {d.source, d.numerator.source or d.source, d.denominator.source or d.source}
             src = measures[
-                (measures.source == d.source)
+                measures.source.isin(sources)
                 & measures.period.isin([p for p in wanted if d.covers(p)])
             ]
             if d.aggregate_to == "host_icb":
                 icb = src.org_code.map(host_icb)
                 src = src.assign(org_code=icb, org_code_published=icb)[icb.notna()]
             keys = ["org_code", "month", "period"]
-            num = src[src.measure == d.numerator.measure]
-            den = src[src.measure == d.denominator.measure]
+            num = src[(src.measure == d.numerator.measure)
+                      & (src.source == (d.numerator.source or d.source))]
+            den = src[(src.measure == d.denominator.measure)
+                      & (src.source == (d.denominator.source or d.source))]
             # merged trusts: add the predecessors' counts in the same month (min_count keeps
             # a month blank when every predecessor left it blank)
             num = num.groupby(keys).value.sum(min_count=1).rename("numerator")

@@ -215,6 +215,53 @@ def read_record_level(key: str, source: Source, root: Path) -> Ingested:
     return ingested
 
 
+def derive_measures(measures: pd.DataFrame, options: dict) -> pd.DataFrame:
+    """Measures derived from a source's own, as its settings ask (``options``):
+
+    * ``<x>_mean``, ``<x>_sd`` and ``<x>_n`` always give ``<x>_sum`` and ``<x>_sumsq`` (sum and
+      sum of squares), so that means aggregate exactly over months and organisations;
+    * ``differences: {new: [a, b]}`` adds ``new = a - b`` (e.g. outturn minus plan);
+    * ``spread_quarters: true`` spreads a quarterly figure dated at the quarter's first month
+      over its three months in proportion to their days, so that it can serve as the
+      denominator of monthly counts.
+    """
+    m = measures
+    keys = ["source", "org_code_published", "month"]
+    wide = None
+    stems = {x[: -len("_mean")] for x in m.measure.unique() if x.endswith("_mean")}
+    extra = []
+    for stem in sorted(stems):
+        want = [f"{stem}_mean", f"{stem}_sd", f"{stem}_n"]
+        if not set(want) <= set(m.measure):
+            continue
+        wide = m[m.measure.isin(want)].pivot_table(
+            index=keys, columns="measure", values="value", aggfunc="first"
+        )
+        mean, sd, n = (wide[c] for c in want)
+        for name, values in ((f"{stem}_sum", mean * n),
+                             (f"{stem}_sumsq", (n - 1) * sd**2 + n * mean**2)):
+            extra.append(values.rename("value").reset_index().assign(measure=name))
+    for new, (a, b) in options.get("differences", {}).items():
+        w = m[m.measure.isin([a, b])].pivot_table(
+            index=keys, columns="measure", values="value", aggfunc="first"
+        )
+        if a in w and b in w:
+            extra.append((w[a] - w[b]).rename("value").reset_index().assign(measure=new))
+    if extra:
+        m = pd.concat([m, *extra], ignore_index=True)
+    if options.get("spread_quarters"):
+        first = pd.to_datetime(m.month)
+        parts = []
+        days_q = sum(
+            (first + pd.DateOffset(months=k)).dt.days_in_month for k in range(3)
+        ).astype(float)
+        for k in range(3):
+            month = first + pd.DateOffset(months=k)
+            parts.append(m.assign(month=month, value=m.value * month.dt.days_in_month / days_q))
+        m = pd.concat(parts, ignore_index=True)
+    return m.sort_values([*keys, "measure"], kind="stable").reset_index(drop=True)
+
+
 def _external_reader(name: str) -> Callable[[str, Source, Path], Ingested] | None:
     """Readers that are functions rather than table specs (own file shapes)."""
     if name == "record_level_admissions":
@@ -230,7 +277,9 @@ def read_source(key: str, source: Source, root: Path) -> Ingested:
     if spec is None:
         reader = _external_reader(source.reader)
         if reader is not None:
-            return reader(key, source, root)
+            ingested = reader(key, source, root)
+            ingested.measures = derive_measures(ingested.measures, source.options)
+            return ingested
         raise IngestError(
             f"source '{key}': unknown reader {source.reader!r} (known: {sorted(READERS)})"
         )
@@ -339,6 +388,17 @@ def read_source(key: str, source: Source, root: Path) -> Ingested:
     return Ingested(measures=measures, ledger=ledger, rejected=rejected)
 
 
+def expand_source(source: Source, root: Path) -> list[Source]:
+    """A source whose path is a glob (``ae_monthly_*.csv``: one file per year, as published)
+    stands for every matching file, in name order; each is read and accounted for on its own."""
+    if not any(ch in source.path for ch in "*?["):
+        return [source]
+    matches = sorted(root.glob(source.path))
+    if not matches:
+        raise IngestError(f"{source.path}: no file matches this pattern")
+    return [source.model_copy(update={"path": str(m.relative_to(root))}) for m in matches]
+
+
 def ingest_sources(
     run: LoadedAssessment, extras: dict | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -349,9 +409,13 @@ def ingest_sources(
     IngestError naming file, line and column of the first rejected rows when more rows are
     rejected than ``max_rejected_rows`` allows.
     """
-    results = [read_source(k, s, run.root) for k, s in run.settings.sources.items()]
+    keys, results = [], []
+    for key, src in run.settings.sources.items():
+        for one in expand_source(src, run.root):
+            keys.append(key)
+            results.append(read_source(key, one, run.root))
     if extras is not None:
-        for key, r in zip(run.settings.sources, results, strict=True):
+        for key, r in zip(keys, results, strict=True):
             if r.extra:
                 extras[key] = r.extra
     measures = pd.concat([r.measures for r in results], ignore_index=True)

@@ -69,9 +69,12 @@ def read_provenance(path: Path) -> dict:
 def describe(run: LoadedAssessment) -> str:
     """One markdown paragraph naming the code version and the input files with their hashes,
     shown at the top of every executed pipeline notebook."""
+    from helpers.ingest import expand_source
+
     files = [
-        f"`{s.path}` (sha256 `{sha256(run.root / s.path)[:12]}`)"
+        f"`{one.path}` (sha256 `{sha256(run.root / one.path)[:12]}`)"
         for s in [*run.settings.sources.values(), *run.settings.reference.values()]
+        for one in expand_source(s, run.root)
     ]
     return (
         f"Code version **{code_version(run.root)}**; settings `{run.settings_path.name}`; "

@@ -1,0 +1,629 @@
+"""A synthetic, HES-like record-level extract of hospital admissions (one row per spell).
+
+:func:`write_admissions` writes ``record_level/admissions.parquet`` for the acute trusts of a
+synthetic England and returns the *planted truth*: which providers (and ICBs) were made to
+differ, and by how much, so the pipeline's outcome indicators can be checked against it.
+
+How the records are made (all vectorised numpy, one financial year at a time):
+
+* **First spells.** For every ICB of residence, age band and sex, a Poisson number of spells
+  proportional to the population and an age-specific admission rate, in two streams: ordinary
+  spells (non-ACS diagnosis groups, emergency or elective by group) and emergency admissions
+  for ambulatory-care-sensitive conditions (``ACS_*`` groups), the latter multiplied by the ICB's
+  planted rate ratio. Dates follow a mild winter peak; IMD deciles follow an ICB-specific
+  deprivation profile.
+* **Provider.** 88% of spells go to an acute trust of the ICB of residence that is open in the
+  month (weighted by trust size), the rest to any open trust of the region (any open trust in
+  England when the region has none). The ordinary stream's diagnosis group follows a
+  provider-specific case mix (specialist centres see more cancer, and so on).
+* **Outcomes.** ``died`` (in hospital or within 30 days of discharge) and the 30-day emergency
+  readmission are Bernoulli draws from logistic models on age band, sex, IMD decile, diagnosis
+  group and admission method, plus the provider's log odds ratio: a small random effect
+  (N(0, 0.05²) truncated at ±0.1) for most providers and, for about 10% of them (separately
+  for mortality and readmission, half high and half low), a planted odds ratio: mortality
+  1.6-1.9 or 0.5-0.6, readmission 1.5-1.8 or 0.55-0.65. ICBs get a rate ratio for emergency
+  ACS admissions: N(0, 0.03²) truncated at ±0.06 on the log scale, or 1.3-1.5 / 0.67-0.77 for
+  about 10% of them.
+* **Chains.** A spell whose patient survives is followed (at most three times in a chain) by
+  one next spell of the same patient: an emergency readmission 0-30 days after discharge (by
+  the readmission model), else a planned elective spell 7-30 days after discharge (3%), else a
+  later emergency admission 31-365 days after discharge (15%). Later spells keep the patient's
+  ICB, age band, sex and IMD decile, go to the same provider 80% of the time, and draw a
+  non-ACS diagnosis group. A death ends the chain, so ``died`` belongs to the patient's last
+  spell, as SHMI attributes it. Spells admitted after the last financial year are dropped.
+
+The row count is set by ``scale`` (``england``: about 1.15 million spells a year, i.e. a
+sample of England's activity; ``small``: about 85,000 a year), so rates per 100,000 are
+proportionally lower than real ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from helpers.stats.esp2013 import ESP2013_BANDS
+
+AGE_BANDS: tuple[str, ...] = ESP2013_BANDS
+SEXES: tuple[str, ...] = ("M", "F")
+
+#: Ambulatory-care-sensitive condition groups (emergency admissions for these are "avoidable").
+ACS_GROUPS: tuple[str, ...] = (
+    "ACS_COPD",
+    "ACS_ASTHMA",
+    "ACS_DIABETES",
+    "ACS_HEART_FAILURE",
+    "ACS_ANGINA",
+    "ACS_HYPERTENSION",
+    "ACS_EPILEPSY",
+    "ACS_UTI",
+    "ACS_CELLULITIS",
+)
+# name: (share of the ordinary stream, share elective, log-odds death, log-odds readmission)
+_OTHER_GROUPS: dict[str, tuple[float, float, float, float]] = {
+    "SEPSIS": (0.04, 0.0, 1.6, 0.2),
+    "PNEUMONIA": (0.06, 0.0, 1.3, 0.3),
+    "STROKE": (0.03, 0.0, 1.2, 0.0),
+    "AMI": (0.03, 0.05, 0.8, 0.1),
+    "FRACTURED_NECK_OF_FEMUR": (0.02, 0.0, 0.7, 0.0),
+    "GI_BLEED": (0.03, 0.1, 0.6, 0.2),
+    "ACUTE_KIDNEY_INJURY": (0.03, 0.0, 1.0, 0.4),
+    "CANCER_LUNG": (0.03, 0.5, 1.4, 0.5),
+    "CANCER_COLORECTAL": (0.03, 0.6, 0.5, 0.3),
+    "CANCER_OTHER": (0.08, 0.6, 0.6, 0.3),
+    "ARRHYTHMIA": (0.04, 0.3, -0.3, 0.0),
+    "ABDOMINAL_PAIN": (0.09, 0.1, -1.8, -0.1),
+    "CHEST_PAIN": (0.07, 0.0, -2.2, -0.3),
+    "ALCOHOL_LIVER": (0.02, 0.05, 0.9, 0.7),
+    "OTHER_CIRCULATORY": (0.06, 0.5, -0.2, -0.1),
+    "OTHER_RESPIRATORY": (0.05, 0.2, 0.3, 0.1),
+    "OTHER": (0.29, 0.55, -0.8, -0.2),
+}
+# name: (share of the ACS stream, log-odds death, log-odds readmission)
+_ACS: dict[str, tuple[float, float, float]] = {
+    "ACS_COPD": (0.20, 0.6, 0.5),
+    "ACS_ASTHMA": (0.08, -1.6, 0.0),
+    "ACS_DIABETES": (0.08, -0.3, 0.3),
+    "ACS_HEART_FAILURE": (0.14, 0.9, 0.5),
+    "ACS_ANGINA": (0.08, -1.2, 0.0),
+    "ACS_HYPERTENSION": (0.04, -1.0, -0.2),
+    "ACS_EPILEPSY": (0.08, -1.0, 0.2),
+    "ACS_UTI": (0.22, -0.2, 0.2),
+    "ACS_CELLULITIS": (0.08, -0.9, 0.0),
+}
+OTHER_GROUPS: tuple[str, ...] = tuple(_OTHER_GROUPS)
+DIAGNOSIS_GROUPS: tuple[str, ...] = OTHER_GROUPS + ACS_GROUPS
+
+# age-specific relative admission rates (ordinary stream, ACS stream), length of stay, effects
+_RATE_ORDINARY = np.array(
+    [0.6, 0.25, 0.25, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7,
+     0.85, 1.0, 1.2, 1.5, 1.9, 2.4, 3.0, 3.5, 3.8]
+)
+_RATE_ACS = np.array(
+    [0.5, 0.2, 0.15, 0.12, 0.12, 0.13, 0.15, 0.18, 0.22, 0.3,
+     0.4, 0.55, 0.75, 1.0, 1.4, 2.0, 2.8, 3.5, 4.0]
+)
+_AGE_DEATH = np.array(
+    [-1.0, -1.6, -1.6, -1.4, -1.3, -1.2, -1.0, -0.8, -0.6, -0.4,
+     -0.2, 0.0, 0.2, 0.45, 0.7, 0.95, 1.2, 1.45, 1.7]
+)
+_AGE_READMIT = np.linspace(-0.3, 0.4, len(AGE_BANDS))
+_DEATH_INTERCEPT = -4.1
+_READMIT_INTERCEPT = -2.35
+_MALE_DEATH, _MALE_READMIT = 0.1, 0.05
+_ELECTIVE_DEATH, _ELECTIVE_READMIT = -1.5, -0.6
+_IMD_DEATH = 0.03  # per decile more deprived than 10
+_IMD_READMIT = 0.04
+
+SCALES: dict[str, int] = {"england": 800_000, "small": 60_000}  # first spells a year
+LOCAL_SHARE = 0.88
+SAME_PROVIDER_NEXT = 0.80
+P_ELECTIVE_FOLLOW_UP = 0.03
+P_LATER_EMERGENCY = 0.15
+MAX_CHAIN = 3
+RANDOM_EFFECT_SD = 0.05
+ICB_RANDOM_EFFECT_SD = 0.03
+ROW_GROUP_SIZE = 1_000_000
+
+SCHEMA = pa.schema(
+    [
+        ("spell_id", pa.int64()),
+        ("patient_id", pa.int64()),
+        ("provider_code", pa.string()),
+        ("icb_code", pa.string()),
+        ("admission_date", pa.date32()),
+        ("discharge_date", pa.date32()),
+        ("age_band", pa.string()),
+        ("sex", pa.string()),
+        ("imd_decile", pa.int8()),
+        ("diagnosis_group", pa.string()),
+        ("admission_method", pa.string()),
+        ("died", pa.bool_()),
+    ]
+)
+TRUTH_COLUMNS = ["org_code", "metric_id", "effect_scale", "effect", "truly_differs"]
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def _fy_start(year: str) -> np.datetime64:
+    return np.datetime64(f"{int(year[:4])}-04-01", "D")
+
+
+def _draw(keys: np.ndarray, cum: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One categorical draw per row from row ``keys[i]`` of the cumulative table ``cum``.
+
+    ``cum`` is (K, J) with each row non-decreasing and ending at 1. Fully vectorised: the rows
+    are laid end to end with offsets 0, 1, 2, ... so one ``searchsorted`` serves every key.
+    """
+    k, j = cum.shape
+    flat = (cum + np.arange(k)[:, None]).ravel()
+    u = rng.random(len(keys))
+    idx = np.searchsorted(flat, keys + u, side="right") - keys * j
+    return np.minimum(idx, j - 1)
+
+
+def _cumulative(weights: np.ndarray) -> np.ndarray:
+    w = np.asarray(weights, dtype=float)
+    total = w.sum(axis=-1, keepdims=True)
+    cum = np.cumsum(w, axis=-1) / np.where(total > 0, total, 1.0)
+    cum[..., -1] = 1.0
+    return cum
+
+
+def _planted(
+    codes: list[str], rng: np.random.Generator, high: tuple[float, float],
+    low: tuple[float, float], sd: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log effects and outlier flags: ~10% outliers (half high, half low); the rest N(0, sd²)
+    truncated at ±2 sd (small, realistic overdispersion that should rarely be flagged)."""
+    n = len(codes)
+    log_effect = np.clip(rng.normal(0.0, sd, n), -2 * sd, 2 * sd)
+    n_out = max(2, round(0.1 * n)) if n >= 10 else (1 if n >= 4 else 0)
+    chosen = rng.permutation(n)[:n_out]
+    n_high = (n_out + 1) // 2
+    log_effect[chosen[:n_high]] = np.log(rng.uniform(*high, n_high))
+    log_effect[chosen[n_high:]] = np.log(rng.uniform(*low, n_out - n_high))
+    differs = np.zeros(n, dtype=bool)
+    differs[chosen] = True
+    return log_effect, differs
+
+
+def _population_cube(
+    population: pd.DataFrame, icbs: list[str], year: int
+) -> np.ndarray:
+    """Population as an (ICB, age band, sex) array for the mid-year nearest ``year``."""
+    pop = population.copy()
+    pop["year"] = pop["year"].astype(int)
+    years = np.array(sorted(pop["year"].unique()))
+    nearest = int(years[np.argmin(np.abs(years - year))])
+    pop = pop[pop["year"] == nearest]
+    cube = (
+        pop.groupby(["icb_code", "age_band", "sex"])["population"].sum()
+        .reindex(pd.MultiIndex.from_product([icbs, AGE_BANDS, SEXES]), fill_value=0)
+        .to_numpy(dtype=float)
+        .reshape(len(icbs), len(AGE_BANDS), len(SEXES))
+    )
+    return cube
+
+
+class _Geography:
+    """Index arrays for the ICBs, acute trusts and months of the extract."""
+
+    def __init__(self, orgs: pd.DataFrame, population: pd.DataFrame, years: list[str]) -> None:
+        acute = orgs[orgs["org_type"] == "acute_trust"].sort_values("org_code")
+        if acute.empty:
+            raise ValueError("orgs has no acute trusts (org_type 'acute_trust')")
+        self.providers: list[str] = acute["org_code"].astype(str).tolist()
+        self.icbs: list[str] = sorted(population["icb_code"].astype(str).unique())
+        icb_pos = {c: i for i, c in enumerate(self.icbs)}
+        # region of each ICB: from the ICB rows of orgs, else from any organisation in it
+        region: dict[str, str] = {}
+        for r in orgs.itertuples():
+            if r.org_type == "icb":
+                region[str(r.org_code)] = str(r.region_code)
+        for r in orgs.itertuples():
+            region.setdefault(str(r.icb_code), str(r.region_code))
+        regions = sorted({region.get(c, "") for c in self.icbs})
+        self.icb_region = np.array([regions.index(region.get(c, "")) for c in self.icbs])
+        self.prov_icb = np.array([icb_pos.get(str(c), -1) for c in acute["icb_code"]])
+        self.prov_region = np.array(
+            [regions.index(str(r)) if str(r) in regions else -1 for r in acute["region_code"]]
+        )
+        self.years = years
+        self.start = _fy_start(years[0])
+        self.end = np.datetime64(f"{int(years[-1][:4]) + 1}-03-31", "D")
+        first_month = self.start.astype("datetime64[M]")
+        self.n_months = len(years) * 12 + 13  # room for chains running past the end
+        month_starts = (first_month + np.arange(self.n_months)).astype("datetime64[D]")
+        close = acute["close_date"].fillna("").astype(str).str.strip()
+        close_days = np.array(
+            [
+                np.datetime64(f"{c[:4]}-{c[4:6]}-{c[6:8]}", "D") if len(c) == 8
+                else np.datetime64("9999-12-31", "D")
+                for c in close
+            ]
+        )
+        # open in the month: not closed on or before the first of the month
+        self.open = month_starts[:, None] < close_days[None, :]  # (month, provider)
+        self.first_month = first_month
+
+    def provider_cum(self, size: np.ndarray) -> np.ndarray:
+        """Cumulative provider choice table per (ICB, month): (n_icb * n_months, n_prov)."""
+        n_icb, n_prov = len(self.icbs), len(self.providers)
+        local = (self.prov_icb[None, :] == np.arange(n_icb)[:, None]).astype(float)
+        regional = (self.prov_region[None, :] == self.icb_region[:, None]).astype(float)
+        w = np.zeros((n_icb, self.n_months, n_prov))
+        for m in range(self.n_months):
+            open_m = self.open[m].astype(float) * size
+            lw = local * open_m
+            rw = regional * open_m
+            nw = np.broadcast_to(open_m, (n_icb, n_prov))
+            ls = lw.sum(1, keepdims=True)
+            rs = rw.sum(1, keepdims=True)
+            ns = nw.sum(1, keepdims=True)
+            elsewhere = np.where(rs > 0, rw / np.where(rs > 0, rs, 1), nw / np.where(ns > 0, ns, 1))
+            mix = np.where(
+                ls > 0,
+                LOCAL_SHARE * lw / np.where(ls > 0, ls, 1) + (1 - LOCAL_SHARE) * elsewhere,
+                elsewhere,
+            )
+            w[:, m, :] = mix
+        return _cumulative(w.reshape(n_icb * self.n_months, n_prov))
+
+
+def _month_index(days: np.ndarray, first_month: np.datetime64) -> np.ndarray:
+    months = (_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[M]")
+    return (months - first_month).astype(np.int64)
+
+
+def _logit(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class _Models:
+    """Coefficient lookups by diagnosis group index (ordinary groups first, then ACS)."""
+
+    def __init__(self) -> None:
+        self.death = np.array(
+            [v[2] for v in _OTHER_GROUPS.values()] + [v[1] for v in _ACS.values()]
+        )
+        self.readmit = np.array(
+            [v[3] for v in _OTHER_GROUPS.values()] + [v[2] for v in _ACS.values()]
+        )
+        self.elective_share = np.array([v[1] for v in _OTHER_GROUPS.values()])
+        self.other_share = np.array([v[0] for v in _OTHER_GROUPS.values()])
+        self.acs_share = np.array([v[0] for v in _ACS.values()])
+
+
+def _outcomes(
+    rng: np.random.Generator, models: _Models, age: np.ndarray, male: np.ndarray,
+    imd: np.ndarray, diag: np.ndarray, elective: np.ndarray, prov: np.ndarray,
+    death_re: np.ndarray, readmit_re: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    deprivation = (10 - imd).astype(float)
+    eta_d = (
+        _DEATH_INTERCEPT + _AGE_DEATH[age] + _MALE_DEATH * male + _IMD_DEATH * deprivation
+        + models.death[diag] + _ELECTIVE_DEATH * elective + death_re[prov]
+    )
+    eta_r = (
+        _READMIT_INTERCEPT + _AGE_READMIT[age] + _MALE_READMIT * male
+        + _IMD_READMIT * deprivation + models.readmit[diag] + _ELECTIVE_READMIT * elective
+        + readmit_re[prov]
+    )
+    died = rng.random(len(age)) < _logit(eta_d)
+    readmit = rng.random(len(age)) < _logit(eta_r)
+    return died, readmit
+
+
+def _los(rng: np.random.Generator, age: np.ndarray, elective: np.ndarray) -> np.ndarray:
+    mean = np.where(elective, 1.5, 1.5 + 0.35 * age)
+    los = rng.geometric(1.0 / (mean + 1.0)) - 1
+    day_case = elective & (rng.random(len(age)) < 0.6)
+    return np.where(day_case, 0, los).astype(np.int64)
+
+
+def _year(
+    rng: np.random.Generator, geo: _Geography, models: _Models, year_index: int,
+    pop: np.ndarray, base_rate: float, icb_rr: np.ndarray, imd_cum: np.ndarray,
+    prov_cum: np.ndarray, diag_cum: np.ndarray, death_re: np.ndarray, readmit_re: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """All spells whose chains start in one financial year (numpy columns)."""
+    n_icb = len(geo.icbs)
+    fy0 = _fy_start(geo.years[year_index])
+    n_days = int((np.datetime64(f"{int(geo.years[year_index][:4]) + 1}-04-01", "D") - fy0)
+                 .astype(int))
+    # first spells: Poisson counts per (stream, ICB, age band, sex)
+    lam_o = pop * _RATE_ORDINARY[None, :, None] * base_rate
+    lam_a = pop * _RATE_ACS[None, :, None] * base_rate * 0.16 * icb_rr[:, None, None]
+    cells = np.arange(n_icb * len(AGE_BANDS) * len(SEXES))
+    n_o = rng.poisson(lam_o.ravel())
+    n_a = rng.poisson(lam_a.ravel())
+    cell = np.concatenate([np.repeat(cells, n_o), np.repeat(cells, n_a)])
+    is_acs = np.concatenate([np.zeros(n_o.sum(), bool), np.ones(n_a.sum(), bool)])
+    n = len(cell)
+    icb, rest = np.divmod(cell, len(AGE_BANDS) * len(SEXES))
+    age, sex = np.divmod(rest, len(SEXES))
+    # dates: mild winter peak (cosine over the year, highest in January)
+    day_w = 1.0 + 0.12 * np.cos(2 * np.pi * (np.arange(n_days) - 275) / n_days)
+    day = _draw(np.zeros(n, np.int64), _cumulative(day_w[None, :]), rng)
+    adm = (fy0 - _EPOCH).astype(np.int64) + day
+    month = _month_index(adm, geo.first_month)
+    prov = _draw(icb * geo.n_months + month, prov_cum, rng)
+    imd = (_draw(icb, imd_cum, rng) + 1).astype(np.int64)
+    n_other = len(OTHER_GROUPS)
+    diag = np.where(
+        is_acs,
+        n_other + _draw(np.zeros(n, np.int64), _cumulative(models.acs_share[None, :]), rng),
+        _draw(prov, diag_cum, rng),
+    )
+    elective = ~is_acs & (rng.random(n) < models.elective_share[np.minimum(diag, n_other - 1)])
+    patient = np.arange(n, dtype=np.int64)
+    cols = {
+        "patient": patient, "prov": prov, "icb": icb, "adm": adm, "age": age, "sex": sex,
+        "imd": imd, "diag": diag, "elective": elective,
+    }
+    parts = []
+    current = cols
+    for step in range(MAX_CHAIN + 1):
+        m = len(current["adm"])
+        if m == 0:
+            break
+        los = _los(rng, current["age"], current["elective"])
+        died, readmit = _outcomes(
+            rng, models, current["age"], current["sex"] == 0, current["imd"], current["diag"],
+            current["elective"], current["prov"], death_re, readmit_re,
+        )
+        current["dis"] = current["adm"] + los
+        current["died"] = died
+        parts.append(current)
+        if step == MAX_CHAIN:
+            break
+        # the next spell of each surviving patient
+        u = rng.random(m)
+        alive = ~died
+        emergency_soon = alive & readmit
+        elective_soon = alive & ~readmit & (u < P_ELECTIVE_FOLLOW_UP)
+        later = alive & ~readmit & (u >= P_ELECTIVE_FOLLOW_UP) & (
+            u < P_ELECTIVE_FOLLOW_UP + P_LATER_EMERGENCY
+        )
+        gap_soon = _draw(
+            np.zeros(m, np.int64), _cumulative(np.exp(-np.arange(31) / 10.0)[None, :]), rng
+        )
+        gap = np.where(
+            emergency_soon, gap_soon,
+            np.where(elective_soon, rng.integers(7, 31, m), rng.integers(31, 366, m)),
+        )
+        nxt = emergency_soon | elective_soon | later
+        new_adm = current["dis"] + gap
+        keep = nxt & (_month_index(new_adm, geo.first_month) < geo.n_months)
+        idx = np.flatnonzero(keep)
+        k = len(idx)
+        n_month = _month_index(new_adm[idx], geo.first_month)
+        other_prov = _draw(current["icb"][idx] * geo.n_months + n_month, prov_cum, rng)
+        same = (rng.random(k) < SAME_PROVIDER_NEXT) & geo.open[n_month, current["prov"][idx]]
+        n_prov = np.where(same, current["prov"][idx], other_prov)
+        current = {
+            "patient": current["patient"][idx],
+            "prov": n_prov,
+            "icb": current["icb"][idx],
+            "adm": new_adm[idx],
+            "age": current["age"][idx],
+            "sex": current["sex"][idx],
+            "imd": current["imd"][idx],
+            "diag": _draw(n_prov, diag_cum, rng),
+            "elective": elective_soon[idx],
+        }
+    out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    last_day = (geo.end - _EPOCH).astype(np.int64)
+    inside = out["adm"] <= last_day
+    out = {key: v[inside] for key, v in out.items()}
+    order = np.lexsort((out["patient"], out["prov"], out["adm"]))
+    return {key: v[order] for key, v in out.items()}
+
+
+def _strings(index: np.ndarray, labels: list[str] | tuple[str, ...]) -> pa.Array:
+    dictionary = pa.array(list(labels), type=pa.string())
+    return pa.DictionaryArray.from_arrays(
+        pa.array(index.astype(np.int32)), dictionary
+    ).cast(pa.string())
+
+
+def write_admissions(
+    orgs: pd.DataFrame,
+    population: pd.DataFrame,
+    years: list[str],
+    seed: int,
+    scale: str,
+    out_dir: Path,
+) -> pd.DataFrame:
+    """Write ``out_dir/record_level/admissions.parquet`` and return the planted truth.
+
+    ``orgs``: org_code, org_name, org_type, org_subtype, region_code, icb_code, close_date
+    (YYYYMMDD or ''), successor_code; spells go to ``acute_trust`` rows open in the month.
+    ``population``: icb_code, year (mid-year), age_band (ESP2013 bands), sex (M/F), population.
+    ``years``: financial years such as ``["2023/24", "2024/25"]``. ``scale``: ``"england"``
+    (about 1.15 million spells a year) or ``"small"`` (about 85,000 a year). The same seed gives
+    a byte-identical file.
+
+    Returns the truth table (columns ``org_code, metric_id, effect_scale, effect,
+    truly_differs``): per acute trust ``shmi_ratio`` and ``readmission_30d_pct`` (odds ratios),
+    per ICB ``avoidable_admissions_dsr`` (rate ratio of emergency ACS admissions).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {sorted(SCALES)}, not {scale!r}")
+    if not years:
+        raise ValueError("years must name at least one financial year")
+    geo = _Geography(orgs, population, list(years))
+    models = _Models()
+    rng = np.random.default_rng([seed, 0])
+    n_prov, n_icb = len(geo.providers), len(geo.icbs)
+    size = rng.lognormal(0.0, 0.25, n_prov)
+    death_re, death_out = _planted(geo.providers, rng, (1.6, 1.9), (0.5, 0.6), RANDOM_EFFECT_SD)
+    readmit_re, readmit_out = _planted(
+        geo.providers, rng, (1.5, 1.8), (0.55, 0.65), RANDOM_EFFECT_SD
+    )
+    icb_log_rr, icb_out = _planted(geo.icbs, rng, (1.3, 1.5), (0.67, 0.77), ICB_RANDOM_EFFECT_SD)
+    icb_rr = np.exp(icb_log_rr)
+    # IMD profile per ICB: deciles tilted towards a random deprivation level
+    tilt = rng.normal(0.0, 0.12, n_icb)
+    imd_w = np.exp(tilt[:, None] * (np.arange(10)[None, :] - 4.5))
+    imd_cum = _cumulative(imd_w)
+    # provider case mix: the ordinary groups' shares, perturbed per provider
+    mix = models.other_share[None, :] * rng.lognormal(0.0, 0.3, (n_prov, len(OTHER_GROUPS)))
+    diag_cum = _cumulative(mix)
+    prov_cum = geo.provider_cum(size)
+
+    path = Path(out_dir) / "record_level" / "admissions.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    next_spell = 1
+    next_patient = 1
+    writer = pq.ParquetWriter(
+        path, SCHEMA, compression="zstd", use_dictionary=True, write_statistics=True
+    )
+    try:
+        for yi, fy in enumerate(years):
+            pop = _population_cube(population, geo.icbs, int(fy[:4]))
+            total = float((pop * _RATE_ORDINARY[None, :, None]).sum())
+            base_rate = SCALES[scale] / total if total > 0 else 0.0
+            yrng = np.random.default_rng([seed, yi + 1])
+            cols = _year(
+                yrng, geo, models, yi, pop, base_rate, icb_rr, imd_cum, prov_cum, diag_cum,
+                death_re, readmit_re,
+            )
+            n = len(cols["adm"])
+            patient_ids = np.unique(cols["patient"], return_inverse=True)[1]
+            table = pa.table(
+                {
+                    "spell_id": pa.array(np.arange(next_spell, next_spell + n, dtype=np.int64)),
+                    "patient_id": pa.array(next_patient + patient_ids.astype(np.int64)),
+                    "provider_code": _strings(cols["prov"], geo.providers),
+                    "icb_code": _strings(cols["icb"], geo.icbs),
+                    "admission_date": pa.array(cols["adm"].astype(np.int32)).cast(pa.date32()),
+                    "discharge_date": pa.array(cols["dis"].astype(np.int32)).cast(pa.date32()),
+                    "age_band": _strings(cols["age"], AGE_BANDS),
+                    "sex": _strings(cols["sex"], SEXES),
+                    "imd_decile": pa.array(cols["imd"].astype(np.int8)),
+                    "diagnosis_group": _strings(cols["diag"], DIAGNOSIS_GROUPS),
+                    "admission_method": _strings(
+                        cols["elective"].astype(np.int64), ("emergency", "elective")
+                    ),
+                    "died": pa.array(cols["died"]),
+                },
+                schema=SCHEMA,
+            )
+            writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+            next_spell += n
+            next_patient += int(patient_ids.max()) + 1 if n else 0
+    finally:
+        writer.close()
+
+    truth = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "org_code": geo.providers,
+                    "metric_id": "shmi_ratio",
+                    "effect_scale": "odds_ratio",
+                    "effect": np.exp(death_re),
+                    "truly_differs": death_out,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "org_code": geo.providers,
+                    "metric_id": "readmission_30d_pct",
+                    "effect_scale": "odds_ratio",
+                    "effect": np.exp(readmit_re),
+                    "truly_differs": readmit_out,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "org_code": geo.icbs,
+                    "metric_id": "avoidable_admissions_dsr",
+                    "effect_scale": "rate_ratio",
+                    "effect": icb_rr,
+                    "truly_differs": icb_out,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    return truth[TRUTH_COLUMNS]
+
+
+# England-like age structure (share of the population per ESP2013 band) for example data
+_AGE_SHARE = np.array(
+    [5.6, 6.0, 6.0, 5.7, 6.0, 6.6, 6.9, 6.8, 6.4, 6.2,
+     6.7, 6.6, 5.8, 5.0, 5.0, 3.8, 2.6, 1.5, 0.8]
+)
+
+
+def example_geography(
+    n_icb: int = 42, n_acute: int = 125, seed: int = 0,
+    years: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A minimal stand-in (orgs, population) for tests and benchmarks.
+
+    ``n_icb`` ICBs in 7 regions (or fewer), ``n_acute`` acute trusts spread over the ICBs (one
+    of them closing mid-period, merged into a neighbour), and an England-sized population by
+    ICB, mid-year, ESP2013 age band and sex.
+    """
+    rng = np.random.default_rng(seed)
+    n_region = min(7, n_icb)
+    icbs = [f"Q{i:02d}" for i in range(n_icb)]
+    regions = [f"Y{60 + i % n_region}" for i in range(n_icb)]
+    icb_of = [icbs[i % n_icb] for i in range(n_acute)]
+    trusts = [f"R{i:03d}" for i in range(n_acute)]
+    close = [""] * n_acute
+    successor = [""] * n_acute
+    if n_acute > n_icb:  # the second trust of ICB 0 merges into the first in Oct 2023
+        close[n_icb] = "20231001"
+        successor[n_icb] = trusts[0]
+    region_of = dict(zip(icbs, regions, strict=True))
+    orgs = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "org_code": trusts,
+                    "org_name": [f"Trust {t}" for t in trusts],
+                    "org_type": "acute_trust",
+                    "org_subtype": "acute_general",
+                    "region_code": [region_of[c] for c in icb_of],
+                    "icb_code": icb_of,
+                    "close_date": close,
+                    "successor_code": successor,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "org_code": icbs,
+                    "org_name": [f"ICB {c}" for c in icbs],
+                    "org_type": "icb",
+                    "org_subtype": "icb",
+                    "region_code": regions,
+                    "icb_code": icbs,
+                    "close_date": "",
+                    "successor_code": "",
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    size = rng.uniform(0.9, 2.2, n_icb) * 1e6
+    share = _AGE_SHARE / _AGE_SHARE.sum()
+    female = np.linspace(0.49, 0.65, len(AGE_BANDS))
+    rows = []
+    for y in years:
+        growth = 1 + 0.005 * (y - years[0])
+        for i, c in enumerate(icbs):
+            for a, band in enumerate(AGE_BANDS):
+                total = size[i] * growth * share[a]
+                for sex, frac in (("M", 1 - female[a]), ("F", female[a])):
+                    rows.append((c, y, band, sex, int(round(total * frac))))
+    population = pd.DataFrame(rows, columns=["icb_code", "year", "age_band", "sex", "population"])
+    return orgs, population
