@@ -195,6 +195,12 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
         "a": ctx.run.settings,
         "prov": ctx.provenance,
         "org_type_label": ORG_TYPE_LABELS[ctx.run.settings.org_type],
+        # what the pages call one organisation of the peer group
+        **(
+            {"unit": "ICB", "units": "ICBs", "Unit": "ICB", "Units": "ICBs"}
+            if ctx.run.settings.org_type == "icb"
+            else {"unit": "trust", "units": "trusts", "Unit": "Trust", "Units": "Trusts"}
+        ),
         "specs": ctx.specs,
         "objectives": ctx.run.catalogue.objectives,
     }
