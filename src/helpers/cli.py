@@ -36,8 +36,7 @@ def cmd_run(root: Path, configs: list[str]) -> list[str]:
     ids = []
     for c in _configs(root, configs):
         ensure_synthetic_data(c, root)
-        run_assessment(c, root)
-        ids.append(load_assessment(c, root).settings.id)
+        ids.append(run_assessment(c, root).assessment_id)
     return ids
 
 

@@ -13,20 +13,13 @@ import numpy as np
 import pandas as pd
 
 from helpers.config import LoadedAssessment, MetricSpec
+from helpers.indicators import RANK_COLUMNS
 from helpers.stats.ci import proportion_ci, rate_ci
 from helpers.stats.funnel import ODFunnel, od_funnel
 from helpers.stats.ranks import rank_intervals
 from helpers.stats.spc import spc, spc_summary
 from helpers.stats.trend import recent_trend
 
-RANK_COLUMNS = [
-    "rank_lower",
-    "rank_upper",
-    "p_top_quartile",
-    "p_bottom_quartile",
-    "confidently_top_quartile",
-    "confidently_bottom_quartile",
-]
 FUNNEL_BANDS = ("above_998", "above_95", "within", "below_95", "below_998")
 SPC_DIRECTION = {
     "higher_is_better": "increase",

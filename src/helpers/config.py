@@ -65,6 +65,11 @@ def _check_fy(value: str) -> str:
     return value
 
 
+def is_glob(path: str) -> bool:
+    """A source path with a wildcard stands for every matching file (one file per year)."""
+    return any(ch in path for ch in "*?[")
+
+
 def fy_start(fy: str) -> int:
     """First calendar year of a financial year label: '2024/25' -> 2024."""
     return int(_check_fy(fy)[:4])
@@ -400,7 +405,7 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
                     f"a source in {path.name} (known: {sorted(settings.sources)})"
                 )
     for key, src in {**settings.sources, **settings.reference}.items():
-        if any(ch in src.path for ch in "*?["):
+        if is_glob(src.path):
             if not any(root.glob(src.path)):
                 raise ConfigError(f"{path}: key 'sources.{key}.path': no file matches {src.path}")
         elif not (root / src.path).exists():

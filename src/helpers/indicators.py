@@ -14,6 +14,15 @@ from helpers.config import Definition, LoadedAssessment, MetricSpec
 from helpers.stats.ci import mean_ci_from_summary, proportion_ci, rate_ci
 from helpers.stats.compare import compare_ci_with_benchmark
 
+# rank uncertainty, added by helpers.comparison.add_rank_intervals
+RANK_COLUMNS = [
+    "rank_lower",
+    "rank_upper",
+    "p_top_quartile",
+    "p_bottom_quartile",
+    "confidently_top_quartile",
+    "confidently_bottom_quartile",
+]
 RESULT_COLUMNS = [
     "org_code",
     "org_name",
@@ -41,12 +50,7 @@ RESULT_COLUMNS = [
     "peer_rank",
     "peer_count",
     "peer_quartile",
-    "rank_lower",
-    "rank_upper",
-    "p_top_quartile",
-    "p_bottom_quartile",
-    "confidently_top_quartile",
-    "confidently_bottom_quartile",
+    *RANK_COLUMNS,
     "funnel_band",
     "predecessors",
     "reason",

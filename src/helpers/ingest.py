@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.config import LoadedAssessment, Source
+from helpers.config import LoadedAssessment, Source, is_glob
 
 MISSING_MARKERS = ("", "NA", "N/A", "NaN", "nan", "-", "..", "*")
 LEDGER_COLUMNS = [
@@ -227,7 +227,6 @@ def derive_measures(measures: pd.DataFrame, options: dict) -> pd.DataFrame:
     """
     m = measures
     keys = ["source", "org_code_published", "month"]
-    wide = None
     stems = {x[: -len("_mean")] for x in m.measure.unique() if x.endswith("_mean")}
     extra = []
     for stem in sorted(stems):
@@ -391,7 +390,7 @@ def read_source(key: str, source: Source, root: Path) -> Ingested:
 def expand_source(source: Source, root: Path) -> list[Source]:
     """A source whose path is a glob (``ae_monthly_*.csv``: one file per year, as published)
     stands for every matching file, in name order; each is read and accounted for on its own."""
-    if not any(ch in source.path for ch in "*?["):
+    if not is_glob(source.path):
         return [source]
     matches = sorted(root.glob(source.path))
     if not matches:

@@ -12,15 +12,14 @@ Structural problems (missing file, header row not found, unreadable month column
 
 Wide sheets (RTT, DM01) count each organisation-month cell as one row. Annual returns are dated
 at the first month of the financial year (April); quarterly returns at the quarter's first month.
-The readers are registered in ``SYNTHETIC_READERS`` (name -> function(key, source, root)); a
-source path may be a glob pattern (``data/synthetic/small/ae_monthly_*.csv``) to read a file per
-financial year as one source.
+The readers are registered in ``SYNTHETIC_READERS`` (name -> function(key, source, root)) and
+read one file each; a glob in an assessment's source path (``ae_monthly_*.csv``, one file per
+financial year) is expanded by :func:`helpers.ingest.expand_source`, one ledger row per file.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -814,76 +813,21 @@ def read_diagnostics_dm01(key: str, source: SourceLike, root: Path) -> Ingested:
 # --------------------------------------------------------------------------------------------
 # registry and conveniences
 
-_GLOB = re.compile(r"[*?\[]")
-
-
-def _parse_reasons(text: str) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for part in filter(None, text.split("; ")):
-        k, _, v = part.rpartition(": ")
-        out[k] = out.get(k, 0) + int(v)
-    return out
-
-
-def _globbing(read: Reader) -> Reader:
-    """Let ``source.path`` be a glob pattern (``data/synthetic/small/ae_monthly_*.csv``): every
-    matching file is read (in name order) and the results are combined into one ledger row
-    (``file`` = the pattern; ``sha256`` = the sha256 of the lines '<sha256>  <file>' of the
-    files matched; reasons summed, plus the rows read per file). Rejected rows name the real
-    file."""
-
-    def wrapper(key: str, source: SourceLike, root: Path) -> Ingested:
-        if not _GLOB.search(source.path):
-            return read(key, source, root)
-        paths = sorted(p for p in root.glob(source.path) if p.is_file())
-        if not paths:
-            raise IngestError(f"{source.path}: no file matches this pattern under {root}")
-        opts = dict(source.options) if source.options else {}
-        results = [
-            read(key, SimpleSource(p.relative_to(root).as_posix(), "", opts), root)
-            for p in paths
-        ]
-        reasons: dict[str, int] = {}
-        for r in results:
-            for k, v in _parse_reasons(r.ledger["reasons"]).items():
-                reasons[k] = reasons.get(k, 0) + v
-            reasons[f"file {r.ledger['file']}: rows read"] = r.ledger["rows_read"]
-        listing = "\n".join(f"{r.ledger['sha256']}  {r.ledger['file']}" for r in results)
-        ledger = {
-            "file": source.path,
-            "sha256": hashlib.sha256(listing.encode("utf-8")).hexdigest(),
-            "role": key,
-            **{c: int(sum(r.ledger[c] for r in results)) for c in
-               ("rows_read", "rows_accepted", "rows_excluded", "rows_rejected")},
-            "reasons": "; ".join(f"{k}: {v}" for k, v in sorted(reasons.items()) if v),
-        }
-        measures = pd.concat([r.measures for r in results], ignore_index=True)
-        rejected = pd.concat([r.rejected for r in results if len(r.rejected)]
-                             or [pd.DataFrame(columns=REJECT_COLUMNS)], ignore_index=True)
-        return Ingested(measures=measures, ledger=ledger, rejected=rejected)
-
-    wrapper.__doc__ = read.__doc__
-    wrapper.__name__ = getattr(read, "__name__", "reader")
-    return wrapper
-
-
 SYNTHETIC_READERS: dict[str, Reader] = {
-    name: _globbing(fn) for name, fn in {
-        "synthetic_ae_monthly": read_ae_monthly,
-        "synthetic_rtt_incomplete": read_rtt_incomplete,
-        "synthetic_cancer_waits": read_cancer_waits,
-        "synthetic_diagnostics_dm01": read_diagnostics_dm01,
-        "synthetic_patient_survey": read_patient_survey,
-        "synthetic_hcai_monthly": read_hcai_monthly,
-        "synthetic_occupied_bed_days": read_occupied_bed_days,
-        "synthetic_sickness_absence": read_sickness_absence,
-        "synthetic_staff_survey": read_staff_survey,
-        "synthetic_finance_plan_outturn": read_finance_plan_outturn,
-        "synthetic_cost_index": read_cost_index,
-        "synthetic_mh_access_icb": read_mh_access_icb,
-        "synthetic_flu_vaccination_icb": read_flu_vaccination_icb,
-        "synthetic_plans": read_plans,
-    }.items()
+    "synthetic_ae_monthly": read_ae_monthly,
+    "synthetic_rtt_incomplete": read_rtt_incomplete,
+    "synthetic_cancer_waits": read_cancer_waits,
+    "synthetic_diagnostics_dm01": read_diagnostics_dm01,
+    "synthetic_patient_survey": read_patient_survey,
+    "synthetic_hcai_monthly": read_hcai_monthly,
+    "synthetic_occupied_bed_days": read_occupied_bed_days,
+    "synthetic_sickness_absence": read_sickness_absence,
+    "synthetic_staff_survey": read_staff_survey,
+    "synthetic_finance_plan_outturn": read_finance_plan_outturn,
+    "synthetic_cost_index": read_cost_index,
+    "synthetic_mh_access_icb": read_mh_access_icb,
+    "synthetic_flu_vaccination_icb": read_flu_vaccination_icb,
+    "synthetic_plans": read_plans,
 }
 
 # file name pattern (glob, relative to the generator's output folder) -> reader name

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import json
 import time
@@ -28,6 +27,8 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
+
+from helpers.ingest import sha256
 
 GENERATOR_VERSION = "1.0.0"
 SYNTHETIC_LABEL = "SYNTHETIC DATA - not real NHS figures"
@@ -1170,14 +1171,6 @@ def _rows(path: Path) -> int | None:
     return None
 
 
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def generate(
     scale: Scale,
     seed: int = DEFAULT_SEED,
@@ -1222,7 +1215,7 @@ def generate(
     for p in sorted(out.rglob("*")):
         rel = p.relative_to(out).as_posix()
         if p.is_file() and rel != "generator_manifest.json":
-            files.append({"path": rel, "sha256": _sha(p), "rows": wr.rows.get(rel, _rows(p))})
+            files.append({"path": rel, "sha256": sha256(p), "rows": wr.rows.get(rel, _rows(p))})
     manifest = {
         "statement": "SYNTHETIC DATA: every organisation, code, name and figure in these files "
                      "is invented by the annual-assessment synthetic England generator. They are "
