@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIGS ?= $(wildcard config/assessments/*.yml)
 
-.PHONY: help env site run render test unit notebooks e2e parity lint bench clean
+.PHONY: help env site site-england run render test unit notebooks e2e parity lint bench clean
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
@@ -24,6 +24,9 @@ env: $(STAMP) ## create .venv and install the pinned dependencies
 
 site: $(STAMP) ## run every assessment in config/assessments/ and render the site into _site/
 	$(BIN)/assess site
+
+site-england: $(STAMP) ## the SYNTHETIC England at full scale (config/england/, several minutes)
+	$(BIN)/assess site $(wildcard config/england/*.yml)
 
 run: $(STAMP) ## run the assessment pipelines only (no site)
 	$(BIN)/assess run $(CONFIGS)

@@ -41,14 +41,14 @@ def cmd_run(root: Path, configs: list[str]) -> list[str]:
 
 
 def cmd_render(root: Path, preview: bool, only: list[str] | None = None) -> None:
-    from helpers.pages import write_site_index
+    from helpers.pages import SITE_PROFILE, write_site_index
     from helpers.site import render_site
 
     t0 = time.perf_counter()
     runs = write_site_index(root, only)
     if not runs:
         raise RunError("nothing to render: no finished assessment in reports/ (run `assess run`)")
-    result = render_site(root, force_preview=preview)
+    result = render_site(root, force_preview=preview, profile=SITE_PROFILE)
     label = "Quarto" if result.kind == "quarto" else "PREVIEW (no quarto on PATH)"
     index = result.output_dir / "index.html"
     print(

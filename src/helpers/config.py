@@ -3,11 +3,19 @@
 One YAML file per assessment lives in ``config/assessments/``; it names a metric catalogue in
 ``config/metrics/``. Both are validated here once, with errors that name the file, the key and
 the reason, so that an analyst editing next year's settings sees exactly what is wrong.
+
+A settings file may start from another with ``extends: <path relative to this file>``: mappings
+are merged key by key (``helpers.site.deep_merge``), anything else (lists, strings, numbers) is
+replaced by the extending file.
+``{synthetic}`` in a source's path or options stands for ``synthetic.out``, so one set of sources
+serves the small and the England-scale synthetic data.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from helpers.paths import project_root
+from helpers.site import deep_merge, swap_into_place
 
 MAX_METRICS = 40  # the published cap on the public set of metrics
 
@@ -68,6 +77,15 @@ def _check_fy(value: str) -> str:
 def is_glob(path: str) -> bool:
     """A source path with a wildcard stands for every matching file (one file per year)."""
     return any(ch in path for ch in "*?[")
+
+
+def glob_source(path: str, root: Path) -> list[Path]:
+    """The files a glob source path matches, in name order; relative to ``root`` or absolute."""
+    pattern = Path(path)
+    if pattern.is_absolute():
+        anchor = Path(pattern.anchor)
+        return sorted(anchor.glob(str(pattern.relative_to(anchor))))
+    return sorted(root.glob(path))
 
 
 def fy_start(fy: str) -> int:
@@ -139,6 +157,26 @@ class Target(_Strict):
         return not (self.last_year and start > fy_start(self.last_year))
 
 
+class PlanSpec(_Strict):
+    """How an organisation's own plan for a metric is read and judged.
+
+    ``measure`` holds the planned monthly values (``plan_<id>`` from the plans file). ``on:
+    value``: the plan is on the metric's own scale (e.g. a percentage); the planned value for a
+    period is the plan weighted by the organisation's actual denominators, so it is comparable
+    with the actual value and survives mergers. ``on: numerator``: the plan is a count or sum of
+    the metric's numerator (e.g. people waiting over 52 weeks, surplus in £000). ``period:
+    year`` compares the financial year as a whole, ``year_end`` its last month (March).
+    """
+
+    measure: str
+    source: str = Field("plans", description="the source (settings key) that holds the plans")
+    on: Literal["value", "numerator"] = "value"
+    period: Literal["year", "year_end"] = "year"
+    label: str = Field(description="what is planned, in plain words, e.g. '4-hour performance'")
+    unit: str | None = Field(None, description="the unit of a numerator plan (default: metric's)")
+    decimals: int | None = None
+
+
 class MetricSpec(_Strict):
     """One metric of the catalogue."""
 
@@ -168,6 +206,9 @@ class MetricSpec(_Strict):
     min_months: int = Field(9, ge=1, le=12, description="months needed for a year's value")
     description: str
     caveats: list[str] = []
+    plan: PlanSpec | None = Field(
+        None, description="organisations submit their own plan for this metric (plans file)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> MetricSpec:
@@ -300,6 +341,9 @@ class LoadedAssessment(BaseModel):
     metrics: list[MetricSpec]
     settings_path: Path
     root: Path
+    settings_files: list[Path] = Field(
+        default_factory=list, description="the settings file and the files it extends"
+    )
 
     def path(self, relative: str) -> Path:
         return (self.root / relative).resolve()
@@ -325,11 +369,72 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+SYNTHETIC_PLACEHOLDER = "{synthetic}"
+MANIFEST_NAME = "generator_manifest.json"  # written last by the generator: the data set is whole
+
+
+def _substitute(value: Any, out: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(SYNTHETIC_PLACEHOLDER, out)
+    if isinstance(value, dict):
+        return {k: _substitute(v, out) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, out) for v in value]
+    return value
+
+
+def read_settings(path: Path) -> tuple[dict[str, Any], list[Path]]:
+    """The settings mapping of ``path`` with ``extends`` resolved and ``{synthetic}`` replaced,
+    and the files it was read from (the extended ones first)."""
+    chain: list[Path] = []
+    data: dict[str, Any] = {}
+    current: Path | None = path.resolve()
+    layers: list[dict[str, Any]] = []
+    while current is not None:
+        if current in chain:
+            cycle = " -> ".join(str(p) for p in [*chain, current])
+            raise ConfigError(f"{path}: key 'extends': the files extend each other: {cycle}")
+        layer = _read_yaml(current)
+        chain.append(current)
+        layers.append(layer)
+        parent = layer.pop("extends", None)
+        if parent is not None and not isinstance(parent, str):
+            raise ConfigError(f"{current}: key 'extends': expected a file path, got {parent!r}")
+        current = (current.parent / parent).resolve() if parent else None
+    for layer in reversed(layers):  # lists (e.g. financial_years) are replaced, not added to
+        data = deep_merge(data, layer, lists="replace")
+    text = yaml.safe_dump({k: data.get(k) for k in ("sources", "reference")})
+    if SYNTHETIC_PLACEHOLDER in text:
+        synthetic = data.get("synthetic")
+        out = synthetic.get("out") if isinstance(synthetic, dict) else None
+        if not isinstance(out, str) or not out:
+            raise ConfigError(
+                f"{path}: key 'synthetic.out': sources use {SYNTHETIC_PLACEHOLDER} but no "
+                "synthetic data folder is set"
+            )
+        for key in ("sources", "reference"):
+            if key in data:
+                data[key] = _substitute(data[key], out.rstrip("/"))
+    return data, list(reversed(chain))
+
+
 def load_catalogue(path: Path) -> Catalogue:
     try:
         return Catalogue.model_validate(_read_yaml(path))
     except ValidationError as exc:
         raise ConfigError(_format_errors(path, exc)) from None
+
+
+def _pending_synthetic_folder(settings: AssessmentSettings, root: Path) -> Path | None:
+    """The synthetic data folder when it has not been generated yet (no manifest), else None.
+
+    Files inside it cannot exist before `assess run` generates them, so validating the settings
+    must not require them; once the manifest exists they are checked like any other input.
+    """
+    if settings.synthetic is None:
+        return None
+    out = (root / settings.synthetic.out).resolve()
+    return None if (out / MANIFEST_NAME).exists() else out
 
 
 def ensure_synthetic_data(settings_path: str | Path, root: Path | None = None) -> Path | None:
@@ -338,7 +443,7 @@ def ensure_synthetic_data(settings_path: str | Path, root: Path | None = None) -
     root = root or project_root()
     path = Path(settings_path)
     path = path if path.is_absolute() else (root / path).resolve()
-    raw = _read_yaml(path).get("synthetic")
+    raw = read_settings(path)[0].get("synthetic")
     if not raw:
         return None
     try:
@@ -346,11 +451,28 @@ def ensure_synthetic_data(settings_path: str | Path, root: Path | None = None) -
     except ValidationError as exc:
         raise ConfigError(_format_errors(path, exc)) from None
     out = root / spec.out
-    if not (out / "generator_manifest.json").exists():
-        from helpers.synthetic.generate import generate
+    from helpers.synthetic.generate import GENERATOR_VERSION, generate
 
-        print(f"assess: generating SYNTHETIC data ({spec.scale}, seed {spec.seed}) into {spec.out}")
-        generate(spec.scale, spec.seed, out)
+    wanted = {"version": GENERATOR_VERSION, "scale": spec.scale, "seed": spec.seed}
+    manifest = out / MANIFEST_NAME
+    if manifest.exists():
+        found = json.loads(manifest.read_text(encoding="utf-8"))
+        if all(found.get(k) == v for k, v in wanted.items()):
+            return out
+        why = ", ".join(
+            f"{k} {found.get(k)} -> {v}" for k, v in wanted.items() if found.get(k) != v
+        )
+        print(f"assess: the SYNTHETIC data in {spec.out} is out of date ({why}); regenerating")
+    print(f"assess: generating SYNTHETIC data ({spec.scale}, seed {spec.seed}) into {spec.out}")
+    # write beside the old folder and swap, so a failed run never leaves half a data set
+    tmp = out.with_name(f".{out.name}-new")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        generate(spec.scale, spec.seed, tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    swap_into_place(tmp, out)
     return out
 
 
@@ -365,8 +487,9 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
     path = Path(settings_path)
     if not path.is_absolute():
         path = (root / path).resolve()
+    data, files = read_settings(path)
     try:
-        settings = AssessmentSettings.model_validate(_read_yaml(path))
+        settings = AssessmentSettings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_errors(path, exc)) from None
     cat_path = (root / settings.catalogue).resolve()
@@ -399,17 +522,26 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
                         f"{cat_path}: metric '{m.id}' key 'source' of {q.measure!r}: "
                         f"{q.source!r} is not a source in {path.name}"
                     )
+            if m.plan is not None and m.plan.source not in settings.sources:
+                raise ConfigError(
+                    f"{cat_path}: metric '{m.id}' key 'plan.source': {m.plan.source!r} is not "
+                    f"a source in {path.name} (known: {sorted(settings.sources)})"
+                )
             if d.source not in settings.sources:
                 raise ConfigError(
                     f"{cat_path}: metric '{m.id}' key 'definitions.source': {d.source!r} is not "
                     f"a source in {path.name} (known: {sorted(settings.sources)})"
                 )
+    pending = _pending_synthetic_folder(settings, root)
     for key, src in {**settings.sources, **settings.reference}.items():
+        if pending is not None and (root / src.path).resolve().is_relative_to(pending):
+            continue  # `assess run` generates this file before anything reads it
         if is_glob(src.path):
-            if not any(root.glob(src.path)):
+            if not glob_source(src.path, root):
                 raise ConfigError(f"{path}: key 'sources.{key}.path': no file matches {src.path}")
         elif not (root / src.path).exists():
             raise ConfigError(f"{path}: key 'sources.{key}.path': file not found: {src.path}")
     return LoadedAssessment(
-        settings=settings, catalogue=catalogue, metrics=metrics, settings_path=path, root=root
+        settings=settings, catalogue=catalogue, metrics=metrics, settings_path=path, root=root,
+        settings_files=files,
     )

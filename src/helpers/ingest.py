@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.config import LoadedAssessment, Source, is_glob
+from helpers.config import LoadedAssessment, Source, glob_source, is_glob
 
 MISSING_MARKERS = ("", "NA", "N/A", "NaN", "nan", "-", "..", "*")
 LEDGER_COLUMNS = [
@@ -392,16 +392,56 @@ def expand_source(source: Source, root: Path) -> list[Source]:
     stands for every matching file, in name order; each is read and accounted for on its own."""
     if not is_glob(source.path):
         return [source]
-    matches = sorted(root.glob(source.path))
+    matches = glob_source(source.path, root)
     if not matches:
         raise IngestError(f"{source.path}: no file matches this pattern")
-    return [source.model_copy(update={"path": str(m.relative_to(root))}) for m in matches]
+    return [
+        source.model_copy(
+            update={"path": str(m.relative_to(root)) if m.is_relative_to(root) else str(m)}
+        )
+        for m in matches
+    ]
+
+
+def signed_measures(run: LoadedAssessment, measures: pd.DataFrame) -> set[str]:
+    """Measures that may be negative: the numerators of metrics that are not samples (finance
+    positions, ``ci_method: none``) and plans (a planned deficit). Every other measure is a
+    count and never negative after validation."""
+    finance = {
+        d.numerator.measure
+        for m in run.catalogue.metrics
+        if m.ci_method == "none"
+        for d in m.definitions
+    }
+    plans = {m.plan.measure for m in run.catalogue.metrics if m.plan is not None}
+    named = set(measures.measure[measures.measure.str.startswith("plan_")])
+    return finance | plans | named
+
+
+def used_sources(run: LoadedAssessment) -> list[str]:
+    """The configured sources this assessment's metrics need in its years (definitions, their
+    quantities' own sources, and plans), in settings order. Other sources are not read, so the
+    ledger and the provenance list exactly the files the published figures come from."""
+    years = run.settings.financial_years
+    keys: set[str] = set()
+    for m in run.metrics:
+        for d in m.definitions:
+            if any(d.covers(fy) for fy in years):
+                keys.add(d.source)
+                keys.update(
+                    q.source
+                    for q in (d.numerator, d.denominator, d.sum_of_squares)
+                    if q is not None and q.source is not None
+                )
+        if m.plan is not None:
+            keys.add(m.plan.source)
+    return [k for k in run.settings.sources if k in keys]
 
 
 def ingest_sources(
     run: LoadedAssessment, extras: dict | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Ingest every configured source.
+    """Ingest every source the assessment's metrics use (:func:`used_sources`).
 
     Returns ``(measures, ledger, rejected)``; ``extras`` (if given) receives what a reader adds
     beyond measures, by source key (e.g. a record-level source's case-mix model). Raises
@@ -409,8 +449,8 @@ def ingest_sources(
     rejected than ``max_rejected_rows`` allows.
     """
     keys, results = [], []
-    for key, src in run.settings.sources.items():
-        for one in expand_source(src, run.root):
+    for key in used_sources(run):
+        for one in expand_source(run.settings.sources[key], run.root):
             keys.append(key)
             results.append(read_source(key, one, run.root))
     if extras is not None:

@@ -45,7 +45,15 @@ def build_provenance(run: LoadedAssessment, ledger: pd.DataFrame) -> dict:
     return {
         "assessment": run.settings.id,
         "title": run.settings.title,
-        "settings": {"file": settings_rel, "sha256": sha256(run.settings_path)},
+        "settings": {
+            "file": settings_rel,
+            "sha256": sha256(run.settings_path),
+            "extends": [
+                {"file": f.relative_to(root).as_posix(), "sha256": sha256(f)}
+                for f in run.settings_files
+                if f != run.settings_path
+            ],
+        },
         "catalogue": {
             "file": run.settings.catalogue,
             "sha256": sha256(root / run.settings.catalogue),

@@ -47,7 +47,7 @@ from base64 import b64decode
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, unquote
 
 import yaml
@@ -101,13 +101,17 @@ class RenderResult:
 
 
 def render_site(
-    root: Path, output_dir: Path | None = None, *, force_preview: bool = False
+    root: Path,
+    output_dir: Path | None = None,
+    *,
+    force_preview: bool = False,
+    profile: str | None = None,
 ) -> RenderResult:
     """Render the Quarto website project at ``root`` into ``output_dir`` (default: the project's
     ``output-dir``, ``_site``). Uses ``quarto render`` when Quarto is on PATH and
-    ``force_preview`` is false, else the preview renderer."""
+    ``force_preview`` is false, else the preview renderer; ``profile`` as Quarto's."""
     root = Path(root).resolve()
-    config = load_project(root)
+    config = load_project(root, profile)
     project = config.get("project") or {}
     out = Path(output_dir) if output_dir else root / project.get("output-dir", "_site")
     out = out.resolve()
@@ -118,7 +122,7 @@ def render_site(
     try:
         quarto = None if force_preview else shutil.which("quarto")
         if quarto:
-            kind, warnings = "quarto", _quarto_render(quarto, root, tmp)
+            kind, warnings = "quarto", _quarto_render(quarto, root, tmp, profile)
             pages = sorted(p.relative_to(tmp) for p in tmp.rglob("*.html"))
         else:
             kind = "preview"
@@ -127,7 +131,7 @@ def render_site(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _swap_into_place(tmp, out)
+    swap_into_place(tmp, out)
     for line in summarise_warnings(warnings):
         log.warning("%s", line)
     return RenderResult(kind, out, [out / p for p in pages], warnings)
@@ -151,7 +155,7 @@ def summarise_warnings(warnings: Sequence[str], limit: int = 20) -> list[str]:
     return lines
 
 
-def _swap_into_place(new: Path, out: Path) -> None:
+def swap_into_place(new: Path, out: Path) -> None:
     """Move ``new`` to ``out``; the old ``out`` is removed only once the new one is in place."""
     old = None
     if out.exists():
@@ -168,9 +172,11 @@ def _swap_into_place(new: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _quarto_render(quarto: str, root: Path, tmp: Path) -> list[str]:
+def _quarto_render(quarto: str, root: Path, tmp: Path, profile: str | None = None) -> list[str]:
     rel = os.path.relpath(tmp, root)
     cmd = [quarto, "render", str(root), "--output-dir", rel]
+    if profile:
+        cmd += ["--profile", profile]
     log.info("running %s", " ".join(cmd))
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -184,15 +190,17 @@ def _quarto_render(quarto: str, root: Path, tmp: Path) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def deep_merge(base: Any, over: Any) -> Any:
+def deep_merge(base: Any, over: Any, lists: Literal["concat", "replace"] = "concat") -> Any:
     """Merge like Quarto's configuration merge: mappings recursively, lists concatenated (without
-    duplicates), anything else replaced by ``over``."""
+    duplicates; ``lists="replace"``: replaced), anything else replaced by ``over``."""
     if isinstance(base, dict) and isinstance(over, dict):
         merged = dict(base)
         for key, value in over.items():
-            merged[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+            merged[key] = (
+                deep_merge(base[key], value, lists) if key in base else copy.deepcopy(value)
+            )
         return merged
-    if isinstance(base, list) and isinstance(over, list):
+    if lists == "concat" and isinstance(base, list) and isinstance(over, list):
         merged_list = list(base)
         merged_list.extend(v for v in over if v not in base)
         return merged_list
@@ -216,12 +224,15 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_project(root: Path) -> dict[str, Any]:
-    """``_quarto.yml`` merged with its ``metadata-files`` (in order)."""
+def load_project(root: Path, profile: str | None = None) -> dict[str, Any]:
+    """``_quarto.yml`` merged with its ``metadata-files`` (in order), then with the profile's
+    ``_quarto-<profile>.yml`` when it exists (as ``quarto render --profile``)."""
     root = Path(root)
     config = _read_yaml(root / "_quarto.yml")
     for name in config.get("metadata-files") or []:
         config = deep_merge(config, _read_yaml(root / name))
+    if profile and (root / f"_quarto-{profile}.yml").exists():
+        config = deep_merge(config, _read_yaml(root / f"_quarto-{profile}.yml"))
     return config
 
 

@@ -26,7 +26,11 @@ def catalogue(root):
 
 
 def test_every_shipped_assessment_validates(root):
-    for path in [*root.glob("config/assessments/*.yml"), *root.glob("config/fast/*.yml")]:
+    # Holds on a fresh clone too, where no synthetic data has been generated yet.
+    shipped = [*root.glob("config/assessments/*.yml"), *root.glob("config/fast/*.yml"),
+               *root.glob("config/england/*.yml")]
+    assert len(shipped) >= 10
+    for path in shipped:
         run = load_assessment(path, root)
         assert 0 < len(run.metrics) <= MAX_METRICS
         assert all(run.settings.org_type in m.org_types for m in run.metrics)
@@ -94,3 +98,93 @@ def test_goals_apply_to_their_years(root):
     assert spec.goals_for("2018/19") == []
     assert spec.definition_for("2019/20") is None
     assert spec.definition_for("2017/18").source == "ae_type1_2016_19"
+
+
+# --- extends and the {synthetic} placeholder ------------------------------------------------
+
+
+def test_extends_merges_mappings_and_replaces_the_rest(tmp_path):
+    from helpers.config import read_settings
+
+    write(tmp_path / "base.yml", {
+        "catalogue": "c.yml", "financial_years": ["2022/23", "2023/24"],
+        "synthetic": {"scale": "small", "seed": 1, "out": "data/s"},
+        "sources": {"a": {"path": "{synthetic}/a.csv", "reader": "r", "title": "A",
+                          "publisher": "P", "options": {"population": "{synthetic}/p.csv"}}},
+    })
+    write(tmp_path / "child.yml", {
+        "extends": "base.yml", "id": "child", "financial_years": ["2024/25"],
+        "synthetic": {"scale": "england", "out": "data/e"},
+        "sources": {"a": {"title": "A2"}},
+    })
+    data, files = read_settings(tmp_path / "child.yml")
+    assert files == [tmp_path / "base.yml", tmp_path / "child.yml"]
+    assert data["financial_years"] == ["2024/25"]  # lists are replaced, not concatenated
+    assert data["synthetic"] == {"scale": "england", "seed": 1, "out": "data/e"}
+    assert data["sources"]["a"]["path"] == "data/e/a.csv"
+    assert data["sources"]["a"]["options"]["population"] == "data/e/p.csv"
+    assert data["sources"]["a"]["title"] == "A2" and data["sources"]["a"]["reader"] == "r"
+    assert "extends" not in data
+
+
+def test_extends_cycle_and_missing_parent_are_named(tmp_path):
+    from helpers.config import read_settings
+
+    write(tmp_path / "a.yml", {"extends": "b.yml"})
+    write(tmp_path / "b.yml", {"extends": "a.yml"})
+    with pytest.raises(ConfigError, match="extend each other"):
+        read_settings(tmp_path / "a.yml")
+    write(tmp_path / "c.yml", {"extends": "nowhere.yml"})
+    with pytest.raises(ConfigError, match=r"nowhere\.yml: file not found"):
+        read_settings(tmp_path / "c.yml")
+
+
+def test_placeholder_without_a_synthetic_folder_is_an_error(tmp_path):
+    from helpers.config import read_settings
+
+    write(tmp_path / "s.yml", {"sources": {"a": {"path": "{synthetic}/a.csv"}}})
+    with pytest.raises(ConfigError, match=r"synthetic\.out.*\{synthetic\}"):
+        read_settings(tmp_path / "s.yml")
+
+
+def test_england_scale_settings_point_at_the_england_data(root):
+    from helpers.config import AssessmentSettings, read_settings
+
+    found = sorted((root / "config/england").glob("*.yml"))
+    assert {p.stem for p in found} >= {"acute", "mental-health", "icb", "community", "ambulance"}
+    for path in found:
+        data, files = read_settings(path)
+        s = AssessmentSettings.model_validate(data)
+        assert s.synthetic is not None and s.synthetic.scale == "england"
+        assert s.id.startswith("synthetic-england-")
+        assert len(s.financial_years) == 5
+        paths = [x.path for x in [*s.sources.values(), *s.reference.values()]]
+        assert all(p.startswith("data/synthetic/england/") for p in paths)
+        assert files[0].name == "base.yml"
+
+
+def test_plan_source_must_be_configured(tmp_path, root, uec, catalogue):
+    catalogue["metrics"][0]["plan"] = {"measure": "plan_x", "label": "x"}  # source: plans
+    write(tmp_path / "cat.yml", catalogue)
+    uec["catalogue"] = str(tmp_path / "cat.yml")
+    first = catalogue["metrics"][0]["id"]
+    with pytest.raises(ConfigError, match=rf"metric '{first}' key 'plan.source': 'plans'"):
+        load_assessment(write(tmp_path / "s.yml", uec), root)
+
+
+def test_synthetic_files_are_checked_once_generated(tmp_path, root):
+    """Before generation the synthetic files cannot exist; after it, a missing one is an error."""
+    out = tmp_path / "synthetic"
+    base = yaml.safe_load((root / "config/synthetic/base.yml").read_text())
+    data = {
+        **base, "id": "t", "title": "T", "short_title": "T", "summary": "T",
+        "org_type": "acute_trust", "synthetic": {"scale": "small", "seed": 1, "out": str(out)},
+    }
+    path = write(tmp_path / "s.yml", data)
+    run = load_assessment(path, root)  # nothing generated yet: validates
+    assert run.settings.synthetic is not None
+    out.mkdir()
+    (out / "generator_manifest.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_assessment(path, root)
+    assert "s.yml" in str(err.value) and "no file matches" in str(err.value)

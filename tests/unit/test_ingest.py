@@ -113,3 +113,21 @@ def test_unreadable_or_missing_file(tmp_path):
     src = Source(path="nope.csv", reader="nhsr_ae_attendances", title="t", publisher="p")
     with pytest.raises(IngestError, match="nope.csv: file not found"):
         read_source("x", src, tmp_path)
+
+
+def test_glob_source_matches_relative_and_absolute_paths(tmp_path):
+    """A user's settings may name their files by absolute path; a glob there works too."""
+    from helpers.ingest import expand_source
+
+    for fy in ("2023-24", "2024-25"):
+        (tmp_path / f"ae_{fy}.csv").write_text(AE_HEADER, encoding="utf-8")
+    rel = Source(path="ae_*.csv", reader="nhsr_ae_attendances", title="t", publisher="p")
+    assert [s.path for s in expand_source(rel, tmp_path)] == ["ae_2023-24.csv", "ae_2024-25.csv"]
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    absolute = rel.model_copy(update={"path": str(tmp_path / "ae_*.csv")})
+    assert [Path(s.path).name for s in expand_source(absolute, other)] == [
+        "ae_2023-24.csv", "ae_2024-25.csv"
+    ]
+    with pytest.raises(IngestError, match="no file matches"):
+        expand_source(rel.model_copy(update={"path": "none_*.csv"}), tmp_path)
