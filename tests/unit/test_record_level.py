@@ -94,7 +94,65 @@ def test_extract_shape_and_truth(small: dict) -> None:
         assert group.truly_differs.any(), metric
         planted = group[group.truly_differs].effect
         assert ((planted >= 1.3) | (planted <= 0.77)).all()
-        assert group[~group.truly_differs].effect.between(0.9, 1.11).all()
+        # effect is the planted ratio only: exactly 1 where nothing is planted
+        assert (group[~group.truly_differs].effect == 1.0).all()
+    # R004 is folded into R000, which was already open: a merger, so neither is planted
+    assert not truth[truth.org_code.isin(["R000", closed.org_code])].truly_differs.any()
+
+
+def _with_successions() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """example_geography (R004 folded into R000) plus a merger into a new code (R001 + R005 ->
+    R900 from July 2023) and a code change (R002 -> R901 from January 2024), with open dates."""
+    orgs, population = example_geography(n_icb=4, n_acute=12, seed=1)
+    orgs["open_date"] = ""
+    new = orgs[orgs.org_code.isin(["R001", "R002"])].copy()
+    new["org_code"] = ["R900", "R901"]
+    new["open_date"] = ["20230701", "20240101"]
+    orgs = pd.concat([orgs, new], ignore_index=True)
+    merged = orgs.org_code.isin(["R001", "R005"])
+    orgs.loc[merged, ["close_date", "successor_code"]] = ["20230630", "R900"]
+    orgs.loc[orgs.org_code == "R002", ["close_date", "successor_code"]] = ["20231231", "R901"]
+    successions = pd.DataFrame(
+        {
+            "old_code": ["R004", "R001", "R005", "R002"],
+            "new_code": ["R000", "R900", "R900", "R901"],
+            "date": ["2023-10-02", "2023-07-01", "2023-07-01", "2024-01-01"],
+        }
+    )
+    return orgs, population, successions
+
+
+def test_successions_open_dates_and_one_truth_per_organisation(tmp_path: Path) -> None:
+    orgs, population, successions = _with_successions()
+    # seed 0 plants the code change's old code R002 (checked below), so the copy is exercised
+    truth = write_admissions(
+        orgs, population, ["2023/24"], 0, "small", tmp_path, successions=successions
+    )
+    spells = pq.read_table(
+        tmp_path / "record_level" / "admissions.parquet",
+        columns=["provider_code", "admission_date"],
+    ).to_pandas()
+    first = spells.groupby("provider_code").admission_date.min()
+    last = spells.groupby("provider_code").admission_date.max()
+    # successors have spells only from the month they open, predecessors only until they close
+    assert first["R900"] == dt.date(2023, 7, 1) and first["R901"] == dt.date(2024, 1, 1)
+    assert last[["R001", "R005"]].max() < dt.date(2023, 7, 1)
+    assert last["R002"] < dt.date(2024, 1, 1)
+    assert last["R004"] < dt.date(2023, 10, 1)
+    # merging codes (new code, and an existing code absorbing another) are never planted
+    merging = truth[truth.org_code.isin(["R001", "R005", "R900", "R000", "R004"])]
+    assert not merging.truly_differs.any() and (merging.effect == 1.0).all()
+    # the code change carries one truth under both codes
+    key = ["metric_id", "effect_scale", "effect", "truly_differs"]
+    old = truth[truth.org_code == "R002"].set_index("metric_id")[key[1:]]
+    new = truth[truth.org_code == "R901"].set_index("metric_id")[key[1:]]
+    pd.testing.assert_frame_equal(old, new)
+    assert old.truly_differs.any(), "seed 0 no longer plants R002: pick a seed that does"
+    # the default successions (from successor_code and close_date) agree with the table
+    again = write_admissions(orgs, population, ["2023/24"], 0, "small", tmp_path / "again")
+    pd.testing.assert_frame_equal(truth, again)
+    same = (tmp_path / "record_level" / "admissions.parquet").read_bytes()
+    assert same == (tmp_path / "again" / "record_level" / "admissions.parquet").read_bytes()
 
 
 # ------------------------------------------------------------------------------------------

@@ -166,7 +166,9 @@ def test_plans_priorities_and_manifest(small: Path) -> None:
     assert by_path["plans.csv"] == len(plans)
 
 
-def test_plans_are_mostly_optimistic(small: Path, measures: pd.DataFrame) -> None:
+def test_plans_are_missed_by_most_and_delivered_by_some(
+    small: Path, measures: pd.DataFrame
+) -> None:
     plans = pd.read_csv(small / "plans.csv")
     plans = plans[plans.metric_id == "ae_4hr_pct"].assign(month=lambda d: pd.to_datetime(d.month))
     m = measures.pivot_table(index=["org_code_published", "month"], columns="measure",
@@ -174,8 +176,9 @@ def test_plans_are_mostly_optimistic(small: Path, measures: pd.DataFrame) -> Non
     m["actual"] = 100 * m.within_4h / m.attendances
     j = plans.merge(m, left_on=["org_code", "month"], right_on=["org_code_published", "month"])
     gap = (j.planned_value - j.actual).groupby(j.org_code).mean()
-    assert (gap > 0).mean() > 0.7  # most trusts fall short of their promise
-    assert (gap < 1.0).any()  # and some (nearly) deliver
+    short = (gap > 0).mean()
+    assert 0.5 < short < 0.95, short  # most trusts fall short of their promise
+    assert (gap < 0).sum() >= 2  # and some beat it, so delivery is not a foregone conclusion
 
 
 def _pooled(measures: pd.DataFrame, num: str, den: str) -> pd.Series:
@@ -254,6 +257,41 @@ def test_records_hook_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert set(truth.metric_id) - own  # the record-level truth rows were appended
     assert list(truth.columns) == ["synthetic", "org_code", "metric_id", "effect_scale",
                                    "effect", "truly_differs"]
+    # effect is the planted part only, in both halves of the file
+    neutral = np.where(truth.effect_scale == "shift", 0.0, 1.0)
+    assert (truth.effect[~truth.truly_differs] == neutral[~truth.truly_differs]).all()
+    assert (truth.effect[truth.truly_differs] != neutral[truth.truly_differs]).all()
+    # the record-level extract follows the successions: spells only while open, merging codes
+    # never planted, a code change with one truth under both codes
+    import pyarrow.parquet as pq
+
+    orgs = pd.read_csv(out / "organisations.csv", dtype=str, keep_default_na=False)
+    succ = pd.read_csv(out / "successions.csv", dtype=str)
+    spells = pq.read_table(out / "record_level" / "admissions.parquet",
+                           columns=["provider_code", "admission_date"]).to_pandas()
+    span = spells.groupby("provider_code").admission_date.agg(["min", "max"])
+    dates = orgs.set_index("org_code")[["open_date", "close_date"]]
+    for code in set(succ.old_code) | set(succ.new_code):
+        first, last = pd.Timestamp(span.loc[code, "min"]), pd.Timestamp(span.loc[code, "max"])
+        assert first >= pd.Timestamp(dates.loc[code, "open_date"]), code
+        if dates.loc[code, "close_date"]:
+            assert last <= pd.Timestamp(dates.loc[code, "close_date"]), code
+    merging = succ[succ.new_code.duplicated(keep=False)]
+    codes = set(merging.old_code) | set(merging.new_code)
+    assert not truth[truth.org_code.isin(codes)].truly_differs.any()
+    for r in succ[~succ.new_code.duplicated(keep=False)].itertuples():
+        a = truth[truth.org_code == r.old_code][["metric_id", "effect", "truly_differs"]]
+        b = truth[truth.org_code == r.new_code][["metric_id", "effect", "truly_differs"]]
+        assert a.to_numpy().tolist() == b.to_numpy().tolist()
+
+
+def test_local_priorities_are_icb_metrics_of_the_catalogue(small: Path) -> None:
+    from helpers.config import load_catalogue
+
+    catalogue = load_catalogue(ROOT / "config" / "metrics" / "synthetic.yml")
+    icb_metrics = {m.id for m in catalogue.metrics if "icb" in m.org_types}
+    pri = pd.read_csv(small / "local_priorities.csv")
+    assert len(pri) and set(pri.metric_id) <= icb_metrics, set(pri.metric_id) - icb_metrics
 
 
 def test_every_file_is_labelled_synthetic(small: Path) -> None:

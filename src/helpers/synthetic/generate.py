@@ -28,9 +28,10 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from helpers.config import MANIFEST_NAME
 from helpers.ingest import sha256
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 SYNTHETIC_LABEL = "SYNTHETIC DATA - not real NHS figures"
 SYNTHETIC = "SYNTHETIC"
 FIXED_TIME = datetime(2026, 4, 1, 0, 0, 0)
@@ -423,8 +424,11 @@ def _plant(
     stream: int,
 ) -> np.ndarray:
     """Random effect (sd ``tau``) for every organisation plus planted outliers on ~10% of them
-    (never on merging or merged codes; a code change keeps the same effect). Records the truth.
-    Returns the effect on the linear scale (log odds, log rate or shift)."""
+    (never on merging or merged codes; a code change keeps the same effect). Records the truth:
+    ``effect`` is the planted part only (odds or rate ratio ``exp(planted)``, or the shift),
+    1 (0 for a shift) when nothing is planted; the random effect is not part of it.
+    Returns the whole effect (random + planted) on the linear scale (log odds, log rate or
+    shift)."""
     rng = _rng(world.seed, 100 + stream)
     codes = list(codes)
     u = rng.normal(0, tau, size=len(codes))
@@ -541,7 +545,7 @@ class Writer:
         # plans: optimistic improvement each year; trusts deliver a share d of it
         ramp = _plan_ramp(w)
         opt = rng.uniform(0.15, 0.45, size=(len(codes), 1))
-        deliver = rng.beta(2, 2, size=(len(codes), 1))
+        deliver = 1.5 * rng.beta(2, 2, size=(len(codes), 1))  # share of the plan delivered
         lin4 = base4[None, :] + u4[:, None] + deliver * opt * ramp[None, :]
         p4 = _expit(lin4 + rng.normal(0, 0.05, att.shape))
         within = rng.binomial(att, p4)
@@ -617,7 +621,7 @@ class Writer:
         base18 = _logit(_by_fy(w, {2020: .62, 2021: .64, 2022: .59, 2023: .58, 2024: .59}))
         ramp = _plan_ramp(w)
         opt = rng.uniform(0.1, 0.35, size=(len(codes), 1))
-        deliver = rng.beta(2, 2, size=(len(codes), 1))
+        deliver = 1.5 * rng.beta(2, 2, size=(len(codes), 1))  # share of the plan delivered
         within = rng.binomial(total, _expit(base18[None, :] + u18[:, None]
                                             + deliver * opt * ramp[None, :]
                                             + rng.normal(0, 0.03, total.shape)))
@@ -629,7 +633,7 @@ class Writer:
         u52 = u52 + np.where(t.org_subtype.to_numpy() == "specialist", -5.5, 0.0)[:, None]
         lam52 = base52[None, :] * np.exp(u52 - 0.5) * (1 - 0.5 * deliver * ramp[None, :])
         over52 = np.minimum(rng.poisson(total * lam52), total - within)
-        plan52 = total * base52[None, :] * np.exp(u52 - 0.5) * (1 - 0.8 * ramp[None, :])
+        plan52 = total * base52[None, :] * np.exp(u52 - 0.5) * (1 - 0.5 * ramp[None, :])
         self._plan_frame(codes, "rtt_52wk_count", plan52, 0)
         act = w.active.loc[codes].to_numpy()
         sheets = {"Total incomplete": total, "Within 18 weeks": within, "Over 52 weeks": over52}
@@ -696,7 +700,7 @@ class Writer:
         n28 = rng.poisson(2000 * size * np.ones((1, len(mo))))
         ramp = _plan_ramp(w)
         opt = rng.uniform(0.1, 0.4, size=(len(codes), 1))
-        deliver = rng.beta(2, 2, size=(len(codes), 1))
+        deliver = 1.5 * rng.beta(2, 2, size=(len(codes), 1))  # share of the plan delivered
         b62 = _logit(_by_fy(w, {2020: .73, 2021: .68, 2022: .62, 2023: .66, 2024: .68}))
         w62 = rng.binomial(n62, _expit(b62[None, :] + u62[:, None] + deliver * opt * ramp
                                        + rng.normal(0, 0.05, n62.shape)))
@@ -741,7 +745,7 @@ class Writer:
                             * np.exp(rng.normal(0, 0.03, (len(codes), len(mo)))))
         ramp = _plan_ramp(w)
         opt = rng.uniform(0.15, 0.5, size=(len(codes), 1))
-        deliver = rng.beta(2, 2, size=(len(codes), 1))
+        deliver = 1.5 * rng.beta(2, 2, size=(len(codes), 1))  # share of the plan delivered
         b6 = _logit(_by_fy(w, {2020: .30, 2021: .25, 2022: .27, 2023: .24, 2024: .21}))
         b6 = b6 + _season(mo, 0.1, 1)
         over = rng.binomial(total, _expit(b6[None, :] + u6[:, None] - deliver * opt * ramp
@@ -956,7 +960,7 @@ class Writer:
             months_open = act.iloc[:, cols].to_numpy().sum(axis=1)
             income = inc0 * (1.05 ** y) * months_open / 12 * np.exp(rng.normal(0, 0.01, len(codes)))
             plan = income * rng.normal(0.002, 0.006, len(codes))
-            outturn = plan - income * np.abs(rng.normal(0.004, 0.008, len(codes)))
+            outturn = plan + income * rng.normal(-0.003, 0.008, len(codes))  # most fall short
             expected = income * 0.96
             actual = expected * np.exp(uc + rng.normal(0, 0.01, len(codes)))
             for o in range(len(codes)):
@@ -1046,11 +1050,11 @@ class Writer:
         options = [
             ("mh_access_pct", "Local priority: access to community mental health services"),
             ("flu_vaccination_pct", "Local priority: uptake among people aged 65 and over"),
-            ("ae_12hr_pct", "Local priority: long waits in emergency departments"),
-            ("cancer_62d_pct", "Local priority: cancer treatment within 62 days"),
-            ("avoidable_emergency_admissions", "Local priority: admissions avoidable with "
+            ("icb_ae_12hr_pct", "Local priority: long waits in emergency departments"),
+            ("icb_cancer_62d_pct", "Local priority: cancer treatment within 62 days"),
+            ("avoidable_admissions_dsr", "Local priority: admissions avoidable with "
              "better primary and community care"),
-        ]
+        ]  # ICB metrics of the catalogue (config/metrics/synthetic.yml)
         rows = []
         for i in sorted(rng.choice(len(icbs), size=n, replace=False).tolist()):
             for j in sorted(rng.choice(len(options), size=2, replace=False).tolist()):
@@ -1154,7 +1158,7 @@ def _records(world: World, out: Path) -> tuple[pd.DataFrame | None, str]:
         return None, f"skipped: helpers.synthetic.records not available ({exc})"
     truth = write_admissions(
         world.orgs, world.population, [fy_label(y) for y in world.fys], world.seed,
-        world.scale, out,
+        world.scale, out, successions=world.successions,
     )
     return truth, "written by helpers.synthetic.records.write_admissions"
 
@@ -1214,7 +1218,7 @@ def generate(
     files = []
     for p in sorted(out.rglob("*")):
         rel = p.relative_to(out).as_posix()
-        if p.is_file() and rel != "generator_manifest.json":
+        if p.is_file() and rel != MANIFEST_NAME:
             files.append({"path": rel, "sha256": sha256(p), "rows": wr.rows.get(rel, _rows(p))})
     manifest = {
         "statement": "SYNTHETIC DATA: every organisation, code, name and figure in these files "
@@ -1230,7 +1234,7 @@ def generate(
         "quirks": world.quirks,
         "files": files,
     }
-    (out / "generator_manifest.json").write_text(
+    (out / MANIFEST_NAME).write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     return {

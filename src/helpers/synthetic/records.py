@@ -14,16 +14,24 @@ How the records are made (all vectorised numpy, one financial year at a time):
   deprivation profile.
 * **Provider.** 88% of spells go to an acute trust of the ICB of residence that is open in the
   month (weighted by trust size), the rest to any open trust of the region (any open trust in
-  England when the region has none). The ordinary stream's diagnosis group follows a
-  provider-specific case mix (specialist centres see more cancer, and so on).
+  England when the region has none). A trust is open in a month when ``open_date`` <= the
+  first of the month < ``close_date`` (blank: no limit), the rule of ``generate.build_world``
+  (whose close dates are month ends), so a successor code has spells only from the month it
+  opens. The ordinary stream's diagnosis group follows a provider-specific case mix
+  (specialist centres see more cancer, and so on).
 * **Outcomes.** ``died`` (in hospital or within 30 days of discharge) and the 30-day emergency
   readmission are Bernoulli draws from logistic models on age band, sex, IMD decile, diagnosis
   group and admission method, plus the provider's log odds ratio: a small random effect
   (N(0, 0.05²) truncated at ±0.1) for most providers and, for about 10% of them (separately
-  for mortality and readmission, half high and half low), a planted odds ratio: mortality
-  1.6-1.9 or 0.5-0.6, readmission 1.5-1.8 or 0.55-0.65. ICBs get a rate ratio for emergency
-  ACS admissions: N(0, 0.03²) truncated at ±0.06 on the log scale, or 1.3-1.5 / 0.67-0.77 for
-  about 10% of them.
+  for mortality and readmission, half high and half low), a planted odds ratio that replaces
+  the random effect: mortality 1.6-1.9 or 0.5-0.6, readmission 1.5-1.8 or 0.55-0.65. ICBs get
+  a rate ratio for emergency ACS admissions: N(0, 0.03²) truncated at ±0.06 on the log scale,
+  or 1.3-1.5 / 0.67-0.77 for about 10% of them.
+* **Successions** (as ``generate._plant``): codes in a merger (several old codes sharing one
+  new code, or an old code folded into a code that was already open) are never planted; in a
+  code change (one old code -> one new code that opens at the change) the new code is the same
+  organisation and gets the old code's effects (random and planted), activity size and case
+  mix. So every code that the pipeline folds into one successor carries the same truth.
 * **Chains.** A spell whose patient survives is followed (at most three times in a chain) by
   one next spell of the same patient: an emergency readmission 0-30 days after discharge (by
   the readmission model), else a planned elective spell 7-30 days after discharge (3%), else a
@@ -176,20 +184,86 @@ def _cumulative(weights: np.ndarray) -> np.ndarray:
 
 def _planted(
     codes: list[str], rng: np.random.Generator, high: tuple[float, float],
-    low: tuple[float, float], sd: float,
+    low: tuple[float, float], sd: float, eligible: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Log effects and outlier flags: ~10% outliers (half high, half low); the rest N(0, sd²)
-    truncated at ±2 sd (small, realistic overdispersion that should rarely be flagged)."""
+    """Log effects and outlier flags: ~10% outliers (half high, half low), drawn only among the
+    ``eligible`` codes (default all); the rest N(0, sd²) truncated at ±2 sd (small, realistic
+    overdispersion that should rarely be flagged). An outlier's planted log effect replaces its
+    random one. The number of random draws does not depend on ``eligible``."""
     n = len(codes)
+    ok = np.ones(n, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
     log_effect = np.clip(rng.normal(0.0, sd, n), -2 * sd, 2 * sd)
     n_out = max(2, round(0.1 * n)) if n >= 10 else (1 if n >= 4 else 0)
-    chosen = rng.permutation(n)[:n_out]
-    n_high = (n_out + 1) // 2
+    order = rng.permutation(n)
+    chosen = order[ok[order]][:n_out]
+    n_high = (len(chosen) + 1) // 2
     log_effect[chosen[:n_high]] = np.log(rng.uniform(*high, n_high))
-    log_effect[chosen[n_high:]] = np.log(rng.uniform(*low, n_out - n_high))
+    log_effect[chosen[n_high:]] = np.log(rng.uniform(*low, len(chosen) - n_high))
     differs = np.zeros(n, dtype=bool)
     differs[chosen] = True
     return log_effect, differs
+
+
+def _dates(values: pd.Series, blank: str) -> np.ndarray:
+    """YYYYMMDD strings (blank or missing: ``blank``) as datetime64[D]."""
+    text = values.fillna("").astype(str).str.strip()
+    return np.array(
+        [
+            np.datetime64(f"{c[:4]}-{c[4:6]}-{c[6:8]}", "D") if len(c) == 8
+            else np.datetime64(blank, "D")
+            for c in text
+        ],
+        dtype="datetime64[D]",
+    )
+
+
+def _successions(orgs: pd.DataFrame, successions: pd.DataFrame | None) -> pd.DataFrame:
+    """old_code, new_code, date (datetime64[D]): the table given, else ``successor_code`` and
+    the day after ``close_date`` from ``orgs``."""
+    if successions is None:
+        if "successor_code" not in orgs:
+            return pd.DataFrame({"old_code": [], "new_code": [], "date": []})
+        rows = orgs[orgs["successor_code"].fillna("").astype(str).str.strip() != ""]
+        close = rows["close_date"] if "close_date" in rows else pd.Series("", index=rows.index)
+        return pd.DataFrame(
+            {
+                "old_code": rows["org_code"].astype(str).to_numpy(),
+                "new_code": rows["successor_code"].astype(str).str.strip().to_numpy(),
+                "date": _dates(close, "9999-12-30") + np.timedelta64(1, "D"),
+            }
+        )
+    return pd.DataFrame(
+        {
+            "old_code": successions["old_code"].astype(str).to_numpy(),
+            "new_code": successions["new_code"].astype(str).to_numpy(),
+            "date": pd.to_datetime(successions["date"]).to_numpy().astype("datetime64[D]"),
+        }
+    )
+
+
+def succession_roles(
+    providers: list[str], open_days: np.ndarray, successions: pd.DataFrame
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Which providers may be planted, and the code changes as (old, new) index pairs.
+
+    A merger (several old codes -> one new code, or an old code -> a code that was already open
+    before the succession date) makes every code involved ineligible, as ``generate._plant``
+    does. A code change (one old code -> one new code opening at the change) keeps the old code
+    eligible and makes the new one ineligible: it copies the old code's effects.
+    """
+    pos = {c: i for i, c in enumerate(providers)}
+    s = successions[successions.old_code.isin(pos) & successions.new_code.isin(pos)]
+    eligible = np.ones(len(providers), dtype=bool)
+    changes: list[tuple[int, int]] = []
+    n_old = s.groupby("new_code").old_code.transform("size")
+    for r, k in zip(s.itertuples(), n_old, strict=True):
+        i_old, i_new = pos[r.old_code], pos[r.new_code]
+        if k == 1 and open_days[i_new] >= np.datetime64(r.date, "D"):
+            changes.append((i_old, i_new))
+            eligible[i_new] = False
+        else:
+            eligible[[i_old, i_new]] = False
+    return eligible, changes
 
 
 def _population_cube(
@@ -239,16 +313,14 @@ class _Geography:
         first_month = self.start.astype("datetime64[M]")
         self.n_months = len(years) * 12 + 13  # room for chains running past the end
         month_starts = (first_month + np.arange(self.n_months)).astype("datetime64[D]")
-        close = acute["close_date"].fillna("").astype(str).str.strip()
-        close_days = np.array(
-            [
-                np.datetime64(f"{c[:4]}-{c[4:6]}-{c[6:8]}", "D") if len(c) == 8
-                else np.datetime64("9999-12-31", "D")
-                for c in close
-            ]
-        )
-        # open in the month: not closed on or before the first of the month
-        self.open = month_starts[:, None] < close_days[None, :]  # (month, provider)
+        blank = pd.Series("", index=acute.index)
+        self.open_days = _dates(acute.get("open_date", blank), "1900-01-01")
+        close_days = _dates(acute.get("close_date", blank), "9999-12-31")
+        # open in the month: opened on or before the first of the month, not closed by then
+        self.open = (
+            (self.open_days[None, :] <= month_starts[:, None])
+            & (month_starts[:, None] < close_days[None, :])
+        )  # (month, provider)
         self.first_month = first_month
 
     def provider_cum(self, size: np.ndarray) -> np.ndarray:
@@ -439,11 +511,16 @@ def write_admissions(
     seed: int,
     scale: str,
     out_dir: Path,
+    successions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Write ``out_dir/record_level/admissions.parquet`` and return the planted truth.
 
-    ``orgs``: org_code, org_name, org_type, org_subtype, region_code, icb_code, close_date
-    (YYYYMMDD or ''), successor_code; spells go to ``acute_trust`` rows open in the month.
+    ``orgs``: org_code, org_name, org_type, org_subtype, region_code, icb_code, open_date and
+    close_date (YYYYMMDD or ''; ``open_date`` optional), successor_code; spells go to
+    ``acute_trust`` rows open in the month (``open_date`` <= first of the month < ``close_date``).
+    ``successions``: old_code, new_code, date (YYYY-MM-DD), as ``successions.csv``; default:
+    from ``successor_code`` and ``close_date``. Merging codes are never planted and a code
+    change's new code carries the old code's effects (see the module docstring).
     ``population``: icb_code, year (mid-year), age_band (ESP2013 bands), sex (M/F), population.
     ``years``: financial years such as ``["2023/24", "2024/25"]``. ``scale``: ``"england"``
     (about 1.15 million spells a year) or ``"small"`` (about 85,000 a year). The same seed gives
@@ -451,7 +528,10 @@ def write_admissions(
 
     Returns the truth table (columns ``org_code, metric_id, effect_scale, effect,
     truly_differs``): per acute trust ``shmi_ratio`` and ``readmission_30d_pct`` (odds ratios),
-    per ICB ``avoidable_admissions_dsr`` (rate ratio of emergency ACS admissions).
+    per ICB ``avoidable_admissions_dsr`` (rate ratio of emergency ACS admissions). ``effect`` is
+    the *planted* odds or rate ratio, exactly 1 when ``truly_differs`` is false: the small
+    random effect every provider and ICB also carries is not part of it (as in
+    ``generate._plant``).
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {sorted(SCALES)}, not {scale!r}")
@@ -461,10 +541,15 @@ def write_admissions(
     models = _Models()
     rng = np.random.default_rng([seed, 0])
     n_prov, n_icb = len(geo.providers), len(geo.icbs)
+    eligible, changes = succession_roles(
+        geo.providers, geo.open_days, _successions(orgs, successions)
+    )
     size = rng.lognormal(0.0, 0.25, n_prov)
-    death_re, death_out = _planted(geo.providers, rng, (1.6, 1.9), (0.5, 0.6), RANDOM_EFFECT_SD)
+    death_re, death_out = _planted(
+        geo.providers, rng, (1.6, 1.9), (0.5, 0.6), RANDOM_EFFECT_SD, eligible
+    )
     readmit_re, readmit_out = _planted(
-        geo.providers, rng, (1.5, 1.8), (0.55, 0.65), RANDOM_EFFECT_SD
+        geo.providers, rng, (1.5, 1.8), (0.55, 0.65), RANDOM_EFFECT_SD, eligible
     )
     icb_log_rr, icb_out = _planted(geo.icbs, rng, (1.3, 1.5), (0.67, 0.77), ICB_RANDOM_EFFECT_SD)
     icb_rr = np.exp(icb_log_rr)
@@ -474,6 +559,10 @@ def write_admissions(
     imd_cum = _cumulative(imd_w)
     # provider case mix: the ordinary groups' shares, perturbed per provider
     mix = models.other_share[None, :] * rng.lognormal(0.0, 0.3, (n_prov, len(OTHER_GROUPS)))
+    # a code change is the same organisation: same effects, size and case mix under both codes
+    for i_old, i_new in changes:
+        for arr in (death_re, death_out, readmit_re, readmit_out, size, mix):
+            arr[i_new] = arr[i_old]
     diag_cum = _cumulative(mix)
     prov_cum = geo.provider_cum(size)
 
@@ -528,7 +617,7 @@ def write_admissions(
                     "org_code": geo.providers,
                     "metric_id": "shmi_ratio",
                     "effect_scale": "odds_ratio",
-                    "effect": np.exp(death_re),
+                    "effect": np.where(death_out, np.exp(death_re), 1.0),
                     "truly_differs": death_out,
                 }
             ),
@@ -537,7 +626,7 @@ def write_admissions(
                     "org_code": geo.providers,
                     "metric_id": "readmission_30d_pct",
                     "effect_scale": "odds_ratio",
-                    "effect": np.exp(readmit_re),
+                    "effect": np.where(readmit_out, np.exp(readmit_re), 1.0),
                     "truly_differs": readmit_out,
                 }
             ),
@@ -546,7 +635,7 @@ def write_admissions(
                     "org_code": geo.icbs,
                     "metric_id": "avoidable_admissions_dsr",
                     "effect_scale": "rate_ratio",
-                    "effect": icb_rr,
+                    "effect": np.where(icb_out, icb_rr, 1.0),
                     "truly_differs": icb_out,
                 }
             ),
