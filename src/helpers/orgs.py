@@ -7,6 +7,7 @@ import re
 import pandas as pd
 
 from helpers.config import LoadedAssessment
+from helpers.ingest import IngestError
 
 NOF_TYPES = {
     "Acute trust": "acute_trust",
@@ -123,3 +124,33 @@ def organisations(run: LoadedAssessment) -> pd.DataFrame:
     out["is_closed"] = out.close_date.str.len() > 0
     cols = ["org_code", "org_name", "org_type", "org_subtype", "region", "icb_code", "icb"]
     return out[[*cols, "is_closed", "close_date"]].sort_values("org_code").reset_index(drop=True)
+
+
+LOCAL_PRIORITY_COLUMNS = ["icb_code", "metric_id", "reason"]
+
+
+def local_priorities(run: LoadedAssessment) -> pd.DataFrame:
+    """The local priority metrics some ICBs choose alongside the national core (``reference:
+    local_priorities``: one row per ICB and metric, with the ICB's reason). Every metric must
+    be in the catalogue and apply to ICBs; an invalid row stops the run with the file, line and
+    column named. Empty when the assessment has no such file."""
+    if "local_priorities" not in run.settings.reference:
+        return pd.DataFrame(columns=LOCAL_PRIORITY_COLUMNS)
+    src = run.settings.reference["local_priorities"]
+    d = _read(run, "local_priorities")
+    missing = [c for c in LOCAL_PRIORITY_COLUMNS if c not in d.columns]
+    if missing:
+        raise IngestError(f"{src.path}: line 1: missing column(s) {missing}")
+    known = {m.id: m for m in run.catalogue.metrics}
+    for i, r in enumerate(d.itertuples(index=False), start=2):
+        if not str(r.icb_code).strip():
+            raise IngestError(f"{src.path}: line {i}, column 'icb_code': blank ICB code")
+        spec = known.get(str(r.metric_id).strip())
+        if spec is None or "icb" not in spec.org_types:
+            what = "not in the metric catalogue" if spec is None else "does not apply to ICBs"
+            raise IngestError(
+                f"{src.path}: line {i}, column 'metric_id': {r.metric_id!r} {what} "
+                f"({run.settings.catalogue})"
+            )
+    d = d[LOCAL_PRIORITY_COLUMNS].apply(lambda s: s.str.strip())
+    return d.sort_values(["icb_code", "metric_id"]).reset_index(drop=True)
