@@ -6,6 +6,7 @@ a table beside it on its page.
 
 from __future__ import annotations
 
+import io
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -14,11 +15,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from helpers.config import MetricSpec  # noqa: E402
 
@@ -67,9 +70,21 @@ def _yerr(d: pd.DataFrame) -> np.ndarray:
     return np.clip(np.vstack([d.value - d.ci95_lower, d.ci95_upper - d.value]), 0, None)
 
 
-def _save(fig: plt.Figure, path: Path) -> None:
+def _save(fig: plt.Figure, path: Path, palette: bool = False) -> None:
+    """Save as PNG without a timestamp or version (byte-identical reruns). ``palette``: reduce to
+    256 colours (indistinguishable for these line charts, about a third of the bytes; used for
+    the large report-card charts, one per organisation)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, metadata={"Software": None})
+    if not palette:
+        fig.savefig(path, metadata={"Software": None})
+    else:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        buf.seek(0)
+        with Image.open(buf) as im:
+            im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+                path, format="PNG"
+            )
     plt.close(fig)
 
 
@@ -171,9 +186,11 @@ def trend_chart(job: TrendJob) -> Figure:
     n = len(specs)
     cols = 2 if n > 1 else 1
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(8, 2.6 * rows), squeeze=False, layout="constrained"
-    )
+    height = 2.6 * rows
+    fig, axes = plt.subplots(rows, cols, figsize=(8, height), squeeze=False)
+    # fixed margins (in inches) instead of constrained layout: the same look, half the time
+    fig.subplots_adjust(left=0.09, right=0.985, top=1 - 0.45 / height, bottom=0.75 / height,
+                        hspace=0.95 / (2.6 - 0.95), wspace=0.3)
     alts = []
     for ax, spec in zip(axes.flat, specs, strict=False):
         d = job.rows[job.rows.metric_id == spec.id].sort_values("period")
@@ -209,7 +226,6 @@ def trend_chart(job: TrendJob) -> Figure:
         ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=8)
         ax.set_title(spec.short_title, fontsize=10)
         ax.set_ylabel(spec.unit)
-        ax.legend(fontsize=7, loc="best")
         if len(ok):
             last = ok.iloc[-1]
             alts.append(
@@ -220,7 +236,15 @@ def trend_chart(job: TrendJob) -> Figure:
             alts.append(f"{spec.short_title}: no value")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    _save(fig, job.path)
+    # one legend for every panel (a legend per panel, placed by "best", is slow and crowded)
+    handles = [
+        Line2D([], [], color=ENGLAND_COLOUR, marker="D", ls="--", ms=4, lw=1, label="England"),
+        Line2D([], [], color="#333333", marker="o", ls="-", ms=5, lw=0.8,
+               label=f"{job.org_code} (95% interval; marker shape = compared with England)"),
+    ]
+    fig.legend(handles=handles, loc="upper right", ncols=2, fontsize=8, frameon=False,
+               bbox_to_anchor=(0.985, 1.0))
+    _save(fig, job.path, palette=True)
     alt = (
         f"Trend charts for {job.org_name}, one panel per metric, with England for comparison. "
         "Latest values: " + "; ".join(alts) + "."

@@ -238,7 +238,7 @@ def annual_values(
     for metric_id, idx in annual.groupby("metric_id").groups.items():
         spec = specs[metric_id]
         sub = annual.loc[idx]
-        ci = _interval(
+        ci = interval(
             spec,
             sub.numerator.where(valid[idx]),
             sub.denominator.where(valid[idx]),
@@ -275,7 +275,7 @@ def _definition(spec: MetricSpec, period: str) -> Definition:
     return d
 
 
-def _interval(
+def interval(
     spec: MetricSpec,
     numerator: pd.Series,
     denominator: pd.Series,
@@ -357,7 +357,7 @@ def england_benchmarks(run: LoadedAssessment, annual: pd.DataFrame) -> pd.DataFr
             eng.loc[idx, "denominator"] = ref.loc[eng.loc[idx, "period"], "denominator"].to_numpy()
             parts.append(ci.drop(columns="ci_method"))
             continue
-        ci = _interval(
+        ci = interval(
             specs[metric_id],
             eng.loc[idx, "numerator"],
             eng.loc[idx, "denominator"],

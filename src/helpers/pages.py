@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from helpers import figures
+from helpers import figures, plans
 from helpers.config import ORG_TYPE_LABELS, LoadedAssessment, MetricSpec
 from helpers.paths import RunPaths
 
@@ -79,6 +80,11 @@ CI_METHOD_TEXT = {
 }
 
 
+#: Below this many organisations a peer group is called small on every page (no funnel plot is
+#: drawn either: helpers.comparison needs at least 10).
+SMALL_PEER_GROUP = 10
+
+
 def _env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -123,6 +129,8 @@ class SiteContext:
     trends: pd.DataFrame | None = None  # SPC variation, assurance and recent trend per org/metric
     funnel_limits: pd.DataFrame | None = None
     overdispersion: pd.DataFrame | None = None
+    plan_delivery: pd.DataFrame | None = None  # planned against actual (helpers.plans)
+    local_priorities: pd.DataFrame | None = None  # icb_code, metric_id, reason
 
     @property
     def specs(self) -> dict[str, MetricSpec]:
@@ -137,7 +145,7 @@ class SiteContext:
         return [c for c in codes if only is None or c in only]
 
 
-def _row_view(r: pd.Series, spec: MetricSpec) -> dict:
+def _row_view(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples() tuple
     comp = r.comparison
     rank = rank_interval = ""
     if pd.notna(r.peer_rank):
@@ -172,6 +180,49 @@ def _row_view(r: pd.Series, spec: MetricSpec) -> dict:
     }
 
 
+def fmt_plan(v: float, spec: MetricSpec, signed: bool = False) -> str:
+    """A planned or actual figure (``signed``: a difference): on the metric's scale, or a count
+    or sum of its numerator in the plan's unit (£000 shown as £k)."""
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    plan = spec.plan
+    if plan is None or plan.on == "value":
+        if not signed:
+            return fmt_value(v, spec)
+        points = " points" if spec.unit == "%" else ""
+        d = spec.decimals + 1  # a difference: one decimal more than the values
+        r = round(float(v), d) + 0.0
+        if not r:  # smaller than the last decimal: show it rather than a signless "0.00"
+            return (f"{float(v):+.{d + 2}f}" if v else f"{0:.{d}f}") + points
+        return f"{r:+.{d}f}" + points
+    decimals = plan.decimals if plan.decimals is not None else spec.decimals
+    number = f"{abs(v):,.{decimals}f}"
+    zero = float(number.replace(",", "")) == 0
+    sign = "" if zero else "+" if signed and v > 0 else "-" if v < 0 else ""
+    if plan.unit == "£000":
+        return f"{sign}£{number}k"
+    return f"{sign}{number}" + (f" {plan.unit}" if plan.unit else "")
+
+
+def _plan_row(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples() tuple
+    has_ci = np.isfinite(r.ci95_lower) and np.isfinite(r.ci95_upper)
+    return {
+        "period": r.period,
+        "basis": r.basis,
+        "planned": fmt_plan(r.planned, spec),
+        "actual": fmt_plan(r.actual, spec),
+        "ci95": fmt_ci(r.ci95_lower, r.ci95_upper, spec) if has_ci else "",
+        "gap": fmt_plan(r.gap, spec, signed=True),
+        "status": r.status,
+        "status_text": plans.STATUS_TEXT[r.status],
+        "status_long": plans.STATUS_LONG[r.status],
+        "planned_change": fmt_plan(r.planned_change, spec, signed=True)
+        if pd.notna(r.planned_change) else "",
+        "actual_change": fmt_plan(r.actual_change, spec, signed=True)
+        if pd.notna(r.actual_change) else "",
+    }
+
+
 def _true(v: object) -> bool:
     return bool(v) if v is not None and not pd.isna(v) else False
 
@@ -197,12 +248,16 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
         "org_type_label": ORG_TYPE_LABELS[ctx.run.settings.org_type],
         # what the pages call one organisation of the peer group
         **(
-            {"unit": "ICB", "units": "ICBs", "Unit": "ICB", "Units": "ICBs"}
+            {"unit": "ICB", "units": "ICBs", "Unit": "ICB", "Units": "ICBs",
+             "a_unit": "an ICB", "A_unit": "An ICB"}
             if ctx.run.settings.org_type == "icb"
-            else {"unit": "trust", "units": "trusts", "Unit": "Trust", "Units": "Trusts"}
+            else {"unit": "trust", "units": "trusts", "Unit": "Trust", "Units": "Trusts",
+                  "a_unit": "a trust", "A_unit": "A trust"}
         ),
         "specs": ctx.specs,
         "objectives": ctx.run.catalogue.objectives,
+        "n_peer": int(ctx.results.org_code.nunique()),
+        "small_peer_group": int(ctx.results.org_code.nunique()) < SMALL_PEER_GROUP,
     }
     _write(
         p.base / "_provenance.md",
@@ -272,7 +327,7 @@ def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: di
     counts = year.comparison.value_counts().to_dict()
     table = [
         {**_row_view(r, spec), "org_code": r.org_code, "org_name": r.org_name}
-        for _, r in year.sort_values(["value", "org_code"], na_position="last").iterrows()
+        for r in year.sort_values(["value", "org_code"], na_position="last").itertuples()
     ]
     england_rows = [
         {
@@ -303,6 +358,8 @@ def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: di
         "published": set(ctx.published_orgs()),
         "definitions": spec.definitions,
         "targets": [t for t in [spec.standard, *spec.goals] if t is not None],
+        "plans": _metric_plans(ctx, spec),
+        "chosen_by": _chosen_by(ctx, spec.id),
     }
     text = env.get_template("metric.qmd.j2").render(m=view, **common)
     _write(ctx.paths.metrics / f"{spec.id}.qmd", text)
@@ -333,6 +390,10 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
     trends = {}
     if ctx.trends is not None and len(ctx.trends):
         trends = {(r["org_code"], r["metric_id"]): r for r in ctx.trends.to_dict("records")}
+    delivery = ctx.plan_delivery if ctx.plan_delivery is not None else pd.DataFrame()
+    plans_by_org = dict(tuple(delivery.groupby("org_code"))) if len(delivery) else {}
+    prio = ctx.local_priorities if ctx.local_priorities is not None else pd.DataFrame()
+    prio_by_org = dict(tuple(prio.groupby("icb_code"))) if len(prio) else {}
     for code in codes:
         rows = by_org[code]
         info = orgs.loc[code] if code in orgs.index else None
@@ -341,7 +402,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             mrows = rows[rows.metric_id == spec.id].sort_values("period")
             if mrows.empty:
                 continue
-            history = [_row_view(r, spec) for _, r in mrows.iterrows()]
+            history = [_row_view(r, spec) for r in mrows.itertuples()]
             valid = mrows[mrows.value.notna()]
             latest = _row_view(valid.iloc[-1], spec) if len(valid) else None
             region_peers = ctx.results[
@@ -364,6 +425,14 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             ctx.orgs[["org_code", "org_name"]], left_on="old_code", right_on="org_code", how="left"
         )
         split = ctx.splits[ctx.splits.old_code == code]
+        plan_views = _org_plans(plans_by_org.get(code), ctx.specs)
+        by_metric = {m["spec"].id: m for m in metrics}
+        priorities = [
+            {"spec": ctx.specs.get(r.metric_id), "metric_id": r.metric_id, "reason": r.reason,
+             "view": by_metric.get(r.metric_id)}
+            for r in prio_by_org.get(code, pd.DataFrame(columns=["metric_id", "reason"]))
+            .itertuples()
+        ]
         view = {
             "code": code,
             "name": str(info.org_name) if info is not None else code,
@@ -380,10 +449,75 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             "figure": figs[code],
             "worse": _count_latest(metrics, "worse"),
             "better": _count_latest(metrics, "better"),
+            "plans": plan_views,
+            "plan_latest": _plan_latest_counts(plan_views),
+            "priorities": priorities,
         }
         _write(ctx.paths.orgs / f"{code}.qmd", template.render(o=view, **common))
         views.append(view)
     return views
+
+
+def _metric_plans(ctx: SiteContext, spec: MetricSpec) -> dict | None:
+    """The latest year's delivery against plan of every organisation, for a metric page."""
+    d = ctx.plan_delivery
+    if spec.plan is None or d is None or d.empty:
+        return None
+    d = d[d.metric_id == spec.id]
+    if d.empty:
+        return None
+    period = str(d.period.max())
+    year = d[d.period == period].sort_values(["status", "org_code"])
+    names = dict(zip(ctx.orgs.org_code, ctx.orgs.org_name, strict=False))
+    counts = year.status.value_counts().to_dict()
+    return {
+        "period": period,
+        "basis": str(year.basis.iloc[0]),
+        "label": spec.plan.label,
+        "n": len(year),
+        "counts": {k: int(counts.get(k, 0)) for k in plans.STATUS_TEXT},
+        "rows": [
+            {**_plan_row(r, spec), "org_code": r.org_code, "org_name": names.get(r.org_code, "")}
+            for r in year.itertuples()
+        ],
+    }
+
+
+def _chosen_by(ctx: SiteContext, metric_id: str) -> list[dict]:
+    p = ctx.local_priorities
+    if p is None or p.empty:
+        return []
+    names = dict(zip(ctx.orgs.org_code, ctx.orgs.org_name, strict=False))
+    return [
+        {"code": r.icb_code, "name": names.get(r.icb_code, r.icb_code), "reason": r.reason}
+        for r in p[p.metric_id == metric_id].itertuples()
+    ]
+
+
+def _org_plans(rows: pd.DataFrame | None, specs: dict[str, MetricSpec]) -> list[dict]:
+    """One entry per metric with a plan: its label and every year's planned against actual."""
+    if rows is None or rows.empty:
+        return []
+    out = []
+    for metric_id, g in rows.groupby("metric_id", sort=False):
+        spec = specs[metric_id]
+        years = [_plan_row(r, spec) for r in g.sort_values("period").itertuples()]
+        out.append({"spec": spec, "label": spec.plan.label if spec.plan else "", "years": years,
+                    "latest": years[-1]})
+    order = {m: i for i, m in enumerate(specs)}
+    return sorted(out, key=lambda v: order[v["spec"].id])
+
+
+def _plan_latest_counts(plan_views: list[dict]) -> dict:
+    if not plan_views:
+        return {}
+    period = max(v["latest"]["period"] for v in plan_views)
+    latest = [v["latest"] for v in plan_views if v["latest"]["period"] == period]
+    return {
+        "period": period,
+        "n": len(latest),
+        **{k: sum(1 for x in latest if x["status"] == k) for k in plans.STATUS_TEXT},
+    }
 
 
 def _spc_view(t: dict | None) -> dict | None:
@@ -424,6 +558,10 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
 
 
 # --- the site-wide files written by `assess render` -------------------------------------------
+
+
+#: the Quarto profile `assess render` writes and renders with (``_quarto-assess.yml``)
+SITE_PROFILE = "assess"
 
 
 def completed_runs(reports: Path) -> list[Path]:
@@ -490,4 +628,14 @@ def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
     for name in ("home", "build"):
         text = _env().get_template(f"{name}.md.j2").render(runs=home)
         (reports / f"_{name}.md").write_text(text, encoding="utf-8")
+    # finished runs left out of this site (e.g. the small scale when building England's): a
+    # Quarto profile excludes their pages, so nothing unlinked is published or indexed
+    left_out = [r.name for r in completed_runs(reports) if r not in runs]
+    excluded = [f"!reports/{name}/**" for name in left_out]
+    profile = {"project": {"render": excluded, "resources": list(excluded)}}
+    (root / f"_quarto-{SITE_PROFILE}.yml").write_text(
+        "# Written by `assess render` (Quarto profile `assess`): do not edit.\n"
+        + yaml.safe_dump(profile, sort_keys=False),
+        encoding="utf-8",
+    )
     return [r.name for r in runs]

@@ -88,3 +88,26 @@ def test_cli_reports_bad_settings_clearly(first_run, tmp_path):
                           text=True, timeout=120)
     assert proc.returncode == 2
     assert "bad.yml" in proc.stderr and "key 'org_type'" in proc.stderr
+
+
+def test_site_publishes_only_the_assessments_named(first_run):
+    """`assess site CONFIG` publishes just those runs: another finished run left in reports/
+    (say the small scale when building England's) is neither linked nor rendered."""
+    import shutil
+
+    from helpers.cli import cmd_render
+
+    root, result, _ = first_run
+    stale = root / "reports" / "zz-stale"
+    shutil.copytree(result.output_dir, stale)
+    try:
+        cmd_render(root, True, only=["uec-fast"])
+        site = root / "_site"
+        assert {p.name for p in (site / "reports").iterdir()} == {"uec-fast"}
+        assert not [p for p in site.rglob("*") if "zz-stale" in str(p)]
+        for text in (p.read_text(encoding="utf-8") for p in site.rglob("*.html")):
+            assert "reports/zz-stale/" not in text
+        cmd_render(root, True)  # no selection: every finished run is published
+        assert (site / "reports" / "zz-stale" / "index.html").exists()
+    finally:
+        shutil.rmtree(stale)

@@ -178,7 +178,7 @@ def test_mean_from_sum_count_and_sum_of_squares_matches_phe_mean(root):
     spec = load_assessment("config/assessments/uec.yml", root).metrics[0].model_copy(
         update={"statistic": "mean", "ci_method": "student_t", "multiplier": 1.0}
     )
-    got = ind._interval(spec, summed["sum"], summed["n"], summed["ss"])
+    got = ind.interval(spec, summed["sum"], summed["n"], summed["ss"])
     exp = expected.set_index("area").loc[got.index]
     for ours, theirs in [("value", "value"), ("ci95_lower", "lower95_0cl"),
                          ("ci95_upper", "upper95_0cl"), ("ci998_lower", "lower99_8cl"),
