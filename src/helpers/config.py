@@ -93,6 +93,11 @@ def fy_start(fy: str) -> int:
     return int(_check_fy(fy)[:4])
 
 
+def fy_label(start: int) -> str:
+    """The financial year starting in April of ``start``: 2024 -> '2024/25'."""
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
 class Quantity(_Strict):
     """A numerator or denominator: a measure from one ingested source."""
 

@@ -469,13 +469,13 @@ def _metric_plans(ctx: SiteContext, spec: MetricSpec) -> dict | None:
     period = str(d.period.max())
     year = d[d.period == period].sort_values(["status", "org_code"])
     names = dict(zip(ctx.orgs.org_code, ctx.orgs.org_name, strict=False))
-    counts = year.status.value_counts().to_dict()
+    summary = plans.delivery_summary(year).iloc[0]
     return {
         "period": period,
         "basis": str(year.basis.iloc[0]),
         "label": spec.plan.label,
-        "n": len(year),
-        "counts": {k: int(counts.get(k, 0)) for k in plans.STATUS_TEXT},
+        "n": int(summary.organisations),
+        "counts": {k: int(summary[k]) for k in plans.STATUS_TEXT},
         "rows": [
             {**_plan_row(r, spec), "org_code": r.org_code, "org_name": names.get(r.org_code, "")}
             for r in year.itertuples()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.config import LoadedAssessment, MetricSpec, PlanSpec
+from helpers.config import LoadedAssessment, MetricSpec, PlanSpec, fy_label, fy_start
 from helpers.indicators import financial_year, interval
 
 PLAN_COLUMNS = [
@@ -179,7 +179,8 @@ def plan_delivery(
             sign * g.gap >= 0, "delivered", np.where(inside, "missed_within_chance", "missed")
         )
         g["previous_actual"] = g.groupby("org_code").actual.shift(1)
-        consecutive = g.groupby("org_code").period.shift(1).eq(g.period.map(_previous_fy))
+        previous_fy = g.period.map(lambda fy: fy_label(fy_start(fy) - 1))
+        consecutive = g.groupby("org_code").period.shift(1).eq(previous_fy)
         g.loc[~consecutive, "previous_actual"] = np.nan
         g["planned_change"] = g.planned - g.previous_actual
         g["actual_change"] = g.actual - g.previous_actual
@@ -193,11 +194,6 @@ def plan_delivery(
     return out.sort_values(["metric_id", "org_code", "period"], kind="stable").reset_index(
         drop=True
     )
-
-
-def _previous_fy(fy: str) -> str:
-    start = int(fy[:4]) - 1
-    return f"{start}/{(start + 1) % 100:02d}"
 
 
 def delivery_summary(delivery: pd.DataFrame) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-from helpers.config import MANIFEST_NAME
+from helpers.config import MANIFEST_NAME, fy_label
 from helpers.ingest import sha256
 
 GENERATOR_VERSION = "1.1.0"
@@ -121,11 +121,6 @@ def _expit(x: np.ndarray) -> np.ndarray:
 def _logit(p: float | np.ndarray) -> Any:
     p = np.asarray(p, dtype=float)
     return np.log(p / (1 - p))
-
-
-def fy_label(start: int) -> str:
-    """2024 -> '2024/25'."""
-    return f"{start}/{(start + 1) % 100:02d}"
 
 
 def fy_file_label(start: int) -> str:
