@@ -135,6 +135,9 @@ def ranked_chart(
     return Figure(path, alt, caption)
 
 
+JITTER_SEED = 20260401  # the horizontal jitter of the strip plots (no meaning, fixed)
+
+
 def distribution_chart(
     data: pd.DataFrame, england: pd.DataFrame, spec: MetricSpec, path: Path
 ) -> Figure:
@@ -143,10 +146,17 @@ def distribution_chart(
     periods = sorted(d.period.unique())
     fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
     sns.boxplot(data=d, x="period", y="value", order=periods, color="#dddddd", fliersize=0, ax=ax)
-    sns.stripplot(
-        data=d, x="period", y="value", order=periods, color="#555555", size=2.5, alpha=0.6,
-        jitter=0.25, ax=ax,
-    )
+    # seaborn jitters with numpy's global generator: seed it here (and restore it after) so a
+    # rerun draws the same figure, byte for byte
+    state = np.random.get_state()
+    np.random.seed(JITTER_SEED)
+    try:
+        sns.stripplot(
+            data=d, x="period", y="value", order=periods, color="#555555", size=2.5, alpha=0.6,
+            jitter=0.25, ax=ax,
+        )
+    finally:
+        np.random.set_state(state)
     e = england.set_index("period").reindex(periods)
     ax.plot(range(len(periods)), e.value, "D-", color=ENGLAND_COLOUR, ms=5, lw=1, label="England")
     ax.set_xlabel("Financial year")
