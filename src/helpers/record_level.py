@@ -470,7 +470,10 @@ def mortality_measures(
         "spells",
         f"WITH s AS ({base}) SELECT provider_code, date_trunc('month', discharge_date) AS month, "
         f"sum(CAST(died AS INTEGER)) AS observed_deaths, "
-        f"sum(1.0 / (1.0 + exp(-{eta}))) AS expected_deaths FROM s GROUP BY ALL",
+        # summed as exact decimals: DuckDB adds doubles in a thread-dependent order, which
+        # changed the last digits of expected deaths from one run to the next
+        f"CAST(sum(CAST(1.0 / (1.0 + exp(-{eta})) AS DECIMAL(38, 18))) AS DOUBLE) "
+        f"AS expected_deaths FROM s GROUP BY ALL",
     ).df()
     measures = _long(wide, source, "provider_code", ["observed_deaths", "expected_deaths"])
     return measures, model
