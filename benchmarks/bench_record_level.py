@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from helpers import record_level as rl  # noqa: E402
+from helpers.indicators.dsr import annual_dsr  # noqa: E402
+from helpers.ingest.readers import record_level as rl  # noqa: E402
 from helpers.synthetic.records import example_geography, write_admissions  # noqa: E402
 
 SHAPES = {
@@ -72,7 +73,7 @@ def main() -> None:
                             lambda: rl.mortality_measures(accepted))
         acs = timed("avoidable_admission_measures", rows,
                     lambda: rl.avoidable_admission_measures(accepted, population))
-        dsr = timed("annual_dsr", len(acs), lambda: rl.annual_dsr(acs))
+        dsr = timed("annual_dsr", len(acs), lambda: annual_dsr(acs))
         print(f"  measure rows: readmission {len(readm):,d}, mortality {len(mort):,d}, "
               f"ACS {len(acs):,d}, DSR {len(dsr):,d}")
         print("  c-statistic per year:", ", ".join(

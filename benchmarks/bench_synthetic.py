@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from helpers.synthetic.generate import DEFAULT_SEED, generate  # noqa: E402
-from helpers.synthetic_readers import read_synthetic_folder  # noqa: E402
+from helpers.synthetic.readback import read_synthetic_folder  # noqa: E402
 
 
 def bench(scale: str, seed: int, records: bool) -> None:

@@ -103,7 +103,7 @@ def pipeline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from helpers.site import render_site
+    from helpers.publish.render import render_site
 
     root = make_fixture_project(tmp_path_factory.mktemp("fixture"))
     result = render_site(root, force_preview=True)

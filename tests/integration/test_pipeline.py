@@ -13,7 +13,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers.run import RunError, run_assessment
+from helpers.pipeline.run import RunError, run_assessment
 
 FAST = "config/fast/uec-fast.yml"
 
@@ -95,7 +95,7 @@ def test_site_publishes_only_the_assessments_named(first_run):
     (say the small scale when building England's) is neither linked nor rendered."""
     import shutil
 
-    from helpers.cli import cmd_render
+    from helpers.pipeline.cli import cmd_render
 
     root, result, _ = first_run
     stale = root / "reports" / "zz-stale"

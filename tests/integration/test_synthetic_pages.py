@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.plans import STATUS_TEXT
-from helpers.run import run_assessment
+from helpers.pipeline.run import run_assessment
+from helpers.publish.text import STATUS_TEXT
 
 #: a quick acute assessment: every plan metric, report cards for a few trusts only
 PLAN_METRICS = [
@@ -23,7 +23,7 @@ PLAN_METRICS = [
 
 @pytest.fixture(scope="module")
 def acute(project_copy: Path) -> Path:
-    from helpers.config import ensure_synthetic_data
+    from helpers.synthetic.ensure import ensure_synthetic_data
 
     settings = project_copy / "config/tests/plans-test.yml"  # not among config/assessments
     settings.parent.mkdir(parents=True, exist_ok=True)

@@ -101,9 +101,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from helpers import comparison, indicators, ingest
-from helpers import orgs as org_ref
-from helpers.config import PROVIDER_TYPES, LoadedAssessment, ensure_synthetic_data, load_assessment
+from helpers import compare, indicators, ingest
+from helpers.core.fy import financial_year
+from helpers.core.vocab import PROVIDER_TYPES
+from helpers.ingest import reference as org_ref
+from helpers.settings import LoadedAssessment, load_assessment
+from helpers.synthetic.ensure import ensure_synthetic_data
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSESSMENTS = {
@@ -176,11 +179,11 @@ def run_pipeline(settings: str, root: Path = ROOT) -> Pipeline:
     measures = indicators.attach_successors(measures, successions)
     monthly = indicators.monthly_quantities(run, measures, organisations)
     annual = indicators.annual_values(run, monthly, organisations, measures)
-    england = indicators.england_benchmarks(run, annual)
-    results = indicators.compare_with_peers(run, annual, england)
+    england = compare.england_benchmarks(run, annual)
+    results = compare.compare_with_peers(run, annual, england)
     specs = {m.id: m for m in run.metrics}
-    results = comparison.add_rank_intervals(run, results, specs)
-    results, _od, _funnels = comparison.add_funnels(results, specs)
+    results = compare.add_rank_intervals(run, results, specs)
+    results, _od, _funnels = compare.add_funnels(results, specs)
     return Pipeline(run, measures, ledger, successions, results)
 
 
@@ -402,7 +405,7 @@ def test_outcome_indicators_cover_every_acute_trust_with_admissions(pipelines, p
     spells = spells.to_pandas()
     succ = dict(zip(p.successions.old_code, p.successions.new_code, strict=True))
     spells["org_code"] = spells.provider_code.map(succ).fillna(spells.provider_code)
-    spells["period"] = indicators.financial_year(spells.admission_date)
+    spells["period"] = financial_year(spells.admission_date)
     years = p.run.settings.financial_years
     expected = set(map(tuple, spells[spells.period.isin(years)][["org_code", "period"]]
                        .drop_duplicates().to_numpy()))

@@ -15,7 +15,7 @@ How the records are made (all vectorised numpy, one financial year at a time):
 * **Provider.** 88% of spells go to an acute trust of the ICB of residence that is open in the
   month (weighted by trust size), the rest to any open trust of the region (any open trust in
   England when the region has none). A trust is open in a month when ``open_date`` <= the
-  first of the month < ``close_date`` (blank: no limit), the rule of ``generate.build_world``
+  first of the month < ``close_date`` (blank: no limit), the rule of ``world.build_world``
   (whose close dates are month ends), so a successor code has spells only from the month it
   opens. The ordinary stream's diagnosis group follows a provider-specific case mix
   (specialist centres see more cancer, and so on).
@@ -27,7 +27,7 @@ How the records are made (all vectorised numpy, one financial year at a time):
   the random effect: mortality 1.6-1.9 or 0.5-0.6, readmission 1.5-1.8 or 0.55-0.65. ICBs get
   a rate ratio for emergency ACS admissions: N(0, 0.03²) truncated at ±0.06 on the log scale,
   or 1.3-1.5 / 0.67-0.77 for about 10% of them.
-* **Successions** (as ``generate._plant``): codes in a merger (several old codes sharing one
+* **Successions** (as ``plant.plant``): codes in a merger (several old codes sharing one
   new code, or an old code folded into a code that was already open) are never planted; in a
   code change (one old code -> one new code that opens at the change) the new code is the same
   organisation and gets the old code's effects (random and planted), activity size and case
@@ -54,6 +54,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from helpers.core.fy import fy_start
 from helpers.stats.esp2013 import ESP2013_BANDS
 
 AGE_BANDS: tuple[str, ...] = ESP2013_BANDS
@@ -158,7 +159,7 @@ _EPOCH = np.datetime64("1970-01-01", "D")
 
 
 def _fy_start(year: str) -> np.datetime64:
-    return np.datetime64(f"{int(year[:4])}-04-01", "D")
+    return np.datetime64(f"{fy_start(year)}-04-01", "D")
 
 
 def _draw(keys: np.ndarray, cum: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -309,7 +310,7 @@ class _Geography:
         )
         self.years = years
         self.start = _fy_start(years[0])
-        self.end = np.datetime64(f"{int(years[-1][:4]) + 1}-03-31", "D")
+        self.end = np.datetime64(f"{fy_start(years[-1]) + 1}-03-31", "D")
         first_month = self.start.astype("datetime64[M]")
         self.n_months = len(years) * 12 + 13  # room for chains running past the end
         month_starts = (first_month + np.arange(self.n_months)).astype("datetime64[D]")
@@ -406,7 +407,7 @@ def _year(
     """All spells whose chains start in one financial year (numpy columns)."""
     n_icb = len(geo.icbs)
     fy0 = _fy_start(geo.years[year_index])
-    n_days = int((np.datetime64(f"{int(geo.years[year_index][:4]) + 1}-04-01", "D") - fy0)
+    n_days = int((np.datetime64(f"{fy_start(geo.years[year_index]) + 1}-04-01", "D") - fy0)
                  .astype(int))
     # first spells: Poisson counts per (stream, ICB, age band, sex)
     lam_o = pop * _RATE_ORDINARY[None, :, None] * base_rate
@@ -575,7 +576,7 @@ def write_admissions(
     )
     try:
         for yi, fy in enumerate(years):
-            pop = _population_cube(population, geo.icbs, int(fy[:4]))
+            pop = _population_cube(population, geo.icbs, fy_start(fy))
             total = float((pop * _RATE_ORDINARY[None, :, None]).sum())
             base_rate = SCALES[scale] / total if total > 0 else 0.0
             yrng = np.random.default_rng([seed, yi + 1])

@@ -1,0 +1,114 @@
+"""The comparison with England: the peer group's England value and each organisation's
+Fingertips comparison with it (95% and 99.8%), with national standards and interim goals.
+
+Only organisations of the assessed type are compared (providers never with commissioners).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.compare.schema import BENCHMARK_COLUMNS
+from helpers.indicators import interval
+from helpers.settings import LoadedAssessment, MetricSpec
+from helpers.stats.compare import compare_ci_with_benchmark
+
+
+def england_benchmarks(run: LoadedAssessment, annual: pd.DataFrame) -> pd.DataFrame:
+    """The England value of the peer group: summed numerators over summed denominators of every
+    organisation with a valid value that year, with its own intervals."""
+    eng_dsr = annual[annual.org_type == "england"]
+    annual = annual[annual.org_type == run.settings.org_type]
+    valid = annual[annual.reason == ""]
+    g = valid.groupby(["metric_id", "period"])
+    eng = pd.DataFrame(
+        {
+            "numerator": g.numerator.sum(),
+            "denominator": g.denominator.sum(),
+            "sum_of_squares": g.sum_of_squares.sum(min_count=1),
+            "organisations": g.org_code.nunique(),
+        }
+    ).reset_index()
+    notc = annual[annual.reason != ""].groupby(["metric_id", "period"]).org_code.nunique()
+    eng["organisations_not_compared"] = (
+        eng.set_index(["metric_id", "period"]).index.map(notc).fillna(0).astype(int)
+    )
+    specs = {m.id: m for m in run.metrics}
+    parts = []
+    for metric_id, idx in eng.groupby("metric_id").groups.items():
+        if specs[metric_id].statistic == "dsr":
+            # England's standardised rate comes from the summed age-specific counts
+            ref = eng_dsr[eng_dsr.metric_id == metric_id].set_index("period")
+            ci = ref.loc[eng.loc[idx, "period"], ["value", "ci95_lower", "ci95_upper",
+                                                   "ci998_lower", "ci998_upper", "ci_method"]]
+            ci.index = idx
+            eng.loc[idx, "numerator"] = ref.loc[eng.loc[idx, "period"], "numerator"].to_numpy()
+            eng.loc[idx, "denominator"] = ref.loc[eng.loc[idx, "period"], "denominator"].to_numpy()
+            parts.append(ci.drop(columns="ci_method"))
+            continue
+        ci = interval(
+            specs[metric_id],
+            eng.loc[idx, "numerator"],
+            eng.loc[idx, "denominator"],
+            eng.loc[idx, "sum_of_squares"],
+        )
+        ci.index = idx
+        parts.append(ci.drop(columns="ci_method"))
+    eng = eng.join(pd.concat(parts))
+    eng["benchmark"] = "England (" + run.settings.org_type.replace("_", " ") + "s)"
+    return eng[BENCHMARK_COLUMNS].sort_values(["metric_id", "period"]).reset_index(drop=True)
+
+
+def _target_columns(spec: MetricSpec, period: pd.Series, value: pd.Series) -> dict:
+    std = np.full(len(period), np.nan)
+    goal = np.full(len(period), np.nan)
+    goal_dir = np.array([""] * len(period), dtype=object)
+    if spec.standard is not None:
+        std[:] = spec.standard.value
+    for i, p in enumerate(period):
+        goals = spec.goals_for(p)
+        if goals:
+            goal[i] = goals[-1].value
+            goal_dir[i] = goals[-1].direction
+    v = value.to_numpy(dtype=float)
+
+    def met(target: np.ndarray, direction: np.ndarray | str) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            res = np.where(np.asarray(direction) == "at_most", v <= target, v >= target)
+        return np.where(np.isfinite(target) & np.isfinite(v), res.astype(object), None)
+
+    std_dir = spec.standard.direction if spec.standard else "at_least"
+    return {
+        "standard_value": std,
+        "meets_standard": met(std, std_dir),
+        "goal_value": goal,
+        "meets_goal": met(goal, goal_dir),
+    }
+
+
+def compare_with_peers(
+    run: LoadedAssessment, annual: pd.DataFrame, england: pd.DataFrame
+) -> pd.DataFrame:
+    """Fingertips comparison with the England value (95% and 99.8%), standards and goals. Only
+    the assessed organisation type is compared. Ranks and funnels are added by
+    :mod:`helpers.compare.ranks` and :mod:`helpers.compare.funnels`."""
+    df = annual[annual.org_type == run.settings.org_type].copy()
+    bench = england.set_index(["metric_id", "period"]).value
+    df["benchmark_value"] = pd.MultiIndex.from_frame(df[["metric_id", "period"]]).map(bench)
+    specs = {m.id: m for m in run.metrics}
+    out = []
+    for metric_id, sub in df.groupby("metric_id", sort=True):
+        spec = specs[metric_id]
+        sub = sub.copy()
+        sub["comparison"] = compare_ci_with_benchmark(
+            sub.ci95_lower, sub.ci95_upper, sub.benchmark_value, spec.polarity
+        )
+        sub["comparison_998"] = compare_ci_with_benchmark(
+            sub.ci998_lower, sub.ci998_upper, sub.benchmark_value, spec.polarity
+        )
+        for k, v in _target_columns(spec, sub.period, sub.value).items():
+            sub[k] = v
+        out.append(sub)
+    res = pd.concat(out, ignore_index=True)
+    return res.sort_values(["metric_id", "period", "org_code"]).reset_index(drop=True)

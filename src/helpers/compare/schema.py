@@ -1,0 +1,71 @@
+"""The columns of the published comparison tables, declared once.
+
+``results/indicators.csv`` has :data:`RESULT_COLUMNS` (one row per organisation, metric and
+financial year) and ``results/england.csv`` has :data:`BENCHMARK_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# rank uncertainty, added by helpers.compare.ranks.add_rank_intervals
+RANK_COLUMNS = [
+    "rank_lower",
+    "rank_upper",
+    "p_top_quartile",
+    "p_bottom_quartile",
+    "confidently_top_quartile",
+    "confidently_bottom_quartile",
+]
+RESULT_COLUMNS = [
+    "org_code",
+    "org_name",
+    "org_type",
+    "region",
+    "icb",
+    "metric_id",
+    "period",
+    "numerator",
+    "denominator",
+    "months_covered",
+    "value",
+    "ci95_lower",
+    "ci95_upper",
+    "ci998_lower",
+    "ci998_upper",
+    "ci_method",
+    "benchmark_value",
+    "comparison",
+    "comparison_998",
+    "standard_value",
+    "meets_standard",
+    "goal_value",
+    "meets_goal",
+    "peer_rank",
+    "peer_count",
+    "peer_quartile",
+    *RANK_COLUMNS,
+    "funnel_band",
+    "predecessors",
+    "reason",
+]
+BENCHMARK_COLUMNS = [
+    "metric_id",
+    "period",
+    "benchmark",
+    "numerator",
+    "denominator",
+    "value",
+    "ci95_lower",
+    "ci95_upper",
+    "ci998_lower",
+    "ci998_upper",
+    "organisations",
+    "organisations_not_compared",
+]
+
+
+def order_results(results: pd.DataFrame) -> pd.DataFrame:
+    """The published column order and row order of ``indicators.csv``."""
+    res = results[RESULT_COLUMNS].sort_values(["metric_id", "period", "org_code"])
+    return res.reset_index(drop=True)

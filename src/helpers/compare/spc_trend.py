@@ -1,0 +1,101 @@
+"""Variation over time: Making Data Count XmR charts and the Fingertips recent trend."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.methods import method
+from helpers.settings import LoadedAssessment, MetricSpec
+from helpers.stats.ci import proportion_ci, rate_ci
+from helpers.stats.spc import spc, spc_summary
+from helpers.stats.trend import recent_trend
+
+SPC_DIRECTION = {
+    "higher_is_better": "increase",
+    "lower_is_better": "decrease",
+    "no_judgement": "neutral",
+}
+#: the recent trend uses the last this many complete quarters
+TREND_QUARTERS = 5
+
+
+def _monthly_values(monthly: pd.DataFrame, spec: MetricSpec, years: list[str]) -> pd.DataFrame:
+    """Monthly values of one metric in its latest definition's years (no series break)."""
+    current = spec.definitions[-1]
+    m = monthly[(monthly.metric_id == spec.id) & monthly.period.map(current.covers)]
+    m = m[m.period.isin(years) & m.numerator.notna() & (m.denominator > 0)]
+    m = m.assign(value=spec.multiplier * m.numerator / m.denominator)
+    return m.sort_values(["org_code", "month"])
+
+
+def _goal(spec: MetricSpec, period: str) -> float | None:
+    goals = spec.goals_for(period)
+    return goals[-1].value if goals else None
+
+
+def spc_and_trend(
+    run: LoadedAssessment, monthly: pd.DataFrame, orgs: set[str]
+) -> pd.DataFrame:
+    """Making Data Count variation and assurance (XmR on monthly values) and the Fingertips
+    recent trend (last five quarters), for every organisation and metric, within the latest
+    definition of each metric so that no chart spans a series break."""
+    years = run.settings.financial_years
+    monthly = monthly[monthly.org_code.isin(orgs)]
+    rows = []
+    for spec in run.metrics:
+        m = _monthly_values(monthly, spec, years)
+        if m.empty:
+            continue
+        direction = SPC_DIRECTION[spec.polarity]
+        target = _goal(spec, years[-1]) if direction != "neutral" else None
+        points = spc(
+            m.rename(columns={"month": "date"}),
+            "value",
+            "date",
+            facet="org_code",
+            improvement_direction=direction,
+            target=target,
+        )
+        summary = spc_summary(points, direction)
+        last = summary.sort_values("rebase_group").groupby("f").tail(1).set_index("f")
+        # quarterly points for the recent trend
+        q = m.assign(quarter=pd.PeriodIndex(m.month, freq="Q-MAR").astype(str))
+        qs = q.groupby(["org_code", "quarter"]).agg(
+            numerator=("numerator", "sum"),
+            denominator=("denominator", "sum"),
+            months=("month", "count"),
+        )
+        qs = qs[qs.months == 3].reset_index()
+        trend = method(spec.statistic, spec.ci_method).trend
+        if trend == "proportion":
+            ci = proportion_ci(qs.numerator, qs.denominator, multiplier=spec.multiplier)
+        else:
+            ci = rate_ci(qs.numerator, qs.denominator, multiplier=spec.multiplier)
+        qs = pd.concat([qs, ci], axis=1)
+        tr = recent_trend(
+            qs,
+            by="org_code",
+            period="quarter",
+            polarity=spec.polarity,
+            method=trend,
+            numerator="numerator" if trend == "proportion" else None,
+            denominator="denominator" if trend == "proportion" else None,
+        ).set_index("org_code")
+        n_months = m.groupby("org_code").month.agg(["count", "min", "max"])
+        for org in sorted(n_months.index):
+            rows.append(
+                {
+                    "org_code": org,
+                    "metric_id": spec.id,
+                    "spc_first_month": n_months.loc[org, "min"].strftime("%Y-%m"),
+                    "spc_last_month": n_months.loc[org, "max"].strftime("%Y-%m"),
+                    "spc_points": int(n_months.loc[org, "count"]),
+                    "spc_target": target,
+                    "variation": last.variation_type.get(org, ""),
+                    "assurance": last.assurance_type.get(org, "") or "",
+                    "trend_quarters": int(tr.n_points.get(org, 0)),
+                    "trend": tr.trend.get(org, "cannot be calculated"),
+                    "trend_assessment": tr.trend_assessment.get(org, "cannot be calculated"),
+                }
+            )
+    return pd.DataFrame(rows)

@@ -1,0 +1,211 @@
+"""Reading tables out of files as NHS England publishes them.
+
+Published CSV and Excel files often carry title rows above the header, footnotes below the
+table, wide month columns, thousands separators, ``(brackets)`` for negatives and markers for
+missing or suppressed values. The functions here find the table, keep each data row's physical
+line (or Excel row) number for the ledger, and parse numbers, months and financial years; the
+engine (:mod:`helpers.ingest.engine`) validates what they return.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from helpers.core.fy import FY_IN_TEXT, fy_first_month, fy_in_text
+from helpers.ingest.ledger import IngestError, SourceLike
+
+#: Markers of a value that is missing (not published) in the published shapes.
+MISSING = frozenset({"", "NA", "N/A", "NaN", "nan", "-", ".."})
+#: The marker of a small count suppressed for disclosure control.
+SUPPRESSED = "*"
+#: Missing-value markers of the flat CSV readers (``*`` counted as missing, not suppressed);
+#: a source may set its own with the option ``missing_markers``.
+FLAT_MISSING = ("", "NA", "N/A", "NaN", "nan", "-", "..", "*")
+FOOTNOTE = re.compile(r"^\s*(note|notes|source|footnote|\*)\b", re.IGNORECASE)
+
+
+@dataclass
+class Table:
+    """Data rows (strings, header names as columns, ``_line``) and the skipped non-data lines."""
+
+    rows: pd.DataFrame
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def cell_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, datetime):
+        return v.strftime("%b-%y")
+    return str(v).strip()
+
+
+def is_end(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells) or bool(FOOTNOTE.match(cells[0] if cells else ""))
+
+
+def locate(
+    rows: list[tuple[int, list[str]]], required: tuple[str, ...], where: str, start: int = 0
+) -> int:
+    for i in range(start, len(rows)):
+        names = {c.strip() for c in rows[i][1]}
+        if set(required) <= names:
+            return i
+    raise IngestError(
+        f"{where}: no header row with the column(s) {list(required)} "
+        f"(searched {len(rows) - start} rows from row {rows[start][0] if rows else 1})"
+    )
+
+
+def block(
+    rows: list[tuple[int, list[str]]], header_i: int, where: str
+) -> tuple[pd.DataFrame, int]:
+    """Data rows after the header at ``header_i`` up to the first blank or footnote row.
+    Returns the frame (with ``_line`` and ``_width_ok``) and the index after the block."""
+    header = [c.strip() for c in rows[header_i][1]]
+    while header and header[-1] == "":
+        header.pop()
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    if dupes:
+        raise IngestError(f"{where}, row {rows[header_i][0]}: duplicate column(s) {dupes}")
+    data: list[list[str]] = []
+    lines: list[int] = []
+    width_ok: list[bool] = []
+    i = header_i + 1
+    while i < len(rows) and not is_end(rows[i][1]):
+        cells = [c.strip() for c in rows[i][1]]
+        extra = cells[len(header):]
+        width_ok.append(not any(extra))
+        cells = (cells + [""] * len(header))[: len(header)]
+        data.append(cells)
+        lines.append(rows[i][0])
+        i += 1
+    frame = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(
+        columns=header, dtype=object
+    )
+    frame["_line"] = lines
+    frame["_width_ok"] = width_ok
+    return frame, i
+
+
+def csv_rows(path: Path, rel: str) -> list[tuple[int, list[str]]]:
+    if not path.exists():
+        raise IngestError(f"{rel}: file not found")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            return [(reader.line_num, r) for r in reader]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise IngestError(f"{rel}: cannot be read as CSV: {exc}") from exc
+
+
+def excel_sheets(path: Path, rel: str) -> dict[str, list[tuple[int, list[str]]]]:
+    if not path.exists():
+        raise IngestError(f"{rel}: file not found")
+    try:
+        wb = load_workbook(path, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any parser failure, reported with the file name
+        raise IngestError(f"{rel}: cannot be read as an Excel workbook: {exc}") from exc
+    out: dict[str, list[tuple[int, list[str]]]] = {}
+    for ws in wb.worksheets:
+        rows = []
+        for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [cell_text(v) for v in values]
+            while cells and cells[-1] == "":
+                cells.pop()
+            rows.append((r, cells))
+        out[ws.title] = rows
+    return out
+
+
+def find_table(rows: list[tuple[int, list[str]]], required: tuple[str, ...], where: str) -> Table:
+    h = locate(rows, required, where)
+    frame, end = block(rows, h, where)
+    skipped = {}
+    if h:
+        skipped["title lines above the header (not data)"] = h
+    skipped["header line (not data)"] = 1
+    after = sum(1 for _, cells in rows[end:] if any(c.strip() for c in cells))
+    blank = len(rows) - end - after
+    if after or blank:
+        skipped["blank and footnote lines below the table (not data)"] = after + blank
+    return Table(frame, skipped)
+
+
+# --------------------------------------------------------------------------------------------
+# values
+
+
+def numbers(
+    text: pd.Series,
+    missing: Collection[str] = MISSING,
+    suppressed: str | None = SUPPRESSED,
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Parse counts: thousands separators, (brackets) for negatives. Returns
+    ``(value, suppressed, missing, bad)``: the numbers (NaN where missing, suppressed or bad),
+    and masks of the suppressed marker, the missing-value markers and the unreadable cells."""
+    t = text.fillna("").astype(str).str.strip()
+    is_suppressed = (t == suppressed) if suppressed is not None else pd.Series(False, index=t.index)
+    is_missing = t.isin(missing)
+    neg = t.str.match(r"^\(.*\)$")
+    clean = t.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.replace(",", "", regex=False)
+    num = pd.to_numeric(clean.where(~(is_suppressed | is_missing)), errors="coerce")
+    num = num.where(~neg, -num)
+    bad = num.isna() & ~is_suppressed & ~is_missing
+    return num.astype(float), is_suppressed, is_missing, bad
+
+
+def month_from_text(values: pd.Series, fmt: str) -> pd.Series:
+    """Parse dates with ``fmt`` and return the first of the month (NaT where it fails)."""
+    parsed = pd.to_datetime(values.astype(str).str.strip(), format=fmt, errors="coerce")
+    return parsed.dt.to_period("M").dt.to_timestamp()
+
+
+def month_from_sitrep(values: pd.Series) -> pd.Series:
+    """'MSitAE-APRIL-2024' -> 2024-04-01."""
+    m = values.astype(str).str.strip().str.extract(r"^MSitAE-([A-Za-z]+)-(\d{4})$")
+    return month_from_text(m[0].str.title() + " " + m[1], "%B %Y")
+
+
+def month_from_header(label: str) -> pd.Timestamp | None:
+    """'Apr-24' (or 'Apr-2024', '2024-04') -> 2024-04-01; None if not a month."""
+    for fmt in ("%b-%y", "%b-%Y", "%Y-%m", "%Y-%m-%d"):
+        try:
+            return pd.Timestamp(datetime.strptime(label.strip(), fmt)).to_period(
+                "M").to_timestamp()
+        except ValueError:
+            continue
+    return None
+
+
+def month_from_fy(values: pd.Series) -> pd.Series:
+    """'2024-25' or '2024/25' -> 2024-04-01 (annual returns are dated at April)."""
+    return fy_first_month(values)
+
+
+def fy_of_file(path: Path, source: SourceLike) -> pd.Timestamp:
+    """April of the financial year an annual file is for: from the source option
+    ``financial_year``, else from the file name (like '2024-25')."""
+    fy = str(source.options.get("financial_year", "")) if source.options else ""
+    start = fy_in_text(fy if FY_IN_TEXT.search(fy) else path.name)
+    if start is None:
+        raise IngestError(
+            f"{source.path}: the financial year is neither in the file name (like '2024-25') "
+            "nor in the source option 'financial_year'"
+        )
+    return pd.Timestamp(f"{start}-04-01")

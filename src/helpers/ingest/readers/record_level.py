@@ -1,0 +1,434 @@
+"""Outcome indicators from a record-level admissions extract (one row per spell), with DuckDB.
+
+The extract (``record_level/admissions.parquet``, columns as :data:`REQUIRED_COLUMNS`) is read
+by DuckDB straight from Parquet; only aggregated tables reach pandas. Steps:
+
+1. :func:`read_extract` validates every row and accounts for it in a ledger row (the shape of
+   :data:`helpers.ingest.ledger.LEDGER_COLUMNS`); rejected rows are named by their row number in the
+   file (1-based) and column.
+2. :func:`readmission_measures`, :func:`mortality_measures` and
+   :func:`avoidable_admission_measures` turn the accepted spells into long monthly measures
+   (``source, org_code_published, month, measure, value, stratum``), the pipeline's ingest
+   format plus ``stratum`` ('' when not stratified).
+3. :func:`read_record_level` is the reader (``reader: record_level_admissions``): it runs the
+   steps above and keeps the fitted case-mix model (:mod:`helpers.ingest.casemix`) for the
+   methodology page. :func:`helpers.indicators.dsr.annual_dsr` later sums the avoidable
+   admissions over each financial year into directly age-standardised rates.
+
+Measures:
+
+============================ ================ ==============================================
+function                     measure          meaning
+============================ ================ ==============================================
+readmission_measures         index_spells     spells discharged alive (``died`` false) in the
+                                              month, with a full 30-day follow-up
+readmission_measures         readmissions_30d those followed by an emergency admission of the
+                                              same patient (any provider) 0-30 days after
+                                              discharge; attributed to the index provider
+                                              and discharge month
+mortality_measures           observed_deaths  spells with ``died`` (in hospital or within 30
+                                              days of discharge), by provider, discharge month
+mortality_measures           expected_deaths  sum of the case-mix model's death probabilities
+avoidable_admission_measures acs_admissions   emergency admissions for ACS conditions, by ICB
+                                              of residence, admission month; stratum = age band
+avoidable_admission_measures population       ICB population (both sexes), stratum = age band,
+                                              month = April of the mid-year (the FY it serves)
+============================ ================ ==============================================
+
+Choices (for the methodology page):
+
+* **Readmission index spells.** ``died`` cannot tell a death in hospital from one within 30
+  days of discharge, so every spell with ``died`` true is excluded as an index spell (the
+  patient either could not be readmitted or died soon after discharge; SHMI attributes the
+  death to the last spell of the chain, so a spell followed by a readmission is not flagged).
+  Elective and emergency index spells both count. Index spells discharged less than 30 days
+  before the end of the extract (its last admission date, or ``period_end``) are excluded:
+  their follow-up is incomplete. A readmission is an emergency admission of the same patient
+  on or after the index discharge date and at most 30 days after it (day 30 counts, day 31
+  does not), other than the index spell itself, at any provider; an index spell counts once
+  however many readmissions follow it.
+* **Mortality model.** A logistic regression (statsmodels GLM, binomial, logit link) of
+  ``died`` on age band, sex, IMD decile (as categories), diagnosis group and admission method,
+  main effects, fitted **separately for each financial year of discharge** on the distinct
+  covariate-pattern cells (deaths and survivors per cell: exact, and fast). Separate fits mean
+  the expected deaths sum to the observed deaths in every year (the intercept property) and the
+  case-mix coefficients may drift between years, as SHMI's re-estimation each period does.
+  Reference levels are the most common level of each factor. Spells discharged after the end
+  of the extract are left out. The provider is not in the model: O/E compares each provider
+  with what the national case-mix model predicts for its patients.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from helpers.core.files import sha256
+from helpers.ingest.casemix import CASE_MIX_FACTORS, CaseMixModel, Term, fit_case_mix
+from helpers.ingest.ledger import REJECT_COLUMNS, Ingested, IngestError, SourceLike, ledger_row
+from helpers.stats.esp2013 import ESP2013_BANDS
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "spell_id",
+    "patient_id",
+    "provider_code",
+    "icb_code",
+    "admission_date",
+    "discharge_date",
+    "age_band",
+    "sex",
+    "imd_decile",
+    "diagnosis_group",
+    "admission_method",
+    "died",
+)
+MEASURE_COLUMNS = ["source", "org_code_published", "month", "measure", "value", "stratum"]
+#: Emergency admissions for these diagnosis groups are ambulatory-care-sensitive ("avoidable").
+ACS_GROUPS: tuple[str, ...] = (
+    "ACS_COPD", "ACS_ASTHMA", "ACS_DIABETES", "ACS_HEART_FAILURE", "ACS_ANGINA",
+    "ACS_HYPERTENSION", "ACS_EPILEPSY", "ACS_UTI", "ACS_CELLULITIS",
+)
+MAX_REJECTED_DETAIL = 1000
+_TABLE_IDS = itertools.count(1)
+READMISSION_WINDOW_DAYS = 30
+Extract = duckdb.DuckDBPyRelation | Path | str
+
+
+def _q(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _in_list(values: object) -> str:
+    return "(" + ", ".join(_q(v) for v in values) + ")"
+
+
+# (column, reason, SQL predicate that is true for a bad row); the first true one is the row's
+# reason in the ledger, and every true one is listed in the rejected-row detail.
+def _checks(known: bool) -> list[tuple[str, str, str]]:
+    checks = [
+        ("spell_id", "missing spell id", "spell_id IS NULL"),
+        ("patient_id", "missing patient id", "patient_id IS NULL"),
+        ("provider_code", "blank provider code",
+         "provider_code IS NULL OR trim(provider_code) = ''"),
+    ]
+    if known:
+        checks.append(
+            ("provider_code", "provider code not in the organisation list",
+             "provider_code NOT IN (SELECT code FROM _known_providers)")
+        )
+    checks += [
+        ("icb_code", "blank ICB of residence", "icb_code IS NULL OR trim(icb_code) = ''"),
+        ("admission_date", "missing admission date", "admission_date IS NULL"),
+        ("discharge_date", "missing discharge date", "discharge_date IS NULL"),
+        ("discharge_date", "discharge before admission", "discharge_date < admission_date"),
+        ("age_band", "unknown age band",
+         f"age_band IS NULL OR age_band NOT IN {_in_list(ESP2013_BANDS)}"),
+        ("sex", "unknown sex (not M or F)", "sex IS NULL OR sex NOT IN ('M', 'F')"),
+        ("imd_decile", "IMD decile not 1-10",
+         "imd_decile IS NULL OR imd_decile < 1 OR imd_decile > 10"),
+        ("diagnosis_group", "blank diagnosis group",
+         "diagnosis_group IS NULL OR trim(diagnosis_group) = ''"),
+        ("admission_method", "unknown admission method (not emergency or elective)",
+         "admission_method IS NULL OR admission_method NOT IN ('emergency', 'elective')"),
+        ("died", "missing died flag", "died IS NULL"),
+    ]
+    return checks
+
+
+DUPLICATE = ("spell_id", "duplicate spell_id", "")
+
+
+def read_extract(
+    path: Path,
+    role: str,
+    known_providers: set[str] | None = None,
+    *,
+    file_label: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> tuple[duckdb.DuckDBPyRelation, dict, pd.DataFrame]:
+    """Validate a record-level extract and return ``(accepted, ledger, rejected)``.
+
+    ``accepted`` is a DuckDB relation of the accepted spells (the columns of
+    :data:`REQUIRED_COLUMNS`) held in a temporary table of ``con`` (a new in-memory connection
+    by default). Rows are rejected for a discharge before admission, an unknown age band, sex,
+    IMD decile or admission method, a missing value, a blank provider code, a provider code not
+    in ``known_providers`` (when given) and a duplicated ``spell_id`` (every row sharing it, among
+    rows otherwise valid). ``ledger`` is a ledger row (:func:`helpers.ingest.ledger.ledger_row`;
+    exact counts, each rejected row counted under its first reason). ``rejected`` (columns
+    :data:`helpers.ingest.ledger.REJECT_COLUMNS`; ``line`` = row number in the file, 1-based)
+    lists every failing check for the first :data:`MAX_REJECTED_DETAIL` rejected rows only.
+
+    A missing file or column raises :class:`helpers.ingest.ledger.IngestError`.
+    """
+    path = Path(path)
+    label = file_label if file_label is not None else str(path)
+    if not path.exists():
+        raise IngestError(f"{label}: file not found")
+    con = con if con is not None else duckdb.connect()
+    src = f"read_parquet({_q(str(path))}, file_row_number = true)"
+    try:
+        columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+    except duckdb.Error as exc:
+        raise IngestError(f"{label}: cannot be read as Parquet: {exc}") from exc
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise IngestError(f"{label}: missing column(s) {missing}; found {columns}")
+    known = known_providers is not None
+    if known:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _known_providers AS SELECT unnest(?::VARCHAR[]) AS code",
+            [sorted(known_providers or ())],
+        )
+    checks = _checks(known)
+    first_bad = " ".join(
+        f"WHEN coalesce({pred}, false) THEN {i}" for i, (_, _, pred) in enumerate(checks)
+    )
+    cols = ", ".join(REQUIRED_COLUMNS)
+    table = f"_spells_{next(_TABLE_IDS)}"  # one table per call: earlier relations stay valid
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {cols}, file_row_number + 1 AS _line, "
+        f"CASE {first_bad} ELSE NULL END::INTEGER AS _bad FROM {src}"
+    )
+    dup = len(checks)
+    con.execute(
+        f"UPDATE {table} SET _bad = {dup} WHERE _bad IS NULL AND spell_id IN "
+        f"(SELECT spell_id FROM {table} WHERE _bad IS NULL GROUP BY spell_id "
+        f"HAVING count(*) > 1)"
+    )
+    counts = dict(con.sql(f"SELECT _bad, count(*) FROM {table} GROUP BY _bad").fetchall())
+    n_read = int(sum(counts.values()))
+    n_rejected = int(sum(v for k, v in counts.items() if k is not None))
+    all_checks = [*checks, DUPLICATE]
+    reasons = {
+        f"rejected: {all_checks[k][1]}": int(v) for k, v in counts.items() if k is not None
+    }
+
+    detail = con.sql(
+        "SELECT _line, _bad, "
+        + ", ".join(f"coalesce({pred}, false)" for _, _, pred in checks)
+        + ", "
+        + ", ".join(f"CAST({c} AS VARCHAR)" for c in REQUIRED_COLUMNS)
+        + f" FROM {table} WHERE _bad IS NOT NULL ORDER BY _line LIMIT {MAX_REJECTED_DETAIL}"
+    ).fetchall()
+    rows = []
+    for rec in detail:
+        line, bad = rec[0], rec[1]
+        flags = rec[2 : 2 + len(checks)]
+        values = dict(zip(REQUIRED_COLUMNS, rec[2 + len(checks) :], strict=True))
+        failing = [i for i, f in enumerate(flags) if f] or [bad]
+        for i in failing:
+            column, reason, _ = all_checks[i]
+            rows.append((label, int(line), column, values[column] or "", reason))
+    rejected = pd.DataFrame(rows, columns=REJECT_COLUMNS)
+
+    ledger = ledger_row(label, sha256(path), role, n_read, n_read - n_rejected, 0, n_rejected,
+                        reasons)
+    accepted = con.sql(f"SELECT {cols} FROM {table} WHERE _bad IS NULL")
+    return accepted, ledger, rejected
+
+
+def _relation(extract: Extract) -> duckdb.DuckDBPyRelation:
+    if isinstance(extract, duckdb.DuckDBPyRelation):
+        return extract
+    return duckdb.connect().sql(f"SELECT * FROM read_parquet({_q(str(extract))})")
+
+
+def _fy_sql(date_col: str) -> str:
+    """The financial year ('2024/25') of a date column, as SQL."""
+    start = f"(year({date_col}) - CASE WHEN month({date_col}) < 4 THEN 1 ELSE 0 END)"
+    return (
+        f"(CAST({start} AS VARCHAR) || '/' || "
+        f"lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0'))"
+    )
+
+
+def _end_sql(period_end: str | pd.Timestamp | None) -> str:
+    if period_end is None:
+        return "(SELECT max(admission_date) FROM spells)"
+    return f"DATE {_q(pd.Timestamp(period_end).strftime('%Y-%m-%d'))}"
+
+
+def _long(
+    wide: pd.DataFrame, source: str, org: str, measures: list[str], stratum: str | None = None
+) -> pd.DataFrame:
+    parts = []
+    for m in measures:
+        parts.append(
+            pd.DataFrame(
+                {
+                    "source": source,
+                    "org_code_published": wide[org].astype(str).to_numpy(),
+                    "month": pd.to_datetime(wide["month"]).to_numpy(),
+                    "measure": m,
+                    "value": wide[m].to_numpy(dtype=float),
+                    "stratum": wide[stratum].astype(str).to_numpy() if stratum else "",
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=MEASURE_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["org_code_published", "month", "measure", "stratum"],
+                           ignore_index=True)[MEASURE_COLUMNS]
+
+
+def readmission_measures(
+    extract: Extract,
+    *,
+    source: str = "record_level_admissions",
+    window_days: int = READMISSION_WINDOW_DAYS,
+    period_end: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """30-day emergency readmissions per index provider and discharge month (long measures).
+
+    Measures ``index_spells`` (denominator) and ``readmissions_30d`` (numerator); see the
+    module notes for the definition. ``period_end`` (default: the last admission date in the
+    extract) bounds the follow-up: index spells discharged after ``period_end - window_days``
+    are left out.
+    """
+    rel = _relation(extract)
+    w = int(window_days)
+    sql = f"""
+        WITH idx AS (
+            SELECT spell_id, patient_id, provider_code, discharge_date FROM spells
+            WHERE NOT died AND discharge_date <= {_end_sql(period_end)} - {w}
+        ),
+        em AS (
+            SELECT spell_id, patient_id, admission_date FROM spells
+            WHERE admission_method = 'emergency'
+        ),
+        hit AS (
+            SELECT DISTINCT i.spell_id FROM idx i JOIN em e
+              ON e.patient_id = i.patient_id AND e.spell_id <> i.spell_id
+             AND e.admission_date >= i.discharge_date
+             AND e.admission_date <= i.discharge_date + {w}
+        )
+        SELECT i.provider_code, date_trunc('month', i.discharge_date) AS month,
+               count(*) AS index_spells, count(h.spell_id) AS readmissions_30d
+        FROM idx i LEFT JOIN hit h ON h.spell_id = i.spell_id
+        GROUP BY ALL
+    """
+    wide = rel.query("spells", sql).df()
+    return _long(wide, source, "provider_code", ["index_spells", "readmissions_30d"])
+
+
+def _eta_sql(coefs: dict[str, list[Term]]) -> str:
+    """SQL for the linear predictor, with each year's coefficients."""
+    years = []
+    for year, terms in coefs.items():
+        parts = []
+        by_factor: dict[str, list[tuple[str, float]]] = {}
+        for (factor, level), b in terms:
+            if factor == "(Intercept)":
+                parts.append(repr(float(b)))
+            else:
+                by_factor.setdefault(factor, []).append((level, b))
+        for factor, levels in by_factor.items():
+            whens = " ".join(f"WHEN {_q(lv)} THEN {float(b)!r}" for lv, b in levels)
+            parts.append(f"(CASE CAST({factor} AS VARCHAR) {whens} ELSE 0 END)")
+        years.append(f"WHEN {_q(year)} THEN " + " + ".join(parts))
+    return f"(CASE fy {' '.join(years)} END)"
+
+
+def mortality_measures(
+    extract: Extract,
+    *,
+    source: str = "record_level_admissions",
+    period_end: str | pd.Timestamp | None = None,
+) -> tuple[pd.DataFrame, CaseMixModel]:
+    """Observed and case-mix-expected deaths per provider and discharge month (SHMI-like).
+
+    Returns ``(measures, model)``: long measures ``observed_deaths`` and ``expected_deaths``
+    (the pipeline computes O/E with exact/Byar's limits, e.g. ``isr``), and the fitted
+    :class:`helpers.ingest.casemix.CaseMixModel` (coefficients and c-statistic per financial
+    year). Spells discharged after ``period_end`` (default: the end of the extract) are left
+    out.
+    """
+    rel = _relation(extract)
+    keys = ", ".join(CASE_MIX_FACTORS)
+    base = (
+        f"SELECT *, {_fy_sql('discharge_date')} AS fy FROM spells "
+        f"WHERE discharge_date <= {_end_sql(period_end)}"
+    )
+    cells = rel.query(
+        "spells",
+        f"WITH s AS ({base}) SELECT fy, {keys}, count(*) AS spells, "
+        f"sum(CAST(died AS INTEGER)) AS deaths FROM s GROUP BY ALL ORDER BY ALL",
+    ).df()
+    coefs, model = fit_case_mix(cells)
+    if not coefs:
+        return pd.DataFrame(columns=MEASURE_COLUMNS), model
+    eta = _eta_sql(coefs)
+    wide = rel.query(
+        "spells",
+        f"WITH s AS ({base}) SELECT provider_code, date_trunc('month', discharge_date) AS month, "
+        f"sum(CAST(died AS INTEGER)) AS observed_deaths, "
+        # summed as exact decimals: DuckDB adds doubles in a thread-dependent order, which
+        # changed the last digits of expected deaths from one run to the next
+        f"CAST(sum(CAST(1.0 / (1.0 + exp(-{eta})) AS DECIMAL(38, 18))) AS DOUBLE) "
+        f"AS expected_deaths FROM s GROUP BY ALL",
+    ).df()
+    measures = _long(wide, source, "provider_code", ["observed_deaths", "expected_deaths"])
+    return measures, model
+
+
+def _population_frame(population: pd.DataFrame | Path | str) -> pd.DataFrame:
+    if isinstance(population, pd.DataFrame):
+        return population
+    return pd.read_csv(population, dtype={"icb_code": str, "age_band": str, "sex": str})
+
+
+def avoidable_admission_measures(
+    extract: Extract,
+    population: pd.DataFrame | Path | str,
+    *,
+    source: str = "record_level_admissions",
+    acs_groups: tuple[str, ...] = ACS_GROUPS,
+) -> pd.DataFrame:
+    """Emergency ACS admissions by ICB of residence, admission month and age band, plus the
+    ICB population by year and age band (both sexes), as long measures with ``stratum``.
+
+    ``acs_admissions``: one row per ICB, month and age band with at least one admission (absent
+    cells are zero). ``population``: one row per ICB, mid-year and age band, dated 1 April of
+    the mid-year (the financial year it serves). ``population`` is the population table or CSV
+    (icb_code, year, age_band, sex, population).
+    """
+    rel = _relation(extract)
+    wide = rel.query(
+        "spells",
+        f"SELECT icb_code, date_trunc('month', admission_date) AS month, age_band, "
+        f"count(*) AS acs_admissions FROM spells WHERE admission_method = 'emergency' "
+        f"AND diagnosis_group IN {_in_list(acs_groups)} GROUP BY ALL",
+    ).df()
+    acs = _long(wide, source, "icb_code", ["acs_admissions"], stratum="age_band")
+    pop = _population_frame(population)
+    pop = (
+        pop.assign(year=pop["year"].astype(int))
+        .groupby(["icb_code", "year", "age_band"], as_index=False)["population"].sum()
+    )
+    pop["month"] = pd.to_datetime(pop["year"].astype(str) + "-04-01").astype(acs["month"].dtype)
+    pop_long = _long(pop, source, "icb_code", ["population"], stratum="age_band")
+    return pd.concat([acs, pop_long], ignore_index=True)[MEASURE_COLUMNS]
+
+
+def read_record_level(key: str, source: SourceLike, root: Path) -> Ingested:
+    """A record-level admissions extract (Parquet, one row per spell), aggregated with DuckDB
+    into the outcome measures: 30-day emergency readmissions, observed and case-mix-expected
+    deaths (SHMI-like), and emergency admissions for ambulatory-care-sensitive conditions by
+    ICB of residence and age band, with the ICB population (``options.population``)."""
+    relation, ledger, rejected = read_extract(root / source.path, key, file_label=source.path)
+    parts = [readmission_measures(relation, source=key)]
+    mortality, model = mortality_measures(relation, source=key)
+    parts.append(mortality)
+    if "population" in source.options:
+        parts.append(avoidable_admission_measures(
+            relation, root / source.options["population"], source=key
+        ))
+    measures = pd.concat(parts, ignore_index=True)
+    ingested = Ingested(measures=measures, ledger=ledger, rejected=rejected)
+    ingested.extra["case_mix_model"] = model
+    return ingested

@@ -1,0 +1,109 @@
+"""The ``assess`` command.
+
+    assess run CONFIG [CONFIG ...]   run assessments (papermill), publish into reports/<id>/
+    assess render [--preview]        render the site from the finished runs into _site/
+    assess site [CONFIG ...]         run (default: every config/assessments/*.yml), then render
+    assess validate CONFIG ...       validate settings and catalogue only
+    assess demo-data --scale {small,england} --seed N --out DIR
+                                     write a deterministic SYNTHETIC England
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from helpers.core.paths import project_root
+from helpers.ingest import IngestError, check_sources
+from helpers.pipeline.run import RunError, run_assessment
+from helpers.publish.render import SiteBuildError, render_site
+from helpers.publish.site_index import SITE_PROFILE, write_site_index
+from helpers.settings import ConfigError, load_assessment
+from helpers.synthetic.cli import demo_data_main
+from helpers.synthetic.ensure import ensure_synthetic_data
+
+
+def _configs(root: Path, given: list[str]) -> list[str]:
+    if given:
+        return given
+    found = sorted((root / "config" / "assessments").glob("*.yml"))
+    if not found:
+        raise ConfigError(f"no assessment settings in {root / 'config' / 'assessments'}")
+    return [str(p.relative_to(root)) for p in found]
+
+
+def cmd_run(root: Path, configs: list[str]) -> list[str]:
+    """Run the assessments; return their ids."""
+    ids = []
+    for c in _configs(root, configs):
+        ensure_synthetic_data(c, root)
+        ids.append(run_assessment(c, root).assessment_id)
+    return ids
+
+
+def cmd_render(root: Path, preview: bool, only: list[str] | None = None) -> None:
+    t0 = time.perf_counter()
+    runs = write_site_index(root, only)
+    if not runs:
+        raise RunError("nothing to render: no finished assessment in reports/ (run `assess run`)")
+    result = render_site(root, force_preview=preview, profile=SITE_PROFILE)
+    label = "Quarto" if result.kind == "quarto" else "PREVIEW (no quarto on PATH)"
+    index = result.output_dir / "index.html"
+    print(
+        f"assess: rendered {len(result.pages)} pages with {label} in "
+        f"{time.perf_counter() - t0:.1f}s for {', '.join(runs)}"
+    )
+    print(f"assess: open {index} (or serve it: python -m http.server -d {result.output_dir})")
+
+
+def cmd_validate(root: Path, configs: list[str]) -> None:
+    """Validate settings, catalogue and what they ask of the readers, without reading data
+    (a synthetic data set not generated yet is not needed)."""
+    for c in _configs(root, configs):
+        run = load_assessment(c, root)
+        for warning in check_sources(run):
+            print(f"assess: warning: {warning}", file=sys.stderr)
+        print(f"{c}: OK ({len(run.metrics)} metrics, {len(run.settings.financial_years)} years)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["demo-data"]:
+        return demo_data_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="assess", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="run assessments with papermill")
+    p_run.add_argument("configs", nargs="+", help="config/assessments/<id>.yml")
+    p_render = sub.add_parser("render", help="render the site into _site/")
+    p_render.add_argument("--preview", action="store_true", help="use the preview renderer")
+    p_site = sub.add_parser("site", help="run every assessment, then render the site")
+    p_site.add_argument("configs", nargs="*")
+    p_site.add_argument("--preview", action="store_true")
+    p_val = sub.add_parser("validate", help="validate settings and catalogue")
+    p_val.add_argument("configs", nargs="*")
+    sub.add_parser("demo-data", help="write a SYNTHETIC England (--scale, --seed, --out)")
+    args = parser.parse_args(argv)
+    root = project_root()
+    try:
+        if args.command == "run":
+            cmd_run(root, args.configs)
+        elif args.command == "render":
+            cmd_render(root, args.preview)
+        elif args.command == "site":
+            t0 = time.perf_counter()
+            # the site shows exactly the assessments just run (not stale test runs in reports/)
+            ids = cmd_run(root, args.configs)
+            cmd_render(root, args.preview, only=ids)
+            print(f"assess: site built in {time.perf_counter() - t0:.1f}s")
+        elif args.command == "validate":
+            cmd_validate(root, args.configs)
+    except (ConfigError, IngestError, RunError, SiteBuildError) as exc:
+        print(f"assess: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

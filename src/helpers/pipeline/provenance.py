@@ -1,0 +1,81 @@
+"""Which data and which code produced a run: file hashes and the code version."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import __version__
+from helpers.core.files import sha256
+from helpers.ingest import expand_source
+from helpers.settings import LoadedAssessment
+
+PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill")
+
+
+def code_version(root: Path) -> str:
+    """``<package version>+g<commit>`` (``-dirty`` when the work tree has changes)."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=10"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return f"{__version__} (no git metadata)"
+    return f"{__version__}+g{out}"
+
+
+def build_provenance(run: LoadedAssessment, ledger: pd.DataFrame) -> dict:
+    """Everything a reader needs to reproduce the run. Deliberately has no timestamp, so the
+    same inputs and code give the same file."""
+    root = run.root
+    settings_rel = run.settings_path.relative_to(root).as_posix()
+    files = [
+        {"file": r.file, "sha256": r.sha256, "role": r.role}
+        for r in ledger.itertuples()
+    ]
+    return {
+        "assessment": run.settings.id,
+        "title": run.settings.title,
+        "settings": {
+            "file": settings_rel,
+            "sha256": sha256(run.settings_path),
+            "extends": [
+                {"file": f.relative_to(root).as_posix(), "sha256": sha256(f)}
+                for f in run.settings_files
+                if f != run.settings_path
+            ],
+        },
+        "catalogue": {
+            "file": run.settings.catalogue,
+            "sha256": sha256(root / run.settings.catalogue),
+            "version": run.catalogue.version,
+        },
+        "code_version": code_version(root),
+        "python": platform.python_version(),
+        "packages": {p: metadata.version(p) for p in PACKAGES},
+        "inputs": files,
+    }
+
+
+def describe(run: LoadedAssessment) -> str:
+    """One markdown paragraph naming the code version and the input files with their hashes,
+    shown at the top of every executed pipeline notebook."""
+    files = [
+        f"`{one.path}` (sha256 `{sha256(run.root / one.path)[:12]}`)"
+        for s in [*run.settings.sources.values(), *run.settings.reference.values()]
+        for one in expand_source(s, run.root)
+    ]
+    return (
+        f"Code version **{code_version(run.root)}**; settings `{run.settings_path.name}`; "
+        f"catalogue `{run.settings.catalogue}` version {run.catalogue.version}. "
+        f"Inputs: {', '.join(files)}."
+    )

@@ -1,0 +1,139 @@
+"""Run an assessment: execute the pipeline notebooks in order with papermill.
+
+Each notebook receives only the settings path and the build folder. The run is built in a
+hidden temporary folder beside ``reports/<id>`` (:func:`helpers.core.files.building`) and
+swapped in only when every notebook has succeeded, so a failure never leaves a half-built
+assessment and the previous good output stays in place. On failure the error names the notebook
+and the failing cell, and the partly executed notebook is kept in ``reports/_failed/<id>/`` for
+inspection.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+
+from helpers.core.files import building
+from helpers.core.paths import project_root, reports_dir
+from helpers.ingest import check_sources
+from helpers.settings import load_assessment
+
+
+class RunError(RuntimeError):
+    """A pipeline notebook failed. The message names the notebook and the cell."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    assessment_id: str
+    output_dir: Path
+    seconds: float
+    notebooks: list[str]
+
+
+def pipeline_notebooks(root: Path) -> list[Path]:
+    """The pipeline: ``notebooks/NN_*.ipynb`` in number order (templates start with ``_``)."""
+    nbs = sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if not nbs:
+        raise RunError(f"no pipeline notebooks (NN_*.ipynb) in {root / 'notebooks'}")
+    return nbs
+
+
+def _failing_cell(exc: pm.PapermillExecutionError, output: Path) -> str:
+    """Describe the failing cell: its number in the notebook as committed and its first line."""
+    where = f"the cell with execution count {exc.exec_count}"
+    try:
+        nb = nbformat.read(output, as_version=4)
+        code = [
+            c for c in nb.cells
+            if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+        ]
+        for number, cell in enumerate(code, 1):
+            if cell.get("execution_count") == exc.exec_count:
+                lines = [ln for ln in cell.source.splitlines() if ln.strip()]
+                first = next((ln for ln in lines if not ln.startswith("#")), lines[0])
+                where = f"code cell {number} (execution count {exc.exec_count}): {first[:90]}"
+                break
+    except Exception:  # noqa: BLE001 - the message is best effort; the error itself is reported
+        pass
+    return f"{where}\n  {exc.ename}: {exc.evalue}"
+
+
+def run_assessment(
+    settings_path: str | Path,
+    root: Path | None = None,
+    log: Callable[[str], None] = print,
+) -> RunResult:
+    """Execute every pipeline notebook for one assessment and publish it atomically."""
+    root = root or project_root()
+    run = load_assessment(settings_path, root)  # fails fast with a clear ConfigError
+    check_sources(run)  # every reader exists and produces what the catalogue asks of it
+    aid = run.settings.id
+    reports = reports_dir(root)
+    reports.mkdir(exist_ok=True)
+    final = reports / aid
+    settings_rel = run.settings_path.relative_to(root).as_posix()
+    notebooks = pipeline_notebooks(root)
+    env_before = os.environ.get("ASSESS_ROOT")
+    os.environ["ASSESS_ROOT"] = str(root)
+    start = time.perf_counter()
+    log(f"assess: running '{aid}' ({settings_rel}), {len(notebooks)} notebooks")
+    try:
+        # built in a hidden folder beside reports/<id> and swapped in only when complete
+        with building(final) as build:
+            (build / "pipeline").mkdir()
+            for i, nb in enumerate(notebooks, 1):
+                out = build / "pipeline" / nb.name
+                t0 = time.perf_counter()
+                log(f"  [{i}/{len(notebooks)}] {nb.name} ...")
+                try:
+                    pm.execute_notebook(
+                        str(nb),
+                        str(out),
+                        parameters={"config_path": settings_rel, "output_dir": str(build)},
+                        cwd=str(root / "notebooks"),
+                        kernel_name="python3",
+                        progress_bar=False,
+                        log_output=False,
+                        report_mode=False,
+                    )
+                except pm.PapermillExecutionError as exc:
+                    failed = reports / "_failed" / aid
+                    shutil.rmtree(failed, ignore_errors=True)
+                    failed.mkdir(parents=True)
+                    shutil.copy2(out, failed / nb.name)
+                    raise RunError(
+                        f"assessment '{aid}': notebook {nb.relative_to(root)} failed at "
+                        f"{_failing_cell(exc, out)}\n"
+                        f"  The executed notebook is in {failed.relative_to(root)}/{nb.name}; "
+                        f"the previous output in reports/{aid} was left in place."
+                    ) from None
+                log(f"        done in {time.perf_counter() - t0:.1f}s")
+            if not (build / "provenance.json").exists():
+                raise RunError(f"assessment '{aid}': the pipeline did not write provenance.json")
+    finally:
+        if env_before is None:
+            os.environ.pop("ASSESS_ROOT", None)
+        else:
+            os.environ["ASSESS_ROOT"] = env_before
+    seconds = time.perf_counter() - start
+    log(f"assess: '{aid}' published to {final.relative_to(root)} in {seconds:.1f}s")
+    return RunResult(aid, final, seconds, [n.name for n in notebooks])
+
+
+def main_run(paths: list[str]) -> int:
+    for p in paths:
+        run_assessment(p)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main_run(sys.argv[1:]))

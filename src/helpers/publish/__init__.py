@@ -1,0 +1,10 @@
+"""Publication: wording, figures, pages and the website.
+
+* :mod:`helpers.publish.text`: every label, badge and number format the pages use.
+* :mod:`helpers.publish.figures`: the seaborn charts, each with alt text written from its data.
+* :mod:`helpers.publish.pages`: an assessment's pages (overview, metric pages, report cards,
+  methodology, downloads) from its result tables, through the Jinja2 templates in
+  ``templates/``.
+* :mod:`helpers.publish.site_index`: the site-wide sidebar, home page and Quarto profile.
+* :mod:`helpers.publish.render`: ``quarto render``, or the labelled preview renderer.
+"""

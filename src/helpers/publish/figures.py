@@ -1,0 +1,391 @@
+"""Seaborn figures for the site. Every figure comes with alt text written from its data.
+
+Colour is never the only cue: comparison groups also differ in marker shape, and every chart has
+a table beside it on its page.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import matplotlib.ticker  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from helpers.compare.ranks import N_DRAWS  # noqa: E402
+from helpers.publish.text import COMPARISON_LABEL, FUNNEL_LABEL, fmt, lower_first  # noqa: E402
+from helpers.settings import MetricSpec  # noqa: E402
+
+# Okabe-Ito, distinguishable with colour-vision deficiency; shapes carry the same meaning.
+_COMPARISON_MARKS = {
+    "better": ("#0072B2", "^"),
+    "similar": ("#7f7f7f", "o"),
+    "worse": ("#D55E00", "v"),
+    "higher": ("#56B4E9", "^"),
+    "lower": ("#CC79A7", "v"),
+    "not_compared": ("#bbbbbb", "x"),
+}
+#: comparison -> (colour, marker, label)
+COMPARISON_STYLE: dict[str, tuple[str, str, str]] = {
+    k: (*v, COMPARISON_LABEL[k]) for k, v in _COMPARISON_MARKS.items()
+}
+ENGLAND_COLOUR = "#000000"
+DPI = 110
+plt.rcParams.update(
+    {
+        "svg.hashsalt": "annual-assessment",
+        "font.size": 10,
+        "axes.titlesize": 11,
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
+    }
+)
+sns.set_theme(style="whitegrid", rc={"axes.edgecolor": "#444444"})
+
+
+@dataclass(frozen=True)
+class Figure:
+    path: Path
+    alt: str
+    caption: str
+
+
+def _yerr(d: pd.DataFrame) -> np.ndarray:
+    """Error-bar lengths from the 95% limits (clipped at 0 for rounding at 0% and 100%)."""
+    return np.clip(np.vstack([d.value - d.ci95_lower, d.ci95_upper - d.value]), 0, None)
+
+
+def _save(fig: plt.Figure, path: Path, palette: bool = False) -> None:
+    """Save as PNG without a timestamp or version (byte-identical reruns). ``palette``: reduce to
+    256 colours (indistinguishable for these line charts, about a third of the bytes; used for
+    the large report-card charts, one per organisation)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not palette:
+        fig.savefig(path, metadata={"Software": None})
+    else:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        buf.seek(0)
+        with Image.open(buf) as im:
+            im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+                path, format="PNG"
+            )
+    plt.close(fig)
+
+
+def ranked_chart(
+    year: pd.DataFrame, spec: MetricSpec, benchmark: float, period: str, path: Path
+) -> Figure:
+    """Caterpillar chart: every organisation's value with its 95% interval, ranked, against
+    England."""
+    d = year[year.value.notna()].sort_values("value").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
+    for comp, (colour, marker, label) in COMPARISON_STYLE.items():
+        sub = d[d.comparison == comp]
+        if sub.empty:
+            continue
+        ax.errorbar(
+            sub.index + 1,
+            sub.value,
+            yerr=_yerr(sub),
+            fmt=marker,
+            ms=4,
+            color=colour,
+            ecolor=colour,
+            elinewidth=0.8,
+            label=f"{label} ({len(sub)})",
+        )
+    ax.axhline(
+        benchmark, color=ENGLAND_COLOUR, lw=1.2, ls="--", label=f"England {fmt(benchmark, spec)}"
+    )
+    for target in [spec.standard, *spec.goals_for(period)]:
+        if target is not None:
+            ax.axhline(target.value, color="#009E73", lw=1, ls=":", label=target.label)
+    ax.set_xlabel(f"Organisations ranked by value (lowest to highest), {period}")
+    ax.set_ylabel(f"{spec.short_title} ({spec.unit})")
+    ax.set_title(f"{spec.short_title}, {period}: each trust with its 95% confidence interval")
+    ax.legend(fontsize=8, loc="best", frameon=True)
+    _save(fig, path)
+    counts = d.comparison.value_counts()
+    parts = [f"{n} {lower_first(COMPARISON_STYLE[c][2])}" for c, n in counts.items()]
+    alt = (
+        f"Ranked chart of {spec.short_title} for {len(d)} organisations in {period}. "
+        f"Values range from {fmt(d.value.min(), spec)} to {fmt(d.value.max(), spec)}; England is "
+        f"{fmt(benchmark, spec)}. Compared with England: {', '.join(parts)}."
+    )
+    caption = (
+        f"{spec.short_title}, {period}. Points are organisations, bars their 95% confidence "
+        "intervals; the dashed line is England. Marker shape and colour show the comparison."
+    )
+    return Figure(path, alt, caption)
+
+
+JITTER_SEED = 20260401  # the horizontal jitter of the strip plots (no meaning, fixed)
+
+
+def distribution_chart(
+    data: pd.DataFrame, england: pd.DataFrame, spec: MetricSpec, path: Path
+) -> Figure:
+    """Box and strip plot of organisations' values in each year, with England marked."""
+    d = data[data.value.notna()]
+    periods = sorted(d.period.unique())
+    fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
+    sns.boxplot(data=d, x="period", y="value", order=periods, color="#dddddd", fliersize=0, ax=ax)
+    # seaborn jitters with numpy's global generator: seed it here (and restore it after) so a
+    # rerun draws the same figure, byte for byte
+    state = np.random.get_state()
+    np.random.seed(JITTER_SEED)
+    try:
+        sns.stripplot(
+            data=d, x="period", y="value", order=periods, color="#555555", size=2.5, alpha=0.6,
+            jitter=0.25, ax=ax,
+        )
+    finally:
+        np.random.set_state(state)
+    e = england.set_index("period").reindex(periods)
+    ax.plot(range(len(periods)), e.value, "D-", color=ENGLAND_COLOUR, ms=5, lw=1, label="England")
+    ax.set_xlabel("Financial year")
+    ax.set_ylabel(f"{spec.short_title} ({spec.unit})")
+    ax.set_title(f"{spec.short_title}: spread across organisations by year")
+    ax.legend(fontsize=8, loc="best")
+    _save(fig, path)
+    first, last = periods[0], periods[-1]
+    med = d.groupby("period").value.median()
+    alt = (
+        f"Box plots of {spec.short_title} across organisations for each year from {first} "
+        f"to {last}. The median organisation moved from {fmt(med[first], spec)} to "
+        f"{fmt(med[last], spec)}; England moved from {fmt(e.value[first], spec)} to "
+        f"{fmt(e.value[last], spec)}."
+    )
+    caption = (
+        f"{spec.short_title}: each dot is an organisation; boxes show the middle half; "
+        "diamonds show England."
+    )
+    return Figure(path, alt, caption)
+
+
+@dataclass(frozen=True)
+class TrendJob:
+    org_code: str
+    org_name: str
+    path: Path
+    rows: pd.DataFrame  # this organisation's rows, all metrics
+    england: pd.DataFrame
+    specs: tuple[MetricSpec, ...]
+
+
+def trend_chart(job: TrendJob) -> Figure:
+    """Small multiples: one panel per metric, the organisation's value and 95% interval by year
+    against England."""
+    specs = job.specs
+    n = len(specs)
+    cols = 2 if n > 1 else 1
+    rows = int(np.ceil(n / cols))
+    height = 2.6 * rows
+    fig, axes = plt.subplots(rows, cols, figsize=(8, height), squeeze=False)
+    # fixed margins (in inches) instead of constrained layout: the same look, half the time
+    fig.subplots_adjust(left=0.09, right=0.985, top=1 - 0.45 / height, bottom=0.75 / height,
+                        hspace=0.95 / (2.6 - 0.95), wspace=0.3)
+    alts = []
+    for ax, spec in zip(axes.flat, specs, strict=False):
+        d = job.rows[job.rows.metric_id == spec.id].sort_values("period")
+        e = job.england[job.england.metric_id == spec.id].sort_values("period")
+        periods = sorted(set(e.period))
+        x = {p: i for i, p in enumerate(periods)}
+        for k, d_def in enumerate(spec.definitions):
+            seg = e[e.period.map(d_def.covers)]
+            ax.plot([x[p] for p in seg.period], seg.value, "D--", color=ENGLAND_COLOUR, ms=4,
+                    lw=1, label="England" if k == 0 else None)
+        ok = d[d.value.notna()]
+        for comp, (colour, marker, _label) in COMPARISON_STYLE.items():
+            sub = ok[ok.comparison == comp]
+            if len(sub):
+                ax.errorbar(
+                    [x[p] for p in sub.period], sub.value,
+                    yerr=_yerr(sub),
+                    fmt=marker, color=colour, ms=6, capsize=3, lw=0, elinewidth=1.2,
+                )
+        # one line per definition: never join values across a series break
+        for k, d_def in enumerate(spec.definitions):
+            seg = ok[ok.period.map(d_def.covers)]
+            if len(seg):
+                ax.plot([x[p] for p in seg.period], seg.value, "-", color="#333333", lw=0.8,
+                        label=job.org_code if k == 0 else None)
+        for d_def in spec.definitions[1:]:
+            starts = [x[p] for p in periods if d_def.covers(p)]
+            if starts and starts[0] > 0:
+                ax.axvline(starts[0] - 0.5, color="#888888", ls=":", lw=1)
+                ax.text(starts[0] - 0.45, 0.02, "series break", transform=ax.get_xaxis_transform(),
+                        fontsize=7, color="#555555")
+        ax.set_xticks(range(len(periods)))
+        ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=8)
+        ax.set_title(spec.short_title, fontsize=10)
+        ax.set_ylabel(spec.unit)
+        if len(ok):
+            last = ok.iloc[-1]
+            alts.append(
+                f"{spec.short_title}: {fmt(last.value, spec)} in {last.period} "
+                f"({lower_first(COMPARISON_STYLE[last.comparison][2])})"
+            )
+        else:
+            alts.append(f"{spec.short_title}: no value")
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    # one legend for every panel (a legend per panel, placed by "best", is slow and crowded)
+    handles = [
+        Line2D([], [], color=ENGLAND_COLOUR, marker="D", ls="--", ms=4, lw=1, label="England"),
+        Line2D([], [], color="#333333", marker="o", ls="-", ms=5, lw=0.8,
+               label=f"{job.org_code} (95% interval; marker shape = compared with England)"),
+    ]
+    fig.legend(handles=handles, loc="upper right", ncols=2, fontsize=8, frameon=False,
+               bbox_to_anchor=(0.985, 1.0))
+    _save(fig, job.path, palette=True)
+    alt = (
+        f"Trend charts for {job.org_name}, one panel per metric, with England for comparison. "
+        "Latest values: " + "; ".join(alts) + "."
+    )
+    caption = (
+        "Each panel shows the trust's value by year (shape and colour give the comparison with "
+        "England; bars are 95% confidence intervals) and England as a dashed line. Dotted "
+        "vertical lines mark a change of definition (series break)."
+    )
+    return Figure(job.path, alt, caption)
+
+
+def trend_charts(jobs: list[TrendJob], workers: int | None = None) -> list[Figure]:
+    """Draw many report-card charts in parallel processes (one kernel, many pages)."""
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) < 8:
+        return [trend_chart(j) for j in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(trend_chart, jobs, chunksize=8))
+
+
+_FUNNEL_MARKS = {
+    "above_998": ("#0072B2", "^"),
+    "above_95": ("#56B4E9", "^"),
+    "within": ("#7f7f7f", "o"),
+    "below_95": ("#E69F00", "v"),
+    "below_998": ("#D55E00", "v"),
+}
+#: funnel band -> (colour, marker, label)
+FUNNEL_STYLE: dict[str, tuple[str, str, str]] = {
+    k: (*v, FUNNEL_LABEL[k]) for k, v in _FUNNEL_MARKS.items()
+}
+
+
+def funnel_chart(
+    year: pd.DataFrame,
+    limits: pd.DataFrame,
+    spec: MetricSpec,
+    period: str,
+    info: dict,
+    path: Path,
+) -> Figure:
+    """Funnel plot: each organisation's value against its denominator, with 95% and 99.8%
+    limits around the England value, widened for overdispersion when it is present."""
+    d = year[(year.funnel_band != "") & year.value.notna()]
+    lim = limits.sort_values("number_seq")
+    adjusted = bool(info["overdispersion_adjusted"])
+    cols = ("ll95", "ul95", "ll998", "ul998")
+    lo95, hi95, lo998, hi998 = (f"od{c}" for c in cols) if adjusted else cols
+    fig, ax = plt.subplots(figsize=(8, 4.4), layout="constrained")
+    x = lim.number_seq
+    ax.plot(x, lim[lo95], color="#444444", lw=1, ls="--", label="95% limits")
+    ax.plot(x, lim[hi95], color="#444444", lw=1, ls="--")
+    ax.plot(x, lim[lo998], color="#000000", lw=1.2, ls="-", label="99.8% limits")
+    ax.plot(x, lim[hi998], color="#000000", lw=1.2, ls="-")
+    england = f"England {fmt(info['target'], spec)}"
+    ax.axhline(info["target"], color="#009E73", lw=1, ls=":", label=england)
+    for band, (colour, marker, label) in FUNNEL_STYLE.items():
+        sub = d[d.funnel_band == band]
+        if len(sub):
+            ax.scatter(sub.denominator, sub.value, marker=marker, s=22, color=colour,
+                       edgecolor="#222222", linewidth=0.3, label=f"{label} ({len(sub)})", zorder=3)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlim(max(1.0, d.denominator.min() * 0.8), d.denominator.max() * 1.25)
+    span = d.value.max() - d.value.min()
+    ax.set_ylim(d.value.min() - 0.15 * span, d.value.max() + 0.15 * span)
+    ax.set_xlabel("Denominator (log scale)")
+    ax.set_ylabel(f"{spec.short_title} ({spec.unit})")
+    kind = "overdispersion-adjusted" if adjusted else "Poisson/binomial"
+    ax.set_title(f"{spec.short_title}, {period}: funnel plot with {kind} limits")
+    ax.legend(fontsize=7, loc="best", frameon=True)
+    _save(fig, path)
+    counts = d.funnel_band.value_counts()
+    outside = int(counts.get("above_998", 0) + counts.get("below_998", 0))
+    alt = (
+        f"Funnel plot of {spec.short_title} for {len(d)} organisations in {period}, value against "
+        f"denominator, with control limits around England ({fmt(info['target'], spec)}). "
+        f"{outside} organisations lie outside the 99.8% limits"
+        + (
+            f" after widening the limits for overdispersion (phi {info['phi']:.1f})."
+            if adjusted
+            else "."
+        )
+    )
+    caption = (
+        f"{spec.short_title}, {period}. Each point is an organisation; the funnel narrows as the "
+        "denominator grows. Solid lines are 99.8% limits, dashed lines 95% limits"
+        + (", widened for the real variation between trusts (overdispersion)." if adjusted else ".")
+        + " Marker shape and colour show where each trust falls."
+    )
+    return Figure(path, alt, caption)
+
+
+def rank_interval_chart(year: pd.DataFrame, spec: MetricSpec, period: str, path: Path) -> Figure:
+    """Each organisation's rank with its 95% rank interval (1 = best)."""
+    d = year[year.peer_rank.notna()].sort_values(["peer_rank", "org_code"]).reset_index(drop=True)
+    rank = d.peer_rank.astype(float)
+    lo = d.rank_lower.astype(float)
+    hi = d.rank_upper.astype(float)
+    top = d.confidently_top_quartile.fillna(False).astype(bool)
+    bottom = d.confidently_bottom_quartile.fillna(False).astype(bool)
+    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
+    groups = [
+        (top, "#0072B2", "^", "Confidently in the top quarter"),
+        (bottom, "#D55E00", "v", "Confidently in the bottom quarter"),
+        (~top & ~bottom, "#7f7f7f", "o", "Rank uncertain across quarters"),
+    ]
+    for mask, colour, marker, label in groups:
+        if mask.any():
+            ax.errorbar(
+                d.index[mask] + 1, rank[mask],
+                yerr=np.clip(np.vstack([rank[mask] - lo[mask], hi[mask] - rank[mask]]), 0, None),
+                fmt=marker, ms=3.5, color=colour, elinewidth=0.8,
+                label=f"{label} ({int(mask.sum())})",
+            )
+    n = len(d)
+    for q in (0.25, 0.75):
+        ax.axhline(q * n + 0.5, color="#999999", lw=0.8, ls=":")
+    ax.invert_yaxis()
+    ax.set_xlabel(f"Organisations in rank order, {period}")
+    ax.set_ylabel("Rank (1 = best)" if spec.polarity != "no_judgement" else "Rank (1 = highest)")
+    ax.set_title(f"{spec.short_title}, {period}: ranks with 95% intervals")
+    ax.legend(fontsize=7, loc="best", frameon=True)
+    _save(fig, path)
+    width = (hi - lo).median() if n else float("nan")
+    alt = (
+        f"Rank chart of {spec.short_title} for {n} organisations in {period}: each rank with its "
+        f"95% interval from simulation. The median interval spans {width:.0f} places; "
+        f"{int(top.sum())} organisations are confidently in the top quarter and "
+        f"{int(bottom.sum())} confidently in the bottom quarter."
+    )
+    caption = (
+        f"{spec.short_title}, {period}. Points are ranks (1 = best), bars their 95% intervals from "
+        f"{N_DRAWS:,} simulations of each value's sampling error. Dotted lines mark the quarters."
+    )
+    return Figure(path, alt, caption)

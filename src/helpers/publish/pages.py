@@ -1,0 +1,450 @@
+"""Generate the site's pages (Quarto markdown) from an assessment's results.
+
+All public pages of one assessment are written by one kernel: a Jinja2 template per kind of
+page, figures drawn in parallel processes. Hundreds of report cards therefore cost seconds, not
+a kernel start each. Numbers in the prose come from the results, never typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment
+
+from helpers.compare.funnels import MIN_FUNNEL_ORGANISATIONS
+from helpers.compare.plans import PLAN_STATUSES, delivery_summary
+from helpers.core.paths import RunPaths
+from helpers.core.vocab import ORG_TYPE_LABELS
+from helpers.methods import method
+from helpers.publish import figures
+from helpers.publish.templating import template_env
+from helpers.publish.text import (
+    ASSURANCE_TEXT,
+    COMPARISON_BADGE,
+    COMPARISON_TEXT,
+    FUNNEL_TEXT,
+    QUARTILE_TEXT,
+    STATUS_LONG,
+    STATUS_TEXT,
+    TREND_TEXT,
+    VARIATION_TEXT,
+    fmt_ci,
+    fmt_plan,
+    fmt_value,
+    is_true,
+    ordinal,
+    target_text,
+    unit_words,
+)
+from helpers.settings import LoadedAssessment, MetricSpec
+
+#: Below this many organisations a peer group is called small on every page (and no funnel plot
+#: is drawn: helpers.compare.funnels)
+SMALL_PEER_GROUP = MIN_FUNNEL_ORGANISATIONS
+
+
+@dataclass
+class SiteContext:
+    run: LoadedAssessment
+    paths: RunPaths
+    results: pd.DataFrame
+    england: pd.DataFrame
+    orgs: pd.DataFrame
+    ledger: pd.DataFrame
+    rejected: pd.DataFrame
+    successions: pd.DataFrame
+    splits: pd.DataFrame
+    provenance: dict
+    trends: pd.DataFrame | None = None  # SPC variation, assurance and recent trend per org/metric
+    funnel_limits: pd.DataFrame | None = None
+    overdispersion: pd.DataFrame | None = None
+    plan_delivery: pd.DataFrame | None = None  # planned against actual (helpers.plans)
+    local_priorities: pd.DataFrame | None = None  # icb_code, metric_id, reason
+
+    @property
+    def specs(self) -> dict[str, MetricSpec]:
+        return {m.id: m for m in self.run.metrics}
+
+    def latest_period(self, metric_id: str) -> str:
+        return str(self.england[self.england.metric_id == metric_id].period.max())
+
+    def published_orgs(self) -> list[str]:
+        codes = sorted(self.results.org_code.unique())
+        only = self.run.settings.org_codes
+        return [c for c in codes if only is None or c in only]
+
+
+def _row_view(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples() tuple
+    comp = r.comparison
+    rank = rank_interval = ""
+    if pd.notna(r.peer_rank):
+        rank = f"{ordinal(int(r.peer_rank))} of {int(r.peer_count)}"
+        if pd.notna(r.rank_lower):
+            rank_interval = f"{int(r.rank_lower)} to {int(r.rank_upper)}"
+    return {
+        "period": r.period,
+        "value": fmt_value(r.value, spec),
+        "ci95": fmt_ci(r.ci95_lower, r.ci95_upper, spec),
+        "ci998": fmt_ci(r.ci998_lower, r.ci998_upper, spec),
+        "england": fmt_value(r.benchmark_value, spec),
+        "comparison": comp,
+        "badge": COMPARISON_BADGE[comp],
+        "comparison_text": COMPARISON_TEXT[comp],
+        "comparison_998": COMPARISON_BADGE[r.comparison_998],
+        "rank": rank,
+        "rank_interval": rank_interval,
+        "confident": (
+            "confidently in the top quarter" if is_true(r.confidently_top_quartile)
+            else "confidently in the bottom quarter" if is_true(r.confidently_bottom_quartile)
+            else ""
+        ),
+        "funnel": FUNNEL_TEXT.get(r.funnel_band if isinstance(r.funnel_band, str) else "", ""),
+        "quartile": QUARTILE_TEXT[int(r.peer_quartile)] if pd.notna(r.peer_quartile) else "",
+        "goal": target_text(r.goal_value, r.meets_goal, spec),
+        "standard": target_text(r.standard_value, r.meets_standard, spec),
+        "reason": r.reason,
+        "months": int(r.months_covered),
+        "numerator": "" if pd.isna(r.numerator) else f"{r.numerator:,.0f}",
+        "denominator": "" if pd.isna(r.denominator) else f"{r.denominator:,.0f}",
+    }
+
+
+def _plan_row(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples() tuple
+    has_ci = np.isfinite(r.ci95_lower) and np.isfinite(r.ci95_upper)
+    return {
+        "period": r.period,
+        "basis": r.basis,
+        "planned": fmt_plan(r.planned, spec),
+        "actual": fmt_plan(r.actual, spec),
+        "ci95": fmt_ci(r.ci95_lower, r.ci95_upper, spec) if has_ci else "",
+        "gap": fmt_plan(r.gap, spec, signed=True),
+        "status": r.status,
+        "status_text": STATUS_TEXT[r.status],
+        "status_long": STATUS_LONG[r.status],
+        "planned_change": fmt_plan(r.planned_change, spec, signed=True)
+        if pd.notna(r.planned_change) else "",
+        "actual_change": fmt_plan(r.actual_change, spec, signed=True)
+        if pd.notna(r.actual_change) else "",
+    }
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def write_pages(ctx: SiteContext) -> dict[str, int]:
+    """Write every page of the assessment into the run folder. Returns page counts."""
+    env = template_env()
+    p = ctx.paths
+    common = {
+        "a": ctx.run.settings,
+        "prov": ctx.provenance,
+        "org_type_label": ORG_TYPE_LABELS[ctx.run.settings.org_type],
+        # what the pages call one organisation of the peer group
+        **unit_words(ctx.run.settings.org_type),
+        "specs": ctx.specs,
+        "objectives": ctx.run.catalogue.objectives,
+        "n_peer": int(ctx.results.org_code.nunique()),
+        "small_peer_group": int(ctx.results.org_code.nunique()) < SMALL_PEER_GROUP,
+    }
+    _write(
+        p.base / "_provenance.md",
+        env.get_template("provenance.md.j2").render(**common),
+    )
+    metric_views = [metric_page(ctx, env, spec, common) for spec in ctx.run.metrics]
+    org_views = org_pages(ctx, env, common)
+    _write(
+        p.orgs / "index.qmd",
+        env.get_template("orgs_index.qmd.j2").render(orgs=org_views, **common),
+    )
+    _write(
+        p.base / "index.qmd",
+        env.get_template("overview.qmd.j2").render(
+            metrics=metric_views, n_orgs=len(org_views), **common
+        ),
+    )
+    _write(p.base / "methodology.qmd", methodology_page(ctx, env, common))
+    _write(
+        p.base / "downloads.qmd",
+        env.get_template("downloads.qmd.j2").render(**common),
+    )
+    return {"metric_pages": len(metric_views), "report_cards": len(org_views)}
+
+
+def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: dict) -> dict:
+    res = ctx.results[ctx.results.metric_id == spec.id]
+    eng = ctx.england[ctx.england.metric_id == spec.id]
+    period = ctx.latest_period(spec.id)
+    year = res[res.period == period]
+    bench = float(eng[eng.period == period].value.iloc[0])
+    fig_dir = ctx.paths.figures
+    ranked = figures.ranked_chart(year, spec, bench, period, fig_dir / f"{spec.id}_ranked.png")
+    dist = figures.distribution_chart(res, eng, spec, fig_dir / f"{spec.id}_distribution.png")
+    rank_fig = None
+    if year.rank_lower.notna().any():
+        rank_fig = figures.rank_interval_chart(year, spec, period, fig_dir / f"{spec.id}_ranks.png")
+    funnel_fig, od = None, None
+    if ctx.overdispersion is not None and len(ctx.overdispersion):
+        odr = ctx.overdispersion[
+            (ctx.overdispersion.metric_id == spec.id) & (ctx.overdispersion.period == period)
+        ]
+        if len(odr):
+            od = odr.iloc[0].to_dict()
+            lim = ctx.funnel_limits[
+                (ctx.funnel_limits.metric_id == spec.id) & (ctx.funnel_limits.period == period)
+            ]
+            funnel_fig = figures.funnel_chart(
+                year, lim, spec, period, od, fig_dir / f"{spec.id}_funnel.png"
+            )
+            od = {
+                "phi": f"{od['phi']:.1f}",
+                "tau2": f"{od['tau2']:.4g}",
+                "adjusted": bool(od["overdispersion_adjusted"]),
+                "n": int(od["organisations"]),
+                "outside998": int(year.funnel_band.isin(["above_998", "below_998"]).sum()),
+                "outside95": int(year.funnel_band.isin(["above_95", "below_95"]).sum()),
+            }
+    ranked_year = year[year.peer_rank.notna()]
+    width = (ranked_year.rank_upper - ranked_year.rank_lower).astype(float)
+    rank_summary = {
+        "n": len(ranked_year),
+        "median_width": f"{width.median():.0f}" if len(width) else "n/a",
+        "top": int(ranked_year.confidently_top_quartile.fillna(False).astype(bool).sum()),
+        "bottom": int(ranked_year.confidently_bottom_quartile.fillna(False).astype(bool).sum()),
+    }
+    counts = year.comparison.value_counts().to_dict()
+    table = [
+        {**_row_view(r, spec), "org_code": r.org_code, "org_name": r.org_name}
+        for r in year.sort_values(["value", "org_code"], na_position="last").itertuples()
+    ]
+    england_rows = [
+        {
+            "period": r.period,
+            "value": fmt_value(r.value, spec),
+            "ci95": fmt_ci(r.ci95_lower, r.ci95_upper, spec),
+            "orgs": int(r.organisations),
+            "not_compared": int(r.organisations_not_compared),
+        }
+        for r in eng.itertuples()
+    ]
+    view = {
+        "spec": spec,
+        "period": period,
+        "england": fmt_value(bench, spec),
+        "counts": counts,
+        "n": int(year.value.notna().sum()),
+        "not_compared": int((year.comparison == "not_compared").sum()),
+        "ranked": ranked,
+        "dist": dist,
+        "rank_fig": rank_fig,
+        "rank_summary": rank_summary,
+        "funnel_fig": funnel_fig,
+        "od": od,
+        "ci_text": method(spec.statistic, spec.ci_method).text,
+        "table": table,
+        "england_rows": england_rows,
+        "published": set(ctx.published_orgs()),
+        "definitions": spec.definitions,
+        "targets": [t for t in [spec.standard, *spec.goals] if t is not None],
+        "plans": _metric_plans(ctx, spec),
+        "chosen_by": _chosen_by(ctx, spec.id),
+    }
+    text = env.get_template("metric.qmd.j2").render(m=view, **common)
+    _write(ctx.paths.metrics / f"{spec.id}.qmd", text)
+    return view
+
+
+def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
+    codes = ctx.published_orgs()
+    res = ctx.results[ctx.results.org_code.isin(codes)]
+    specs = tuple(ctx.run.metrics)
+    orgs = ctx.orgs.set_index("org_code")
+    jobs = [
+        figures.TrendJob(
+            org_code=code,
+            org_name=str(orgs.org_name.get(code, code)),
+            path=ctx.paths.figures / "orgs" / f"{code}_trend.png",
+            rows=res[res.org_code == code],
+            england=ctx.england,
+            specs=specs,
+        )
+        for code in codes
+    ]
+    figs = {f.path.stem.removesuffix("_trend"): f for f in figures.trend_charts(jobs)}
+    succ = ctx.successions
+    views = []
+    template = env.get_template("org.qmd.j2")
+    by_org = dict(tuple(res.groupby("org_code")))
+    trends = {}
+    if ctx.trends is not None and len(ctx.trends):
+        trends = {(r["org_code"], r["metric_id"]): r for r in ctx.trends.to_dict("records")}
+    delivery = ctx.plan_delivery if ctx.plan_delivery is not None else pd.DataFrame()
+    plans_by_org = dict(tuple(delivery.groupby("org_code"))) if len(delivery) else {}
+    prio = ctx.local_priorities if ctx.local_priorities is not None else pd.DataFrame()
+    prio_by_org = dict(tuple(prio.groupby("icb_code"))) if len(prio) else {}
+    for code in codes:
+        rows = by_org[code]
+        info = orgs.loc[code] if code in orgs.index else None
+        metrics = []
+        for spec in specs:
+            mrows = rows[rows.metric_id == spec.id].sort_values("period")
+            if mrows.empty:
+                continue
+            history = [_row_view(r, spec) for r in mrows.itertuples()]
+            valid = mrows[mrows.value.notna()]
+            latest = _row_view(valid.iloc[-1], spec) if len(valid) else None
+            region_peers = ctx.results[
+                (ctx.results.metric_id == spec.id)
+                & (ctx.results.period == (latest or history[-1])["period"])
+                & (ctx.results.region == (info.region if info is not None else ""))
+            ]
+            metrics.append(
+                {
+                    "spec": spec,
+                    "latest": latest,
+                    "history": history,
+                    "region_median": fmt_value(float(region_peers.value.median()), spec),
+                    "region_n": int(region_peers.value.notna().sum()),
+                    "spc": _spc_view(trends.get((code, spec.id))),
+                }
+            )
+        own = {c for p in rows.predecessors.dropna() for c in p.split(",") if c}
+        preds = succ[(succ.new_code == code) & succ.old_code.isin(own)].merge(
+            ctx.orgs[["org_code", "org_name"]], left_on="old_code", right_on="org_code", how="left"
+        )
+        split = ctx.splits[ctx.splits.old_code == code]
+        plan_views = _org_plans(plans_by_org.get(code), ctx.specs)
+        by_metric = {m["spec"].id: m for m in metrics}
+        priorities = [
+            {"spec": ctx.specs.get(r.metric_id), "metric_id": r.metric_id, "reason": r.reason,
+             "view": by_metric.get(r.metric_id)}
+            for r in prio_by_org.get(code, pd.DataFrame(columns=["metric_id", "reason"]))
+            .itertuples()
+        ]
+        view = {
+            "code": code,
+            "name": str(info.org_name) if info is not None else code,
+            "region": str(info.region) if info is not None else "",
+            "icb": str(info.icb) if info is not None else "",
+            "subtype": str(info.org_subtype) if info is not None else "",
+            "closed": str(info.close_date) if info is not None and info.is_closed else "",
+            "predecessors": [
+                {"code": r.old_code, "name": r.org_name, "date": r.date, "source": r.source}
+                for r in preds.itertuples()
+            ],
+            "split_into": sorted(split.new_code),
+            "metrics": metrics,
+            "figure": figs[code],
+            "worse": _count_latest(metrics, "worse"),
+            "better": _count_latest(metrics, "better"),
+            "plans": plan_views,
+            "plan_latest": _plan_latest_counts(plan_views),
+            "priorities": priorities,
+        }
+        _write(ctx.paths.orgs / f"{code}.qmd", template.render(o=view, **common))
+        views.append(view)
+    return views
+
+
+def _metric_plans(ctx: SiteContext, spec: MetricSpec) -> dict | None:
+    """The latest year's delivery against plan of every organisation, for a metric page."""
+    d = ctx.plan_delivery
+    if spec.plan is None or d is None or d.empty:
+        return None
+    d = d[d.metric_id == spec.id]
+    if d.empty:
+        return None
+    period = str(d.period.max())
+    year = d[d.period == period].sort_values(["status", "org_code"])
+    names = dict(zip(ctx.orgs.org_code, ctx.orgs.org_name, strict=False))
+    summary = delivery_summary(year).iloc[0]
+    return {
+        "period": period,
+        "basis": str(year.basis.iloc[0]),
+        "label": spec.plan.label,
+        "n": int(summary.organisations),
+        "counts": {k: int(summary[k]) for k in PLAN_STATUSES},
+        "rows": [
+            {**_plan_row(r, spec), "org_code": r.org_code, "org_name": names.get(r.org_code, "")}
+            for r in year.itertuples()
+        ],
+    }
+
+
+def _chosen_by(ctx: SiteContext, metric_id: str) -> list[dict]:
+    p = ctx.local_priorities
+    if p is None or p.empty:
+        return []
+    names = dict(zip(ctx.orgs.org_code, ctx.orgs.org_name, strict=False))
+    return [
+        {"code": r.icb_code, "name": names.get(r.icb_code, r.icb_code), "reason": r.reason}
+        for r in p[p.metric_id == metric_id].itertuples()
+    ]
+
+
+def _org_plans(rows: pd.DataFrame | None, specs: dict[str, MetricSpec]) -> list[dict]:
+    """One entry per metric with a plan: its label and every year's planned against actual."""
+    if rows is None or rows.empty:
+        return []
+    out = []
+    for metric_id, g in rows.groupby("metric_id", sort=False):
+        spec = specs[metric_id]
+        years = [_plan_row(r, spec) for r in g.sort_values("period").itertuples()]
+        out.append({"spec": spec, "label": spec.plan.label if spec.plan else "", "years": years,
+                    "latest": years[-1]})
+    order = {m: i for i, m in enumerate(specs)}
+    return sorted(out, key=lambda v: order[v["spec"].id])
+
+
+def _plan_latest_counts(plan_views: list[dict]) -> dict:
+    if not plan_views:
+        return {}
+    period = max(v["latest"]["period"] for v in plan_views)
+    latest = [v["latest"] for v in plan_views if v["latest"]["period"] == period]
+    return {
+        "period": period,
+        "n": len(latest),
+        **{k: sum(1 for x in latest if x["status"] == k) for k in PLAN_STATUSES},
+    }
+
+
+def _spc_view(t: dict | None) -> dict | None:
+    if t is None:
+        return None
+    return {
+        "months": f"{t['spc_first_month']} to {t['spc_last_month']} ({t['spc_points']} months)",
+        "variation": VARIATION_TEXT.get(t["variation"] or "", t["variation"]),
+        "assurance": ASSURANCE_TEXT.get(t["assurance"] or "", t["assurance"]),
+        "trend": TREND_TEXT.get(t["trend_assessment"], t["trend_assessment"]),
+        "trend_quarters": int(t["trend_quarters"]),
+    }
+
+
+def _count_latest(metrics: list[dict], comparison: str) -> int:
+    return sum(1 for m in metrics if m["latest"] and m["latest"]["comparison"] == comparison)
+
+
+def _contributing_codes(ctx: SiteContext) -> set[str]:
+    """Former codes whose figures were actually added to a successor in this assessment."""
+    return {c for p in ctx.results.predecessors.dropna() for c in p.split(",") if c}
+
+
+def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
+    ledger = ctx.ledger.to_dict("records")
+    rejected = ctx.rejected.head(50).to_dict("records")
+    return env.get_template("methodology.qmd.j2").render(
+        ledger=ledger,
+        rejected=rejected,
+        n_rejected=len(ctx.rejected),
+        successions=ctx.successions[ctx.successions.old_code.isin(_contributing_codes(ctx))]
+        .sort_values(["new_code", "old_code"])
+        .to_dict("records"),
+        splits=ctx.splits.to_dict("records"),
+        gaps=ctx.run.settings.known_gaps,
+        **common,
+    )

@@ -1,0 +1,122 @@
+"""Build the website: ``quarto render`` when Quarto is installed, otherwise a labelled preview.
+
+The preview renderer reads the same Quarto project (``_quarto.yml``, its ``metadata-files``, the
+``project.render`` list and ``project.resources``) and renders the same pages with the same
+navigation, so that the site can be built and checked on machines without Quarto. Every preview
+page carries a visible banner saying so.
+
+Both renderers build into a hidden temporary sibling folder (``._site.tmp-*``, see
+:func:`helpers.core.files.building`) and only swap it into place when every page rendered; on
+failure :class:`SiteBuildError` names the page (and line where known), the previous site is left
+untouched and the temporary folder is removed.
+
+Supported in the preview (the subset of Quarto the pipeline's pages use):
+
+* ``.qmd``/``.md``: YAML front matter (``title``, ``subtitle``, ``description``, ``author``,
+  ``date``, ``toc``...), CommonMark with pipe tables (and ``: caption`` lines), strikethrough,
+  footnotes, raw HTML, ``{#id .class key=value}`` attributes on images, links, spans and headings,
+  pandoc fenced divs (nested, ``::: {.callout-*}`` with a ``## Title`` or ``title=`` and
+  ``collapse=``), implicit figures (an image alone in a paragraph with a caption), ``fig-alt``,
+  the ``include``, ``meta``, ``var`` and ``pagebreak`` shortcodes, links to ``.qmd``/``.ipynb``
+  rewritten to ``.html``.
+* ``.ipynb``: executed outputs (markdown, HTML, PNG/JPEG/SVG, text, streams, errors) and the cell
+  options ``include``, ``echo``, ``output`` (incl. ``asis``), ``warning``, ``code-fold``,
+  ``code-summary``, ``fig-cap``, ``fig-alt``, ``label`` plus the ``remove-*`` cell tags.
+* Navigation: ``website.title``, ``navbar`` (``left``/``right``, ``menu``), ``sidebar`` (nested
+  sections, ``collapse-level``, several sidebars), ``page-navigation``, ``page-footer``, the
+  table of contents (``toc``, ``toc-depth``, ``toc-title``).
+
+Not supported (ignored): themes (a small accessible stylesheet replaces ``cosmo``), search,
+cross-references and numbering (``@fig-x``), tabsets and column/margin layouts (their divs are
+kept as plain ``<div>``\\ s), code execution (``execute.enabled`` is assumed false), listings,
+``sidebar: auto`` contents, math rendering (TeX is left as text), code tools and annotations.
+
+Modules (dependencies flow down this list, never up):
+
+* :mod:`.errors`: :class:`SiteBuildError`.
+* :mod:`.project`: reading the Quarto project, its pages and resources, a page's options.
+* :mod:`.quarto`: running ``quarto render``.
+* :mod:`.preview.state`: the pages and what the preview build collects (shared by the stages).
+* :mod:`.preview.markdown`: pandoc-flavoured markdown, front matter and shortcodes.
+* :mod:`.preview.notebook`: executed notebooks and Quarto's cell options.
+* :mod:`.preview.nav`: navbar, sidebars, previous/next links and the navigation check.
+* :mod:`.preview.builder`: the page loop, links and resources, and the page template
+  (``preview/templates/``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from helpers.core.files import building
+from helpers.publish.render.errors import SiteBuildError
+from helpers.publish.render.preview.builder import Preview
+from helpers.publish.render.project import load_project
+from helpers.publish.render.quarto import quarto_render
+
+__all__ = ["RenderResult", "SiteBuildError", "render_site", "summarise_warnings"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RenderResult:
+    """What a build produced: ``kind`` is "quarto" or "preview"; ``pages`` are the HTML files."""
+
+    kind: str
+    output_dir: Path
+    pages: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+
+def render_site(
+    root: Path,
+    output_dir: Path | None = None,
+    *,
+    force_preview: bool = False,
+    profile: str | None = None,
+) -> RenderResult:
+    """Render the Quarto website project at ``root`` into ``output_dir`` (default: the project's
+    ``output-dir``, ``_site``). Uses ``quarto render`` when Quarto is on PATH and
+    ``force_preview`` is false, else the preview renderer; ``profile`` as Quarto's."""
+    root = Path(root).resolve()
+    config = load_project(root, profile)
+    project = config.get("project") or {}
+    out = Path(output_dir) if output_dir else root / project.get("output-dir", "_site")
+    out = out.resolve()
+    if out == root or out in root.parents:
+        raise SiteBuildError(f"refusing to build into {out}: it contains the project")
+    with building(out) as tmp:
+        quarto = None if force_preview else shutil.which("quarto")
+        if quarto:
+            kind, warnings = "quarto", quarto_render(quarto, root, tmp, profile)
+            pages = sorted(p.relative_to(tmp) for p in tmp.rglob("*.html"))
+        else:
+            kind = "preview"
+            pages, warnings = Preview(root, config, tmp).build()
+        (tmp / ".preview").write_text(kind + "\n", encoding="utf-8")
+    for line in summarise_warnings(warnings):
+        log.warning("%s", line)
+    return RenderResult(kind, out, [out / p for p in pages], warnings)
+
+
+def summarise_warnings(warnings: Sequence[str], limit: int = 20) -> list[str]:
+    """One line per distinct message ("<page>: <message>" grouped over pages)."""
+    groups: dict[str, dict[str, None]] = {}
+    for w in warnings:
+        page, sep, message = w.partition(": ")
+        if not sep or "/" not in page and "." not in page:
+            page, message = "", w
+        groups.setdefault(message, {})[page] = None
+    lines = []
+    for message, found in groups.items():
+        pages = list(found)
+        where = pages[0] if len(pages) == 1 else f"{len(pages)} pages, e.g. {pages[0]}"
+        lines.append(f"{where}: {message}" if where else message)
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"... and {len(lines) - limit} more kinds of warning"]
+    return lines

@@ -1,0 +1,93 @@
+"""The site-wide files `assess render` writes from the finished runs: the sidebar
+(``reports/_website.yml``), the home page's list of assessments (``reports/_home.md``), the data
+and code behind the site (``reports/_build.md``) and the Quarto profile that leaves out finished
+runs not being published (``_quarto-assess.yml``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from helpers.publish.templating import template_env
+
+#: the Quarto profile `assess render` writes and renders with (``_quarto-assess.yml``)
+SITE_PROFILE = "assess"
+
+
+def completed_runs(reports: Path) -> list[Path]:
+    """Assessment folders under reports/ that finished (they have provenance.json)."""
+    return sorted(
+        p
+        for p in reports.iterdir()
+        if p.is_dir() and not p.name.startswith(("_", ".")) and (p / "provenance.json").exists()
+    )
+
+
+def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
+    """Write ``reports/_website.yml`` (sidebar), ``reports/_home.md`` (the assessments) and
+    ``reports/_build.md`` (data and code behind the site) for the finished runs (only the
+    assessments named in ``only``, when given)."""
+    reports = root / "reports"
+    reports.mkdir(exist_ok=True)
+    runs = [r for r in completed_runs(reports) if only is None or r.name in only]
+    sections = []
+    home = []
+    for base in runs:
+        summary = json.loads((base / "results" / "summary.json").read_text(encoding="utf-8"))
+        rel = f"reports/{base.name}"
+        sections.append(
+            {
+                "section": summary["short_title"],
+                "contents": [
+                    {"href": f"{rel}/index.qmd", "text": "Overview"},
+                    {
+                        "section": "Metrics",
+                        "contents": [
+                            {"href": f"{rel}/metrics/{m['id']}.qmd", "text": m["short_title"]}
+                            for m in summary["metrics"]
+                        ],
+                    },
+                    {"href": f"{rel}/orgs/index.qmd", "text": "Report cards"},
+                    {"href": f"{rel}/methodology.qmd", "text": "Methodology"},
+                    {"href": f"{rel}/downloads.qmd", "text": "Downloads"},
+                    {
+                        "section": "Pipeline notebooks",
+                        "contents": [
+                            {"href": f"{rel}/pipeline/{nb}", "text": nb.removesuffix(".ipynb")}
+                            for nb in summary["notebooks"]
+                        ],
+                    },
+                ],
+            }
+        )
+        prov = json.loads((base / "provenance.json").read_text(encoding="utf-8"))
+        home.append(
+            summary
+            | {
+                "href": f"{rel}/index.qmd",
+                "code_version": prov["code_version"],
+                "n_inputs": len(prov["inputs"]),
+            }
+        )
+    website = {"website": {"sidebar": {"style": "docked", "search": True, "contents": sections}}}
+    (reports / "_website.yml").write_text(
+        "# Written by `assess render` from the finished runs: do not edit.\n"
+        + yaml.safe_dump(website, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    for name in ("home", "build"):
+        text = template_env().get_template(f"{name}.md.j2").render(runs=home)
+        (reports / f"_{name}.md").write_text(text, encoding="utf-8")
+    # finished runs left out of this site (e.g. the small scale when building England's): a
+    # Quarto profile excludes their pages, so nothing unlinked is published or indexed
+    left_out = [r.name for r in completed_runs(reports) if r not in runs]
+    excluded = [f"!reports/{name}/**" for name in left_out]
+    profile = {"project": {"render": excluded, "resources": list(excluded)}}
+    (root / f"_quarto-{SITE_PROFILE}.yml").write_text(
+        "# Written by `assess render` (Quarto profile `assess`): do not edit.\n"
+        + yaml.safe_dump(profile, sort_keys=False),
+        encoding="utf-8",
+    )
+    return [r.name for r in runs]

@@ -1,0 +1,27 @@
+"""Assessment settings and the metric catalogue: the pydantic models and how they are read.
+
+* :mod:`helpers.settings.models`: the models (what a settings file and a catalogue may say).
+* :mod:`helpers.settings.load`: reading YAML (``extends:``, ``{synthetic}``), validating it and
+  resolving the assessment's metrics (:func:`load_assessment`).
+"""
+
+from helpers.settings.load import load_assessment, load_catalogue, read_settings
+from helpers.settings.models import (
+    MAX_METRICS,
+    AssessmentSettings,
+    Catalogue,
+    ConfigError,
+    Definition,
+    LoadedAssessment,
+    MetricSpec,
+    PlanSpec,
+    Source,
+    SyntheticData,
+    Target,
+)
+
+__all__ = [
+    "MAX_METRICS", "AssessmentSettings", "Catalogue", "ConfigError", "Definition",
+    "LoadedAssessment", "MetricSpec", "PlanSpec", "Source", "SyntheticData", "Target",
+    "load_assessment", "load_catalogue", "read_settings",
+]

@@ -1,0 +1,194 @@
+"""Reading an assessment's settings and its metric catalogue, validated.
+
+One YAML file per assessment lives in ``config/assessments/``; it names a metric catalogue in
+``config/metrics/``. Both are validated here once (:mod:`helpers.settings.models`), with errors
+that name the file, the key and the reason, so that an analyst editing next year's settings sees
+exactly what is wrong.
+
+A settings file may start from another with ``extends: <path relative to this file>``: mappings
+are merged key by key (:func:`helpers.core.files.deep_merge`), anything else (lists, strings,
+numbers) is replaced by the extending file. ``{synthetic}`` in a source's path or options stands
+for ``synthetic.out``, so one set of sources serves the small and the England-scale synthetic
+data.
+
+What can only be checked against the readers (reader names, the measures they produce) is
+checked by :func:`helpers.ingest.check_sources`, which ``assess validate`` and ``assess run``
+call after :func:`load_assessment`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from helpers.core.files import deep_merge, glob_source, is_glob
+from helpers.core.paths import SYNTHETIC_MANIFEST, project_root
+from helpers.settings.models import (
+    MAX_METRICS,
+    AssessmentSettings,
+    Catalogue,
+    ConfigError,
+    LoadedAssessment,
+)
+
+SYNTHETIC_PLACEHOLDER = "{synthetic}"
+
+
+def format_errors(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: {err.error_count()} problem(s)"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  - key '{key}': {e['msg']}")
+    return "\n".join(lines)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+
+
+def _substitute(value: Any, out: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(SYNTHETIC_PLACEHOLDER, out)
+    if isinstance(value, dict):
+        return {k: _substitute(v, out) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, out) for v in value]
+    return value
+
+
+def read_settings(path: Path) -> tuple[dict[str, Any], list[Path]]:
+    """The settings mapping of ``path`` with ``extends`` resolved and ``{synthetic}`` replaced,
+    and the files it was read from (the extended ones first)."""
+    chain: list[Path] = []
+    data: dict[str, Any] = {}
+    current: Path | None = path.resolve()
+    layers: list[dict[str, Any]] = []
+    while current is not None:
+        if current in chain:
+            cycle = " -> ".join(str(p) for p in [*chain, current])
+            raise ConfigError(f"{path}: key 'extends': the files extend each other: {cycle}")
+        layer = _read_yaml(current)
+        chain.append(current)
+        layers.append(layer)
+        parent = layer.pop("extends", None)
+        if parent is not None and not isinstance(parent, str):
+            raise ConfigError(f"{current}: key 'extends': expected a file path, got {parent!r}")
+        current = (current.parent / parent).resolve() if parent else None
+    for layer in reversed(layers):  # lists (e.g. financial_years) are replaced, not added to
+        data = deep_merge(data, layer, lists="replace")
+    text = yaml.safe_dump({k: data.get(k) for k in ("sources", "reference")})
+    if SYNTHETIC_PLACEHOLDER in text:
+        synthetic = data.get("synthetic")
+        out = synthetic.get("out") if isinstance(synthetic, dict) else None
+        if not isinstance(out, str) or not out:
+            raise ConfigError(
+                f"{path}: key 'synthetic.out': sources use {SYNTHETIC_PLACEHOLDER} but no "
+                "synthetic data folder is set"
+            )
+        for key in ("sources", "reference"):
+            if key in data:
+                data[key] = _substitute(data[key], out.rstrip("/"))
+    return data, list(reversed(chain))
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    try:
+        return Catalogue.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise ConfigError(format_errors(path, exc)) from None
+
+
+def _pending_synthetic_folder(settings: AssessmentSettings, root: Path) -> Path | None:
+    """The synthetic data folder when it has not been generated yet (no manifest), else None.
+
+    Files inside it cannot exist before `assess run` generates them, so validating the settings
+    must not require them; once the manifest exists they are checked like any other input.
+    """
+    if settings.synthetic is None:
+        return None
+    out = (root / settings.synthetic.out).resolve()
+    return None if (out / SYNTHETIC_MANIFEST).exists() else out
+
+
+def load_assessment(settings_path: str | Path, root: Path | None = None) -> LoadedAssessment:
+    """Load and validate an assessment's settings and its catalogue.
+
+    Raises ConfigError naming the file, key and reason for anything invalid: unknown keys,
+    wrong types, unknown metric ids, more than 40 metrics, metrics that do not apply to the
+    assessed organisation type, sources named by metrics but not configured, missing files.
+    """
+    root = root or project_root()
+    path = Path(settings_path)
+    if not path.is_absolute():
+        path = (root / path).resolve()
+    data, files = read_settings(path)
+    try:
+        settings = AssessmentSettings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_errors(path, exc)) from None
+    cat_path = (root / settings.catalogue).resolve()
+    catalogue = load_catalogue(cat_path)
+    if settings.metrics is None:
+        metrics = [m for m in catalogue.metrics if settings.org_type in m.org_types]
+    else:
+        known = {m.id for m in catalogue.metrics}
+        unknown = [m for m in settings.metrics if m not in known]
+        if unknown:
+            raise ConfigError(f"{path}: key 'metrics': not in {cat_path.name}: {unknown}")
+        metrics = [catalogue.get(m) for m in settings.metrics]
+        wrong = [m.id for m in metrics if settings.org_type not in m.org_types]
+        if wrong:
+            raise ConfigError(
+                f"{path}: key 'metrics': {wrong} do not apply to org_type {settings.org_type!r}"
+            )
+    if len(metrics) > MAX_METRICS:
+        raise ConfigError(
+            f"{path}: key 'metrics': {len(metrics)} metrics selected; an assessment uses at most "
+            f"{MAX_METRICS} (the published cap on the public set of metrics)"
+        )
+    if not metrics:
+        raise ConfigError(f"{path}: key 'metrics': no metric applies to {settings.org_type!r}")
+    for m in metrics:
+        for d in m.definitions:
+            for q in (d.numerator, d.denominator):
+                if q.source is not None and q.source not in settings.sources:
+                    raise ConfigError(
+                        f"{cat_path}: metric '{m.id}' key 'source' of {q.measure!r}: "
+                        f"{q.source!r} is not a source in {path.name}"
+                    )
+            if m.plan is not None and m.plan.source not in settings.sources:
+                raise ConfigError(
+                    f"{cat_path}: metric '{m.id}' key 'plan.source': {m.plan.source!r} is not "
+                    f"a source in {path.name} (known: {sorted(settings.sources)})"
+                )
+            if d.source not in settings.sources:
+                raise ConfigError(
+                    f"{cat_path}: metric '{m.id}' key 'definitions.source': {d.source!r} is not "
+                    f"a source in {path.name} (known: {sorted(settings.sources)})"
+                )
+    pending = _pending_synthetic_folder(settings, root)
+    for key, src in {**settings.sources, **settings.reference}.items():
+        if pending is not None and (root / src.path).resolve().is_relative_to(pending):
+            continue  # `assess run` generates this file before anything reads it
+        if is_glob(src.path):
+            if not glob_source(src.path, root):
+                raise ConfigError(f"{path}: key 'sources.{key}.path': no file matches {src.path}")
+        elif not (root / src.path).exists():
+            raise ConfigError(f"{path}: key 'sources.{key}.path': file not found: {src.path}")
+    return LoadedAssessment(
+        settings=settings, catalogue=catalogue, metrics=metrics, settings_path=path, root=root,
+        settings_files=files,
+    )

@@ -1,0 +1,99 @@
+"""The renderer's entry point (helpers.publish.render): where the site goes, what it reports,
+building beside the old site and swapping it in, and Quarto when it is on PATH."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from render_support import EXPECTED_PAGES, site_fixture
+
+from helpers.publish.render import SiteBuildError, render_site, summarise_warnings
+
+
+def test_pages_at_their_paths(built):
+    root, result = built
+    site = root / "_site"
+    assert result.kind == "preview"
+    assert result.output_dir == site
+    assert {p.relative_to(site).as_posix() for p in result.pages} == EXPECTED_PAGES
+    assert {p.relative_to(site).as_posix() for p in site.rglob("*.html")} == EXPECTED_PAGES
+    assert (site / ".preview").read_text().strip() == "preview"
+    assert not (site / "reports/_scratch").exists()  # _-prefixed folders are not rendered
+    assert not list(root.glob("_site.*"))  # no temporary or old folders left behind
+
+
+def test_no_hidden_build_folders_left_behind(built):
+    root, _ = built
+    assert not list(root.glob("._site.*"))  # helpers.core.files.building's temporary folders
+
+
+def test_refuses_to_build_into_the_project(tmp_path):
+    root = site_fixture.make_fixture_project(tmp_path / "project")
+    for out in (root, tmp_path):
+        with pytest.raises(SiteBuildError, match="it contains the project"):
+            render_site(root, out, force_preview=True)
+
+
+def test_broken_page_names_the_file_and_keeps_the_old_site(tmp_path):
+    root = site_fixture.make_fixture_project(tmp_path)
+    render_site(root, force_preview=True)
+    before = {p: p.read_bytes() for p in (root / "_site").rglob("*") if p.is_file()}
+    page = root / "reports/demo/metrics/rtt_18wk_pct.qmd"
+    page.write_text('---\ntitle: "RTT\nsubtitle: [unclosed\n---\n\nText\n')
+    with pytest.raises(SiteBuildError) as err:
+        render_site(root, force_preview=True)
+    assert "reports/demo/metrics/rtt_18wk_pct.qmd" in str(err.value)
+    assert err.value.line is not None
+    after = {p: p.read_bytes() for p in (root / "_site").rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(root.glob("_site.*"))
+
+
+def test_rebuild_replaces_the_site(tmp_path):
+    root = site_fixture.make_fixture_project(tmp_path)
+    render_site(root, force_preview=True)
+    (root / "_site/stale.html").write_text("old")
+    result = render_site(root, force_preview=True)
+    assert not (root / "_site/stale.html").exists()
+    assert len(result.pages) == len(EXPECTED_PAGES)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("_site")) == ["_site"]
+
+
+def test_custom_output_dir(tmp_path):
+    root = site_fixture.make_fixture_project(tmp_path / "project")
+    out = tmp_path / "public"
+    result = render_site(root, out, force_preview=True)
+    assert result.output_dir == out and (out / "index.html").is_file()
+    assert not (root / "_site").exists()
+
+
+def test_uses_quarto_when_available(tmp_path, monkeypatch):
+    root = site_fixture.make_fixture_project(tmp_path / "project")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "quarto"
+    fake.write_text(
+        "#!/bin/sh\n# fake quarto: quarto render <dir> --output-dir <rel>\n"
+        'mkdir -p "$2/$4" && echo "<html>quarto</html>" > "$2/$4/index.html"\n'
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    result = render_site(root)
+    assert result.kind == "quarto"
+    assert (root / "_site/index.html").read_text().strip() == "<html>quarto</html>"
+    assert (root / "_site/.preview").read_text().strip() == "quarto"
+    assert render_site(root, force_preview=True).kind == "preview"
+
+
+def test_fixture_builds_without_unexpected_warnings(built):
+    _, result = built
+    assert result.warnings == [
+        "reports/demo/pipeline/01-analysis.ipynb: cell 7: figure has no fig-alt/fig-cap"
+    ]
+
+
+def test_summarise_warnings():
+    lines = summarise_warnings(["a.qmd: bad", "b.qmd: bad", "b.qmd: bad", "c.qmd: other", "nav"])
+    assert lines == ["2 pages, e.g. a.qmd: bad", "c.qmd: other", "nav"]
