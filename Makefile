@@ -34,19 +34,21 @@ run: $(STAMP) ## run the assessment pipelines only (no site)
 render: $(STAMP) ## render the site from what the last run produced
 	$(BIN)/assess render
 
-test: $(STAMP) ## lint, unit tests, notebooks (nbval), parity and the browser end-to-end test
+test: $(STAMP) ## lint, import layers, unit tests, notebooks (nbval), parity and the browser test
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
 
 parity: $(STAMP) ## statistics against the reference implementations' vectors
-	$(BIN)/python -m helpers.parity
+	$(BIN)/python tests/parity/run.py
 
 bench: $(STAMP) ## benchmarks (print rows per second)
 	$(BIN)/python benchmarks/run.py
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff and the import-layers contract (.importlinter)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 clean: ## remove generated outputs (keeps .venv)
 	rm -rf _site _site.* reports/*/ .quarto

@@ -6,5 +6,5 @@ function is vectorised over whole columns (numpy arrays or pandas Series); none 
 Modules: ``ci`` (confidence intervals), ``compare`` (benchmarking, quantiles, goals), ``funnel``
 (PHE and overdispersed funnels), ``trend`` (Fingertips recent trend), ``spc`` (XmR charts) and
 ``ranks`` (rank intervals). See ``README.md`` here for methods, references and deviations, and
-``python -m helpers.parity`` for the comparison with the reference outputs.
+``make parity`` (``tests/parity/``) for the comparison with the reference outputs.
 """

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from parity.engine import CheckResult
+from parity.run import run_all
 from stats_refs import REF
 
-from helpers import parity
 from helpers.stats import compare as cmp
 
-CHECKS = parity.checks_compare(REF)
+CHECKS = run_all(REF, only=["compare"])
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[c.function for c in CHECKS])
-def test_phe_quantile_matches_reference(check: parity.CheckResult) -> None:
+def test_phe_quantile_matches_reference(check: CheckResult) -> None:
     assert check.rows > 0
     assert check.passed, check.detail
 

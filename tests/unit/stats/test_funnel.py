@@ -5,16 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from parity.adapters import FPR_CONFIGS
+from parity.checks import PHE_BISECTION_RTOL
+from parity.engine import CheckResult
+from parity.run import run_all
 from stats_refs import REF, read_ref
 
-from helpers import parity
 from helpers.stats import funnel
 
-CHECKS = parity.checks_funnel_phe(REF) + parity.checks_funnel_od(REF)
+CHECKS = run_all(REF, only=["funnel_phe", "funnel_od"])
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[f"{c.function}|{c.reference}" for c in CHECKS])
-def test_matches_reference(check: parity.CheckResult) -> None:
+def test_matches_reference(check: CheckResult) -> None:
     assert check.rows > 0
     assert check.passed, check.detail
 
@@ -27,7 +30,7 @@ def test_poisson_exact_vs_bisection_deviation_is_documented_size() -> None:
     bis = funnel.phe_funnel_limits(rin.obs, rin.expected, poisson_method="bisection", **kw)
     cols = [c for c in exact.columns if c.endswith("limit")]
     rel = (exact[cols] - bis[cols]).abs() / bis[cols].abs()
-    assert 1e-6 < rel.to_numpy().max() < parity.PHE_BISECTION_RTOL
+    assert 1e-6 < rel.to_numpy().max() < PHE_BISECTION_RTOL
     # the bisection really reproduces the fixture while exact does not at the R tolerance
     fixture = read_ref("phe_indicator_methods/testdata_funnel_ratio_outputs.csv")
     ref_cols = [c.replace("limit", "isr") for c in cols]
@@ -64,7 +67,7 @@ def test_funnelplotr_z_literals_option() -> None:
 
 
 def test_rc_falls_back_to_unadjusted_when_phi_at_most_one() -> None:
-    cfg = read_ref(parity.FPR_CONFIGS).set_index("config")
+    cfg = read_ref(FPR_CONFIGS).set_index("config")
     by = pd.read_csv(REF / "funnelplotr/medpar_by_provider.csv", dtype={"provnum": str})
     by = by[by.survived > 0]
     res = funnel.od_funnel(by.died, by.survived, by.provnum, data_type="RC", limit=95)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from parity.engine import CheckResult
+from parity.run import run_all
 from stats_refs import REF, read_ref
 
-from helpers import parity
 from helpers.stats import spc
 
-CHECKS = parity.checks_spc(REF)
+CHECKS = run_all(REF, only=["spc"])
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[f"{c.function}|{c.reference}" for c in CHECKS])
-def test_matches_reference(check: parity.CheckResult) -> None:
+def test_matches_reference(check: CheckResult) -> None:
     assert check.rows > 0
     assert check.passed, check.detail
 
