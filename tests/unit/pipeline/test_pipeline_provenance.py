@@ -1,0 +1,46 @@
+"""Provenance (helpers.pipeline.provenance): which data and code produced a run, with no
+timestamp, so the same inputs and code give the same record."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from helpers.core.files import sha256
+from helpers.ingest import ingest_sources, reference_ledger, used_sources
+from helpers.pipeline.provenance import PACKAGES, build_provenance, code_version, describe
+from helpers.settings import load_assessment
+
+
+def test_provenance_names_every_input_by_hash_and_is_reproducible(root) -> None:
+    run = load_assessment("config/fast/uec-fast.yml", root)
+    _, ledger, _ = ingest_sources(run)
+    ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
+    prov = build_provenance(run, ledger)
+    assert prov == build_provenance(run, ledger)  # no clock in it
+    assert [f["file"] for f in prov["inputs"]] == ledger.file.tolist()
+    for f in prov["inputs"]:
+        assert f["sha256"] == sha256(root / f["file"])
+    assert prov["settings"]["sha256"] == sha256(root / "config/fast/uec-fast.yml")
+    assert prov["catalogue"]["version"] == run.catalogue.version
+    assert set(prov["packages"]) == set(PACKAGES)
+    assert prov["code_version"] == code_version(root)
+    keys = json.dumps(sorted(prov))
+    assert not any(word in keys for word in ("time", "date", "when"))
+
+
+def test_extended_settings_files_are_recorded(root) -> None:
+    run = load_assessment("config/england/icb.yml", root)
+    prov = build_provenance(run, pd.DataFrame(columns=["file", "sha256", "role"]))
+    extends = [f["file"] for f in prov["settings"]["extends"]]
+    assert "config/assessments/synthetic-icb.yml" in extends
+    assert "config/synthetic/base.yml" in extends
+
+
+def test_notebook_header_names_the_code_version_and_input_files(root) -> None:
+    run = load_assessment("config/fast/uec-fast.yml", root)
+    header = describe(run)
+    assert code_version(root) in header
+    for key in used_sources(run):
+        assert run.settings.sources[key].path in header

@@ -1,0 +1,90 @@
+"""The pages of an assessment (helpers.publish.pages), written from the real UEC results: one
+per metric and per published organisation, with numbers that agree with the result tables."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from helpers import compare
+from helpers.core.paths import RunPaths
+from helpers.ingest import ingest_sources, reference_ledger
+from helpers.ingest import reference as org_ref
+from helpers.pipeline.provenance import build_provenance
+from helpers.publish.pages import SiteContext, write_pages
+from helpers.publish.text import COMPARISON_BADGE, fmt
+
+
+@pytest.fixture(scope="module")
+def site(built, tmp_path_factory):
+    run, _annual, england, results, mapping, splits = built
+    codes = sorted(results.org_code.unique())[:3]
+    run = run.model_copy(
+        update={"settings": run.settings.model_copy(update={"org_codes": codes})}
+    )
+    specs = {m.id: m for m in run.metrics}
+    results, overdispersion, funnels = compare.add_funnels(results, specs)
+    _, ledger, rejected = ingest_sources(run)
+    ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
+    paths = RunPaths(tmp_path_factory.mktemp("pages")).ensure()
+    ctx = SiteContext(
+        run=run, paths=paths, results=compare.order_results(results), england=england,
+        orgs=org_ref.organisations(run), ledger=ledger, rejected=rejected,
+        successions=mapping, splits=splits, provenance=build_provenance(run, ledger),
+        funnel_limits=compare.funnel_limits_table(funnels), overdispersion=overdispersion,
+    )
+    counts = write_pages(ctx)
+    return ctx, counts, codes
+
+
+def test_a_page_per_metric_and_a_card_per_published_organisation(site) -> None:
+    ctx, counts, codes = site
+    p = ctx.paths
+    assert counts == {"metric_pages": len(ctx.run.metrics), "report_cards": len(codes)}
+    assert sorted(f.stem for f in p.orgs.glob("*.qmd") if f.stem != "index") == codes
+    for name in ("index.qmd", "methodology.qmd", "downloads.qmd", "_provenance.md"):
+        assert (p.base / name).exists()
+    for m in ctx.run.metrics:
+        assert (p.metrics / f"{m.id}.qmd").exists() and (p.figures / f"{m.id}_ranks.png").exists()
+
+
+def test_overview_counts_agree_with_the_results(site) -> None:
+    ctx, _, _ = site
+    text = (ctx.paths.base / "index.qmd").read_text(encoding="utf-8")
+    for m in ctx.run.metrics:
+        period = ctx.latest_period(m.id)
+        year = ctx.results[(ctx.results.metric_id == m.id) & (ctx.results.period == period)]
+        c = year.comparison.value_counts()
+        england = ctx.england[(ctx.england.metric_id == m.id) & (ctx.england.period == period)]
+        row = next(line for line in text.splitlines()
+                   if line.startswith(f"| [{m.short_title}](metrics/{m.id}.qmd)"))
+        cells = [x.strip() for x in row.strip("|").split("|")]
+        assert cells[1] == period and cells[2] == fmt(float(england.value.iloc[0]), m)
+        neutral = m.polarity == "no_judgement"  # "higher"/"lower", no judgement made
+        assert cells[3] == str(c.get("better", 0) + c.get("higher", 0)) + (
+            " higher" if neutral else "")
+        assert cells[4] == str(c.get("similar", 0))
+        assert cells[5] == str(c.get("worse", 0) + c.get("lower", 0)) + (
+            " lower" if neutral else "")
+        assert cells[6] == str(int((year.comparison == "not_compared").sum()))
+
+
+def test_report_card_shows_each_latest_comparison_with_its_symbol(site) -> None:
+    ctx, _, codes = site
+    card = (ctx.paths.orgs / f"{codes[0]}.qmd").read_text(encoding="utf-8")
+    rows = ctx.results[(ctx.results.org_code == codes[0]) & ctx.results.value.notna()]
+    for metric_id, g in rows.groupby("metric_id"):
+        latest = g.sort_values("period").iloc[-1]
+        assert COMPARISON_BADGE[latest.comparison] in card, metric_id
+
+
+def test_every_page_names_the_code_version_and_input_hashes(site) -> None:
+    ctx, _, _ = site
+    prov = (ctx.paths.base / "_provenance.md").read_text(encoding="utf-8")
+    assert ctx.provenance["code_version"] in prov
+    for f in ctx.provenance["inputs"]:
+        assert f["sha256"][:16] in prov
+    for page in [*ctx.paths.metrics.glob("*.qmd"), *ctx.paths.orgs.glob("*.qmd")]:
+        assert re.search(r"_provenance\.md", page.read_text(encoding="utf-8")), page.name
