@@ -36,6 +36,7 @@ render: $(STAMP) ## render the site from what the last run produced
 
 test: $(STAMP) ## lint, import layers, unit tests, notebooks (nbval), parity and the browser test
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
@@ -46,8 +47,9 @@ parity: $(STAMP) ## statistics against the reference implementations' vectors
 bench: $(STAMP) ## benchmarks (print rows per second)
 	$(BIN)/python benchmarks/run.py
 
-lint: $(STAMP) ## ruff and the import-layers contract (.importlinter)
+lint: $(STAMP) ## ruff (lint and format) and the import-layers contract (.importlinter)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
 
 clean: ## remove generated outputs (keeps .venv)

@@ -35,16 +35,34 @@ def main() -> None:
         env = {**os.environ, "ASSESS_ROOT": str(root)}
         assess = str(Path(sys.executable).parent / "assess")
         t0 = time.perf_counter()
-        subprocess.run([assess, "validate", *args.config], cwd=root, env=env,
-                       capture_output=True, text=True, check=True)
+        subprocess.run(
+            [assess, "validate", *args.config],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         t_data = time.perf_counter() - t0
         t0 = time.perf_counter()
-        run = subprocess.run([assess, "run", *args.config], cwd=root, env=env,
-                             capture_output=True, text=True, check=True)
+        run = subprocess.run(
+            [assess, "run", *args.config],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         t_run = time.perf_counter() - t0
         t1 = time.perf_counter()
-        subprocess.run([assess, "render", "--preview"], cwd=root, env=env,
-                       capture_output=True, text=True, check=True)
+        subprocess.run(
+            [assess, "render", "--preview"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         t_render = time.perf_counter() - t1
         pages = list((root / "_site").rglob("*.html"))
         cards = [p for p in (root / "_site").rglob("orgs/*.html") if p.stem != "index"]
@@ -57,14 +75,20 @@ def main() -> None:
             done = re.search(r"published to \S+ in ([\d.]+)s", block)
             n_cards = len(list((root / "reports" / aid / "orgs").glob("*.qmd"))) - 1
             if done:
-                print(f"  {aid:32s} {'whole assessment':22s} {float(done.group(1)):7.1f} s "
-                      f"({n_cards} report cards)")
+                print(
+                    f"  {aid:32s} {'whole assessment':22s} {float(done.group(1)):7.1f} s "
+                    f"({n_cards} report cards)"
+                )
         print(f"pipeline (assess run)        {t_run:7.1f} s")
-        print(f"render (preview)             {t_render:7.1f} s  ({len(pages)} pages, "
-              f"{len(pages) / t_render:.0f} pages/s)")
+        print(
+            f"render (preview)             {t_render:7.1f} s  ({len(pages)} pages, "
+            f"{len(pages) / t_render:.0f} pages/s)"
+        )
         total = t_run + t_render
-        print(f"total                        {total:7.1f} s  ({len(cards)} report cards, "
-              f"{len(cards) / (t_run + t_render):.1f} report cards/s end to end)")
+        print(
+            f"total                        {total:7.1f} s  ({len(cards)} report cards, "
+            f"{len(cards) / (t_run + t_render):.1f} report cards/s end to end)"
+        )
 
 
 if __name__ == "__main__":

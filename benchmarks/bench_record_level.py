@@ -63,21 +63,32 @@ def main() -> None:
                 f"  {rows / gen_s:>14,.0f} rows/s"
             )
         accepted, ledger, _ = timed(
-            "read_extract (validate + ledger)", rows,
+            "read_extract (validate + ledger)",
+            rows,
             lambda: rl.read_extract(path, "admissions", set(orgs.org_code)),
         )
-        print(f"  ledger: read {ledger['rows_read']:,d}, accepted {ledger['rows_accepted']:,d}, "
-              f"rejected {ledger['rows_rejected']:,d}")
+        print(
+            f"  ledger: read {ledger['rows_read']:,d}, accepted {ledger['rows_accepted']:,d}, "
+            f"rejected {ledger['rows_rejected']:,d}"
+        )
         readm = timed("readmission_measures", rows, lambda: rl.readmission_measures(accepted))
-        mort, model = timed("mortality_measures (GLM per year)", rows,
-                            lambda: rl.mortality_measures(accepted))
-        acs = timed("avoidable_admission_measures", rows,
-                    lambda: rl.avoidable_admission_measures(accepted, population))
+        mort, model = timed(
+            "mortality_measures (GLM per year)", rows, lambda: rl.mortality_measures(accepted)
+        )
+        acs = timed(
+            "avoidable_admission_measures",
+            rows,
+            lambda: rl.avoidable_admission_measures(accepted, population),
+        )
         dsr = timed("annual_dsr", len(acs), lambda: annual_dsr(acs))
-        print(f"  measure rows: readmission {len(readm):,d}, mortality {len(mort):,d}, "
-              f"ACS {len(acs):,d}, DSR {len(dsr):,d}")
-        print("  c-statistic per year:", ", ".join(
-            f"{r.year} {r.c_statistic:.3f}" for r in model.fit.itertuples()))
+        print(
+            f"  measure rows: readmission {len(readm):,d}, mortality {len(mort):,d}, "
+            f"ACS {len(acs):,d}, DSR {len(dsr):,d}"
+        )
+        print(
+            "  c-statistic per year:",
+            ", ".join(f"{r.year} {r.c_statistic:.3f}" for r in model.fit.itertuples()),
+        )
 
 
 if __name__ == "__main__":

@@ -57,16 +57,25 @@ def main() -> None:
         rows.append((name, p))
     truth = load_truth(data)
     table = pd.concat({name: score(p, truth) for name, p in rows}, names=["assessment"])
-    cols = ["true", "null", "funnel_power_99.8", "funnel_power_95", "funnel_fa_99.8",
-            "ci_power_99.8", "ci_fa_99.8"]
+    cols = [
+        "true",
+        "null",
+        "funnel_power_99.8",
+        "funnel_power_95",
+        "funnel_fa_99.8",
+        "ci_power_99.8",
+        "ci_fa_99.8",
+    ]
     print(f"scale: {args.scale}  (planted organisation-years / not planted; NaN = not applicable)")
     print(table[cols].round(3).to_string())
     pooled = table[table.funnel]
     n_true, n_null = pooled["true"].sum(), pooled["null"].sum()
     power = (pooled["funnel_power_99.8"] * pooled["true"]).sum() / n_true
     fa = (pooled["funnel_fa_99.8"] * pooled["null"]).sum() / n_null
-    print(f"pooled over funnel metrics: power {power:.3f} at 99.8% ({n_true} planted), "
-          f"false alarms {fa:.4f} ({n_null} not planted)")
+    print(
+        f"pooled over funnel metrics: power {power:.3f} at 99.8% ({n_true} planted), "
+        f"false alarms {fa:.4f} ({n_null} not planted)"
+    )
     for name, s in seconds.items():
         print(f"  {name:14s} steps 1-3 in memory {s:7.1f} s")
 

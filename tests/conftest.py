@@ -21,7 +21,10 @@ def copy_project(dest: Path) -> Path:
     clone would hold, without touching the developer's reports/ or _site/."""
     files = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split("\n")
     for rel in filter(None, files):
         src = ROOT / rel

@@ -64,8 +64,9 @@ def _student_t(num: pd.Series, den: pd.Series, ss: pd.Series | None, mult: float
     return ci
 
 
-def _no_interval(num: pd.Series, den: pd.Series, _ss: pd.Series | None,
-                 mult: float) -> pd.DataFrame:
+def _no_interval(
+    num: pd.Series, den: pd.Series, _ss: pd.Series | None, mult: float
+) -> pd.DataFrame:
     """A value that is not a sample estimate (accounts): the ratio, with no interval."""
     d = den.to_numpy(dtype=float)
     value = mult * num.to_numpy(dtype=float) / np.where(d != 0, d, np.nan)
@@ -83,8 +84,9 @@ def _no_interval(num: pd.Series, den: pd.Series, _ss: pd.Series | None,
     )
 
 
-def _dsr_elsewhere(num: pd.Series, den: pd.Series, _ss: pd.Series | None,
-                   mult: float) -> pd.DataFrame:
+def _dsr_elsewhere(
+    num: pd.Series, den: pd.Series, _ss: pd.Series | None, mult: float
+) -> pd.DataFrame:
     raise ValueError(
         "a directly standardised rate is computed from age-specific counts "
         "(helpers.indicators.dsr), not from a numerator and denominator"

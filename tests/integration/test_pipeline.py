@@ -84,8 +84,9 @@ def test_cli_reports_bad_settings_clearly(first_run, tmp_path):
     text = (root / FAST).read_text().replace("org_type: acute_trust", "org_type: acute_trusts")
     bad.write_text(text)
     assess = Path(sys.executable).parent / "assess"
-    proc = subprocess.run([str(assess), "run", str(bad)], cwd=root, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [str(assess), "run", str(bad)], cwd=root, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     assert "bad.yml" in proc.stderr and "key 'org_type'" in proc.stderr
 

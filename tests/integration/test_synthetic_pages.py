@@ -16,8 +16,13 @@ from helpers.publish.text import STATUS_TEXT
 
 #: a quick acute assessment: every plan metric, report cards for a few trusts only
 PLAN_METRICS = [
-    "ae_4hr_pct", "ae_12hr_pct", "rtt_18wk_pct", "rtt_52wk_pct", "cancer_62d_pct",
-    "diagnostics_6wk_pct", "finance_outturn_margin_pct",
+    "ae_4hr_pct",
+    "ae_12hr_pct",
+    "rtt_18wk_pct",
+    "rtt_52wk_pct",
+    "cancer_62d_pct",
+    "diagnostics_6wk_pct",
+    "finance_outturn_margin_pct",
 ]
 
 
@@ -29,10 +34,17 @@ def acute(project_copy: Path) -> Path:
     settings.parent.mkdir(parents=True, exist_ok=True)
     ensure_synthetic_data("config/assessments/synthetic-acute.yml", project_copy)
     orgs = pd.read_csv(project_copy / "data/synthetic/small/organisations.csv", dtype=str)
-    open_general = orgs[(orgs.org_type == "acute_trust") & (orgs.org_subtype == "general")
-                        & orgs.close_date.fillna("").eq("")]
-    spec = {"extends": "../assessments/synthetic-acute.yml", "id": "plans-test",
-            "metrics": PLAN_METRICS, "org_codes": sorted(open_general.org_code)[:3]}
+    open_general = orgs[
+        (orgs.org_type == "acute_trust")
+        & (orgs.org_subtype == "general")
+        & orgs.close_date.fillna("").eq("")
+    ]
+    spec = {
+        "extends": "../assessments/synthetic-acute.yml",
+        "id": "plans-test",
+        "metrics": PLAN_METRICS,
+        "org_codes": sorted(open_general.org_code)[:3],
+    }
     settings.write_text(yaml.safe_dump(spec), encoding="utf-8")
     return run_assessment(settings, project_copy, log=lambda _m: None).output_dir
 
@@ -75,12 +87,17 @@ def test_metric_page_and_overview_count_delivery(acute: Path):
     d = pd.read_csv(acute / "results/plan_delivery.csv", dtype={"period": str})
     page = (acute / "metrics/ae_4hr_pct.qmd").read_text(encoding="utf-8")
     year = d[(d.metric_id == "ae_4hr_pct") & (d.period == d.period.max())]
-    m = re.search(r"Of (\d+) trusts with a plan and an actual figure, \*\*(\d+) delivered\*\*.*?"
-                  r"(\d+) fell short.*?\*\*(\d+) missed\*\*", page)
+    m = re.search(
+        r"Of (\d+) trusts with a plan and an actual figure, \*\*(\d+) delivered\*\*.*?"
+        r"(\d+) fell short.*?\*\*(\d+) missed\*\*",
+        page,
+    )
     assert m, "no delivery summary on the metric page"
     assert [int(x) for x in m.groups()] == [
-        len(year), (year.status == "delivered").sum(),
-        (year.status == "missed_within_chance").sum(), (year.status == "missed").sum(),
+        len(year),
+        (year.status == "delivered").sum(),
+        (year.status == "missed_within_chance").sum(),
+        (year.status == "missed").sum(),
     ]
     overview = (acute / "index.qmd").read_text(encoding="utf-8")
     assert "## Delivery against their own plans" in overview
@@ -95,8 +112,9 @@ def test_icb_cards_show_local_priorities_and_small_group_caveat(icb: Path, proje
         section = text.split("## Local priorities")[1].split("\n## ")[0]
         for r in rows.itertuples():
             assert f"(../metrics/{r.metric_id}.qmd)" in section and r.reason in section
-    others = set(pd.read_csv(icb / "results/organisations.csv").query("org_type == 'icb'")
-                 .org_code) - set(pri.icb_code)
+    others = set(
+        pd.read_csv(icb / "results/organisations.csv").query("org_type == 'icb'").org_code
+    ) - set(pri.icb_code)
     for code in others:
         assert "## Local priorities" not in (icb / "orgs" / f"{code}.qmd").read_text()
     assert "## A small peer group: 6 ICBs" in (icb / "index.qmd").read_text(encoding="utf-8")

@@ -216,24 +216,36 @@ def score(p: Pipeline, truth: pd.DataFrame) -> pd.DataFrame:
     specs = {m.id: m for m in p.run.metrics}
     t = scoreable(truth, p.successions)
     r = p.results[p.results.value.notna()]
-    m = r.merge(t[["org_code", "metric", "truly_differs", "up"]],
-                left_on=["org_code", "metric_id"], right_on=["org_code", "metric"])
+    m = r.merge(
+        t[["org_code", "metric", "truly_differs", "up"]],
+        left_on=["org_code", "metric_id"],
+        right_on=["org_code", "metric"],
+    )
     rows = []
     for metric_id, s in m.groupby("metric_id"):
         polarity = specs[metric_id].polarity
         higher = {"higher_is_better": "better", "lower_is_better": "worse"}.get(polarity, "higher")
         lower = {"better": "worse", "worse": "better", "higher": "lower"}[higher]
         planted, null = s[s.truly_differs], s[~s.truly_differs]
-        row = {"metric": metric_id, "true": len(planted), "null": len(null),
-               "funnel": bool((s.funnel_band != "").all())}
+        row = {
+            "metric": metric_id,
+            "true": len(planted),
+            "null": len(null),
+            "funnel": bool((s.funnel_band != "").all()),
+        }
         for lim in ("99.8", "95"):
-            hit = np.where(planted.up, planted.funnel_band.isin(ABOVE[lim]),
-                           planted.funnel_band.isin(BELOW[lim]))
+            hit = np.where(
+                planted.up,
+                planted.funnel_band.isin(ABOVE[lim]),
+                planted.funnel_band.isin(BELOW[lim]),
+            )
             row[f"funnel_power_{lim}"] = hit.mean() if row["funnel"] and len(planted) else np.nan
-        row["funnel_fa_99.8"] = (null.funnel_band.isin(FLAGGED_998).mean()
-                                 if row["funnel"] else np.nan)
-        hit = np.where(planted.up, planted.comparison_998 == higher,
-                       planted.comparison_998 == lower)
+        row["funnel_fa_99.8"] = (
+            null.funnel_band.isin(FLAGGED_998).mean() if row["funnel"] else np.nan
+        )
+        hit = np.where(
+            planted.up, planted.comparison_998 == higher, planted.comparison_998 == lower
+        )
         comparable = s.comparison_998 != "not_compared"
         row["ci_power_99.8"] = hit.mean() if len(planted) and comparable.all() else np.nan
         row["ci_fa_99.8"] = null.comparison_998.isin(JUDGED).mean() if comparable.all() else np.nan
@@ -407,8 +419,12 @@ def test_outcome_indicators_cover_every_acute_trust_with_admissions(pipelines, p
     spells["org_code"] = spells.provider_code.map(succ).fillna(spells.provider_code)
     spells["period"] = financial_year(spells.admission_date)
     years = p.run.settings.financial_years
-    expected = set(map(tuple, spells[spells.period.isin(years)][["org_code", "period"]]
-                       .drop_duplicates().to_numpy()))
+    expected = set(
+        map(
+            tuple,
+            spells[spells.period.isin(years)][["org_code", "period"]].drop_duplicates().to_numpy(),
+        )
+    )
     assert len(expected) >= 20 * len(years)
     assert {org for org, _ in expected} <= set(p.results.org_code)
     for metric in ("readmission_30d_pct", "shmi_ratio"):

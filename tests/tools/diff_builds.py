@@ -52,8 +52,12 @@ def files(base: Path) -> dict[str, Path]:
     for top in ("reports", "_site"):
         for p in sorted((base / top).rglob("*")):
             rel = p.relative_to(base).as_posix()
-            if p.is_file() and "/_interim/" not in rel and "/_scratch/" not in rel \
-                    and "/_failed/" not in rel:
+            if (
+                p.is_file()
+                and "/_interim/" not in rel
+                and "/_scratch/" not in rel
+                and "/_failed/" not in rel
+            ):
                 out[rel] = p
     return out
 
@@ -74,9 +78,11 @@ def main(argv: list[str]) -> int:
     for rel in differ:
         print(f"differs: {rel}")
     same = len(set(old) & set(new)) - len(differ)
-    print(f"{len(old)} files in old, {len(new)} in new: {same} identical (after normalising "
-          f"code version, project folder, build folder and timings), {len(differ)} differ, "
-          f"{len(only)} in one build only")
+    print(
+        f"{len(old)} files in old, {len(new)} in new: {same} identical (after normalising "
+        f"code version, project folder, build folder and timings), {len(differ)} differ, "
+        f"{len(only)} in one build only"
+    )
     return 1 if differ or only else 0
 
 

@@ -14,8 +14,18 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "helpers"
-STAGES = ["core", "stats", "methods", "settings", "ingest", "indicators", "compare", "publish",
-          "synthetic", "pipeline"]
+STAGES = [
+    "core",
+    "stats",
+    "methods",
+    "settings",
+    "ingest",
+    "indicators",
+    "compare",
+    "publish",
+    "synthetic",
+    "pipeline",
+]
 
 
 def _modules() -> list[Path]:

@@ -19,7 +19,14 @@ from helpers.compare.schema import BENCHMARK_COLUMNS, RANK_COLUMNS, RESULT_COLUM
 from helpers.compare.spc_trend import spc_and_trend
 
 __all__ = [
-    "BENCHMARK_COLUMNS", "RANK_COLUMNS", "RESULT_COLUMNS", "add_funnels", "add_rank_intervals",
-    "compare_with_peers", "england_benchmarks", "funnel_limits_table", "order_results",
+    "BENCHMARK_COLUMNS",
+    "RANK_COLUMNS",
+    "RESULT_COLUMNS",
+    "add_funnels",
+    "add_rank_intervals",
+    "compare_with_peers",
+    "england_benchmarks",
+    "funnel_limits_table",
+    "order_results",
     "spc_and_trend",
 ]

@@ -40,8 +40,10 @@ def england_benchmarks(run: LoadedAssessment, annual: pd.DataFrame) -> pd.DataFr
         if specs[metric_id].statistic == "dsr":
             # England's standardised rate comes from the summed age-specific counts
             ref = eng_dsr[eng_dsr.metric_id == metric_id].set_index("period")
-            ci = ref.loc[eng.loc[idx, "period"], ["value", "ci95_lower", "ci95_upper",
-                                                   "ci998_lower", "ci998_upper", "ci_method"]]
+            ci = ref.loc[
+                eng.loc[idx, "period"],
+                ["value", "ci95_lower", "ci95_upper", "ci998_lower", "ci998_upper", "ci_method"],
+            ]
             ci.index = idx
             eng.loc[idx, "numerator"] = ref.loc[eng.loc[idx, "period"], "numerator"].to_numpy()
             eng.loc[idx, "denominator"] = ref.loc[eng.loc[idx, "period"], "denominator"].to_numpy()

@@ -80,13 +80,33 @@ def add_funnels(
             }
         )
         funnels.append(FunnelResult(metric_id, period, f))
-    od_cols = ["metric_id", "period", "organisations", "target", "phi", "tau2",
-               "overdispersion_adjusted"]
+    od_cols = [
+        "metric_id",
+        "period",
+        "organisations",
+        "target",
+        "phi",
+        "tau2",
+        "overdispersion_adjusted",
+    ]
     return out, pd.DataFrame(rows, columns=od_cols), funnels
 
 
-LIMIT_COLUMNS = ["number_seq", "s", "odll95", "odul95", "odll998", "odul998", "ll95", "ul95",
-                 "ll998", "ul998", "metric_id", "period", "adjusted"]
+LIMIT_COLUMNS = [
+    "number_seq",
+    "s",
+    "odll95",
+    "odul95",
+    "odll998",
+    "odul998",
+    "ll95",
+    "ul95",
+    "ll998",
+    "ul998",
+    "metric_id",
+    "period",
+    "adjusted",
+]
 
 
 def funnel_limits_table(funnels: list[FunnelResult]) -> pd.DataFrame:
@@ -94,7 +114,11 @@ def funnel_limits_table(funnels: list[FunnelResult]) -> pd.DataFrame:
     if not funnels:
         return pd.DataFrame(columns=LIMIT_COLUMNS)
     return pd.concat(
-        [f.funnel.limits.assign(metric_id=f.metric_id, period=f.period,
-                                adjusted=f.funnel.draw_adjusted) for f in funnels],
+        [
+            f.funnel.limits.assign(
+                metric_id=f.metric_id, period=f.period, adjusted=f.funnel.draw_adjusted
+            )
+            for f in funnels
+        ],
         ignore_index=True,
     )

@@ -104,8 +104,10 @@ def _numerator_basis(
     p = plan.groupby(["org_code", "period"], as_index=False).agg(
         planned=("planned", "sum"), months_compared=("month", "nunique")
     )
-    a = actual[actual.numerator.notna()].groupby(["org_code", "period"], as_index=False).agg(
-        actual=("numerator", "sum")
+    a = (
+        actual[actual.numerator.notna()]
+        .groupby(["org_code", "period"], as_index=False)
+        .agg(actual=("numerator", "sum"))
     )
     g = p.merge(a, on=["org_code", "period"], how="inner")
     g["ci95_lower"] = g["ci95_upper"] = np.nan
@@ -173,7 +175,9 @@ def delivery_summary(delivery: pd.DataFrame) -> pd.DataFrame:
     if delivery.empty:
         return pd.DataFrame(columns=["metric_id", "period", "organisations", *PLAN_STATUSES])
     counts = (
-        delivery.groupby(["metric_id", "period"]).status.value_counts().unstack(fill_value=0)
+        delivery.groupby(["metric_id", "period"])
+        .status.value_counts()
+        .unstack(fill_value=0)
         .reindex(columns=list(PLAN_STATUSES), fill_value=0)
     )
     counts.columns.name = None

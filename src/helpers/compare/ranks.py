@@ -49,8 +49,9 @@ def add_rank_intervals(
             ri = rank_intervals(n_draws=N_DRAWS, seed=run.settings.seed, **kwargs)
         ri.index = idx
         ri["peer_count"] = ri["group_size"].where(ok)
-        parts.append(ri.rename(columns={"rank": "peer_rank"})[["peer_rank", "peer_count",
-                                                                *RANK_COLUMNS]])
+        parts.append(
+            ri.rename(columns={"rank": "peer_rank"})[["peer_rank", "peer_count", *RANK_COLUMNS]]
+        )
     out = out.join(pd.concat(parts))
     for col in ["peer_rank", "peer_count", "rank_lower", "rank_upper"]:
         out[col] = out[col].astype("Int64")

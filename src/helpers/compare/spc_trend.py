@@ -33,9 +33,7 @@ def _goal(spec: MetricSpec, period: str) -> float | None:
     return goals[-1].value if goals else None
 
 
-def spc_and_trend(
-    run: LoadedAssessment, monthly: pd.DataFrame, orgs: set[str]
-) -> pd.DataFrame:
+def spc_and_trend(run: LoadedAssessment, monthly: pd.DataFrame, orgs: set[str]) -> pd.DataFrame:
     """Making Data Count variation and assurance (XmR on monthly values) and the Fingertips
     recent trend (last five quarters), for every organisation and metric, within the latest
     definition of each metric so that no chart spans a series break."""

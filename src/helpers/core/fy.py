@@ -66,5 +66,6 @@ def fy_first_month(labels: pd.Series) -> pd.Series:
     m = labels.astype(str).str.strip().str.extract(r"^(\d{4})[-/](\d{2})$")
     start = pd.to_numeric(m[0], errors="coerce")
     ok = start.notna() & ((start + 1) % 100 == pd.to_numeric(m[1], errors="coerce"))
-    return pd.to_datetime(start.where(ok).astype("Int64").astype(str) + "-04-01",
-                          format="%Y-%m-%d", errors="coerce")
+    return pd.to_datetime(
+        start.where(ok).astype("Int64").astype(str) + "-04-01", format="%Y-%m-%d", errors="coerce"
+    )

@@ -16,6 +16,10 @@ from helpers.indicators.build import (
 from helpers.indicators.dsr import annual_dsr
 
 __all__ = [
-    "annual_dsr", "annual_values", "attach_successors", "dsr_values", "interval",
+    "annual_dsr",
+    "annual_values",
+    "attach_successors",
+    "dsr_values",
+    "interval",
     "monthly_quantities",
 ]

@@ -17,9 +17,7 @@ from helpers.methods import method
 from helpers.settings import Definition, LoadedAssessment, MetricSpec
 
 
-def attach_successors(
-    measures: pd.DataFrame, mapping: pd.DataFrame
-) -> pd.DataFrame:
+def attach_successors(measures: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     """Report every published code under its current successor (mergers), keeping the original."""
     succ = dict(zip(mapping.old_code, mapping.new_code, strict=True))
     out = measures.copy()
@@ -41,9 +39,7 @@ def monthly_quantities(
     that hosts them (``orgs`` gives each provider's ICB)."""
     measures = measures.assign(period=financial_year(measures.month))
     wanted = set(run.settings.financial_years)
-    host_icb = (
-        dict(zip(orgs.org_code, orgs.icb_code, strict=True)) if orgs is not None else {}
-    )
+    host_icb = dict(zip(orgs.org_code, orgs.icb_code, strict=True)) if orgs is not None else {}
     frames = []
     for metric in run.metrics:
         if metric.statistic == "dsr":
@@ -58,10 +54,14 @@ def monthly_quantities(
                 icb = src.org_code.map(host_icb)
                 src = src.assign(org_code=icb, org_code_published=icb)[icb.notna()]
             keys = ["org_code", "month", "period"]
-            num = src[(src.measure == d.numerator.measure)
-                      & (src.source == (d.numerator.source or d.source))]
-            den = src[(src.measure == d.denominator.measure)
-                      & (src.source == (d.denominator.source or d.source))]
+            num = src[
+                (src.measure == d.numerator.measure)
+                & (src.source == (d.numerator.source or d.source))
+            ]
+            den = src[
+                (src.measure == d.denominator.measure)
+                & (src.source == (d.denominator.source or d.source))
+            ]
             # merged trusts: add the predecessors' counts in the same month (min_count keeps
             # a month blank when every predecessor left it blank)
             num = num.groupby(keys).value.sum(min_count=1).rename("numerator")
@@ -102,7 +102,8 @@ def dsr_values(run: LoadedAssessment, measures: pd.DataFrame) -> pd.DataFrame:
             months = (
                 src[src.measure == d.numerator.measure]
                 .assign(period=financial_year(src.month))
-                .groupby(["org_code_published", "period"]).month.nunique()
+                .groupby(["org_code_published", "period"])
+                .month.nunique()
             )
             both["months_covered"] = [
                 int(months.get((o, p), 12)) if o != "ENG" else 12
@@ -195,12 +196,18 @@ def annual_values(
             )
             annual = pd.concat([annual, dsr[annual.columns]], ignore_index=True)
     eng_row = pd.DataFrame(
-        {"org_code": ["ENG"], "org_name": ["England"], "org_type": ["england"], "region": [""],
-         "icb": [""]}
+        {
+            "org_code": ["ENG"],
+            "org_name": ["England"],
+            "org_type": ["england"],
+            "region": [""],
+            "icb": [""],
+        }
     )
     annual = annual.merge(
         pd.concat([orgs[["org_code", "org_name", "org_type", "region", "icb"]], eng_row]),
-        on="org_code", how="left",
+        on="org_code",
+        how="left",
     )
     return annual
 

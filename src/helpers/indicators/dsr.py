@@ -9,8 +9,16 @@ from helpers.stats.ci import dsr_ci
 from helpers.stats.esp2013 import ESP2013
 
 DSR_COLUMNS = [
-    "org_code", "period", "numerator", "denominator", "value",
-    "ci95_lower", "ci95_upper", "ci998_lower", "ci998_upper", "ci_method",
+    "org_code",
+    "period",
+    "numerator",
+    "denominator",
+    "value",
+    "ci95_lower",
+    "ci95_upper",
+    "ci998_lower",
+    "ci998_upper",
+    "ci_method",
 ]
 
 
@@ -33,13 +41,15 @@ def annual_dsr(
     ev = measures[measures["measure"] == events_measure]
     ev = (
         ev.assign(period=financial_year(ev["month"]))
-        .groupby(["org_code_published", "period", "stratum"], as_index=False)["value"].sum()
+        .groupby(["org_code_published", "period", "stratum"], as_index=False)["value"]
+        .sum()
         .rename(columns={"value": "events"})
     )
     pop = measures[measures["measure"] == population_measure]
     pop = (
         pop.assign(period=financial_year(pop["month"]))
-        .groupby(["org_code_published", "period", "stratum"], as_index=False)["value"].sum()
+        .groupby(["org_code_published", "period", "stratum"], as_index=False)["value"]
+        .sum()
         .rename(columns={"value": "population"})
     )
     pop = pop[pop["period"].isin(set(ev["period"]))]
@@ -60,7 +70,11 @@ def annual_dsr(
     if data.empty:
         return pd.DataFrame(columns=DSR_COLUMNS)
     out = dsr_ci(
-        data, "events", "population", "esp2013", by=["org_code_published", "period"],
+        data,
+        "events",
+        "population",
+        "esp2013",
+        by=["org_code_published", "period"],
         multiplier=multiplier,
     )
     out = out.rename(

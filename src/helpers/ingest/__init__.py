@@ -31,7 +31,17 @@ from helpers.ingest.sources import (
 )
 
 __all__ = [
-    "LEDGER_COLUMNS", "REJECT_COLUMNS", "Ingested", "IngestError", "PlanError", "check_plans",
-    "check_sources", "expand_source", "ingest_sources", "read_source", "reference_ledger",
-    "signed_measures", "used_sources",
+    "LEDGER_COLUMNS",
+    "REJECT_COLUMNS",
+    "Ingested",
+    "IngestError",
+    "PlanError",
+    "check_plans",
+    "check_sources",
+    "expand_source",
+    "ingest_sources",
+    "read_source",
+    "reference_ledger",
+    "signed_measures",
+    "used_sources",
 ]

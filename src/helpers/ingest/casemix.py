@@ -23,7 +23,11 @@ import pandas as pd
 import statsmodels.api as sm
 
 CASE_MIX_FACTORS: tuple[str, ...] = (
-    "age_band", "sex", "imd_decile", "diagnosis_group", "admission_method",
+    "age_band",
+    "sex",
+    "imd_decile",
+    "diagnosis_group",
+    "admission_method",
 )
 #: a model term ((factor, level), or ("(Intercept)", "")) and its coefficient
 Term = tuple[tuple[str, str], float]
@@ -96,18 +100,26 @@ def fit_case_mix(cells: pd.DataFrame) -> tuple[dict[str, list[Term]], CaseMixMod
         coefs[str(year)] = list(zip(terms, params, strict=True))
         refs_by_year[str(year)] = refs
         for (factor, level), b, se, z, pv in zip(
-            terms, params, bse, np.asarray(result.tvalues), np.asarray(result.pvalues),
+            terms,
+            params,
+            bse,
+            np.asarray(result.tvalues),
+            np.asarray(result.pvalues),
             strict=True,
         ):
             coef_rows.append(
-                (str(year), factor if not level else f"{factor}[{level}]", b, se, z, pv,
-                 np.exp(b))
+                (str(year), factor if not level else f"{factor}[{level}]", b, se, z, pv, np.exp(b))
             )
         fit_rows.append(
             (
-                str(year), int(c["spells"].sum()), int(c["deaths"].sum()), len(c), len(params),
+                str(year),
+                int(c["spells"].sum()),
+                int(c["deaths"].sum()),
+                len(c),
+                len(params),
                 c_statistic(p_hat, c["deaths"].to_numpy(), c["spells"].to_numpy()),
-                float(result.deviance), bool(result.converged),
+                float(result.deviance),
+                bool(result.converged),
             )
         )
     model = CaseMixModel(
@@ -117,8 +129,16 @@ def fit_case_mix(cells: pd.DataFrame) -> tuple[dict[str, list[Term]], CaseMixMod
         ),
         fit=pd.DataFrame(
             fit_rows,
-            columns=["year", "spells", "deaths", "cells", "parameters", "c_statistic",
-                     "deviance", "converged"],
+            columns=[
+                "year",
+                "spells",
+                "deaths",
+                "cells",
+                "parameters",
+                "c_statistic",
+                "deviance",
+                "converged",
+            ],
         ),
         reference_levels=refs_by_year,
     )

@@ -50,8 +50,10 @@ def derive_measures(measures: pd.DataFrame, options: dict) -> pd.DataFrame:
             index=keys, columns="measure", values="value", aggfunc="first"
         )
         mean, sd, n = (wide[c] for c in want)
-        for name, values in ((f"{stem}_sum", mean * n),
-                             (f"{stem}_sumsq", (n - 1) * sd**2 + n * mean**2)):
+        for name, values in (
+            (f"{stem}_sum", mean * n),
+            (f"{stem}_sumsq", (n - 1) * sd**2 + n * mean**2),
+        ):
             extra.append(values.rename("value").reset_index().assign(measure=name))
     for new, (a, b) in options.get("differences", {}).items():
         w = m[m.measure.isin([a, b])].pivot_table(
@@ -64,9 +66,9 @@ def derive_measures(measures: pd.DataFrame, options: dict) -> pd.DataFrame:
     if options.get("spread_quarters"):
         first = pd.to_datetime(m.month)
         parts = []
-        days_q = sum(
-            (first + pd.DateOffset(months=k)).dt.days_in_month for k in range(3)
-        ).astype(float)
+        days_q = sum((first + pd.DateOffset(months=k)).dt.days_in_month for k in range(3)).astype(
+            float
+        )
         for k in range(3):
             month = first + pd.DateOffset(months=k)
             parts.append(m.assign(month=month, value=m.value * month.dt.days_in_month / days_q))

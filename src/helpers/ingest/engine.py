@@ -122,8 +122,11 @@ def read_table(
         where = f"{source.path}, sheet '{name}'"
     else:
         rows = csv_rows(path, source.path)
-    table = _flat_table(rows, spec.required, where) if spec.flat else find_table(
-        rows, spec.required, where)
+    table = (
+        _flat_table(rows, spec.required, where)
+        if spec.flat
+        else find_table(rows, spec.required, where)
+    )
     return finish(key, source, path, table, spec)
 
 
@@ -186,9 +189,11 @@ def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSp
             reasons[f"accepted with '{col}' missing"] = int(accepted[col].isna().sum())
             continue
         reasons[f"accepted with '{col}' suppressed ('*', value missing)"] = int(
-            accepted[f"_sup_{col}"].sum())
+            accepted[f"_sup_{col}"].sum()
+        )
         reasons[f"accepted with '{col}' blank (value missing)"] = int(
-            accepted[f"_miss_{col}"].sum())
+            accepted[f"_miss_{col}"].sum()
+        )
     rejected = rej.frame()
     reasons.update(rejected_reasons(rejected))
 
@@ -198,17 +203,29 @@ def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSp
             accepted[c] = acc_raw[c]
     parts = []
     for measure, values in spec.measures(accepted):
-        parts.append(pd.DataFrame({
-            "source": key,
-            "org_code_published": accepted["org"].to_numpy(),
-            "month": accepted["month"].to_numpy(),
-            "measure": measure.to_numpy() if isinstance(measure, pd.Series) else measure,
-            "value": values.to_numpy(dtype=float),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "source": key,
+                    "org_code_published": accepted["org"].to_numpy(),
+                    "month": accepted["month"].to_numpy(),
+                    "measure": measure.to_numpy() if isinstance(measure, pd.Series) else measure,
+                    "value": values.to_numpy(dtype=float),
+                }
+            )
+        )
     measures = pd.concat(parts, ignore_index=True) if parts else empty_measures()
     measures = measures.dropna(subset=["measure"]).reset_index(drop=True)
-    ledger = ledger_row(source.path, sha256(path), key, len(raw), len(accepted),
-                        int(excluded.sum()), int(bad.sum()), reasons)
+    ledger = ledger_row(
+        source.path,
+        sha256(path),
+        key,
+        len(raw),
+        len(accepted),
+        int(excluded.sum()),
+        int(bad.sum()),
+        reasons,
+    )
     return Ingested(measures=measures, ledger=ledger, rejected=rejected)
 
 
@@ -235,8 +252,12 @@ def melt_block(
                 f"{where}, row {header_line}, column '{c}': not a month like 'Apr-24'"
             )
         parsed[c] = ts
-    long = frame.melt(id_vars=["Org Code", "Org Name", "_line", "_width_ok"], value_vars=months,
-                      var_name="_column", value_name="text")
+    long = frame.melt(
+        id_vars=["Org Code", "Org Name", "_line", "_width_ok"],
+        value_vars=months,
+        var_name="_column",
+        value_name="text",
+    )
     long["month"] = long["_column"].map(parsed)
     long["measure"] = measure
     long["sheet"] = sheet
@@ -244,8 +265,13 @@ def melt_block(
 
 
 def finish_cells(
-    key: str, source: SourceLike, path: Path, cells: pd.DataFrame, skipped: dict[str, int],
-    parts_of: list[tuple[str, str, str]], sheet_rows: int,
+    key: str,
+    source: SourceLike,
+    path: Path,
+    cells: pd.DataFrame,
+    skipped: dict[str, int],
+    parts_of: list[tuple[str, str, str]],
+    sheet_rows: int,
 ) -> Ingested:
     """Validate melted cells. ``parts_of``: (part measure, whole measure, reason) checks."""
     cells = cells.reset_index(drop=True)
@@ -258,16 +284,19 @@ def finish_cells(
         if mask.any():
             sub = cells[mask]
             for sheet, g in sub.groupby("sheet", sort=False):
-                rej.add(g["_line"], g["_column"].to_numpy(), g["text"],
-                        f"sheet '{sheet}': {reason}")
+                rej.add(
+                    g["_line"], g["_column"].to_numpy(), g["text"], f"sheet '{sheet}': {reason}"
+                )
             bad = bad | mask
 
     reasons = dict(skipped)
-    reasons[f"wide layout: each organisation-month cell counts as a row ({sheet_rows} sheet "
-            f"rows)"] = len(cells)
+    reasons[
+        f"wide layout: each organisation-month cell counts as a row ({sheet_rows} sheet rows)"
+    ] = len(cells)
     org = cells["Org Code"].astype(str).str.strip()
     is_total = (org == "-") | cells["Org Name"].astype(str).str.strip().str.lower().isin(
-        {"total", "england", "england total"})
+        {"total", "england", "england total"}
+    )
     num, sup, miss, nan = numbers(cells["text"])
     excl_total = is_total
     excl_blank = ~is_total & miss & (cells["text"].astype(str).str.strip() == "")
@@ -286,31 +315,55 @@ def finish_cells(
         over = m[m["value"].notna() & m["value_whole"].notna() & (m["value"] > m["value_whole"])]
         reject(pd.Series(cells.index.isin(over["index"]), index=cells.index), reason)
     dup = cells[live & ~bad].duplicated(["org", "month", "measure"], keep=False)
-    reject(pd.Series(cells.index.isin(dup[dup].index), index=cells.index),
-           "duplicate organisation-month cell")
+    reject(
+        pd.Series(cells.index.isin(dup[dup].index), index=cells.index),
+        "duplicate organisation-month cell",
+    )
     accepted = cells[live & ~bad]
     reasons["excluded: England total row (not an organisation)"] = int(excl_total.sum())
     reasons["excluded: blank cell (nothing published for the organisation and month)"] = int(
-        excl_blank.sum())
+        excl_blank.sum()
+    )
     reasons["accepted suppressed '*' (value missing)"] = int(sup[accepted.index].sum())
     reasons["accepted with a missing-value marker (value missing)"] = int(
-        miss[accepted.index].sum())
+        miss[accepted.index].sum()
+    )
     rejected = rej.frame()
     if len(rejected):  # each cell counted once, under its first reason
         per = rejected.groupby("reason").size()
         reasons.update({f"rejected: {r}": int(n) for r, n in per.items()})
-    measures = pd.DataFrame({
-        "source": key, "org_code_published": accepted["org"].to_numpy(),
-        "month": pd.to_datetime(accepted["month"]).to_numpy(),
-        "measure": accepted["measure"].to_numpy(), "value": accepted["value"].to_numpy(float),
-    }).sort_values(["measure", "org_code_published", "month"], kind="stable").reset_index(
-        drop=True)
-    ledger = ledger_row(source.path, sha256(path), key, len(cells), len(accepted),
-                        int(excluded.sum()), int(bad.sum()), reasons)
+    measures = (
+        pd.DataFrame(
+            {
+                "source": key,
+                "org_code_published": accepted["org"].to_numpy(),
+                "month": pd.to_datetime(accepted["month"]).to_numpy(),
+                "measure": accepted["measure"].to_numpy(),
+                "value": accepted["value"].to_numpy(float),
+            }
+        )
+        .sort_values(["measure", "org_code_published", "month"], kind="stable")
+        .reset_index(drop=True)
+    )
+    ledger = ledger_row(
+        source.path,
+        sha256(path),
+        key,
+        len(cells),
+        len(accepted),
+        int(excluded.sum()),
+        int(bad.sum()),
+        reasons,
+    )
     return Ingested(measures=measures, ledger=ledger, rejected=rejected)
 
 
 __all__ = [
-    "ID_COLUMNS", "MeasureList", "TableSpec", "finish", "finish_cells", "melt_block",
+    "ID_COLUMNS",
+    "MeasureList",
+    "TableSpec",
+    "finish",
+    "finish_cells",
+    "melt_block",
     "read_table",
 ]

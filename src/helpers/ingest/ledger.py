@@ -71,7 +71,13 @@ class Ingested:
 
 
 def ledger_row(
-    file: str, sha: str, role: str, read: int, accepted: int, excluded: int, rejected: int,
+    file: str,
+    sha: str,
+    role: str,
+    read: int,
+    accepted: int,
+    excluded: int,
+    rejected: int,
     reasons: Mapping[str, int],
 ) -> dict[str, Any]:
     """One file's ledger row. Raises AssertionError if a row is not accounted for."""
@@ -99,16 +105,26 @@ class Rejects:
         self, lines: pd.Series, column: str | np.ndarray, values: pd.Series, reason: str
     ) -> None:
         if len(lines):
-            self.parts.append(pd.DataFrame({
-                "file": self.file, "line": lines.to_numpy(dtype=int), "column": column,
-                "value": values.astype(str).to_numpy(), "reason": reason,
-            }))
+            self.parts.append(
+                pd.DataFrame(
+                    {
+                        "file": self.file,
+                        "line": lines.to_numpy(dtype=int),
+                        "column": column,
+                        "value": values.astype(str).to_numpy(),
+                        "reason": reason,
+                    }
+                )
+            )
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return pd.DataFrame(columns=REJECT_COLUMNS)
-        return pd.concat(self.parts, ignore_index=True).sort_values(
-            ["line", "column"], kind="stable").reset_index(drop=True)
+        return (
+            pd.concat(self.parts, ignore_index=True)
+            .sort_values(["line", "column"], kind="stable")
+            .reset_index(drop=True)
+        )
 
 
 def rejected_reasons(rejected: pd.DataFrame) -> dict[str, int]:
@@ -120,11 +136,15 @@ def rejected_reasons(rejected: pd.DataFrame) -> dict[str, int]:
 
 
 def empty_measures() -> pd.DataFrame:
-    return pd.DataFrame({
-        "source": pd.Series(dtype=object), "org_code_published": pd.Series(dtype=object),
-        "month": pd.Series(dtype="datetime64[ns]"), "measure": pd.Series(dtype=object),
-        "value": pd.Series(dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "source": pd.Series(dtype=object),
+            "org_code_published": pd.Series(dtype=object),
+            "month": pd.Series(dtype="datetime64[ns]"),
+            "measure": pd.Series(dtype=object),
+            "value": pd.Series(dtype=float),
+        }
+    )
 
 
 def file_label(path: Path, root: Path) -> str:

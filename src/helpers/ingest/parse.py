@@ -72,9 +72,7 @@ def locate(
     )
 
 
-def block(
-    rows: list[tuple[int, list[str]]], header_i: int, where: str
-) -> tuple[pd.DataFrame, int]:
+def block(rows: list[tuple[int, list[str]]], header_i: int, where: str) -> tuple[pd.DataFrame, int]:
     """Data rows after the header at ``header_i`` up to the first blank or footnote row.
     Returns the frame (with ``_line`` and ``_width_ok``) and the index after the block."""
     header = [c.strip() for c in rows[header_i][1]]
@@ -89,14 +87,16 @@ def block(
     i = header_i + 1
     while i < len(rows) and not is_end(rows[i][1]):
         cells = [c.strip() for c in rows[i][1]]
-        extra = cells[len(header):]
+        extra = cells[len(header) :]
         width_ok.append(not any(extra))
         cells = (cells + [""] * len(header))[: len(header)]
         data.append(cells)
         lines.append(rows[i][0])
         i += 1
-    frame = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(
-        columns=header, dtype=object
+    frame = (
+        pd.DataFrame(data, columns=header, dtype=object)
+        if data
+        else pd.DataFrame(columns=header, dtype=object)
     )
     frame["_line"] = lines
     frame["_width_ok"] = width_ok
@@ -186,8 +186,7 @@ def month_from_header(label: str) -> pd.Timestamp | None:
     """'Apr-24' (or 'Apr-2024', '2024-04') -> 2024-04-01; None if not a month."""
     for fmt in ("%b-%y", "%b-%Y", "%Y-%m", "%Y-%m-%d"):
         try:
-            return pd.Timestamp(datetime.strptime(label.strip(), fmt)).to_period(
-                "M").to_timestamp()
+            return pd.Timestamp(datetime.strptime(label.strip(), fmt)).to_period("M").to_timestamp()
         except ValueError:
             continue
     return None

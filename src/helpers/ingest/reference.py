@@ -98,7 +98,13 @@ def successions(run: LoadedAssessment) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 ORGANISATION_COLUMNS = (
-    "org_code", "org_name", "org_type", "org_subtype", "region_name", "icb_code", "close_date",
+    "org_code",
+    "org_name",
+    "org_type",
+    "org_subtype",
+    "region_name",
+    "icb_code",
+    "close_date",
 )
 
 
@@ -112,8 +118,9 @@ def organisations_from_contract(run: LoadedAssessment) -> pd.DataFrame:
         path = run.settings.reference["organisations"].path
         raise ValueError(f"{path}: missing column(s) {missing}; found {list(f.columns)}")
     out = f[list(ORGANISATION_COLUMNS)].rename(columns={"region_name": "region"})
-    icb_names = dict(zip(f.org_code[f.org_type == "icb"], f.org_name[f.org_type == "icb"],
-                         strict=True))
+    icb_names = dict(
+        zip(f.org_code[f.org_type == "icb"], f.org_name[f.org_type == "icb"], strict=True)
+    )
     out["icb"] = out.icb_code.map(icb_names).fillna("")
     out["is_closed"] = out.close_date.str.len() > 0
     cols = ["org_code", "org_name", "org_type", "org_subtype", "region", "icb_code", "icb"]

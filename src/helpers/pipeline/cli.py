@@ -1,11 +1,11 @@
 """The ``assess`` command.
 
-    assess run CONFIG [CONFIG ...]   run assessments (papermill), publish into reports/<id>/
-    assess render [--preview]        render the site from the finished runs into _site/
-    assess site [CONFIG ...]         run (default: every config/assessments/*.yml), then render
-    assess validate CONFIG ...       validate settings and catalogue only
-    assess demo-data --scale {small,england} --seed N --out DIR
-                                     write a deterministic SYNTHETIC England
+assess run CONFIG [CONFIG ...]   run assessments (papermill), publish into reports/<id>/
+assess render [--preview]        render the site from the finished runs into _site/
+assess site [CONFIG ...]         run (default: every config/assessments/*.yml), then render
+assess validate CONFIG ...       validate settings and catalogue only
+assess demo-data --scale {small,england} --seed N --out DIR
+                                 write a deterministic SYNTHETIC England
 """
 
 from __future__ import annotations

@@ -38,10 +38,7 @@ def build_provenance(run: LoadedAssessment, ledger: pd.DataFrame) -> dict:
     same inputs and code give the same file."""
     root = run.root
     settings_rel = run.settings_path.relative_to(root).as_posix()
-    files = [
-        {"file": r.file, "sha256": r.sha256, "role": r.role}
-        for r in ledger.itertuples()
-    ]
+    files = [{"file": r.file, "sha256": r.sha256, "role": r.role} for r in ledger.itertuples()]
     return {
         "assessment": run.settings.id,
         "title": run.settings.title,

@@ -53,7 +53,8 @@ def _failing_cell(exc: pm.PapermillExecutionError, output: Path) -> str:
     try:
         nb = nbformat.read(output, as_version=4)
         code = [
-            c for c in nb.cells
+            c
+            for c in nb.cells
             if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
         ]
         for number, cell in enumerate(code, 1):

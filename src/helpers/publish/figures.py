@@ -148,8 +148,15 @@ def distribution_chart(
     np.random.seed(JITTER_SEED)
     try:
         sns.stripplot(
-            data=d, x="period", y="value", order=periods, color="#555555", size=2.5, alpha=0.6,
-            jitter=0.25, ax=ax,
+            data=d,
+            x="period",
+            y="value",
+            order=periods,
+            color="#555555",
+            size=2.5,
+            alpha=0.6,
+            jitter=0.25,
+            ax=ax,
         )
     finally:
         np.random.set_state(state)
@@ -195,8 +202,14 @@ def trend_chart(job: TrendJob) -> Figure:
     height = 2.6 * rows
     fig, axes = plt.subplots(rows, cols, figsize=(8, height), squeeze=False)
     # fixed margins (in inches) instead of constrained layout: the same look, half the time
-    fig.subplots_adjust(left=0.09, right=0.985, top=1 - 0.45 / height, bottom=0.75 / height,
-                        hspace=0.95 / (2.6 - 0.95), wspace=0.3)
+    fig.subplots_adjust(
+        left=0.09,
+        right=0.985,
+        top=1 - 0.45 / height,
+        bottom=0.75 / height,
+        hspace=0.95 / (2.6 - 0.95),
+        wspace=0.3,
+    )
     alts = []
     for ax, spec in zip(axes.flat, specs, strict=False):
         d = job.rows[job.rows.metric_id == spec.id].sort_values("period")
@@ -205,29 +218,54 @@ def trend_chart(job: TrendJob) -> Figure:
         x = {p: i for i, p in enumerate(periods)}
         for k, d_def in enumerate(spec.definitions):
             seg = e[e.period.map(d_def.covers)]
-            ax.plot([x[p] for p in seg.period], seg.value, "D--", color=ENGLAND_COLOUR, ms=4,
-                    lw=1, label="England" if k == 0 else None)
+            ax.plot(
+                [x[p] for p in seg.period],
+                seg.value,
+                "D--",
+                color=ENGLAND_COLOUR,
+                ms=4,
+                lw=1,
+                label="England" if k == 0 else None,
+            )
         ok = d[d.value.notna()]
         for comp, (colour, marker, _label) in COMPARISON_STYLE.items():
             sub = ok[ok.comparison == comp]
             if len(sub):
                 ax.errorbar(
-                    [x[p] for p in sub.period], sub.value,
+                    [x[p] for p in sub.period],
+                    sub.value,
                     yerr=_yerr(sub),
-                    fmt=marker, color=colour, ms=6, capsize=3, lw=0, elinewidth=1.2,
+                    fmt=marker,
+                    color=colour,
+                    ms=6,
+                    capsize=3,
+                    lw=0,
+                    elinewidth=1.2,
                 )
         # one line per definition: never join values across a series break
         for k, d_def in enumerate(spec.definitions):
             seg = ok[ok.period.map(d_def.covers)]
             if len(seg):
-                ax.plot([x[p] for p in seg.period], seg.value, "-", color="#333333", lw=0.8,
-                        label=job.org_code if k == 0 else None)
+                ax.plot(
+                    [x[p] for p in seg.period],
+                    seg.value,
+                    "-",
+                    color="#333333",
+                    lw=0.8,
+                    label=job.org_code if k == 0 else None,
+                )
         for d_def in spec.definitions[1:]:
             starts = [x[p] for p in periods if d_def.covers(p)]
             if starts and starts[0] > 0:
                 ax.axvline(starts[0] - 0.5, color="#888888", ls=":", lw=1)
-                ax.text(starts[0] - 0.45, 0.02, "series break", transform=ax.get_xaxis_transform(),
-                        fontsize=7, color="#555555")
+                ax.text(
+                    starts[0] - 0.45,
+                    0.02,
+                    "series break",
+                    transform=ax.get_xaxis_transform(),
+                    fontsize=7,
+                    color="#555555",
+                )
         ax.set_xticks(range(len(periods)))
         ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=8)
         ax.set_title(spec.short_title, fontsize=10)
@@ -245,11 +283,25 @@ def trend_chart(job: TrendJob) -> Figure:
     # one legend for every panel (a legend per panel, placed by "best", is slow and crowded)
     handles = [
         Line2D([], [], color=ENGLAND_COLOUR, marker="D", ls="--", ms=4, lw=1, label="England"),
-        Line2D([], [], color="#333333", marker="o", ls="-", ms=5, lw=0.8,
-               label=f"{job.org_code} (95% interval; marker shape = compared with England)"),
+        Line2D(
+            [],
+            [],
+            color="#333333",
+            marker="o",
+            ls="-",
+            ms=5,
+            lw=0.8,
+            label=f"{job.org_code} (95% interval; marker shape = compared with England)",
+        ),
     ]
-    fig.legend(handles=handles, loc="upper right", ncols=2, fontsize=8, frameon=False,
-               bbox_to_anchor=(0.985, 1.0))
+    fig.legend(
+        handles=handles,
+        loc="upper right",
+        ncols=2,
+        fontsize=8,
+        frameon=False,
+        bbox_to_anchor=(0.985, 1.0),
+    )
     _save(fig, job.path, palette=True)
     alt = (
         f"Trend charts for {job.org_name}, one panel per metric, with England for comparison. "
@@ -311,8 +363,17 @@ def funnel_chart(
     for band, (colour, marker, label) in FUNNEL_STYLE.items():
         sub = d[d.funnel_band == band]
         if len(sub):
-            ax.scatter(sub.denominator, sub.value, marker=marker, s=22, color=colour,
-                       edgecolor="#222222", linewidth=0.3, label=f"{label} ({len(sub)})", zorder=3)
+            ax.scatter(
+                sub.denominator,
+                sub.value,
+                marker=marker,
+                s=22,
+                color=colour,
+                edgecolor="#222222",
+                linewidth=0.3,
+                label=f"{label} ({len(sub)})",
+                zorder=3,
+            )
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -363,9 +424,13 @@ def rank_interval_chart(year: pd.DataFrame, spec: MetricSpec, period: str, path:
     for mask, colour, marker, label in groups:
         if mask.any():
             ax.errorbar(
-                d.index[mask] + 1, rank[mask],
+                d.index[mask] + 1,
+                rank[mask],
                 yerr=np.clip(np.vstack([rank[mask] - lo[mask], hi[mask] - rank[mask]]), 0, None),
-                fmt=marker, ms=3.5, color=colour, elinewidth=0.8,
+                fmt=marker,
+                ms=3.5,
+                color=colour,
+                elinewidth=0.8,
                 label=f"{label} ({int(mask.sum())})",
             )
     n = len(d)

@@ -98,8 +98,10 @@ def _row_view(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples(
         "rank": rank,
         "rank_interval": rank_interval,
         "confident": (
-            "confidently in the top quarter" if is_true(r.confidently_top_quartile)
-            else "confidently in the bottom quarter" if is_true(r.confidently_bottom_quartile)
+            "confidently in the top quarter"
+            if is_true(r.confidently_top_quartile)
+            else "confidently in the bottom quarter"
+            if is_true(r.confidently_bottom_quartile)
             else ""
         ),
         "funnel": FUNNEL_TEXT.get(r.funnel_band if isinstance(r.funnel_band, str) else "", ""),
@@ -126,9 +128,11 @@ def _plan_row(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples(
         "status_text": STATUS_TEXT[r.status],
         "status_long": STATUS_LONG[r.status],
         "planned_change": fmt_plan(r.planned_change, spec, signed=True)
-        if pd.notna(r.planned_change) else "",
+        if pd.notna(r.planned_change)
+        else "",
         "actual_change": fmt_plan(r.actual_change, spec, signed=True)
-        if pd.notna(r.actual_change) else "",
+        if pd.notna(r.actual_change)
+        else "",
     }
 
 
@@ -321,10 +325,15 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
         plan_views = _org_plans(plans_by_org.get(code), ctx.specs)
         by_metric = {m["spec"].id: m for m in metrics}
         priorities = [
-            {"spec": ctx.specs.get(r.metric_id), "metric_id": r.metric_id, "reason": r.reason,
-             "view": by_metric.get(r.metric_id)}
-            for r in prio_by_org.get(code, pd.DataFrame(columns=["metric_id", "reason"]))
-            .itertuples()
+            {
+                "spec": ctx.specs.get(r.metric_id),
+                "metric_id": r.metric_id,
+                "reason": r.reason,
+                "view": by_metric.get(r.metric_id),
+            }
+            for r in prio_by_org.get(
+                code, pd.DataFrame(columns=["metric_id", "reason"])
+            ).itertuples()
         ]
         view = {
             "code": code,
@@ -395,8 +404,14 @@ def _org_plans(rows: pd.DataFrame | None, specs: dict[str, MetricSpec]) -> list[
     for metric_id, g in rows.groupby("metric_id", sort=False):
         spec = specs[metric_id]
         years = [_plan_row(r, spec) for r in g.sort_values("period").itertuples()]
-        out.append({"spec": spec, "label": spec.plan.label if spec.plan else "", "years": years,
-                    "latest": years[-1]})
+        out.append(
+            {
+                "spec": spec,
+                "label": spec.plan.label if spec.plan else "",
+                "years": years,
+                "latest": years[-1],
+            }
+        )
     order = {m: i for i, m in enumerate(specs)}
     return sorted(out, key=lambda v: order[v["spec"].id])
 

@@ -26,14 +26,16 @@ def run_summary(
         c = year.comparison.value_counts()
         metrics.append({"id": spec.id, "short_title": spec.short_title, "period": period})
         if spec.polarity == "no_judgement":
-            split = f"{c.get('higher', 0)} higher, {c.get('similar', 0)} similar, " \
+            split = (
+                f"{c.get('higher', 0)} higher, {c.get('similar', 0)} similar, "
                 f"{c.get('lower', 0)} lower than England"
+            )
         else:
-            split = f"{c.get('better', 0)} better, {c.get('similar', 0)} similar, " \
+            split = (
+                f"{c.get('better', 0)} better, {c.get('similar', 0)} similar, "
                 f"{c.get('worse', 0)} worse than England"
-        headlines.append(
-            f"**{spec.short_title}** ({period}): England {fmt(value, spec)}; {split}."
-        )
+            )
+        headlines.append(f"**{spec.short_title}** ({period}): England {fmt(value, spec)}; {split}.")
     return {
         "id": run.settings.id,
         "title": run.settings.title,

@@ -85,11 +85,24 @@ STATUS_LONG = {
 }
 #: what the pages call one organisation of the peer group
 UNIT_WORDS = {
-    "icb": {"unit": "ICB", "units": "ICBs", "Unit": "ICB", "Units": "ICBs",
-            "a_unit": "an ICB", "A_unit": "An ICB"},
-    "trust": {"unit": "trust", "units": "trusts", "Unit": "Trust", "Units": "Trusts",
-              "a_unit": "a trust", "A_unit": "A trust"},
+    "icb": {
+        "unit": "ICB",
+        "units": "ICBs",
+        "Unit": "ICB",
+        "Units": "ICBs",
+        "a_unit": "an ICB",
+        "A_unit": "An ICB",
+    },
+    "trust": {
+        "unit": "trust",
+        "units": "trusts",
+        "Unit": "Trust",
+        "Units": "Trusts",
+        "a_unit": "a trust",
+        "A_unit": "A trust",
+    },
 }
+
 
 def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
@@ -100,7 +113,7 @@ COMPARISON_TEXT = {k: lower_first(v) for k, v in COMPARISON_LABEL.items()}
 
 
 def unit_words(org_type: str) -> dict[str, str]:
-    """"trust"/"ICB" and its forms, for the assessed organisation type."""
+    """ "trust"/"ICB" and its forms, for the assessed organisation type."""
     return UNIT_WORDS["icb" if org_type == "icb" else "trust"]
 
 
@@ -156,7 +169,7 @@ def is_true(v: object) -> bool:
 
 
 def target_text(value: float, met: Any, spec: MetricSpec) -> str:
-    """"Met (95.0%)" / "Not met (95.0%)" for a standard or goal, or "" when none applies."""
+    """ "Met (95.0%)" / "Not met (95.0%)" for a standard or goal, or "" when none applies."""
     if value is None or not np.isfinite(value) or met is None or pd.isna(met):
         return ""
     return ("Met " if bool(met) else "Not met ") + f"({fmt_value(value, spec)})"

@@ -21,7 +21,18 @@ from helpers.settings.models import (
 )
 
 __all__ = [
-    "MAX_METRICS", "AssessmentSettings", "Catalogue", "ConfigError", "Definition",
-    "LoadedAssessment", "MetricSpec", "PlanSpec", "Source", "SyntheticData", "Target",
-    "load_assessment", "load_catalogue", "read_settings",
+    "MAX_METRICS",
+    "AssessmentSettings",
+    "Catalogue",
+    "ConfigError",
+    "Definition",
+    "LoadedAssessment",
+    "MetricSpec",
+    "PlanSpec",
+    "Source",
+    "SyntheticData",
+    "Target",
+    "load_assessment",
+    "load_catalogue",
+    "read_settings",
 ]

@@ -57,8 +57,6 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-
-
 def _substitute(value: Any, out: str) -> Any:
     if isinstance(value, str):
         return value.replace(SYNTHETIC_PLACEHOLDER, out)
@@ -189,6 +187,10 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
         elif not (root / src.path).exists():
             raise ConfigError(f"{path}: key 'sources.{key}.path': file not found: {src.path}")
     return LoadedAssessment(
-        settings=settings, catalogue=catalogue, metrics=metrics, settings_path=path, root=root,
+        settings=settings,
+        catalogue=catalogue,
+        metrics=metrics,
+        settings_path=path,
+        root=root,
         settings_files=files,
     )

@@ -13,7 +13,9 @@ from helpers.synthetic.world import SCALES, Scale
 
 
 def cli_demo_data(
-    scale: Scale = "small", seed: int = DEFAULT_SEED, out: Path | str | None = None,
+    scale: Scale = "small",
+    seed: int = DEFAULT_SEED,
+    out: Path | str | None = None,
     faults: bool = False,
 ) -> dict[str, Any]:
     """Generate and print a one-screen summary (for ``assess demo-data``). The default folder
@@ -38,10 +40,17 @@ def demo_data_main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--scale", choices=sorted(SCALES), default="small")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    ap.add_argument("--out", type=Path, default=None,
-                    help="output folder (default <project>/data/synthetic/<scale>)")
-    ap.add_argument("--faults", action="store_true",
-                    help="also write faults/ (invalid rows at known lines, for testing)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default <project>/data/synthetic/<scale>)",
+    )
+    ap.add_argument(
+        "--faults",
+        action="store_true",
+        help="also write faults/ (invalid rows at known lines, for testing)",
+    )
     args = ap.parse_args(argv)
     cli_demo_data(args.scale, args.seed, args.out, args.faults)
     return 0

@@ -49,8 +49,7 @@ def _ae_faults(out: Output, fy: int, expected: list[list[str]]) -> None:
         return int(cells[cols.index("Total attendances")].replace(",", ""))
 
     edit(3, "Total attendances", "-12", "negative count")
-    edit(7, "Attendances over 4hrs", str(total(7) + 50),
-         "more 4-hour breaches than attendances")
+    edit(7, "Attendances over 4hrs", str(total(7) + 50), "more 4-hour breaches than attendances")
     edit(11, "Emergency admissions", "12O4", "not a number (and not a missing-value marker)")
     edit(15, "Org Code", "", "blank organisation code")
     edit(19, "Period", "MSitAE-SMARCH-2025", "not a period like MSitAE-APRIL-2024")
@@ -75,22 +74,43 @@ def _rtt_faults(out: Output, fy: int, expected: list[list[str]]) -> None:
     hdr_row = next(r for r in range(1, 10) if ws_t.cell(row=r, column=2).value == "Org Code")
     r1, r2 = hdr_row + 3, hdr_row + 5  # two organisation rows (the Total row comes first)
     ws_t.cell(row=r1, column=5, value=-40)
-    expected.append([xrel, str(r1), str(ws_t.cell(row=hdr_row, column=5).value), "-40",
-                     "sheet 'Total incomplete': negative count"])
+    expected.append(
+        [
+            xrel,
+            str(r1),
+            str(ws_t.cell(row=hdr_row, column=5).value),
+            "-40",
+            "sheet 'Total incomplete': negative count",
+        ]
+    )
     big = int(ws_t.cell(row=r2, column=4).value) + 10
     ws_w.cell(row=r2, column=4, value=big)
-    expected.append([xrel, str(r2), str(ws_w.cell(row=hdr_row, column=4).value), str(big),
-                     "sheet 'Within 18 weeks': more pathways within 18 weeks than in total"])
+    expected.append(
+        [
+            xrel,
+            str(r2),
+            str(ws_w.cell(row=hdr_row, column=4).value),
+            str(big),
+            "sheet 'Within 18 weeks': more pathways within 18 weeks than in total",
+        ]
+    )
     ws_w.cell(row=r2 + 1, column=6, value="n/k")
-    expected.append([xrel, str(r2 + 1), str(ws_w.cell(row=hdr_row, column=6).value), "n/k",
-                     "sheet 'Within 18 weeks': not a number (and not a missing-value marker)"])
+    expected.append(
+        [
+            xrel,
+            str(r2 + 1),
+            str(ws_w.cell(row=hdr_row, column=6).value),
+            "n/k",
+            "sheet 'Within 18 weeks': not a number (and not a missing-value marker)",
+        ]
+    )
     save_workbook(wb, out.folder / xrel)
     out.done(xrel, out.rows[rtt_src.name])
 
 
 def _data_lines(lines: list[str], header_i: int) -> Iterable[str]:
     """The data lines after the header, up to the first blank line."""
-    for s in lines[header_i + 1:]:
+    for s in lines[header_i + 1 :]:
         if not s.strip():
             break
         yield s

@@ -107,13 +107,13 @@ def wide_month_block(
     '*' for 1 to 4). ``values`` and ``active`` are organisations x months. Returns the next
     free row and the number of organisation rows."""
     codes = orgs.org_code.tolist()
-    write_row(ws, row, ["Region Code", "Org Code", "Org Name"] + [
-        months[i].strftime("%b-%y") for i in cols
-    ])
+    write_row(
+        ws,
+        row,
+        ["Region Code", "Org Code", "Org Name"] + [months[i].strftime("%b-%y") for i in cols],
+    )
     row += 1
-    write_row(ws, row, ["-", "-", "Total"] + [
-        int(values[:, i][active[:, i]].sum()) for i in cols
-    ])
+    write_row(ws, row, ["-", "-", "Total"] + [int(values[:, i][active[:, i]].sum()) for i in cols])
     row += 1
     n = 0
     for o in range(len(codes)):

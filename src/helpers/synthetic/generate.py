@@ -50,9 +50,19 @@ _STATEMENT = (
 #: the published-statistics writers, in the order they run (the order is part of the output:
 #: planted effects and plans are collected as they go)
 _PUBLICATIONS = (
-    write_organisations, write_population, write_ae, write_rtt, write_cancer, write_diagnostics,
-    write_patient_survey, write_hcai, write_workforce, write_finance, write_icb_metrics,
-    write_plans, write_local_priorities,
+    write_organisations,
+    write_population,
+    write_ae,
+    write_rtt,
+    write_cancer,
+    write_diagnostics,
+    write_patient_survey,
+    write_hcai,
+    write_workforce,
+    write_finance,
+    write_icb_metrics,
+    write_plans,
+    write_local_priorities,
 )
 
 
@@ -115,8 +125,13 @@ def generate(
 def _records(world: World, out: Path) -> tuple[pd.DataFrame, str]:
     """The record-level admissions; returns their planted truth and the manifest's note."""
     truth = write_admissions(
-        world.orgs, world.population, [fy_label(y) for y in world.fys], world.seed,
-        world.scale, out, successions=world.successions,
+        world.orgs,
+        world.population,
+        [fy_label(y) for y in world.fys],
+        world.seed,
+        world.scale,
+        out,
+        successions=world.successions,
     )
     return truth, "written by helpers.synthetic.records.write_admissions"
 

@@ -67,10 +67,15 @@ def _truth_rows(
             eff = round(float(p), 4)
         else:
             eff = round(float(np.exp(p)), 4)
-        rows.append({
-            "org_code": c, "metric_id": metric_id, "effect_scale": effect_scale,
-            "effect": eff, "truly_differs": bool(p != 0),
-        })
+        rows.append(
+            {
+                "org_code": c,
+                "metric_id": metric_id,
+                "effect_scale": effect_scale,
+                "effect": eff,
+                "truly_differs": bool(p != 0),
+            }
+        )
     return rows
 
 

@@ -51,8 +51,9 @@ def synthetic_sources(folder: Path, root: Path) -> dict[str, SimpleSource]:
     for pattern, reader in FILE_PATTERNS.items():
         for p in sorted(folder.glob(pattern)):
             k = re.sub(r"[^a-z0-9]+", "_", p.stem.lower()).strip("_")
-            out[k] = SimpleSource(path=p.resolve().relative_to(root.resolve()).as_posix(),
-                                  reader=reader)
+            out[k] = SimpleSource(
+                path=p.resolve().relative_to(root.resolve()).as_posix(), reader=reader
+            )
     return out
 
 
@@ -64,6 +65,8 @@ def read_synthetic_folder(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     results = [get_reader(s.reader).read(k, s, folder) for k, s in sources.items()]
     measures = pd.concat([r.measures for r in results], ignore_index=True)
     ledger = pd.DataFrame([r.ledger for r in results], columns=LEDGER_COLUMNS)
-    rejected = pd.concat([r.rejected for r in results if len(r.rejected)] or
-                         [pd.DataFrame(columns=REJECT_COLUMNS)], ignore_index=True)
+    rejected = pd.concat(
+        [r.rejected for r in results if len(r.rejected)] or [pd.DataFrame(columns=REJECT_COLUMNS)],
+        ignore_index=True,
+    )
     return measures, ledger, rejected

@@ -109,16 +109,73 @@ DIAGNOSIS_GROUPS: tuple[str, ...] = OTHER_GROUPS + ACS_GROUPS
 
 # age-specific relative admission rates (ordinary stream, ACS stream), length of stay, effects
 _RATE_ORDINARY = np.array(
-    [0.6, 0.25, 0.25, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7,
-     0.85, 1.0, 1.2, 1.5, 1.9, 2.4, 3.0, 3.5, 3.8]
+    [
+        0.6,
+        0.25,
+        0.25,
+        0.35,
+        0.4,
+        0.45,
+        0.5,
+        0.55,
+        0.6,
+        0.7,
+        0.85,
+        1.0,
+        1.2,
+        1.5,
+        1.9,
+        2.4,
+        3.0,
+        3.5,
+        3.8,
+    ]
 )
 _RATE_ACS = np.array(
-    [0.5, 0.2, 0.15, 0.12, 0.12, 0.13, 0.15, 0.18, 0.22, 0.3,
-     0.4, 0.55, 0.75, 1.0, 1.4, 2.0, 2.8, 3.5, 4.0]
+    [
+        0.5,
+        0.2,
+        0.15,
+        0.12,
+        0.12,
+        0.13,
+        0.15,
+        0.18,
+        0.22,
+        0.3,
+        0.4,
+        0.55,
+        0.75,
+        1.0,
+        1.4,
+        2.0,
+        2.8,
+        3.5,
+        4.0,
+    ]
 )
 _AGE_DEATH = np.array(
-    [-1.0, -1.6, -1.6, -1.4, -1.3, -1.2, -1.0, -0.8, -0.6, -0.4,
-     -0.2, 0.0, 0.2, 0.45, 0.7, 0.95, 1.2, 1.45, 1.7]
+    [
+        -1.0,
+        -1.6,
+        -1.6,
+        -1.4,
+        -1.3,
+        -1.2,
+        -1.0,
+        -0.8,
+        -0.6,
+        -0.4,
+        -0.2,
+        0.0,
+        0.2,
+        0.45,
+        0.7,
+        0.95,
+        1.2,
+        1.45,
+        1.7,
+    ]
 )
 _AGE_READMIT = np.linspace(-0.3, 0.4, len(AGE_BANDS))
 _DEATH_INTERCEPT = -4.1
@@ -184,8 +241,12 @@ def _cumulative(weights: np.ndarray) -> np.ndarray:
 
 
 def _planted(
-    codes: list[str], rng: np.random.Generator, high: tuple[float, float],
-    low: tuple[float, float], sd: float, eligible: np.ndarray | None = None,
+    codes: list[str],
+    rng: np.random.Generator,
+    high: tuple[float, float],
+    low: tuple[float, float],
+    sd: float,
+    eligible: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Log effects and outlier flags: ~10% outliers (half high, half low), drawn only among the
     ``eligible`` codes (default all); the rest N(0, sd²) truncated at ±2 sd (small, realistic
@@ -210,7 +271,8 @@ def _dates(values: pd.Series, blank: str) -> np.ndarray:
     text = values.fillna("").astype(str).str.strip()
     return np.array(
         [
-            np.datetime64(f"{c[:4]}-{c[4:6]}-{c[6:8]}", "D") if len(c) == 8
+            np.datetime64(f"{c[:4]}-{c[4:6]}-{c[6:8]}", "D")
+            if len(c) == 8
             else np.datetime64(blank, "D")
             for c in text
         ],
@@ -267,9 +329,7 @@ def succession_roles(
     return eligible, changes
 
 
-def _population_cube(
-    population: pd.DataFrame, icbs: list[str], year: int
-) -> np.ndarray:
+def _population_cube(population: pd.DataFrame, icbs: list[str], year: int) -> np.ndarray:
     """Population as an (ICB, age band, sex) array for the mid-year nearest ``year``."""
     pop = population.copy()
     pop["year"] = pop["year"].astype(int)
@@ -277,7 +337,8 @@ def _population_cube(
     nearest = int(years[np.argmin(np.abs(years - year))])
     pop = pop[pop["year"] == nearest]
     cube = (
-        pop.groupby(["icb_code", "age_band", "sex"])["population"].sum()
+        pop.groupby(["icb_code", "age_band", "sex"])["population"]
+        .sum()
         .reindex(pd.MultiIndex.from_product([icbs, AGE_BANDS, SEXES]), fill_value=0)
         .to_numpy(dtype=float)
         .reshape(len(icbs), len(AGE_BANDS), len(SEXES))
@@ -318,9 +379,8 @@ class _Geography:
         self.open_days = _dates(acute.get("open_date", blank), "1900-01-01")
         close_days = _dates(acute.get("close_date", blank), "9999-12-31")
         # open in the month: opened on or before the first of the month, not closed by then
-        self.open = (
-            (self.open_days[None, :] <= month_starts[:, None])
-            & (month_starts[:, None] < close_days[None, :])
+        self.open = (self.open_days[None, :] <= month_starts[:, None]) & (
+            month_starts[:, None] < close_days[None, :]
         )  # (month, provider)
         self.first_month = first_month
 
@@ -373,18 +433,34 @@ class _Models:
 
 
 def _outcomes(
-    rng: np.random.Generator, models: _Models, age: np.ndarray, male: np.ndarray,
-    imd: np.ndarray, diag: np.ndarray, elective: np.ndarray, prov: np.ndarray,
-    death_re: np.ndarray, readmit_re: np.ndarray,
+    rng: np.random.Generator,
+    models: _Models,
+    age: np.ndarray,
+    male: np.ndarray,
+    imd: np.ndarray,
+    diag: np.ndarray,
+    elective: np.ndarray,
+    prov: np.ndarray,
+    death_re: np.ndarray,
+    readmit_re: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     deprivation = (10 - imd).astype(float)
     eta_d = (
-        _DEATH_INTERCEPT + _AGE_DEATH[age] + _MALE_DEATH * male + _IMD_DEATH * deprivation
-        + models.death[diag] + _ELECTIVE_DEATH * elective + death_re[prov]
+        _DEATH_INTERCEPT
+        + _AGE_DEATH[age]
+        + _MALE_DEATH * male
+        + _IMD_DEATH * deprivation
+        + models.death[diag]
+        + _ELECTIVE_DEATH * elective
+        + death_re[prov]
     )
     eta_r = (
-        _READMIT_INTERCEPT + _AGE_READMIT[age] + _MALE_READMIT * male
-        + _IMD_READMIT * deprivation + models.readmit[diag] + _ELECTIVE_READMIT * elective
+        _READMIT_INTERCEPT
+        + _AGE_READMIT[age]
+        + _MALE_READMIT * male
+        + _IMD_READMIT * deprivation
+        + models.readmit[diag]
+        + _ELECTIVE_READMIT * elective
         + readmit_re[prov]
     )
     died = rng.random(len(age)) < _logit(eta_d)
@@ -400,15 +476,25 @@ def _los(rng: np.random.Generator, age: np.ndarray, elective: np.ndarray) -> np.
 
 
 def _year(
-    rng: np.random.Generator, geo: _Geography, models: _Models, year_index: int,
-    pop: np.ndarray, base_rate: float, icb_rr: np.ndarray, imd_cum: np.ndarray,
-    prov_cum: np.ndarray, diag_cum: np.ndarray, death_re: np.ndarray, readmit_re: np.ndarray,
+    rng: np.random.Generator,
+    geo: _Geography,
+    models: _Models,
+    year_index: int,
+    pop: np.ndarray,
+    base_rate: float,
+    icb_rr: np.ndarray,
+    imd_cum: np.ndarray,
+    prov_cum: np.ndarray,
+    diag_cum: np.ndarray,
+    death_re: np.ndarray,
+    readmit_re: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """All spells whose chains start in one financial year (numpy columns)."""
     n_icb = len(geo.icbs)
     fy0 = _fy_start(geo.years[year_index])
-    n_days = int((np.datetime64(f"{fy_start(geo.years[year_index]) + 1}-04-01", "D") - fy0)
-                 .astype(int))
+    n_days = int(
+        (np.datetime64(f"{fy_start(geo.years[year_index]) + 1}-04-01", "D") - fy0).astype(int)
+    )
     # first spells: Poisson counts per (stream, ICB, age band, sex)
     lam_o = pop * _RATE_ORDINARY[None, :, None] * base_rate
     lam_a = pop * _RATE_ACS[None, :, None] * base_rate * 0.16 * icb_rr[:, None, None]
@@ -436,8 +522,15 @@ def _year(
     elective = ~is_acs & (rng.random(n) < models.elective_share[np.minimum(diag, n_other - 1)])
     patient = np.arange(n, dtype=np.int64)
     cols = {
-        "patient": patient, "prov": prov, "icb": icb, "adm": adm, "age": age, "sex": sex,
-        "imd": imd, "diag": diag, "elective": elective,
+        "patient": patient,
+        "prov": prov,
+        "icb": icb,
+        "adm": adm,
+        "age": age,
+        "sex": sex,
+        "imd": imd,
+        "diag": diag,
+        "elective": elective,
     }
     parts = []
     current = cols
@@ -447,8 +540,16 @@ def _year(
             break
         los = _los(rng, current["age"], current["elective"])
         died, readmit = _outcomes(
-            rng, models, current["age"], current["sex"] == 0, current["imd"], current["diag"],
-            current["elective"], current["prov"], death_re, readmit_re,
+            rng,
+            models,
+            current["age"],
+            current["sex"] == 0,
+            current["imd"],
+            current["diag"],
+            current["elective"],
+            current["prov"],
+            death_re,
+            readmit_re,
         )
         current["dis"] = current["adm"] + los
         current["died"] = died
@@ -460,14 +561,18 @@ def _year(
         alive = ~died
         emergency_soon = alive & readmit
         elective_soon = alive & ~readmit & (u < P_ELECTIVE_FOLLOW_UP)
-        later = alive & ~readmit & (u >= P_ELECTIVE_FOLLOW_UP) & (
-            u < P_ELECTIVE_FOLLOW_UP + P_LATER_EMERGENCY
+        later = (
+            alive
+            & ~readmit
+            & (u >= P_ELECTIVE_FOLLOW_UP)
+            & (u < P_ELECTIVE_FOLLOW_UP + P_LATER_EMERGENCY)
         )
         gap_soon = _draw(
             np.zeros(m, np.int64), _cumulative(np.exp(-np.arange(31) / 10.0)[None, :]), rng
         )
         gap = np.where(
-            emergency_soon, gap_soon,
+            emergency_soon,
+            gap_soon,
             np.where(elective_soon, rng.integers(7, 31, m), rng.integers(31, 366, m)),
         )
         nxt = emergency_soon | elective_soon | later
@@ -500,9 +605,9 @@ def _year(
 
 def _strings(index: np.ndarray, labels: list[str] | tuple[str, ...]) -> pa.Array:
     dictionary = pa.array(list(labels), type=pa.string())
-    return pa.DictionaryArray.from_arrays(
-        pa.array(index.astype(np.int32)), dictionary
-    ).cast(pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32)), dictionary).cast(
+        pa.string()
+    )
 
 
 def write_admissions(
@@ -581,8 +686,18 @@ def write_admissions(
             base_rate = SCALES[scale] / total if total > 0 else 0.0
             yrng = np.random.default_rng([seed, yi + 1])
             cols = _year(
-                yrng, geo, models, yi, pop, base_rate, icb_rr, imd_cum, prov_cum, diag_cum,
-                death_re, readmit_re,
+                yrng,
+                geo,
+                models,
+                yi,
+                pop,
+                base_rate,
+                icb_rr,
+                imd_cum,
+                prov_cum,
+                diag_cum,
+                death_re,
+                readmit_re,
             )
             n = len(cols["adm"])
             patient_ids = np.unique(cols["patient"], return_inverse=True)[1]
@@ -648,13 +763,14 @@ def write_admissions(
 
 # England-like age structure (share of the population per ESP2013 band) for example data
 _AGE_SHARE = np.array(
-    [5.6, 6.0, 6.0, 5.7, 6.0, 6.6, 6.9, 6.8, 6.4, 6.2,
-     6.7, 6.6, 5.8, 5.0, 5.0, 3.8, 2.6, 1.5, 0.8]
+    [5.6, 6.0, 6.0, 5.7, 6.0, 6.6, 6.9, 6.8, 6.4, 6.2, 6.7, 6.6, 5.8, 5.0, 5.0, 3.8, 2.6, 1.5, 0.8]
 )
 
 
 def example_geography(
-    n_icb: int = 42, n_acute: int = 125, seed: int = 0,
+    n_icb: int = 42,
+    n_acute: int = 125,
+    seed: int = 0,
     years: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A minimal stand-in (orgs, population) for tests and benchmarks.

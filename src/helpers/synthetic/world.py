@@ -48,11 +48,26 @@ _AGE_SHARE = np.array(
     [5.6, 6.0, 6.1, 5.7, 5.9, 6.6, 6.8, 6.8, 6.4, 6.5, 6.9, 6.9, 6.1, 5.4, 5.3, 4.0, 2.9, 1.8, 0.9]
 )
 # spread of the log size of each trust type
-_SIZE_SIGMA = {"acute_trust": 0.45, "mental_health_trust": 0.35, "community_trust": 0.35,
-               "ambulance_trust": 0.25}
+_SIZE_SIGMA = {
+    "acute_trust": 0.45,
+    "mental_health_trust": 0.35,
+    "community_trust": 0.35,
+    "ambulance_trust": 0.25,
+}
 ORG_COLUMNS = [
-    "synthetic", "org_code", "org_name", "org_type", "org_subtype", "region_code", "region_name",
-    "icb_code", "open_date", "close_date", "successor_code", "size_index", "covers_icb_codes",
+    "synthetic",
+    "org_code",
+    "org_name",
+    "org_type",
+    "org_subtype",
+    "region_code",
+    "region_name",
+    "icb_code",
+    "open_date",
+    "close_date",
+    "successor_code",
+    "size_index",
+    "covers_icb_codes",
 ]
 POPULATION_COLUMNS = ["synthetic", "icb_code", "year", "age_band", "sex", "population"]
 
@@ -110,8 +125,9 @@ def build_world(scale: Scale, seed: int) -> World:
     codes = trust_codes(rng, n_trusts + 4)
     regions = [(f"Y9{i}", region_name(i)) for i in range(spec.regions)]
     icbs = icb_codes(spec.icbs)
-    geo = _Geography(regions, icbs,
-                     [regions[i * spec.regions // spec.icbs] for i in range(spec.icbs)])
+    geo = _Geography(
+        regions, icbs, [regions[i * spec.regions // spec.icbs] for i in range(spec.icbs)]
+    )
     rows = _icb_rows(geo, places[n_trusts:])
     kinds = _trust_kinds(spec)
     host, amb_cover = _hosts(rng, spec, kinds, geo)
@@ -121,8 +137,19 @@ def build_world(scale: Scale, seed: int) -> World:
     orgs = orgs.reindex(columns=ORG_COLUMNS).fillna("")
     orgs["size_index"] = orgs["size_index"].astype(float)
     successions = pd.DataFrame(succ, columns=["old_code", "new_code", "date"])
-    world = World(scale, seed, spec, fys, months, orgs, _active(orgs, months), successions,
-                  pd.DataFrame(), _succession_quirks(succ), [])
+    world = World(
+        scale,
+        seed,
+        spec,
+        fys,
+        months,
+        orgs,
+        _active(orgs, months),
+        successions,
+        pd.DataFrame(),
+        _succession_quirks(succ),
+        [],
+    )
     world.population = _population(world)
     return world
 
@@ -132,12 +159,19 @@ def _icb_rows(geo: _Geography, places: list[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     icb_open = "20220701"
     for i, code in enumerate(geo.icb_codes):
-        rows.append({
-            "org_code": code, "org_name": f"NHS {places[i]} Integrated Care Board",
-            "org_type": "icb", "org_subtype": "icb", "region_code": geo.icb_region[i][0],
-            "region_name": geo.icb_region[i][1], "icb_code": code, "open_date": icb_open,
-            "size_index": 1.0,
-        })
+        rows.append(
+            {
+                "org_code": code,
+                "org_name": f"NHS {places[i]} Integrated Care Board",
+                "org_type": "icb",
+                "org_subtype": "icb",
+                "region_code": geo.icb_region[i][0],
+                "region_name": geo.icb_region[i][1],
+                "icb_code": code,
+                "open_date": icb_open,
+                "size_index": 1.0,
+            }
+        )
     return rows
 
 
@@ -166,14 +200,16 @@ def _hosts(
     # ambulance trusts: spread over regions, each covering that region's ICBs (or a share)
     amb = [k for k in range(len(kinds)) if kinds[k][0] == "ambulance_trust"]
     amb_cover: dict[int, list[str]] = {}
-    region_icbs = {r: [geo.icb_codes[i] for i in range(spec.icbs) if geo.icb_region[i][0] == r]
-                   for r, _ in geo.regions}
+    region_icbs = {
+        r: [geo.icb_codes[i] for i in range(spec.icbs) if geo.icb_region[i][0] == r]
+        for r, _ in geo.regions
+    }
     amb_regions = [geo.regions[j % spec.regions][0] for j in range(len(amb))]
     for j, k in enumerate(amb):
         r = amb_regions[j]
         sharing = [jj for jj in range(len(amb)) if amb_regions[jj] == r]
         pos = sharing.index(j)
-        icbs = region_icbs[r][pos::len(sharing)]
+        icbs = region_icbs[r][pos :: len(sharing)]
         amb_cover[k] = icbs
         host[k] = geo.icb_codes.index(icbs[0])
     return host, amb_cover
@@ -198,12 +234,20 @@ def _trust_rows(
         icb = geo.icb_codes[host[k]]
         reg = geo.icb_region[host[k]]
         opened = pd.Timestamp("1992-04-01") + pd.DateOffset(months=int(rng.integers(0, 250)))
-        rows.append({
-            "org_code": codes[k], "org_name": name, "org_type": otype, "org_subtype": sub,
-            "region_code": reg[0], "region_name": reg[1], "icb_code": icb,
-            "open_date": _date8(opened), "size_index": round(size, 4),
-            "covers_icb_codes": ";".join(amb_cover.get(k, [])),
-        })
+        rows.append(
+            {
+                "org_code": codes[k],
+                "org_name": name,
+                "org_type": otype,
+                "org_subtype": sub,
+                "region_code": reg[0],
+                "region_name": reg[1],
+                "icb_code": icb,
+                "open_date": _date8(opened),
+                "size_index": round(size, 4),
+                "covers_icb_codes": ";".join(amb_cover.get(k, [])),
+            }
+        )
     return rows
 
 
@@ -235,12 +279,15 @@ def _successions(
         pl_a = places[list(codes).index(a)]
         pl_b = places[list(codes).index(b)]
         when = merger_months[j]
-        extra.append({
-            **pa.to_dict(), "org_code": new,
-            "org_name": f"{pl_a} and {pl_b} University Hospitals NHS Foundation Trust",
-            "open_date": _date8(when),
-            "size_index": round(float(pa.size_index) + float(pb.size_index), 4),
-        })
+        extra.append(
+            {
+                **pa.to_dict(),
+                "org_code": new,
+                "org_name": f"{pl_a} and {pl_b} University Hospitals NHS Foundation Trust",
+                "open_date": _date8(when),
+                "size_index": round(float(pa.size_index) + float(pb.size_index), 4),
+            }
+        )
         for old in (a, b):
             _close(orgs, old, new, when)
             succ.append({"old_code": old, "new_code": new, "date": when.strftime("%Y-%m-%d")})
@@ -265,9 +312,12 @@ def _succession_quirks(succ: list[dict[str, str]]) -> list[dict[str, str]]:
     """The quirks list entries of the successions (the last one is the code change)."""
     change = succ[-1]["new_code"]
     return [
-        {"file": "organisations.csv", "org_code": s["new_code"],
-         "description": f"succeeds {s['old_code']} from {s['date']}"
-         + (" (merger)" if s["new_code"] != change else " (code change, same organisation)")}
+        {
+            "file": "organisations.csv",
+            "org_code": s["new_code"],
+            "description": f"succeeds {s['old_code']} from {s['date']}"
+            + (" (merger)" if s["new_code"] != change else " (code change, same organisation)"),
+        }
         for s in succ
     ]
 
@@ -280,7 +330,8 @@ def _active(orgs: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataFrame:
     return pd.DataFrame(
         (opened.to_numpy()[:, None] <= months.to_numpy()[None, :])
         & (closed.to_numpy()[:, None] >= months.to_numpy()[None, :]),
-        index=trusts.org_code.to_numpy(), columns=months,
+        index=trusts.org_code.to_numpy(),
+        columns=months,
     )
 
 

@@ -16,33 +16,59 @@ from helpers.stats.ci import wilson_lower, wilson_upper
 YEARS = ["2023/24", "2024/25"]
 
 
-def spec(metric_id: str, polarity: str = "higher_is_better", on: str = "value",
-         period: str = "year", statistic: str = "proportion", ci: str = "wilson",
-         min_months: int = 1, unit: str = "%", multiplier: float = 100) -> MetricSpec:
-    return MetricSpec.model_validate({
-        "id": metric_id, "title": metric_id, "short_title": metric_id, "objective": "x",
-        "domain": "access", "org_types": ["acute_trust"], "statistic": statistic,
-        "multiplier": multiplier, "unit": unit, "polarity": polarity, "ci_method": ci,
-        "definitions": [{"first_year": "2023/24", "last_year": "2024/25", "source": "s",
-                         "numerator": {"measure": "n", "description": "n"},
-                         "denominator": {"measure": "d", "description": "d"}}],
-        "min_months": min_months, "description": "x",
-        "plan": {"measure": f"plan_{metric_id}", "on": on, "period": period, "label": "x"},
-    })
+def spec(
+    metric_id: str,
+    polarity: str = "higher_is_better",
+    on: str = "value",
+    period: str = "year",
+    statistic: str = "proportion",
+    ci: str = "wilson",
+    min_months: int = 1,
+    unit: str = "%",
+    multiplier: float = 100,
+) -> MetricSpec:
+    return MetricSpec.model_validate(
+        {
+            "id": metric_id,
+            "title": metric_id,
+            "short_title": metric_id,
+            "objective": "x",
+            "domain": "access",
+            "org_types": ["acute_trust"],
+            "statistic": statistic,
+            "multiplier": multiplier,
+            "unit": unit,
+            "polarity": polarity,
+            "ci_method": ci,
+            "definitions": [
+                {
+                    "first_year": "2023/24",
+                    "last_year": "2024/25",
+                    "source": "s",
+                    "numerator": {"measure": "n", "description": "n"},
+                    "denominator": {"measure": "d", "description": "d"},
+                }
+            ],
+            "min_months": min_months,
+            "description": "x",
+            "plan": {"measure": f"plan_{metric_id}", "on": on, "period": period, "label": "x"},
+        }
+    )
 
 
 def run_of(*specs: MetricSpec) -> SimpleNamespace:
-    return SimpleNamespace(metrics=list(specs),
-                           settings=SimpleNamespace(financial_years=YEARS))
+    return SimpleNamespace(metrics=list(specs), settings=SimpleNamespace(financial_years=YEARS))
 
 
 def monthly(metric_id: str, rows: list[tuple]) -> pd.DataFrame:
     """rows: (org_code, published code, month, numerator, denominator)."""
-    d = pd.DataFrame(rows, columns=["org_code", "org_code_published", "month", "numerator",
-                                    "denominator"])
+    d = pd.DataFrame(
+        rows, columns=["org_code", "org_code_published", "month", "numerator", "denominator"]
+    )
     d["month"] = pd.to_datetime(d.month)
-    d["period"] = [f"{m.year - (m.month < 4)}/{(m.year - (m.month < 4) + 1) % 100:02d}"
-                   for m in d.month]
+    d["period"] = [
+        f"{m.year - (m.month < 4)}/{(m.year - (m.month < 4) + 1) % 100:02d}" for m in d.month
+    ]
     d["metric_id"] = metric_id
     return d
 
@@ -118,10 +144,23 @@ def test_accounts_plan_is_summed_over_the_year():
 
 def test_years_with_too_few_months_and_other_organisations_are_left_out():
     s = spec("p", min_months=2)
-    m = monthly("p", [("A", "A", "2024-04-01", 8, 10), ("B", "B", "2024-04-01", 8, 10),
-                      ("B", "B", "2024-05-01", 8, 10)])
-    p = plans("p", [("A", "A", "2024-04-01", 80.0), ("B", "B", "2024-04-01", 80.0),
-                    ("B", "B", "2024-05-01", 80.0), ("C", "C", "2024-04-01", 80.0)])
+    m = monthly(
+        "p",
+        [
+            ("A", "A", "2024-04-01", 8, 10),
+            ("B", "B", "2024-04-01", 8, 10),
+            ("B", "B", "2024-05-01", 8, 10),
+        ],
+    )
+    p = plans(
+        "p",
+        [
+            ("A", "A", "2024-04-01", 80.0),
+            ("B", "B", "2024-04-01", 80.0),
+            ("B", "B", "2024-05-01", 80.0),
+            ("C", "C", "2024-04-01", 80.0),
+        ],
+    )
     d = plan_delivery(run_of(s), p, m, {"A", "B"})
     assert list(d.org_code) == ["B"]
 
@@ -145,5 +184,6 @@ def test_no_judgement_metrics_have_no_delivery_and_summary_counts():
     m = monthly("q", [("A", "A", "2024-04-01", 9, 10), ("B", "B", "2024-04-01", 1, 1000)])
     p = plans("q", [("A", "A", "2024-04-01", 80.0), ("B", "B", "2024-04-01", 80.0)])
     summary = delivery_summary(plan_delivery(run_of(s2), p, m, {"A", "B"}))
-    assert summary[["organisations", "delivered", "missed_within_chance", "missed"]].iloc[0]\
-        .tolist() == [2, 1, 0, 1]
+    assert summary[["organisations", "delivered", "missed_within_chance", "missed"]].iloc[
+        0
+    ].tolist() == [2, 1, 0, 1]

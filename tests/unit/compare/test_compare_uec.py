@@ -10,8 +10,9 @@ from helpers import compare
 
 def test_england_is_the_pooled_peer_group(built):
     run, annual, england, results, *_ = built
-    ok = results[(results.metric_id == "ae_4hr_pct") & (results.period == "2024/25")
-                 & results.value.notna()]
+    ok = results[
+        (results.metric_id == "ae_4hr_pct") & (results.period == "2024/25") & results.value.notna()
+    ]
     e = england[(england.metric_id == "ae_4hr_pct") & (england.period == "2024/25")].iloc[0]
     assert e.numerator == ok.numerator.sum() and e.denominator == ok.denominator.sum()
     assert e.value == pytest.approx(100 * ok.numerator.sum() / ok.denominator.sum())
@@ -30,28 +31,39 @@ def test_comparison_follows_the_interval_and_polarity(built):
     inside = (v.ci95_lower <= v.benchmark_value) & (v.benchmark_value <= v.ci95_upper)
     assert (v[inside].comparison == "similar").all()
     above = v[v.ci95_lower > v.benchmark_value]
-    expected = above.metric_id.map({
-        "ae_4hr_pct": "better", "ae_dta_over_4h_pct": "worse",
-        "ga_bed_occupancy_pct": "worse", "ae_admission_conversion_pct": "higher",
-    })
+    expected = above.metric_id.map(
+        {
+            "ae_4hr_pct": "better",
+            "ae_dta_over_4h_pct": "worse",
+            "ga_bed_occupancy_pct": "worse",
+            "ae_admission_conversion_pct": "higher",
+        }
+    )
     assert (above.comparison == expected).all()
 
 
 def test_goal_and_standard(built):
     *_, results, _, _ = built
-    r = results[(results.metric_id == "ae_4hr_pct") & (results.period == "2024/25")
-                & results.value.notna()]
+    r = results[
+        (results.metric_id == "ae_4hr_pct") & (results.period == "2024/25") & results.value.notna()
+    ]
     assert (r.goal_value == 78).all() and (r.standard_value == 95).all()
     assert (r.meets_goal.astype(bool) == (r.value >= 78)).all()
-    occ = results[(results.metric_id == "ga_bed_occupancy_pct") & (results.period == "2024/25")
-                  & results.value.notna()]
+    occ = results[
+        (results.metric_id == "ga_bed_occupancy_pct")
+        & (results.period == "2024/25")
+        & results.value.notna()
+    ]
     assert (occ.meets_goal.astype(bool) == (occ.value <= 92)).all()
 
 
 def test_ranks_and_quartiles(built):
     *_, results, _, _ = built
-    r = results[(results.metric_id == "ae_dta_over_4h_pct") & (results.period == "2024/25")
-                & results.value.notna()].sort_values("value")
+    r = results[
+        (results.metric_id == "ae_dta_over_4h_pct")
+        & (results.period == "2024/25")
+        & results.value.notna()
+    ].sort_values("value")
     assert r.peer_rank.iloc[0] == 1  # lowest is best for this metric
     assert r.peer_quartile.iloc[0] == 1 and r.peer_quartile.iloc[-1] == 4
 
@@ -87,9 +99,22 @@ def test_funnels_flag_fewer_outliers_than_ci_comparison(built):
 
 def test_result_columns_and_years(built):
     *_, results, _, _ = built
-    required = ["org_code", "org_name", "org_type", "metric_id", "period", "numerator",
-                "denominator", "value", "ci95_lower", "ci95_upper", "ci998_lower", "ci998_upper",
-                "benchmark_value", "comparison"]
+    required = [
+        "org_code",
+        "org_name",
+        "org_type",
+        "metric_id",
+        "period",
+        "numerator",
+        "denominator",
+        "value",
+        "ci95_lower",
+        "ci95_upper",
+        "ci998_lower",
+        "ci998_upper",
+        "benchmark_value",
+        "comparison",
+    ]
     assert all(c in results.columns for c in required)
     assert results.period.nunique() == 7
     assert results.org_code.nunique() >= 130

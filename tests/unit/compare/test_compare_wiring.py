@@ -16,17 +16,38 @@ from helpers.settings import MetricSpec
 from helpers.stats.ranks import rank_intervals
 
 
-def spec(metric_id: str, statistic: str, ci: str, polarity: str = "higher_is_better",
-         multiplier: float = 100.0) -> MetricSpec:
-    return MetricSpec.model_validate({
-        "id": metric_id, "title": metric_id, "short_title": metric_id, "objective": "x",
-        "domain": "access", "org_types": ["acute_trust"], "statistic": statistic,
-        "multiplier": multiplier, "unit": "%", "polarity": polarity, "ci_method": ci,
-        "definitions": [{"first_year": "2024/25", "last_year": "2024/25", "source": "s",
-                         "numerator": {"measure": "n", "description": "n"},
-                         "denominator": {"measure": "d", "description": "d"}}],
-        "description": "x",
-    })
+def spec(
+    metric_id: str,
+    statistic: str,
+    ci: str,
+    polarity: str = "higher_is_better",
+    multiplier: float = 100.0,
+) -> MetricSpec:
+    return MetricSpec.model_validate(
+        {
+            "id": metric_id,
+            "title": metric_id,
+            "short_title": metric_id,
+            "objective": "x",
+            "domain": "access",
+            "org_types": ["acute_trust"],
+            "statistic": statistic,
+            "multiplier": multiplier,
+            "unit": "%",
+            "polarity": polarity,
+            "ci_method": ci,
+            "definitions": [
+                {
+                    "first_year": "2024/25",
+                    "last_year": "2024/25",
+                    "source": "s",
+                    "numerator": {"measure": "n", "description": "n"},
+                    "denominator": {"measure": "d", "description": "d"},
+                }
+            ],
+            "description": "x",
+        }
+    )
 
 
 def table(metric_id: str, n_orgs: int, seed: int = 1, multiplier: float = 100.0) -> pd.DataFrame:
@@ -34,11 +55,18 @@ def table(metric_id: str, n_orgs: int, seed: int = 1, multiplier: float = 100.0)
     den = rng.integers(200, 5000, n_orgs).astype(float)
     num = rng.binomial(den.astype(int), 0.3).astype(float)
     value = multiplier * num / den
-    return pd.DataFrame({
-        "org_code": [f"T{i:02d}" for i in range(n_orgs)], "metric_id": metric_id,
-        "period": "2024/25", "numerator": num, "denominator": den, "value": value,
-        "ci95_lower": value - 2, "ci95_upper": value + 2,
-    })
+    return pd.DataFrame(
+        {
+            "org_code": [f"T{i:02d}" for i in range(n_orgs)],
+            "metric_id": metric_id,
+            "period": "2024/25",
+            "numerator": num,
+            "denominator": den,
+            "value": value,
+            "ci95_lower": value - 2,
+            "ci95_upper": value + 2,
+        }
+    )
 
 
 RUN = SimpleNamespace(settings=SimpleNamespace(seed=7))
@@ -48,9 +76,15 @@ def test_proportions_are_ranked_by_beta_draws() -> None:
     s = spec("p", "proportion", "wilson")
     t = table("p", 12)
     got = add_rank_intervals(RUN, t, {"p": s})
-    direct = rank_intervals(numerator=t.numerator.to_numpy(), denominator=t.denominator.to_numpy(),
-                            by=t.period.to_numpy(), method="beta", polarity="higher_is_better",
-                            n_draws=N_DRAWS, seed=7)
+    direct = rank_intervals(
+        numerator=t.numerator.to_numpy(),
+        denominator=t.denominator.to_numpy(),
+        by=t.period.to_numpy(),
+        method="beta",
+        polarity="higher_is_better",
+        n_draws=N_DRAWS,
+        seed=7,
+    )
     assert got.rank_lower.astype(float).tolist() == direct.rank_lower.astype(float).tolist()
     assert got.peer_count.eq(12).all() and got.peer_quartile.between(1, 4).all()
 
@@ -66,8 +100,12 @@ def test_accounts_are_ranked_exactly_with_no_interval() -> None:
 
 @pytest.mark.parametrize(
     ("statistic", "ci", "drawn"),
-    [("proportion", "wilson", True), ("isr", "byars", True), ("rate", "byars", False),
-     ("proportion", "none", False)],
+    [
+        ("proportion", "wilson", True),
+        ("isr", "byars", True),
+        ("rate", "byars", False),
+        ("proportion", "none", False),
+    ],
 )
 def test_which_metrics_get_a_funnel(statistic: str, ci: str, drawn: bool) -> None:
     mult = 1.0 if statistic == "isr" else 100.0
@@ -76,8 +114,11 @@ def test_which_metrics_get_a_funnel(statistic: str, ci: str, drawn: bool) -> Non
     out, od, funnels = add_funnels(t, {"m": s})
     assert (len(od) == 1) == drawn and (len(funnels) == 1) == drawn
     bands = set(out.funnel_band)
-    assert bands <= {"above_998", "above_95", "within", "below_95", "below_998"} if drawn \
+    assert (
+        bands <= {"above_998", "above_95", "within", "below_95", "below_998"}
+        if drawn
         else bands == {""}
+    )
 
 
 def test_small_peer_groups_get_no_funnel() -> None:

@@ -34,12 +34,13 @@ def test_json_is_byte_identical_for_the_same_data(tmp_path: Path) -> None:
 
 def test_deep_merge_and_globs(tmp_path: Path) -> None:
     base = {"a": {"x": 1, "l": [1]}, "b": 2}
-    assert deep_merge(base, {"a": {"y": 2, "l": [2]}}) == {"a": {"x": 1, "y": 2, "l": [1, 2]},
-                                                          "b": 2}
+    assert deep_merge(base, {"a": {"y": 2, "l": [2]}}) == {
+        "a": {"x": 1, "y": 2, "l": [1, 2]},
+        "b": 2,
+    }
     assert deep_merge(base, {"a": {"l": [2]}}, lists="replace")["a"]["l"] == [2]
     for name in ("f_2024-25.csv", "f_2023-24.csv"):
         (tmp_path / name).write_text("x")
     assert is_glob("f_*.csv") and not is_glob("f.csv")
-    assert [p.name for p in glob_source("f_*.csv", tmp_path)] == ["f_2023-24.csv",
-                                                                  "f_2024-25.csv"]
+    assert [p.name for p in glob_source("f_*.csv", tmp_path)] == ["f_2023-24.csv", "f_2024-25.csv"]
     assert glob_source(str(tmp_path / "f_*.csv"), Path("/")) == glob_source("f_*.csv", tmp_path)

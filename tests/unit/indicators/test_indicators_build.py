@@ -17,8 +17,11 @@ def test_merged_trust_reported_under_successor(built, root):
     raw = pd.read_csv(root / "data/raw/ae_attendances_2016_2019.csv", dtype={"type": str})
     fy = raw[(raw.type == "1") & raw.period.between("2016-04-01", "2017-03-01")]
     parts = fy[fy.org_code.isin(["RM2", "RW3", "R0A"])]
-    row = annual[(annual.org_code == "R0A") & (annual.metric_id == "ae_4hr_pct")
-                 & (annual.period == "2016/17")].iloc[0]
+    row = annual[
+        (annual.org_code == "R0A")
+        & (annual.metric_id == "ae_4hr_pct")
+        & (annual.period == "2016/17")
+    ].iloc[0]
     assert row.denominator == parts.attendances.sum()
     assert row.numerator == (parts.attendances - parts.breaches).sum()
     assert row.predecessors == "RM2,RW3"
@@ -63,14 +66,21 @@ def test_mean_from_sum_count_and_sum_of_squares_matches_phe_mean(root):
     obs = pd.read_csv(ref_dir / "testdata_Mean__testdata_Mean.csv")
     expected = pd.read_csv(ref_dir / "testdata_Mean__testdata_Mean_results.csv")
     g = obs.groupby("area")["values"]
-    summed = pd.DataFrame({"sum": g.sum(), "n": g.count(), "ss": (obs["values"] ** 2)
-                           .groupby(obs.area).sum()})
-    spec = load_assessment("config/assessments/uec.yml", root).metrics[0].model_copy(
-        update={"statistic": "mean", "ci_method": "student_t", "multiplier": 1.0}
+    summed = pd.DataFrame(
+        {"sum": g.sum(), "n": g.count(), "ss": (obs["values"] ** 2).groupby(obs.area).sum()}
+    )
+    spec = (
+        load_assessment("config/assessments/uec.yml", root)
+        .metrics[0]
+        .model_copy(update={"statistic": "mean", "ci_method": "student_t", "multiplier": 1.0})
     )
     got = ind.interval(spec, summed["sum"], summed["n"], summed["ss"])
     exp = expected.set_index("area").loc[got.index]
-    for ours, theirs in [("value", "value"), ("ci95_lower", "lower95_0cl"),
-                         ("ci95_upper", "upper95_0cl"), ("ci998_lower", "lower99_8cl"),
-                         ("ci998_upper", "upper99_8cl")]:
+    for ours, theirs in [
+        ("value", "value"),
+        ("ci95_lower", "lower95_0cl"),
+        ("ci95_upper", "upper95_0cl"),
+        ("ci998_lower", "lower99_8cl"),
+        ("ci998_upper", "upper99_8cl"),
+    ]:
         np.testing.assert_allclose(got[ours], exp[theirs], rtol=1e-9)

@@ -42,7 +42,9 @@ def test_annual_dsr_matches_dsr_ci_and_hand_computation() -> None:
         assert got.loc[icb, "period"] == "2024/25"
         direct = dsr_ci(
             pd.DataFrame({"x": x, "n": n.reindex(x.index), "w": w.reindex(x.index)}),
-            "x", "n", "w",
+            "x",
+            "n",
+            "w",
         ).iloc[0]
         for col in ("value", "ci95_lower", "ci95_upper", "ci998_lower", "ci998_upper"):
             assert got.loc[icb, col] == pytest.approx(direct[col], rel=1e-12)

@@ -15,8 +15,10 @@ def test_a_plan_for_a_metric_without_a_plan_block_is_an_error():
     s = SimpleNamespace(plan=SimpleNamespace(source="plans", measure="plan_p"))
     run = SimpleNamespace(
         catalogue=SimpleNamespace(metrics=[s]),
-        settings=SimpleNamespace(sources={"plans": SimpleNamespace(path="data/plans.csv")},
-                                 catalogue="config/metrics/x.yml"),
+        settings=SimpleNamespace(
+            sources={"plans": SimpleNamespace(path="data/plans.csv")},
+            catalogue="config/metrics/x.yml",
+        ),
     )
     ok = pd.DataFrame({"source": ["plans", "finance"], "measure": ["plan_p", "plan_surplus_k"]})
     check_plans(run, ok)  # another source's plan_* measure is that source's business

@@ -93,7 +93,10 @@ def test_impossible_counts_and_duplicates_are_rejected(tmp_path):
     assert "YYYY-MM-DD" in reasons[6]
     led = res.ledger
     assert (led["rows_read"], led["rows_accepted"], led["rows_excluded"], led["rows_rejected"]) == (
-        5, 0, 1, 4,
+        5,
+        0,
+        1,
+        4,
     )
 
 
@@ -125,7 +128,8 @@ def test_glob_source_matches_relative_and_absolute_paths(tmp_path):
     other.mkdir()
     absolute = rel.model_copy(update={"path": str(tmp_path / "ae_*.csv")})
     assert [Path(s.path).name for s in expand_source(absolute, other)] == [
-        "ae_2023-24.csv", "ae_2024-25.csv"
+        "ae_2023-24.csv",
+        "ae_2024-25.csv",
     ]
     with pytest.raises(IngestError, match="no file matches"):
         expand_source(rel.model_copy(update={"path": "none_*.csv"}), tmp_path)

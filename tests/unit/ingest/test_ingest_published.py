@@ -26,16 +26,50 @@ from helpers.synthetic.readback import (
 
 SEED = 20260401
 MEASURES = {
-    "attendances", "over_4h", "within_4h", "over_12h_from_arrival", "emergency_admissions",
-    "dta_over_4h", "rtt_total", "rtt_within_18w", "rtt_over_52w", "cancer_28d_total",
-    "cancer_28d_within", "cancer_28d_breaches", "cancer_62d_total", "cancer_62d_within",
-    "cancer_62d_breaches", "dm01_total", "dm01_over_6w", "survey_respondents", "survey_positive",
-    "hcai_mrsa", "hcai_cdiff", "hcai_ecoli", "occupied_bed_days", "fte_days_lost",
-    "fte_days_available", "staff_engagement_mean", "staff_engagement_sd", "staff_engagement_n",
-    "plan_surplus_k", "outturn_surplus_k", "operating_income_k", "cost_actual_k",
-    "cost_expected_k", "mh_access_people", "mh_prevalence", "flu_vaccinated", "flu_eligible",
-    "plan_ae_4hr_pct", "plan_ae_12hr_pct", "plan_rtt_18wk_pct", "plan_rtt_52wk_count",
-    "plan_cancer_62d_pct", "plan_diagnostics_6wk_pct", "plan_finance_surplus_k",
+    "attendances",
+    "over_4h",
+    "within_4h",
+    "over_12h_from_arrival",
+    "emergency_admissions",
+    "dta_over_4h",
+    "rtt_total",
+    "rtt_within_18w",
+    "rtt_over_52w",
+    "cancer_28d_total",
+    "cancer_28d_within",
+    "cancer_28d_breaches",
+    "cancer_62d_total",
+    "cancer_62d_within",
+    "cancer_62d_breaches",
+    "dm01_total",
+    "dm01_over_6w",
+    "survey_respondents",
+    "survey_positive",
+    "hcai_mrsa",
+    "hcai_cdiff",
+    "hcai_ecoli",
+    "occupied_bed_days",
+    "fte_days_lost",
+    "fte_days_available",
+    "staff_engagement_mean",
+    "staff_engagement_sd",
+    "staff_engagement_n",
+    "plan_surplus_k",
+    "outturn_surplus_k",
+    "operating_income_k",
+    "cost_actual_k",
+    "cost_expected_k",
+    "mh_access_people",
+    "mh_prevalence",
+    "flu_vaccinated",
+    "flu_eligible",
+    "plan_ae_4hr_pct",
+    "plan_ae_12hr_pct",
+    "plan_rtt_18wk_pct",
+    "plan_rtt_52wk_count",
+    "plan_cancer_62d_pct",
+    "plan_diagnostics_6wk_pct",
+    "plan_finance_surplus_k",
 }
 
 
@@ -58,14 +92,18 @@ def _one(out: Path, rel: str, reader: str):
 def test_every_file_read_and_every_row_accounted_for(out: Path, read) -> None:
     measures, ledger, rejected = read
     assert list(ledger.columns) == LEDGER_COLUMNS
-    assert (ledger.rows_accepted + ledger.rows_excluded + ledger.rows_rejected
-            == ledger.rows_read).all()
+    assert (
+        ledger.rows_accepted + ledger.rows_excluded + ledger.rows_rejected == ledger.rows_read
+    ).all()
     assert len(rejected) == 0 and (ledger.rows_rejected == 0).all()
     manifest = json.loads((out / "generator_manifest.json").read_text())
     rows = {f["path"]: f["rows"] for f in manifest["files"]}
     data_files = {p for p in rows if not p.startswith("faults/")} - {
-        "organisations.csv", "successions.csv", "population_icb_age_sex.csv",
-        "local_priorities.csv", "planted_truth.csv",
+        "organisations.csv",
+        "successions.csv",
+        "population_icb_age_sex.csv",
+        "local_priorities.csv",
+        "planted_truth.csv",
     }
     assert set(ledger.file) == data_files  # every data file has a reader
     for r in ledger.itertuples():
@@ -75,44 +113,55 @@ def test_every_file_read_and_every_row_accounted_for(out: Path, read) -> None:
         else:
             assert "wide layout" in r.reasons or r.rows_read == rows[r.file]
     for f in ("ae_monthly_2024-25.csv", "cancer_waits.csv"):
-        assert "title lines above the header (not data): 4" in ledger.set_index("file").loc[
-            f, "reasons"]
+        assert (
+            "title lines above the header (not data): 4"
+            in ledger.set_index("file").loc[f, "reasons"]
+        )
         assert "footnote" in ledger.set_index("file").loc[f, "reasons"]
 
 
 def test_measures_table_shape_and_names(read) -> None:
     measures = read[0]
-    assert list(measures.columns) == ["source", "org_code_published", "month", "measure",
-                                      "value"]
+    assert list(measures.columns) == ["source", "org_code_published", "month", "measure", "value"]
     assert set(measures.measure) == MEASURES
     assert measures.value.dtype == float
     months = pd.to_datetime(measures.month)
     assert (months.dt.day == 1).all()
     assert measures.org_code_published.str.fullmatch(r"Z[A-Z0-9]{2}|Q[ZQ][A-Z]").all()
     assert not measures.duplicated(["source", "org_code_published", "month", "measure"]).any()
-    annual = measures[measures.measure.isin(
-        ["survey_respondents", "staff_engagement_mean", "cost_actual_k", "plan_surplus_k",
-         "flu_vaccinated"])]
+    annual = measures[
+        measures.measure.isin(
+            [
+                "survey_respondents",
+                "staff_engagement_mean",
+                "cost_actual_k",
+                "plan_surplus_k",
+                "flu_vaccinated",
+            ]
+        )
+    ]
     assert (pd.to_datetime(annual.month).dt.month == 4).all()  # annual returns dated April
     q = pd.to_datetime(measures[measures.measure == "occupied_bed_days"].month)
     assert set(q.dt.month) == {1, 4, 7, 10}
     # monthly A&E: one value per trust and month, within = total - over 4 hours
     ae = measures[measures.source == "ae_monthly_2024_25"].pivot_table(
-        index=["org_code_published", "month"], columns="measure", values="value")
+        index=["org_code_published", "month"], columns="measure", values="value"
+    )
     assert np.allclose(ae.within_4h, ae.attendances - ae.over_4h)
 
 
 def test_faults_rejected_with_file_line_and_column(out: Path) -> None:
-    expected = pd.read_csv(out / "faults/expected_rejections.csv", dtype=str,
-                           keep_default_na=False)
+    expected = pd.read_csv(out / "faults/expected_rejections.csv", dtype=str, keep_default_na=False)
     got = []
-    for rel, reader in (("faults/ae_monthly_faults_2024-25.csv", "nhse_ae_sitrep"),
-                        ("faults/rtt_incomplete_faults_2024-25.xlsx",
-                         "nhse_rtt_incomplete_wide")):
+    for rel, reader in (
+        ("faults/ae_monthly_faults_2024-25.csv", "nhse_ae_sitrep"),
+        ("faults/rtt_incomplete_faults_2024-25.xlsx", "nhse_rtt_incomplete_wide"),
+    ):
         res = _one(out, rel, reader)
         led = res.ledger
-        assert led["rows_accepted"] + led["rows_excluded"] + led["rows_rejected"] == led[
-            "rows_read"]
+        assert (
+            led["rows_accepted"] + led["rows_excluded"] + led["rows_rejected"] == led["rows_read"]
+        )
         assert led["rows_rejected"] == (expected.file == rel).sum()
         assert list(res.rejected.columns) == REJECT_COLUMNS
         got.append(res.rejected)
@@ -130,8 +179,10 @@ def test_suppressed_cells_come_back_missing(out: Path, read) -> None:
     sup = [next(csv.reader([s])) for s in text if ",*," in s]
     assert sup, "the generator suppresses some small cancer counts"
     month, org, std = sup[0][:3]
-    m = measures[(measures.org_code_published == org)
-                 & (measures.month == pd.to_datetime(month, format="%B %Y"))]
+    m = measures[
+        (measures.org_code_published == org)
+        & (measures.month == pd.to_datetime(month, format="%B %Y"))
+    ]
     prefix = "cancer_28d" if std == "28-day FDS" else "cancer_62d"
     row = m.set_index("measure").value
     assert np.isnan(row[f"{prefix}_within"]) and np.isnan(row[f"{prefix}_breaches"])
@@ -151,8 +202,11 @@ def test_wide_months_melted_correctly(out: Path) -> None:
     org_row = rows[h + 2]  # the first organisation (after the England total row)
     res = _one(out, "rtt_incomplete_2024-25.xlsx", "nhse_rtt_incomplete_wide")
     m = res.measures
-    v = m[(m.org_code_published == org_row[1]) & (m.month == pd.Timestamp("2024-09-01"))
-          & (m.measure == "rtt_within_18w")].value
+    v = m[
+        (m.org_code_published == org_row[1])
+        & (m.month == pd.Timestamp("2024-09-01"))
+        & (m.measure == "rtt_within_18w")
+    ].value
     assert v.tolist() == [float(org_row[col])]
     assert "Total" not in set(m.org_code_published) and "-" not in set(m.org_code_published)
     # DM01: the second block on a sheet
@@ -162,8 +216,11 @@ def test_wide_months_melted_correctly(out: Path) -> None:
     hdr, first = rows[b + 1], rows[b + 3]
     res = _one(out, "diagnostics_dm01.xlsx", "nhse_dm01_wide")
     m = res.measures
-    v = m[(m.org_code_published == first[1]) & (m.month == pd.Timestamp("2024-01-01"))
-          & (m.measure == "dm01_over_6w")].value
+    v = m[
+        (m.org_code_published == first[1])
+        & (m.month == pd.Timestamp("2024-01-01"))
+        & (m.measure == "dm01_over_6w")
+    ].value
     assert v.tolist() == [float(first[list(hdr).index("Jan-24")])]
 
 
@@ -174,11 +231,14 @@ def test_thousands_separators_parsed(out: Path, read) -> None:
     cells = quoted[0]
     m = read[0]
     month = pd.to_datetime(cells[0].split("-", 1)[1].title(), format="%B-%Y")
-    got = m[(m.org_code_published == cells[1]) & (m.month == month)
-            & (m.measure == "attendances")].value
+    got = m[
+        (m.org_code_published == cells[1]) & (m.month == month) & (m.measure == "attendances")
+    ].value
     assert got.tolist() == [float(cells[4].replace(",", ""))]
     assert numbers(pd.Series(["(1,234)", "12,345", "*", "", "x"]))[0].tolist()[:2] == [
-        -1234.0, 12345.0]
+        -1234.0,
+        12345.0,
+    ]
 
 
 def test_quirks_missing_month_and_field_test_trust(out: Path, read) -> None:
@@ -186,12 +246,15 @@ def test_quirks_missing_month_and_field_test_trust(out: Path, read) -> None:
     quirks = json.loads((out / "generator_manifest.json").read_text())["quirks"]
     miss = next(q for q in quirks if "not submitted" in q["description"])
     month = pd.Timestamp(miss["description"].split()[3] + "-01")
-    att = measures[(measures.measure == "attendances")
-                   & (measures.org_code_published == miss["org_code"])]
+    att = measures[
+        (measures.measure == "attendances") & (measures.org_code_published == miss["org_code"])
+    ]
     assert month not in set(att.month) and len(att) > 12
     field = next(q for q in quirks if "field-test" in q["description"])
-    s = measures[(measures.org_code_published == field["org_code"])
-                 & (measures.measure == "survey_respondents")].sort_values("month")
+    s = measures[
+        (measures.org_code_published == field["org_code"])
+        & (measures.measure == "survey_respondents")
+    ].sort_values("month")
     assert np.isnan(s.value.iloc[0]) and s.value.iloc[1:].notna().all()
 
 
@@ -209,8 +272,11 @@ def test_structural_problems_raise_with_file_and_place(out: Path, tmp_path: Path
         ws.append(["Region Code", "Org Code", "Org Name", "Apr-24", "Month five"])
         ws.append(["Y90", "ZA1", "Somewhere", 10, 11])
     wb.save(tmp_path / "rtt.xlsx")
-    with pytest.raises(IngestError, match=r"rtt.xlsx, sheet 'Total incomplete', row 2, "
-                                          r"column 'Month five': not a month"):
+    with pytest.raises(
+        IngestError,
+        match=r"rtt.xlsx, sheet 'Total incomplete', row 2, "
+        r"column 'Month five': not a month",
+    ):
         _one(tmp_path, "rtt.xlsx", "nhse_rtt_incomplete_wide")
     with pytest.raises(IngestError, match="financial year"):
         (tmp_path / "survey.csv").write_text("Org Code,Respondents,Positive responses\n")
@@ -218,8 +284,7 @@ def test_structural_problems_raise_with_file_and_place(out: Path, tmp_path: Path
 
 
 def test_readers_accept_config_sources_and_sources_helper(out: Path) -> None:
-    src = Source(path="cancer_waits.csv", reader="nhse_cancer_waits", title="t",
-                 publisher="p")
+    src = Source(path="cancer_waits.csv", reader="nhse_cancer_waits", title="t", publisher="p")
     res = get_reader(src.reader).read("cancer", src, out)
     assert res.ledger["role"] == "cancer" and len(res.measures)
     sources = synthetic_sources(out, out)
@@ -231,7 +296,8 @@ def test_readers_accept_config_sources_and_sources_helper(out: Path) -> None:
     (out / "survey.csv").write_text((out / "patient_survey_2023-24.csv").read_text())
     try:
         r = get_reader("nhse_patient_survey").read(
-            "s", SimpleSource("survey.csv", "x", {"financial_year": "2023/24"}), out)
+            "s", SimpleSource("survey.csv", "x", {"financial_year": "2023/24"}), out
+        )
     finally:
         (out / "survey.csv").unlink()
     assert set(r.measures.month) == {pd.Timestamp("2023-04-01")}
@@ -243,13 +309,13 @@ def test_glob_pattern_reads_every_year_as_one_source(out: Path) -> None:
 
     def read_glob(reader_name: str, pattern: str) -> list:
         src = Source(path=pattern, reader=reader_name, title="t", publisher="p")
-        return [get_reader(reader_name).read("ae", one, out)
-                for one in expand_source(src, out)]
+        return [get_reader(reader_name).read("ae", one, out) for one in expand_source(src, out)]
 
     files = sorted(out.glob("ae_monthly_*.csv"))
     parts = read_glob("nhse_ae_sitrep", "ae_monthly_*.csv")
-    single = [get_reader("nhse_ae_sitrep").read("ae", SimpleSource(p.name, "x"), out)
-              for p in files]
+    single = [
+        get_reader("nhse_ae_sitrep").read("ae", SimpleSource(p.name, "x"), out) for p in files
+    ]
     assert [r.ledger["file"] for r in parts] == [p.name for p in files]
     assert sum(r.ledger["rows_read"] for r in parts) == sum(r.ledger["rows_read"] for r in single)
     assert all(r.ledger["rows_accepted"] == r.ledger["rows_read"] for r in parts)

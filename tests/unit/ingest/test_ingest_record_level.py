@@ -37,8 +37,13 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> dict:
     path = out / "record_level" / "admissions.parquet"
     accepted, ledger, rejected = rl.read_extract(path, "admissions", set(orgs.org_code))
     return {
-        "orgs": orgs, "population": population, "truth": truth, "path": path,
-        "accepted": accepted, "ledger": ledger, "rejected": rejected,
+        "orgs": orgs,
+        "population": population,
+        "truth": truth,
+        "path": path,
+        "accepted": accepted,
+        "ledger": ledger,
+        "rejected": rejected,
     }
 
 
@@ -92,7 +97,9 @@ def test_extract_shape_and_truth(small: dict) -> None:
     truth = small["truth"]
     assert list(truth.columns) == TRUTH_COLUMNS
     assert set(truth.metric_id) == {
-        "shmi_ratio", "readmission_30d_pct", "avoidable_admissions_dsr",
+        "shmi_ratio",
+        "readmission_30d_pct",
+        "avoidable_admissions_dsr",
     }
     for metric, group in truth.groupby("metric_id"):
         assert group.truly_differs.any(), metric
@@ -284,9 +291,7 @@ def test_readmission_window_method_and_provider(tmp_path: Path) -> None:
     got = rl.readmission_measures(rel, source="test")
     assert list(got.columns) == rl.MEASURE_COLUMNS
     assert set(got.stratum) == {""} and set(got.source) == {"test"}
-    wide = got.pivot_table(
-        index=["org_code_published", "month"], columns="measure", values="value"
-    )
+    wide = got.pivot_table(index=["org_code_published", "month"], columns="measure", values="value")
     jan, feb = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")
     # A, January: spells 1 (readmitted), 3 (day 31: no), 5 (elective next: no), 6 and 8
     assert wide.loc[("A", jan)].to_dict() == {"index_spells": 5.0, "readmissions_30d": 1.0}
@@ -316,9 +321,7 @@ def test_mortality_model_recovers_planted_outliers(small: dict) -> None:
 
     m = measures.assign(period=financial_year(measures.month))
     per_year = m.pivot_table(index="period", columns="measure", values="value", aggfunc="sum")
-    np.testing.assert_allclose(
-        per_year.expected_deaths, per_year.observed_deaths, rtol=1e-6
-    )
+    np.testing.assert_allclose(per_year.expected_deaths, per_year.observed_deaths, rtol=1e-6)
 
     w = m.pivot_table(
         index=["org_code_published", "period"], columns="measure", values="value", aggfunc="sum"
@@ -350,8 +353,9 @@ def test_expected_deaths_are_the_same_on_every_run(small: dict) -> None:
     for _ in range(12):
         accepted, _, _ = rl.read_extract(path, "admissions", con=con)
         measures, _ = rl.mortality_measures(accepted)
-        runs.append(measures.sort_values(["org_code_published", "month", "measure"])
-                    .value.to_numpy())
+        runs.append(
+            measures.sort_values(["org_code_published", "month", "measure"]).value.to_numpy()
+        )
     assert all(np.array_equal(runs[0], r) for r in runs[1:])
 
 
@@ -373,9 +377,12 @@ def test_avoidable_admissions_and_planted_icb(small: dict) -> None:
     assert list(measures.columns) == rl.MEASURE_COLUMNS
     acs = measures[measures.measure == "acs_admissions"]
     assert set(acs.stratum) <= set(ESP2013_BANDS)
-    n = small["accepted"].filter(
-        "admission_method = 'emergency' AND starts_with(diagnosis_group, 'ACS_')"
-    ).count("*").fetchall()[0][0]
+    n = (
+        small["accepted"]
+        .filter("admission_method = 'emergency' AND starts_with(diagnosis_group, 'ACS_')")
+        .count("*")
+        .fetchall()[0][0]
+    )
     assert acs.value.sum() == n
     pop = measures[measures.measure == "population"]
     assert pop.value.sum() == small["population"].population.sum()

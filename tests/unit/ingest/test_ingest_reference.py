@@ -16,7 +16,8 @@ def _priority_run(tmp_path, text: str) -> SimpleNamespace:
     (tmp_path / "lp.csv").write_text(text, encoding="utf-8")
     catalogue = load_catalogue(project_root() / "config/metrics/synthetic.yml")
     return SimpleNamespace(
-        root=tmp_path, catalogue=catalogue,
+        root=tmp_path,
+        catalogue=catalogue,
         settings=SimpleNamespace(
             reference={
                 "local_priorities": SimpleNamespace(path="lp.csv", reader="local_priorities")
@@ -29,16 +30,19 @@ def _priority_run(tmp_path, text: str) -> SimpleNamespace:
 def test_local_priorities_are_read_and_checked_against_the_catalogue(tmp_path):
     good = "icb_code,metric_id,reason\nQZB,mh_access_pct,Access\nQZA, flu_vaccination_pct ,Flu\n"
     d = local_priorities(_priority_run(tmp_path, good))
-    assert d.values.tolist() == [["QZA", "flu_vaccination_pct", "Flu"],
-                                 ["QZB", "mh_access_pct", "Access"]]
+    assert d.values.tolist() == [
+        ["QZA", "flu_vaccination_pct", "Flu"],
+        ["QZB", "mh_access_pct", "Access"],
+    ]
     provider = good + "QZC,ae_12hr_pct,Long waits\n"
-    with pytest.raises(IngestError, match=r"lp\.csv: line 4, column 'metric_id'.*ae_12hr_pct.*"
-                                          r"does not apply to ICBs"):
+    with pytest.raises(
+        IngestError,
+        match=r"lp\.csv: line 4, column 'metric_id'.*ae_12hr_pct.*"
+        r"does not apply to ICBs",
+    ):
         local_priorities(_priority_run(tmp_path, provider))
     unknown = good + "QZC,no_such_metric,Why\n"
     with pytest.raises(IngestError, match=r"line 4, column 'metric_id'.*not in the metric"):
         local_priorities(_priority_run(tmp_path, unknown))
     with pytest.raises(IngestError, match=r"line 1: missing column\(s\) \['reason'\]"):
         local_priorities(_priority_run(tmp_path, "icb_code,metric_id\nQZA,mh_access_pct\n"))
-
-

@@ -46,8 +46,11 @@ def test_unknown_reader_names_every_reader(tmp_path, root) -> None:
     path = tmp_path / "s.yml"
     path.write_text(yaml.safe_dump(settings))
     run = load_assessment(path, root)  # structurally valid settings ...
-    with pytest.raises(ConfigError, match=r"key 'sources\.trust_ae_2021_25\.reader': unknown "
-                                          r"reader 'nhse_trust_ae_montly' \(known: .*nhse_beds"):
+    with pytest.raises(
+        ConfigError,
+        match=r"key 'sources\.trust_ae_2021_25\.reader': unknown "
+        r"reader 'nhse_trust_ae_montly' \(known: .*nhse_beds",
+    ):
         check_sources(run)  # ... that name no reader: assess validate says so
     src = Source(path="x.csv", reader="nope", title="t", publisher="p")
     with pytest.raises(Exception, match="unknown reader 'nope'"):
@@ -62,8 +65,11 @@ def test_a_mistyped_measure_is_caught_before_any_data_is_read(tmp_path, root) ->
     settings["catalogue"] = str(tmp_path / "cat.yml")
     (tmp_path / "s.yml").write_text(yaml.safe_dump(settings))
     run = load_assessment(tmp_path / "s.yml", root)
-    with pytest.raises(ConfigError, match=r"measure 'within_4hrs' is not produced by source "
-                                          r"'trust_ae_2021_25'.*within_4h"):
+    with pytest.raises(
+        ConfigError,
+        match=r"measure 'within_4hrs' is not produced by source "
+        r"'trust_ae_2021_25'.*within_4h",
+    ):
         check_sources(run)
 
 
@@ -71,8 +77,11 @@ def test_declared_measures_are_what_the_readers_write(root) -> None:
     """Each reader's declaration matches its real output on the shipped data (real UEC files
     and the small synthetic England), so the validation above cannot drift from the code."""
     seen: dict[str, set[str]] = {}
-    for config in ("config/assessments/uec.yml", "config/assessments/synthetic-acute.yml",
-                   "config/assessments/synthetic-icb.yml"):
+    for config in (
+        "config/assessments/uec.yml",
+        "config/assessments/synthetic-acute.yml",
+        "config/assessments/synthetic-icb.yml",
+    ):
         ensure_synthetic_data(config, root)
         run = load_assessment(config, root)
         measures, _, _ = ingest_sources(run)

@@ -10,20 +10,38 @@ from helpers.settings import MetricSpec
 
 
 def test_distribution_chart_is_byte_identical_on_rerun(tmp_path):
-    spec = MetricSpec.model_validate({
-        "id": "m", "title": "M", "short_title": "M", "objective": "x", "domain": "access",
-        "org_types": ["acute_trust"], "statistic": "proportion", "multiplier": 100,
-        "unit": "%", "polarity": "higher_is_better", "ci_method": "wilson",
-        "definitions": [{"first_year": "2023/24", "last_year": "2024/25", "source": "s",
-                         "numerator": {"measure": "n", "description": "n"},
-                         "denominator": {"measure": "d", "description": "d"}}],
-        "description": "x",
-    })
+    spec = MetricSpec.model_validate(
+        {
+            "id": "m",
+            "title": "M",
+            "short_title": "M",
+            "objective": "x",
+            "domain": "access",
+            "org_types": ["acute_trust"],
+            "statistic": "proportion",
+            "multiplier": 100,
+            "unit": "%",
+            "polarity": "higher_is_better",
+            "ci_method": "wilson",
+            "definitions": [
+                {
+                    "first_year": "2023/24",
+                    "last_year": "2024/25",
+                    "source": "s",
+                    "numerator": {"measure": "n", "description": "n"},
+                    "denominator": {"measure": "d", "description": "d"},
+                }
+            ],
+            "description": "x",
+        }
+    )
     rng = np.random.default_rng(1)
-    data = pd.DataFrame({
-        "period": ["2023/24"] * 40 + ["2024/25"] * 40,
-        "value": rng.normal(70, 5, 80),
-    })
+    data = pd.DataFrame(
+        {
+            "period": ["2023/24"] * 40 + ["2024/25"] * 40,
+            "value": rng.normal(70, 5, 80),
+        }
+    )
     england = pd.DataFrame({"period": ["2023/24", "2024/25"], "value": [70.0, 71.0]})
     np.random.seed(1)
     distribution_chart(data, england, spec, tmp_path / "a.png")

@@ -21,19 +21,25 @@ from helpers.publish.text import COMPARISON_BADGE, fmt
 def site(built, tmp_path_factory):
     run, _annual, england, results, mapping, splits = built
     codes = sorted(results.org_code.unique())[:3]
-    run = run.model_copy(
-        update={"settings": run.settings.model_copy(update={"org_codes": codes})}
-    )
+    run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
     specs = {m.id: m for m in run.metrics}
     results, overdispersion, funnels = compare.add_funnels(results, specs)
     _, ledger, rejected = ingest_sources(run)
     ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     paths = RunPaths(tmp_path_factory.mktemp("pages")).ensure()
     ctx = SiteContext(
-        run=run, paths=paths, results=compare.order_results(results), england=england,
-        orgs=org_ref.organisations(run), ledger=ledger, rejected=rejected,
-        successions=mapping, splits=splits, provenance=build_provenance(run, ledger),
-        funnel_limits=compare.funnel_limits_table(funnels), overdispersion=overdispersion,
+        run=run,
+        paths=paths,
+        results=compare.order_results(results),
+        england=england,
+        orgs=org_ref.organisations(run),
+        ledger=ledger,
+        rejected=rejected,
+        successions=mapping,
+        splits=splits,
+        provenance=build_provenance(run, ledger),
+        funnel_limits=compare.funnel_limits_table(funnels),
+        overdispersion=overdispersion,
     )
     counts = write_pages(ctx)
     return ctx, counts, codes
@@ -58,16 +64,21 @@ def test_overview_counts_agree_with_the_results(site) -> None:
         year = ctx.results[(ctx.results.metric_id == m.id) & (ctx.results.period == period)]
         c = year.comparison.value_counts()
         england = ctx.england[(ctx.england.metric_id == m.id) & (ctx.england.period == period)]
-        row = next(line for line in text.splitlines()
-                   if line.startswith(f"| [{m.short_title}](metrics/{m.id}.qmd)"))
+        row = next(
+            line
+            for line in text.splitlines()
+            if line.startswith(f"| [{m.short_title}](metrics/{m.id}.qmd)")
+        )
         cells = [x.strip() for x in row.strip("|").split("|")]
         assert cells[1] == period and cells[2] == fmt(float(england.value.iloc[0]), m)
         neutral = m.polarity == "no_judgement"  # "higher"/"lower", no judgement made
         assert cells[3] == str(c.get("better", 0) + c.get("higher", 0)) + (
-            " higher" if neutral else "")
+            " higher" if neutral else ""
+        )
         assert cells[4] == str(c.get("similar", 0))
         assert cells[5] == str(c.get("worse", 0) + c.get("lower", 0)) + (
-            " lower" if neutral else "")
+            " lower" if neutral else ""
+        )
         assert cells[6] == str(int((year.comparison == "not_compared").sum()))
 
 

@@ -27,8 +27,11 @@ def catalogue(root):
 
 def test_every_shipped_assessment_validates(root):
     # Holds on a fresh clone too, where no synthetic data has been generated yet.
-    shipped = [*root.glob("config/assessments/*.yml"), *root.glob("config/fast/*.yml"),
-               *root.glob("config/england/*.yml")]
+    shipped = [
+        *root.glob("config/assessments/*.yml"),
+        *root.glob("config/fast/*.yml"),
+        *root.glob("config/england/*.yml"),
+    ]
     assert len(shipped) >= 10
     for path in shipped:
         run = load_assessment(path, root)
@@ -106,17 +109,33 @@ def test_goals_apply_to_their_years(root):
 def test_extends_merges_mappings_and_replaces_the_rest(tmp_path):
     from helpers.settings import read_settings
 
-    write(tmp_path / "base.yml", {
-        "catalogue": "c.yml", "financial_years": ["2022/23", "2023/24"],
-        "synthetic": {"scale": "small", "seed": 1, "out": "data/s"},
-        "sources": {"a": {"path": "{synthetic}/a.csv", "reader": "r", "title": "A",
-                          "publisher": "P", "options": {"population": "{synthetic}/p.csv"}}},
-    })
-    write(tmp_path / "child.yml", {
-        "extends": "base.yml", "id": "child", "financial_years": ["2024/25"],
-        "synthetic": {"scale": "england", "out": "data/e"},
-        "sources": {"a": {"title": "A2"}},
-    })
+    write(
+        tmp_path / "base.yml",
+        {
+            "catalogue": "c.yml",
+            "financial_years": ["2022/23", "2023/24"],
+            "synthetic": {"scale": "small", "seed": 1, "out": "data/s"},
+            "sources": {
+                "a": {
+                    "path": "{synthetic}/a.csv",
+                    "reader": "r",
+                    "title": "A",
+                    "publisher": "P",
+                    "options": {"population": "{synthetic}/p.csv"},
+                }
+            },
+        },
+    )
+    write(
+        tmp_path / "child.yml",
+        {
+            "extends": "base.yml",
+            "id": "child",
+            "financial_years": ["2024/25"],
+            "synthetic": {"scale": "england", "out": "data/e"},
+            "sources": {"a": {"title": "A2"}},
+        },
+    )
     data, files = read_settings(tmp_path / "child.yml")
     assert files == [tmp_path / "base.yml", tmp_path / "child.yml"]
     assert data["financial_years"] == ["2024/25"]  # lists are replaced, not concatenated
@@ -177,8 +196,13 @@ def test_synthetic_files_are_checked_once_generated(tmp_path, root):
     out = tmp_path / "synthetic"
     base = yaml.safe_load((root / "config/synthetic/base.yml").read_text())
     data = {
-        **base, "id": "t", "title": "T", "short_title": "T", "summary": "T",
-        "org_type": "acute_trust", "synthetic": {"scale": "small", "seed": 1, "out": str(out)},
+        **base,
+        "id": "t",
+        "title": "T",
+        "short_title": "T",
+        "summary": "T",
+        "org_type": "acute_trust",
+        "synthetic": {"scale": "small", "seed": 1, "out": str(out)},
     }
     path = write(tmp_path / "s.yml", data)
     run = load_assessment(path, root)  # nothing generated yet: validates

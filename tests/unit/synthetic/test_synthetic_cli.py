@@ -22,13 +22,29 @@ def test_records_hook_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     # helpers.synthetic.records is always there now (imported by generate), so the records
     # are always written unless generate(records=False) (see test_plans_priorities_and_manifest)
     assert man["records"].startswith("written")
-    own = {"ae_4hr_pct", "ae_12hr_pct", "rtt_18wk_pct", "cancer_62d_pct",
-           "diagnostics_6wk_pct", "patient_survey_positive_pct", "hcai_cdiff_rate",
-           "sickness_absence_pct", "staff_engagement_mean", "cost_index", "mh_access_pct",
-           "flu_vaccination_pct"}
+    own = {
+        "ae_4hr_pct",
+        "ae_12hr_pct",
+        "rtt_18wk_pct",
+        "cancer_62d_pct",
+        "diagnostics_6wk_pct",
+        "patient_survey_positive_pct",
+        "hcai_cdiff_rate",
+        "sickness_absence_pct",
+        "staff_engagement_mean",
+        "cost_index",
+        "mh_access_pct",
+        "flu_vaccination_pct",
+    }
     assert set(truth.metric_id) - own  # the record-level truth rows were appended
-    assert list(truth.columns) == ["synthetic", "org_code", "metric_id", "effect_scale",
-                                   "effect", "truly_differs"]
+    assert list(truth.columns) == [
+        "synthetic",
+        "org_code",
+        "metric_id",
+        "effect_scale",
+        "effect",
+        "truly_differs",
+    ]
     # effect is the planted part only, in both halves of the file
     neutral = np.where(truth.effect_scale == "shift", 0.0, 1.0)
     assert (truth.effect[~truth.truly_differs] == neutral[~truth.truly_differs]).all()
@@ -37,8 +53,9 @@ def test_records_hook_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     # never planted, a code change with one truth under both codes
     orgs = pd.read_csv(out / "organisations.csv", dtype=str, keep_default_na=False)
     succ = pd.read_csv(out / "successions.csv", dtype=str)
-    spells = pq.read_table(out / "record_level" / "admissions.parquet",
-                           columns=["provider_code", "admission_date"]).to_pandas()
+    spells = pq.read_table(
+        out / "record_level" / "admissions.parquet", columns=["provider_code", "admission_date"]
+    ).to_pandas()
     span = spells.groupby("provider_code").admission_date.agg(["min", "max"])
     dates = orgs.set_index("org_code")[["open_date", "close_date"]]
     for code in set(succ.old_code) | set(succ.new_code):

@@ -45,8 +45,9 @@ def test_plans_are_missed_by_most_and_delivered_by_some(
 ) -> None:
     plans = pd.read_csv(small / "plans.csv")
     plans = plans[plans.metric_id == "ae_4hr_pct"].assign(month=lambda d: pd.to_datetime(d.month))
-    m = measures.pivot_table(index=["org_code_published", "month"], columns="measure",
-                             values="value").reset_index()
+    m = measures.pivot_table(
+        index=["org_code_published", "month"], columns="measure", values="value"
+    ).reset_index()
     m["actual"] = 100 * m.within_4h / m.attendances
     j = plans.merge(m, left_on=["org_code", "month"], right_on=["org_code_published", "month"])
     gap = (j.planned_value - j.actual).groupby(j.org_code).mean()
@@ -57,26 +58,31 @@ def test_plans_are_missed_by_most_and_delivered_by_some(
 
 def _pooled(measures: pd.DataFrame, num: str, den: str) -> pd.Series:
     w = measures[measures.measure.isin([num, den])].pivot_table(
-        index=["org_code_published", "month"], columns="measure", values="value", aggfunc="sum")
+        index=["org_code_published", "month"], columns="measure", values="value", aggfunc="sum"
+    )
     w = w.dropna()
     s = w.groupby(level=0).sum()
     return s[num] / s[den]
 
 
-@pytest.mark.parametrize("metric, num, den, scale", [
-    ("ae_4hr_pct", "within_4h", "attendances", "logit"),
-    ("ae_12hr_pct", "over_12h_from_arrival", "attendances", "logit"),
-    ("rtt_18wk_pct", "rtt_within_18w", "rtt_total", "logit"),
-    ("cancer_62d_pct", "cancer_62d_within", "cancer_62d_total", "logit"),
-    ("diagnostics_6wk_pct", "dm01_over_6w", "dm01_total", "logit"),
-    ("patient_survey_positive_pct", "survey_positive", "survey_respondents", "logit"),
-    ("sickness_absence_pct", "fte_days_lost", "fte_days_available", "logit"),
-    ("mh_access_pct", "mh_access_people", "mh_prevalence", "logit"),
-    ("flu_vaccination_pct", "flu_vaccinated", "flu_eligible", "logit"),
-    ("cost_index", "cost_actual_k", "cost_expected_k", "log"),
-])
-def test_planted_outliers_differ(small: Path, measures: pd.DataFrame, metric: str, num: str,
-                                 den: str, scale: str) -> None:
+@pytest.mark.parametrize(
+    "metric, num, den, scale",
+    [
+        ("ae_4hr_pct", "within_4h", "attendances", "logit"),
+        ("ae_12hr_pct", "over_12h_from_arrival", "attendances", "logit"),
+        ("rtt_18wk_pct", "rtt_within_18w", "rtt_total", "logit"),
+        ("cancer_62d_pct", "cancer_62d_within", "cancer_62d_total", "logit"),
+        ("diagnostics_6wk_pct", "dm01_over_6w", "dm01_total", "logit"),
+        ("patient_survey_positive_pct", "survey_positive", "survey_respondents", "logit"),
+        ("sickness_absence_pct", "fte_days_lost", "fte_days_available", "logit"),
+        ("mh_access_pct", "mh_access_people", "mh_prevalence", "logit"),
+        ("flu_vaccination_pct", "flu_vaccinated", "flu_eligible", "logit"),
+        ("cost_index", "cost_actual_k", "cost_expected_k", "log"),
+    ],
+)
+def test_planted_outliers_differ(
+    small: Path, measures: pd.DataFrame, metric: str, num: str, den: str, scale: str
+) -> None:
     truth = pd.read_csv(small / "planted_truth.csv")
     t = truth[truth.metric_id == metric].set_index("org_code")
     assert t.truly_differs.sum() >= 1 and (~t.truly_differs).sum() >= 4
@@ -96,15 +102,19 @@ def test_planted_outliers_differ(small: Path, measures: pd.DataFrame, metric: st
 def test_engagement_shift_and_cdiff_rate_outliers(small: Path, measures: pd.DataFrame):
     truth = pd.read_csv(small / "planted_truth.csv")
     t = truth[truth.metric_id == "staff_engagement_mean"].set_index("org_code")
-    mean = measures[measures.measure == "staff_engagement_mean"].groupby(
-        "org_code_published").value.mean()
+    mean = (
+        measures[measures.measure == "staff_engagement_mean"]
+        .groupby("org_code_published")
+        .value.mean()
+    )
     dev = mean - mean[~t.truly_differs.reindex(mean.index)].median()
     for code, row in t[t.truly_differs & t.index.isin(mean.index)].iterrows():
         assert abs(dev[code]) > 0.3 and np.sign(dev[code]) == np.sign(row.effect)
     t = truth[truth.metric_id == "hcai_cdiff_rate"].set_index("org_code")
     cases = measures[measures.measure == "hcai_cdiff"].groupby("org_code_published").value.sum()
-    obd = measures[measures.measure == "occupied_bed_days"].groupby(
-        "org_code_published").value.sum()
+    obd = (
+        measures[measures.measure == "occupied_bed_days"].groupby("org_code_published").value.sum()
+    )
     rate = np.log(cases / obd).dropna()
     normal = rate[~t.truly_differs.reindex(rate.index)]
     for code, row in t[t.truly_differs & t.index.isin(rate.index)].iterrows():

@@ -16,7 +16,8 @@ SEED = DEFAULT_SEED
 def _hashes(folder: Path) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -38,7 +39,8 @@ def test_other_seed_differs_and_faults_leave_clean_files_alone(small: Path, tmp_
     generate("small", SEED, faulty, faults=True, records=False)
     c = _hashes(faulty)
     assert {k for k in c if k.startswith("faults/")} == {
-        "faults/ae_monthly_faults_2024-25.csv", "faults/rtt_incomplete_faults_2024-25.xlsx",
+        "faults/ae_monthly_faults_2024-25.csv",
+        "faults/rtt_incomplete_faults_2024-25.xlsx",
         "faults/expected_rejections.csv",
     }
     assert all(c[k] == a[k] for k in a if k != "generator_manifest.json")
@@ -47,8 +49,13 @@ def test_other_seed_differs_and_faults_leave_clean_files_alone(small: Path, tmp_
 def test_plans_priorities_and_manifest(small: Path) -> None:
     plans = pd.read_csv(small / "plans.csv", dtype={"month": str})
     assert set(plans.metric_id) == {
-        "ae_4hr_pct", "ae_12hr_pct", "rtt_18wk_pct", "rtt_52wk_count", "cancer_62d_pct",
-        "diagnostics_6wk_pct", "finance_surplus_k",
+        "ae_4hr_pct",
+        "ae_12hr_pct",
+        "rtt_18wk_pct",
+        "rtt_52wk_count",
+        "cancer_62d_pct",
+        "diagnostics_6wk_pct",
+        "finance_surplus_k",
     }
     assert plans.month.str.fullmatch(r"\d{4}-\d{2}-01").all()
     assert not plans.duplicated(["org_code", "metric_id", "month"]).any()

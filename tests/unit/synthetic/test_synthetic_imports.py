@@ -24,8 +24,9 @@ def test_generator_loads_only_core_and_stats() -> None:
         f"import sys\nimport {', '.join(ENTRY_POINTS)}\n"
         "print('\\n'.join(m for m in sys.modules if m.startswith('helpers.')))"
     )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True).stdout.split()
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert "helpers.synthetic.writers.ae" in loaded and "helpers.synthetic.records" in loaded
     assert [m for m in loaded if not m.startswith(ALLOWED)] == []
 
@@ -34,8 +35,9 @@ def _imports(tree: ast.AST) -> list[int]:
     return [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")),
-                         ids=lambda p: p.relative_to(PACKAGE).as_posix())
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE).as_posix()
+)
 def test_imports_are_at_module_level(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     top = {n.lineno for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)}

@@ -55,8 +55,7 @@ def test_codes_and_names_are_fictional(small: Path, root: Path) -> None:
     assert trusts.org_code.str.fullmatch(r"Z[A-Z0-9]{2}").all()
     assert orgs[orgs.org_type == "icb"].org_code.str.fullmatch(r"Q[ZQ][A-Z]").all()
     assert orgs.region_code.str.fullmatch(r"Y9\d").all()
-    real = pd.read_csv(root / "data/raw/ods_etr_nhs_trusts.csv", dtype=str,
-                       keep_default_na=False)
+    real = pd.read_csv(root / "data/raw/ods_etr_nhs_trusts.csv", dtype=str, keep_default_na=False)
     real_icbs = pd.read_csv(root / "data/raw/ons_icb_names_codes_dec2024.csv", dtype=str)
     assert not set(orgs.org_code) & (set(real.org_code) | set(real_icbs.ICB24CDH))
     real_names = [n.upper() for n in real.org_name if n]
@@ -70,8 +69,7 @@ def test_codes_and_names_are_fictional(small: Path, root: Path) -> None:
 
 def test_population_file(small: Path) -> None:
     pop = pd.read_csv(small / "population_icb_age_sex.csv", dtype={"age_band": str})
-    assert list(pop.columns) == ["synthetic", "icb_code", "year", "age_band", "sex",
-                                 "population"]
+    assert list(pop.columns) == ["synthetic", "icb_code", "year", "age_band", "sex", "population"]
     bands = list(ESP2013_BANDS)
     assert list(pop.age_band.drop_duplicates()) == bands and len(bands) == 19
     assert set(pop.sex) == {"M", "F"} and sorted(pop.year.unique()) == [2022, 2023, 2024]

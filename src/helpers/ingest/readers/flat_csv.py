@@ -50,13 +50,18 @@ def _nhsr_measures(d: pd.DataFrame) -> MeasureList:
 
 NHSR_AE_SPEC = TableSpec(
     required=("period", "org_code", "type", "attendances", "breaches", "admissions"),
-    org="org_code", month="period", parse_month=_iso_month("period"),
+    org="org_code",
+    month="period",
+    parse_month=_iso_month("period"),
     month_error="not a date in YYYY-MM-DD form",
     numeric=("attendances", "breaches", "admissions"),
     measures=_nhsr_measures,
     checks=(
-        RowCheck("breaches", "more 4-hour breaches than attendances",
-                 not_more_than("breaches", "attendances")),
+        RowCheck(
+            "breaches",
+            "more 4-hour breaches than attendances",
+            not_more_than("breaches", "attendances"),
+        ),
     ),
     key=("month", "org", "type"),
     exclude=_other_department,
@@ -78,20 +83,36 @@ def _trust_ae_measures(d: pd.DataFrame) -> MeasureList:
 
 
 TRUST_AE_SPEC = TableSpec(
-    required=("org_code", "date", "total_attendances", "attendances_over_4hours",
-              "total_emergency_admissions", "emergency_admissions_over_4hours"),
-    org="org_code", month="date", parse_month=_iso_month("date"),
+    required=(
+        "org_code",
+        "date",
+        "total_attendances",
+        "attendances_over_4hours",
+        "total_emergency_admissions",
+        "emergency_admissions_over_4hours",
+    ),
+    org="org_code",
+    month="date",
+    parse_month=_iso_month("date"),
     month_error="not a date in YYYY-MM-DD form",
-    numeric=("total_attendances", "attendances_over_4hours", "total_emergency_admissions",
-             "emergency_admissions_over_4hours"),
+    numeric=(
+        "total_attendances",
+        "attendances_over_4hours",
+        "total_emergency_admissions",
+        "emergency_admissions_over_4hours",
+    ),
     measures=_trust_ae_measures,
     checks=(
-        RowCheck("attendances_over_4hours", "more 4-hour breaches than attendances",
-                 not_more_than("attendances_over_4hours", "total_attendances")),
-        RowCheck("emergency_admissions_over_4hours",
-                 "more decision-to-admit waits over 4 hours than emergency admissions",
-                 not_more_than("emergency_admissions_over_4hours",
-                               "total_emergency_admissions")),
+        RowCheck(
+            "attendances_over_4hours",
+            "more 4-hour breaches than attendances",
+            not_more_than("attendances_over_4hours", "total_attendances"),
+        ),
+        RowCheck(
+            "emergency_admissions_over_4hours",
+            "more decision-to-admit waits over 4 hours than emergency admissions",
+            not_more_than("emergency_admissions_over_4hours", "total_emergency_admissions"),
+        ),
     ),
     key=("month", "org"),
     flat=True,
@@ -108,13 +129,18 @@ def _beds_measures(d: pd.DataFrame) -> MeasureList:
 
 BEDS_SPEC = TableSpec(
     required=("org_code", "date", "general_acute_beds_available", "general_acute_beds_occupied"),
-    org="org_code", month="date", parse_month=_iso_month("date"),
+    org="org_code",
+    month="date",
+    parse_month=_iso_month("date"),
     month_error="not a date in YYYY-MM-DD form",
     numeric=("general_acute_beds_available", "general_acute_beds_occupied"),
     measures=_beds_measures,
     checks=(
-        RowCheck("general_acute_beds_occupied", "more beds occupied than available",
-                 not_more_than("general_acute_beds_occupied", "general_acute_beds_available")),
+        RowCheck(
+            "general_acute_beds_occupied",
+            "more beds occupied than available",
+            not_more_than("general_acute_beds_occupied", "general_acute_beds_available"),
+        ),
     ),
     key=("month", "org"),
     flat=True,

@@ -61,21 +61,34 @@ def _ae_measures(d: pd.DataFrame) -> MeasureList:
 _DTA = "Number of patients spending >4 hours from decision to admit to admission"
 AE_SPEC = TableSpec(
     required=("Period", "Org Code", "Total attendances", "Attendances over 4hrs", _DTA),
-    org="Org Code", month="Period",
+    org="Org Code",
+    month="Period",
     parse_month=lambda r: month_from_sitrep(r["Period"]),
     month_error="not a period like MSitAE-APRIL-2024",
-    numeric=("Total attendances", "Attendances over 4hrs",
-             "Patients who have waited 12+ hrs from arrival", "Emergency admissions", _DTA),
+    numeric=(
+        "Total attendances",
+        "Attendances over 4hrs",
+        "Patients who have waited 12+ hrs from arrival",
+        "Emergency admissions",
+        _DTA,
+    ),
     measures=_ae_measures,
     checks=(
-        RowCheck("Attendances over 4hrs", "more 4-hour breaches than attendances",
-                 not_more_than("Attendances over 4hrs", "Total attendances")),
-        RowCheck("Patients who have waited 12+ hrs from arrival",
-                 "more 12-hour waits than attendances",
-                 not_more_than("Patients who have waited 12+ hrs from arrival",
-                                "Total attendances")),
-        RowCheck(_DTA, "more decision-to-admit waits over 4 hours than emergency admissions",
-                 not_more_than(_DTA, "Emergency admissions")),
+        RowCheck(
+            "Attendances over 4hrs",
+            "more 4-hour breaches than attendances",
+            not_more_than("Attendances over 4hrs", "Total attendances"),
+        ),
+        RowCheck(
+            "Patients who have waited 12+ hrs from arrival",
+            "more 12-hour waits than attendances",
+            not_more_than("Patients who have waited 12+ hrs from arrival", "Total attendances"),
+        ),
+        RowCheck(
+            _DTA,
+            "more decision-to-admit waits over 4 hours than emergency admissions",
+            not_more_than(_DTA, "Emergency admissions"),
+        ),
     ),
     key=("month", "org"),
 )
@@ -102,16 +115,19 @@ def _cancer_inconsistent(d: pd.DataFrame) -> pd.Series:
 
 CANCER_SPEC = TableSpec(
     required=("Month", "Org Code", "Standard", "Total", "Within Standard", "Breaches"),
-    org="Org Code", month="Month",
+    org="Org Code",
+    month="Month",
     parse_month=lambda r: month_from_text(r["Month"], "%B %Y"),
     month_error="not a month like 'April 2024'",
     numeric=("Total", "Within Standard", "Breaches"),
     measures=_cancer_measures,
     checks=(
-        RowCheck("Within Standard", "more within the standard than in total",
-                 not_more_than("Within Standard", "Total")),
-        RowCheck("Breaches", "within standard + breaches is not the total",
-                 _cancer_inconsistent),
+        RowCheck(
+            "Within Standard",
+            "more within the standard than in total",
+            not_more_than("Within Standard", "Total"),
+        ),
+        RowCheck("Breaches", "within standard + breaches is not the total", _cancer_inconsistent),
     ),
     key=("month", "org", "Standard"),
     allowed={"Standard": ("28-day FDS", "62-day")},
@@ -120,7 +136,8 @@ CANCER_SPEC = TableSpec(
 _ORGANISMS = {"MRSA": "hcai_mrsa", "C. difficile": "hcai_cdiff", "E. coli": "hcai_ecoli"}
 HCAI_SPEC = TableSpec(
     required=("Month", "Org Code", "Organism", "Cases"),
-    org="Org Code", month="Month",
+    org="Org Code",
+    month="Month",
     parse_month=lambda r: month_from_text(r["Month"], "%Y-%m"),
     month_error="not a month like 2024-04",
     numeric=("Cases",),
@@ -134,14 +151,20 @@ def _quarter_month(r: pd.DataFrame) -> pd.Series:
     start = month_from_fy(r["Year"])
     q = pd.to_numeric(r["Quarter"].astype(str).str.extract(r"^Q([1-4])$")[0], errors="coerce")
     return pd.Series(
-        [s + pd.DateOffset(months=3 * (int(k) - 1)) if pd.notna(s) and pd.notna(k) else pd.NaT
-         for s, k in zip(start, q, strict=True)], index=r.index, dtype="datetime64[ns]",
+        [
+            s + pd.DateOffset(months=3 * (int(k) - 1)) if pd.notna(s) and pd.notna(k) else pd.NaT
+            for s, k in zip(start, q, strict=True)
+        ],
+        index=r.index,
+        dtype="datetime64[ns]",
     )
 
 
 OBD_SPEC = TableSpec(
     required=("Year", "Quarter", "Org Code", "Occupied bed days"),
-    org="Org Code", month="Quarter", parse_month=_quarter_month,
+    org="Org Code",
+    month="Quarter",
+    parse_month=_quarter_month,
     month_error="not a year like 2024-25 with a quarter Q1 to Q4",
     numeric=("Occupied bed days",),
     measures=lambda d: [("occupied_bed_days", d["Occupied bed days"])],
@@ -150,56 +173,80 @@ OBD_SPEC = TableSpec(
 
 SICKNESS_SPEC = TableSpec(
     required=("Month", "Org Code", "FTE days lost", "FTE days available"),
-    org="Org Code", month="Month",
+    org="Org Code",
+    month="Month",
     parse_month=lambda r: month_from_text(r["Month"], "%Y-%m-%d"),
     month_error="not a date like 2024-04-30",
     numeric=("FTE days lost", "FTE days available"),
-    measures=lambda d: [("fte_days_lost", d["FTE days lost"]),
-                        ("fte_days_available", d["FTE days available"])],
-    checks=(RowCheck("FTE days lost", "more FTE days lost than available",
-                     not_more_than("FTE days lost", "FTE days available")),),
+    measures=lambda d: [
+        ("fte_days_lost", d["FTE days lost"]),
+        ("fte_days_available", d["FTE days available"]),
+    ],
+    checks=(
+        RowCheck(
+            "FTE days lost",
+            "more FTE days lost than available",
+            not_more_than("FTE days lost", "FTE days available"),
+        ),
+    ),
     key=("month", "org"),
 )
 
 COST_SPEC = TableSpec(
     required=("Financial Year", "Org Code", "Actual cost £000", "Expected cost £000"),
-    org="Org Code", month="Financial Year",
+    org="Org Code",
+    month="Financial Year",
     parse_month=lambda r: month_from_fy(r["Financial Year"]),
     month_error="not a financial year like 2024/25",
     numeric=("Actual cost £000", "Expected cost £000"),
-    measures=lambda d: [("cost_actual_k", d["Actual cost £000"]),
-                        ("cost_expected_k", d["Expected cost £000"])],
+    measures=lambda d: [
+        ("cost_actual_k", d["Actual cost £000"]),
+        ("cost_expected_k", d["Expected cost £000"]),
+    ],
     key=("month", "org"),
 )
 
 MH_SPEC = TableSpec(
     required=("Month", "ICB Code", "People in contact", "Estimated prevalence"),
-    org="ICB Code", month="Month",
+    org="ICB Code",
+    month="Month",
     parse_month=lambda r: month_from_text(r["Month"], "%Y-%m-%d"),
     month_error="not a date like 2024-04-01",
     numeric=("People in contact", "Estimated prevalence"),
-    measures=lambda d: [("mh_access_people", d["People in contact"]),
-                        ("mh_prevalence", d["Estimated prevalence"])],
-    checks=(RowCheck("People in contact", "more people in contact than the prevalence estimate",
-                     not_more_than("People in contact", "Estimated prevalence")),),
+    measures=lambda d: [
+        ("mh_access_people", d["People in contact"]),
+        ("mh_prevalence", d["Estimated prevalence"]),
+    ],
+    checks=(
+        RowCheck(
+            "People in contact",
+            "more people in contact than the prevalence estimate",
+            not_more_than("People in contact", "Estimated prevalence"),
+        ),
+    ),
     key=("month", "org"),
 )
 
 FLU_SPEC = TableSpec(
     required=("Season", "ICB Code", "Cohort", "Vaccinated", "Eligible"),
-    org="ICB Code", month="Season",
+    org="ICB Code",
+    month="Season",
     parse_month=lambda r: month_from_fy(r["Season"]),
     month_error="not a season like 2024-25",
     numeric=("Vaccinated", "Eligible"),
     measures=lambda d: [("flu_vaccinated", d["Vaccinated"]), ("flu_eligible", d["Eligible"])],
-    checks=(RowCheck("Vaccinated", "more vaccinated than eligible",
-                     not_more_than("Vaccinated", "Eligible")),),
+    checks=(
+        RowCheck(
+            "Vaccinated", "more vaccinated than eligible", not_more_than("Vaccinated", "Eligible")
+        ),
+    ),
     key=("month", "org", "Cohort"),
 )
 
 PLANS_SPEC = TableSpec(
     required=("org_code", "metric_id", "month", "planned_value"),
-    org="org_code", month="month",
+    org="org_code",
+    month="month",
     parse_month=lambda r: month_from_text(r["month"], "%Y-%m-%d"),
     month_error="not a date like 2024-04-01",
     numeric=("planned_value",),
@@ -215,13 +262,22 @@ def _annual_spec(base: TableSpec, fy: pd.Timestamp) -> TableSpec:
 
 SURVEY_SPEC = TableSpec(
     required=("Org Code", "Respondents", "Positive responses"),
-    org="Org Code", month="Org Code", parse_month=lambda r: pd.Series(pd.NaT, index=r.index),
+    org="Org Code",
+    month="Org Code",
+    parse_month=lambda r: pd.Series(pd.NaT, index=r.index),
     month_error="no financial year",
     numeric=("Respondents", "Positive responses"),
-    measures=lambda d: [("survey_respondents", d["Respondents"]),
-                        ("survey_positive", d["Positive responses"])],
-    checks=(RowCheck("Positive responses", "more positive responses than respondents",
-                     not_more_than("Positive responses", "Respondents")),),
+    measures=lambda d: [
+        ("survey_respondents", d["Respondents"]),
+        ("survey_positive", d["Positive responses"]),
+    ],
+    checks=(
+        RowCheck(
+            "Positive responses",
+            "more positive responses than respondents",
+            not_more_than("Positive responses", "Respondents"),
+        ),
+    ),
     key=("month", "org"),
 )
 
@@ -233,29 +289,43 @@ def _mean_out_of_range(d: pd.DataFrame) -> pd.Series:
 
 STAFF_SPEC = TableSpec(
     required=("Org Code", "Respondents", "Engagement mean score", "Standard deviation"),
-    org="Org Code", month="Org Code", parse_month=lambda r: pd.Series(pd.NaT, index=r.index),
+    org="Org Code",
+    month="Org Code",
+    parse_month=lambda r: pd.Series(pd.NaT, index=r.index),
     month_error="no financial year",
     numeric=("Respondents", "Engagement mean score", "Standard deviation"),
-    measures=lambda d: [("staff_engagement_mean", d["Engagement mean score"]),
-                        ("staff_engagement_sd", d["Standard deviation"]),
-                        ("staff_engagement_n", d["Respondents"])],
-    checks=(RowCheck("Engagement mean score", "mean score outside 0 to 10",
-                     _mean_out_of_range),),
+    measures=lambda d: [
+        ("staff_engagement_mean", d["Engagement mean score"]),
+        ("staff_engagement_sd", d["Standard deviation"]),
+        ("staff_engagement_n", d["Respondents"]),
+    ],
+    checks=(RowCheck("Engagement mean score", "mean score outside 0 to 10", _mean_out_of_range),),
     key=("month", "org"),
 )
 
 FINANCE_SPEC = TableSpec(
-    required=("Financial Year", "Org Code", "Planned surplus/(deficit) £000",
-              "Outturn surplus/(deficit) £000", "Operating income £000"),
-    org="Org Code", month="Financial Year",
+    required=(
+        "Financial Year",
+        "Org Code",
+        "Planned surplus/(deficit) £000",
+        "Outturn surplus/(deficit) £000",
+        "Operating income £000",
+    ),
+    org="Org Code",
+    month="Financial Year",
     parse_month=lambda r: month_from_fy(r["Financial Year"]),
     month_error="not a financial year like 2024/25",
-    numeric=("Planned surplus/(deficit) £000", "Outturn surplus/(deficit) £000",
-             "Operating income £000"),
+    numeric=(
+        "Planned surplus/(deficit) £000",
+        "Outturn surplus/(deficit) £000",
+        "Operating income £000",
+    ),
     signed=("Planned surplus/(deficit) £000", "Outturn surplus/(deficit) £000"),
-    measures=lambda d: [("plan_surplus_k", d["Planned surplus/(deficit) £000"]),
-                        ("outturn_surplus_k", d["Outturn surplus/(deficit) £000"]),
-                        ("operating_income_k", d["Operating income £000"])],
+    measures=lambda d: [
+        ("plan_surplus_k", d["Planned surplus/(deficit) £000"]),
+        ("outturn_surplus_k", d["Outturn surplus/(deficit) £000"]),
+        ("operating_income_k", d["Operating income £000"]),
+    ],
     key=("month", "org"),
 )
 
@@ -271,9 +341,11 @@ def _long_reader(spec: TableSpec, doc: str) -> ReadFn:
 read_cancer_waits = _long_reader(CANCER_SPEC, "cancer_waits.csv: 28-day FDS and 62-day waits.")
 read_hcai_monthly = _long_reader(HCAI_SPEC, "hcai_monthly.csv: cases by organism and month.")
 read_occupied_bed_days = _long_reader(
-    OBD_SPEC, "occupied_bed_days_quarterly.csv: KH03-like, dated at the quarter's first month.")
+    OBD_SPEC, "occupied_bed_days_quarterly.csv: KH03-like, dated at the quarter's first month."
+)
 read_sickness_absence = _long_reader(
-    SICKNESS_SPEC, "sickness_absence.csv: FTE days lost and available (month-end dates).")
+    SICKNESS_SPEC, "sickness_absence.csv: FTE days lost and available (month-end dates)."
+)
 read_cost_index = _long_reader(COST_SPEC, "cost_index.csv: actual and expected cost, annual.")
 read_mh_access_icb = _long_reader(MH_SPEC, "mh_access_icb.csv: people in contact, monthly.")
 read_flu_vaccination_icb = _long_reader(FLU_SPEC, "flu_vaccination_icb.csv: uptake, annual.")
@@ -294,8 +366,11 @@ def read_staff_survey(key: str, source: SourceLike, root: Path) -> Ingested:
 
 def read_finance_plan_outturn(key: str, source: SourceLike, root: Path) -> Ingested:
     """finance_plan_outturn.xlsx: plan, outturn (negative = deficit) and income, £000."""
-    name = str(source.options.get("sheet", "Plan and outturn")) if source.options else (
-        "Plan and outturn")
+    name = (
+        str(source.options.get("sheet", "Plan and outturn"))
+        if source.options
+        else ("Plan and outturn")
+    )
     return read_table(key, source, root, FINANCE_SPEC, sheet=name)
 
 
@@ -330,10 +405,15 @@ def read_rtt_incomplete(key: str, source: SourceLike, root: Path) -> Ingested:
             skipped[k] = skipped.get(k, 0) + v
     cells = pd.concat(frames, ignore_index=True)
     return finish_cells(
-        key, source, path, cells, skipped,
-        [("rtt_within_18w", "rtt_total",
-          "more pathways within 18 weeks than in total"),
-         ("rtt_over_52w", "rtt_total", "more pathways over 52 weeks than in total")],
+        key,
+        source,
+        path,
+        cells,
+        skipped,
+        [
+            ("rtt_within_18w", "rtt_total", "more pathways within 18 weeks than in total"),
+            ("rtt_over_52w", "rtt_total", "more pathways over 52 weeks than in total"),
+        ],
         n_rows,
     )
 
@@ -364,9 +444,11 @@ def read_diagnostics_dm01(key: str, source: SourceLike, root: Path) -> Ingested:
         skipped[k] = skipped.get(k, 0) + len(rows) - consumed
     cells = pd.concat(frames, ignore_index=True)
     return finish_cells(
-        key, source, path, cells, skipped,
+        key,
+        source,
+        path,
+        cells,
+        skipped,
         [("dm01_over_6w", "dm01_total", "more waiting 6+ weeks than on the waiting list")],
         n_rows,
     )
-
-

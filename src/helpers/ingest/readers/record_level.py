@@ -88,8 +88,15 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 MEASURE_COLUMNS = ["source", "org_code_published", "month", "measure", "value", "stratum"]
 #: Emergency admissions for these diagnosis groups are ambulatory-care-sensitive ("avoidable").
 ACS_GROUPS: tuple[str, ...] = (
-    "ACS_COPD", "ACS_ASTHMA", "ACS_DIABETES", "ACS_HEART_FAILURE", "ACS_ANGINA",
-    "ACS_HYPERTENSION", "ACS_EPILEPSY", "ACS_UTI", "ACS_CELLULITIS",
+    "ACS_COPD",
+    "ACS_ASTHMA",
+    "ACS_DIABETES",
+    "ACS_HEART_FAILURE",
+    "ACS_ANGINA",
+    "ACS_HYPERTENSION",
+    "ACS_EPILEPSY",
+    "ACS_UTI",
+    "ACS_CELLULITIS",
 )
 MAX_REJECTED_DETAIL = 1000
 _TABLE_IDS = itertools.count(1)
@@ -112,28 +119,46 @@ def _checks(known: bool) -> list[tuple[str, str, str]]:
     checks = [
         ("spell_id", "missing spell id", "spell_id IS NULL"),
         ("patient_id", "missing patient id", "patient_id IS NULL"),
-        ("provider_code", "blank provider code",
-         "provider_code IS NULL OR trim(provider_code) = ''"),
+        (
+            "provider_code",
+            "blank provider code",
+            "provider_code IS NULL OR trim(provider_code) = ''",
+        ),
     ]
     if known:
         checks.append(
-            ("provider_code", "provider code not in the organisation list",
-             "provider_code NOT IN (SELECT code FROM _known_providers)")
+            (
+                "provider_code",
+                "provider code not in the organisation list",
+                "provider_code NOT IN (SELECT code FROM _known_providers)",
+            )
         )
     checks += [
         ("icb_code", "blank ICB of residence", "icb_code IS NULL OR trim(icb_code) = ''"),
         ("admission_date", "missing admission date", "admission_date IS NULL"),
         ("discharge_date", "missing discharge date", "discharge_date IS NULL"),
         ("discharge_date", "discharge before admission", "discharge_date < admission_date"),
-        ("age_band", "unknown age band",
-         f"age_band IS NULL OR age_band NOT IN {_in_list(ESP2013_BANDS)}"),
+        (
+            "age_band",
+            "unknown age band",
+            f"age_band IS NULL OR age_band NOT IN {_in_list(ESP2013_BANDS)}",
+        ),
         ("sex", "unknown sex (not M or F)", "sex IS NULL OR sex NOT IN ('M', 'F')"),
-        ("imd_decile", "IMD decile not 1-10",
-         "imd_decile IS NULL OR imd_decile < 1 OR imd_decile > 10"),
-        ("diagnosis_group", "blank diagnosis group",
-         "diagnosis_group IS NULL OR trim(diagnosis_group) = ''"),
-        ("admission_method", "unknown admission method (not emergency or elective)",
-         "admission_method IS NULL OR admission_method NOT IN ('emergency', 'elective')"),
+        (
+            "imd_decile",
+            "IMD decile not 1-10",
+            "imd_decile IS NULL OR imd_decile < 1 OR imd_decile > 10",
+        ),
+        (
+            "diagnosis_group",
+            "blank diagnosis group",
+            "diagnosis_group IS NULL OR trim(diagnosis_group) = ''",
+        ),
+        (
+            "admission_method",
+            "unknown admission method (not emergency or elective)",
+            "admission_method IS NULL OR admission_method NOT IN ('emergency', 'elective')",
+        ),
         ("died", "missing died flag", "died IS NULL"),
     ]
     return checks
@@ -203,9 +228,7 @@ def read_extract(
     n_read = int(sum(counts.values()))
     n_rejected = int(sum(v for k, v in counts.items() if k is not None))
     all_checks = [*checks, DUPLICATE]
-    reasons = {
-        f"rejected: {all_checks[k][1]}": int(v) for k, v in counts.items() if k is not None
-    }
+    reasons = {f"rejected: {all_checks[k][1]}": int(v) for k, v in counts.items() if k is not None}
 
     detail = con.sql(
         "SELECT _line, _bad, "
@@ -225,8 +248,9 @@ def read_extract(
             rows.append((label, int(line), column, values[column] or "", reason))
     rejected = pd.DataFrame(rows, columns=REJECT_COLUMNS)
 
-    ledger = ledger_row(label, sha256(path), role, n_read, n_read - n_rejected, 0, n_rejected,
-                        reasons)
+    ledger = ledger_row(
+        label, sha256(path), role, n_read, n_read - n_rejected, 0, n_rejected, reasons
+    )
     accepted = con.sql(f"SELECT {cols} FROM {table} WHERE _bad IS NULL")
     return accepted, ledger, rejected
 
@@ -241,8 +265,7 @@ def _fy_sql(date_col: str) -> str:
     """The financial year ('2024/25') of a date column, as SQL."""
     start = f"(year({date_col}) - CASE WHEN month({date_col}) < 4 THEN 1 ELSE 0 END)"
     return (
-        f"(CAST({start} AS VARCHAR) || '/' || "
-        f"lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0'))"
+        f"(CAST({start} AS VARCHAR) || '/' || lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0'))"
     )
 
 
@@ -272,8 +295,9 @@ def _long(
     if not parts:
         return pd.DataFrame(columns=MEASURE_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["org_code_published", "month", "measure", "stratum"],
-                           ignore_index=True)[MEASURE_COLUMNS]
+    return out.sort_values(
+        ["org_code_published", "month", "measure", "stratum"], ignore_index=True
+    )[MEASURE_COLUMNS]
 
 
 def readmission_measures(
@@ -408,7 +432,8 @@ def avoidable_admission_measures(
     pop = _population_frame(population)
     pop = (
         pop.assign(year=pop["year"].astype(int))
-        .groupby(["icb_code", "year", "age_band"], as_index=False)["population"].sum()
+        .groupby(["icb_code", "year", "age_band"], as_index=False)["population"]
+        .sum()
     )
     pop["month"] = pd.to_datetime(pop["year"].astype(str) + "-04-01").astype(acs["month"].dtype)
     pop_long = _long(pop, source, "icb_code", ["population"], stratum="age_band")
@@ -425,9 +450,9 @@ def read_record_level(key: str, source: SourceLike, root: Path) -> Ingested:
     mortality, model = mortality_measures(relation, source=key)
     parts.append(mortality)
     if "population" in source.options:
-        parts.append(avoidable_admission_measures(
-            relation, root / source.options["population"], source=key
-        ))
+        parts.append(
+            avoidable_admission_measures(relation, root / source.options["population"], source=key)
+        )
     measures = pd.concat(parts, ignore_index=True)
     ingested = Ingested(measures=measures, ledger=ledger, rejected=rejected)
     ingested.extra["case_mix_model"] = model

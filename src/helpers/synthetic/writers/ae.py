@@ -13,8 +13,13 @@ from helpers.synthetic.plant import plant
 from helpers.synthetic.writers.context import Output
 
 _HEADER = [
-    "Period", "Org Code", "Parent Org", "Org name", "Total attendances",
-    "Attendances over 4hrs", "Patients who have waited 12+ hrs from arrival",
+    "Period",
+    "Org Code",
+    "Parent Org",
+    "Org name",
+    "Total attendances",
+    "Attendances over 4hrs",
+    "Patients who have waited 12+ hrs from arrival",
     "Emergency admissions",
     "Number of patients spending >4 hours from decision to admit to admission",
 ]
@@ -35,9 +40,7 @@ def write_ae(out: Output) -> None:
     _ae_files(out, t, act, counts)
 
 
-def _ae_counts(
-    out: Output, rng: np.random.Generator, t: pd.DataFrame
-) -> tuple[np.ndarray, ...]:
+def _ae_counts(out: Output, rng: np.random.Generator, t: pd.DataFrame) -> tuple[np.ndarray, ...]:
     """Attendances, over 4 hours, over 12 hours, admissions and over 4 hours from decision to
     admit (trusts x months); collects the 4-hour and 12-hour plans."""
     w = out.world
@@ -48,7 +51,7 @@ def _ae_counts(
     att_mu = 11000 * t.size_index.to_numpy()[:, None] * (1 + season(mo, 0.05, 6))[None, :]
     att_mu = att_mu * by_fy(mo, {2020: 0.78, 2021: 0.97, 2022: 1.0, 2023: 1.03, 2024: 1.05})
     att = rng.poisson(att_mu * np.exp(rng.normal(0, 0.03, att_mu.shape)))
-    base4 = logit(by_fy(mo, {2020: .83, 2021: .74, 2022: .70, 2023: .71, 2024: .74}))
+    base4 = logit(by_fy(mo, {2020: 0.83, 2021: 0.74, 2022: 0.70, 2023: 0.71, 2024: 0.74}))
     base4 = base4 + season(mo, -0.25, 1)
     # plans: optimistic improvement each year; trusts deliver a share d of it
     ramp = plan_ramp(mo)
@@ -57,19 +60,26 @@ def _ae_counts(
     lin4 = base4[None, :] + u4[:, None] + deliver * opt * ramp[None, :]
     p4 = expit(lin4 + rng.normal(0, 0.05, att.shape))
     within = rng.binomial(att, p4)
-    out.plan(codes, "ae_4hr_pct",
-             100 * expit(base4[None, :] + u4[:, None] + opt * ramp[None, :]), 1)
-    base12 = logit(by_fy(mo, {2020: .015, 2021: .035, 2022: .05, 2023: .048, 2024: .045}))
+    out.plan(
+        codes, "ae_4hr_pct", 100 * expit(base4[None, :] + u4[:, None] + opt * ramp[None, :]), 1
+    )
+    base12 = logit(by_fy(mo, {2020: 0.015, 2021: 0.035, 2022: 0.05, 2023: 0.048, 2024: 0.045}))
     base12 = base12 + season(mo, 0.3, 1)
     opt12 = rng.uniform(0.15, 0.5, size=(len(codes), 1))
-    p12 = expit(base12[None, :] + u12[:, None] - deliver * opt12 * ramp[None, :]
-                + rng.normal(0, 0.08, att.shape))
+    p12 = expit(
+        base12[None, :]
+        + u12[:, None]
+        - deliver * opt12 * ramp[None, :]
+        + rng.normal(0, 0.08, att.shape)
+    )
     over12 = rng.binomial(att, p12)
-    out.plan(codes, "ae_12hr_pct",
-             100 * expit(base12[None, :] + u12[:, None] - opt12 * ramp[None, :]), 2)
+    out.plan(
+        codes, "ae_12hr_pct", 100 * expit(base12[None, :] + u12[:, None] - opt12 * ramp[None, :]), 2
+    )
     adm = rng.binomial(att, 0.18)
-    dta = rng.binomial(adm, expit(logit(0.33) + 0.6 * u12[:, None]
-                                  + rng.normal(0, 0.05, att.shape)))
+    dta = rng.binomial(
+        adm, expit(logit(0.33) + 0.6 * u12[:, None] + rng.normal(0, 0.05, att.shape))
+    )
     return att, att - within, over12, adm, dta
 
 
@@ -85,11 +95,13 @@ def _month_not_submitted(out: Output, rng: np.random.Generator, codes: list[str]
         miss_o = (miss_o + 1) % len(codes)
     act = act.copy()
     act[miss_o, miss_m] = False
-    w.quirks.append({
-        "file": f"ae_monthly_{fy_file_label(fy_of_month(mo[miss_m]))}.csv",
-        "org_code": codes[miss_o],
-        "description": f"no row for {mo[miss_m]:%Y-%m} (month not submitted)",
-    })
+    w.quirks.append(
+        {
+            "file": f"ae_monthly_{fy_file_label(fy_of_month(mo[miss_m]))}.csv",
+            "org_code": codes[miss_o],
+            "description": f"no row for {mo[miss_m]:%Y-%m} (month not submitted)",
+        }
+    )
     return act
 
 
@@ -100,8 +112,10 @@ def _ae_files(
     w = out.world
     codes = t.org_code.tolist()
     names = t.org_name.str.upper().tolist()
-    parents = ("NHS ENGLAND " + t.region_name.str.replace("NHS ", "").str.replace(
-        " Region", "").str.upper()).tolist()
+    parents = (
+        "NHS ENGLAND "
+        + t.region_name.str.replace("NHS ", "").str.replace(" Region", "").str.upper()
+    ).tolist()
     for fy in w.fys:
         rows = []
         for m_i, m in enumerate(w.months):

@@ -48,16 +48,18 @@ class Output:
         """Write ``folder/rel`` (:func:`~helpers.synthetic.files.write_csv`) and count its rows."""
         self.done(rel, write_csv(self.folder / rel, header, rows, title, footnotes))
 
-    def plan(
-        self, codes: Sequence[str], metric_id: str, values: np.ndarray, decimals: int
-    ) -> None:
+    def plan(self, codes: Sequence[str], metric_id: str, values: np.ndarray, decimals: int) -> None:
         """Collect planned values (organisations x months) for the months each is open."""
         act = self.world.active.loc[list(codes)].to_numpy()
         o, m = np.nonzero(act)
         v = np.round(values[o, m], decimals)
-        self.plans.append(pd.DataFrame({
-            "org_code": np.asarray(codes)[o],
-            "metric_id": metric_id,
-            "month": self.world.months[m].strftime("%Y-%m-01"),
-            "planned_value": [f"{x:.{decimals}f}" for x in v],
-        }))
+        self.plans.append(
+            pd.DataFrame(
+                {
+                    "org_code": np.asarray(codes)[o],
+                    "metric_id": metric_id,
+                    "month": self.world.months[m].strftime("%Y-%m-01"),
+                    "planned_value": [f"{x:.{decimals}f}" for x in v],
+                }
+            )
+        )

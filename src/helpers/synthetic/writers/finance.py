@@ -12,11 +12,21 @@ from helpers.synthetic.model import random_stream
 from helpers.synthetic.plant import plant
 from helpers.synthetic.writers.context import Output
 
-_INCOME = {"acute_trust": 500000, "mental_health_trust": 250000, "community_trust": 180000,
-           "ambulance_trust": 300000}
-_HEADER = ["Financial Year", "Org Code", "Org Name", "Org Type",
-           "Planned surplus/(deficit) £000", "Outturn surplus/(deficit) £000",
-           "Operating income £000"]
+_INCOME = {
+    "acute_trust": 500000,
+    "mental_health_trust": 250000,
+    "community_trust": 180000,
+    "ambulance_trust": 300000,
+}
+_HEADER = [
+    "Financial Year",
+    "Org Code",
+    "Org Name",
+    "Org Type",
+    "Planned surplus/(deficit) £000",
+    "Outturn surplus/(deficit) £000",
+    "Operating income £000",
+]
 
 
 def write_finance(out: Output) -> None:
@@ -31,8 +41,7 @@ def write_finance(out: Output) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "Plan and outturn"
-    r = title_rows(ws, [SYNTHETIC_LABEL, "Provider financial plans and outturn, £000",
-                        out.note])
+    r = title_rows(ws, [SYNTHETIC_LABEL, "Provider financial plans and outturn, £000", out.note])
     write_row(ws, r, _HEADER)
     r += 1
     n = 0
@@ -46,16 +55,30 @@ def write_finance(out: Output) -> None:
         for o in range(len(codes)):
             if months_open[o] == 0:
                 continue
-            vals = [fy_label(fy), codes[o], t.org_name.iat[o], t.org_type.iat[o],
-                    int(round(plan[o])), int(round(outturn[o])), int(round(income[o]))]
+            vals = [
+                fy_label(fy),
+                codes[o],
+                t.org_name.iat[o],
+                t.org_type.iat[o],
+                int(round(plan[o])),
+                int(round(outturn[o])),
+                int(round(income[o])),
+            ]
             for c, v in enumerate(vals, start=1):
                 cell = ws.cell(row=r, column=c, value=v)
                 if c >= 5:
                     cell.number_format = "#,##0;(#,##0)"
             r += 1
             n += 1
-            cost_rows.append([fy_label(fy), codes[o], t.org_name.iat[o],
-                              str(int(round(actual[o]))), str(int(round(expected[o])))])
+            cost_rows.append(
+                [
+                    fy_label(fy),
+                    codes[o],
+                    t.org_name.iat[o],
+                    str(int(round(actual[o]))),
+                    str(int(round(expected[o]))),
+                ]
+            )
         monthly = np.repeat((plan / np.maximum(months_open, 1))[:, None], len(cols), axis=1)
         plan_parts.append(monthly)
     r += 1
@@ -63,11 +86,13 @@ def write_finance(out: Output) -> None:
     save_workbook(wb, out.folder / "finance_plan_outturn.xlsx")
     out.done("finance_plan_outturn.xlsx", n)
     out.plan(codes, "finance_surplus_k", np.concatenate(plan_parts, axis=1), 0)
-    out.csv("cost_index.csv",
-            ["Financial Year", "Org Code", "Org Name", "Actual cost £000",
-             "Expected cost £000"], cost_rows,
-            out.title("Cost collection: actual cost and expected (national tariff) cost"),
-            ["Note: cost index = 100 x actual / expected."])
+    out.csv(
+        "cost_index.csv",
+        ["Financial Year", "Org Code", "Org Name", "Actual cost £000", "Expected cost £000"],
+        cost_rows,
+        out.title("Cost collection: actual cost and expected (national tariff) cost"),
+        ["Note: cost index = 100 x actual / expected."],
+    )
 
 
 def _year(
@@ -75,7 +100,7 @@ def _year(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Income, planned and outturn surplus, expected and actual cost of the ``y``-th year."""
     n = len(inc0)
-    income = inc0 * (1.05 ** y) * months_open / 12 * np.exp(rng.normal(0, 0.01, n))
+    income = inc0 * (1.05**y) * months_open / 12 * np.exp(rng.normal(0, 0.01, n))
     plan = income * rng.normal(0.002, 0.006, n)
     outturn = plan + income * rng.normal(-0.003, 0.008, n)  # most fall short
     expected = income * 0.96

@@ -12,7 +12,7 @@ from helpers.synthetic.model import expit, logit, random_stream
 from helpers.synthetic.plant import plant
 from helpers.synthetic.writers.context import Output
 
-_FLU_UPTAKE = {2020: .81, 2021: .82, 2022: .80, 2023: .77, 2024: .75}
+_FLU_UPTAKE = {2020: 0.81, 2021: 0.82, 2022: 0.80, 2023: 0.77, 2024: 0.75}
 
 
 def write_icb_metrics(out: Output) -> None:
@@ -44,13 +44,17 @@ def _mh_access(
         for o, c in enumerate(codes):
             prev = int(round(0.165 * adult[(c, fy)]))
             people = rng.binomial(prev, expit(base[m_i] + um[o] + rng.normal(0, 0.02)))
-            rows.append([m.strftime("%Y-%m-%d"), c, icbs.org_name.iat[o], str(people),
-                         str(prev)])
-    out.csv("mh_access_icb.csv",
-            ["Month", "ICB Code", "ICB Name", "People in contact", "Estimated prevalence"],
-            rows, out.title("Mental health services: people in contact, by ICB"),
-            ["Note: prevalence = estimated adults with a common mental health "
-             "condition (16.5% of adults)."])
+            rows.append([m.strftime("%Y-%m-%d"), c, icbs.org_name.iat[o], str(people), str(prev)])
+    out.csv(
+        "mh_access_icb.csv",
+        ["Month", "ICB Code", "ICB Name", "People in contact", "Estimated prevalence"],
+        rows,
+        out.title("Mental health services: people in contact, by ICB"),
+        [
+            "Note: prevalence = estimated adults with a common mental health "
+            "condition (16.5% of adults)."
+        ],
+    )
 
 
 def _flu_vaccination(
@@ -63,9 +67,13 @@ def _flu_vaccination(
         for o, c in enumerate(codes):
             elig = int(old[(c, fy)])
             vac = rng.binomial(elig, expit(logit(_FLU_UPTAKE[fy]) + uf[o]))
-            rows.append([fy_file_label(fy), c, icbs.org_name.iat[o], "65 and over",
-                         str(vac), str(elig)])
-    out.csv("flu_vaccination_icb.csv",
-            ["Season", "ICB Code", "ICB Name", "Cohort", "Vaccinated", "Eligible"],
-            rows, out.title("Seasonal influenza vaccine uptake, by ICB"),
-            ["Note: season 2024-25 = September 2024 to February 2025."])
+            rows.append(
+                [fy_file_label(fy), c, icbs.org_name.iat[o], "65 and over", str(vac), str(elig)]
+            )
+    out.csv(
+        "flu_vaccination_icb.csv",
+        ["Season", "ICB Code", "ICB Name", "Cohort", "Vaccinated", "Eligible"],
+        rows,
+        out.title("Seasonal influenza vaccine uptake, by ICB"),
+        ["Note: season 2024-25 = September 2024 to February 2025."],
+    )

@@ -20,12 +20,16 @@ def write_patient_survey(out: Output) -> None:
     t = w.trusts("acute_trust", "mental_health_trust", "community_trust")
     codes = t.org_code.tolist()
     u = plant(w, codes, "patient_survey_positive_pct", "odds_ratio", 0.15, (0.6, 0.8), 15)
-    survey = t.org_type.map({
-        "acute_trust": "Adult inpatient", "mental_health_trust": "Community mental health",
-        "community_trust": "Community services",
-    }).tolist()
-    n_base = t.org_type.map({"acute_trust": 560, "mental_health_trust": 260,
-                             "community_trust": 380}).to_numpy()
+    survey = t.org_type.map(
+        {
+            "acute_trust": "Adult inpatient",
+            "mental_health_trust": "Community mental health",
+            "community_trust": "Community services",
+        }
+    ).tolist()
+    n_base = t.org_type.map(
+        {"acute_trust": 560, "mental_health_trust": 260, "community_trust": 380}
+    ).to_numpy()
     field_o = int(rng.integers(0, len(codes)))
     field_fy = w.fys[0]
     for fy in w.fys:
@@ -44,13 +48,17 @@ def write_patient_survey(out: Output) -> None:
         out.csv(
             f"patient_survey_{fy_file_label(fy)}.csv",
             ["Org Code", "Org Name", "Survey", "Respondents", "Positive responses"],
-            rows, out.title(f"Patient surveys, positive responses, {fy_label(fy)}"),
+            rows,
+            out.title(f"Patient surveys, positive responses, {fy_label(fy)}"),
             ["Note: blank = field-test trust (survey methods tested; results not published)."],
         )
-    w.quirks.append({
-        "file": f"patient_survey_{fy_file_label(field_fy)}.csv", "org_code": codes[field_o],
-        "description": "field-test trust: blank respondents and positive responses",
-    })
+    w.quirks.append(
+        {
+            "file": f"patient_survey_{fy_file_label(field_fy)}.csv",
+            "org_code": codes[field_o],
+            "description": "field-test trust: blank respondents and positive responses",
+        }
+    )
 
 
 # safety ----------------------------------------------------------------------------------
@@ -63,8 +71,13 @@ def write_hcai(out: Output) -> None:
     mo = w.months
     ucd = plant(w, codes, "hcai_cdiff_rate", "rate_ratio", 0.12, (0.75, 1.0), 16)
     act = w.active.loc[codes].to_numpy()
-    obd_m = (800 * 0.9 * t.size_index.to_numpy()[:, None] * mo.days_in_month.to_numpy()
-             * np.exp(rng.normal(0, 0.02, (len(codes), len(mo)))))
+    obd_m = (
+        800
+        * 0.9
+        * t.size_index.to_numpy()[:, None]
+        * mo.days_in_month.to_numpy()
+        * np.exp(rng.normal(0, 0.02, (len(codes), len(mo))))
+    )
     obd_m = np.round(obd_m)
     rates = {
         "MRSA": by_fy(mo, {2020: 1.0, 2021: 1.1, 2022: 1.0, 2023: 1.1, 2024: 1.0}),
@@ -81,9 +94,13 @@ def write_hcai(out: Output) -> None:
             if act[o, m_i]:
                 for org in rates:
                     rows.append([m.strftime("%Y-%m"), codes[o], org, str(cases[org][o, m_i])])
-    out.csv("hcai_monthly.csv", ["Month", "Org Code", "Organism", "Cases"],
-            rows, out.title("Healthcare associated infections, trust apportioned"),
-            ["Note: counts of hospital-onset cases apportioned to the trust."])
+    out.csv(
+        "hcai_monthly.csv",
+        ["Month", "Org Code", "Organism", "Cases"],
+        rows,
+        out.title("Healthcare associated infections, trust apportioned"),
+        ["Note: counts of hospital-onset cases apportioned to the trust."],
+    )
     _bed_days(out, t, obd_m, act)
 
 
@@ -94,14 +111,21 @@ def _bed_days(out: Output, t: pd.DataFrame, obd_m: np.ndarray, act: np.ndarray) 
     rows = []
     for fy in w.fys:
         for q in range(4):
-            cols = [i for i, m in enumerate(w.months)
-                    if fy_of_month(m) == fy and ((m.month - 4) % 12) // 3 == q]
+            cols = [
+                i
+                for i, m in enumerate(w.months)
+                if fy_of_month(m) == fy and ((m.month - 4) % 12) // 3 == q
+            ]
             for o in range(len(codes)):
                 if act[o, cols].any():
                     v = int(obd_m[o, cols][act[o, cols]].sum())
-                    rows.append([fy_file_label(fy), f"Q{q + 1}", codes[o],
-                                 t.org_name.iat[o], str(v)])
-    out.csv("occupied_bed_days_quarterly.csv",
-            ["Year", "Quarter", "Org Code", "Org Name", "Occupied bed days"], rows,
-            out.title("Bed availability and occupancy (KH03-like), general and acute"),
-            ["Note: Q1 = April to June. Occupied bed-days in the quarter."])
+                    rows.append(
+                        [fy_file_label(fy), f"Q{q + 1}", codes[o], t.org_name.iat[o], str(v)]
+                    )
+    out.csv(
+        "occupied_bed_days_quarterly.csv",
+        ["Year", "Quarter", "Org Code", "Org Name", "Occupied bed days"],
+        rows,
+        out.title("Bed availability and occupancy (KH03-like), general and acute"),
+        ["Note: Q1 = April to June. Occupied bed-days in the quarter."],
+    )

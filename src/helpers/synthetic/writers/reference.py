@@ -17,8 +17,10 @@ _PRIORITY_OPTIONS = [
     ("flu_vaccination_pct", "Local priority: uptake among people aged 65 and over"),
     ("icb_ae_12hr_pct", "Local priority: long waits in emergency departments"),
     ("icb_cancer_62d_pct", "Local priority: cancer treatment within 62 days"),
-    ("avoidable_admissions_dsr", "Local priority: admissions avoidable with "
-     "better primary and community care"),
+    (
+        "avoidable_admissions_dsr",
+        "Local priority: admissions avoidable with better primary and community care",
+    ),
 ]
 
 

@@ -40,9 +40,7 @@ def write_rtt(out: Output) -> None:
         _rtt_workbook(out, fy, t, sheets, act)
 
 
-def _rtt_counts(
-    out: Output, rng: np.random.Generator, t: pd.DataFrame
-) -> dict[str, np.ndarray]:
+def _rtt_counts(out: Output, rng: np.random.Generator, t: pd.DataFrame) -> dict[str, np.ndarray]:
     """Incomplete pathways in total, within 18 weeks and over 52 weeks (trusts x months);
     collects the 18-week and 52-week plans."""
     w = out.world
@@ -50,18 +48,28 @@ def _rtt_counts(
     mo = w.months
     u18 = plant(w, codes, "rtt_18wk_pct", "odds_ratio", 0.2, (0.7, 1.0), 12)
     base_n = by_fy(mo, {2020: 38000, 2021: 45000, 2022: 55000, 2023: 60000, 2024: 58000})
-    total = rng.poisson(base_n[None, :] * t.size_index.to_numpy()[:, None]
-                        * np.exp(rng.normal(0, 0.02, (len(codes), len(mo)))))
-    base18 = logit(by_fy(mo, {2020: .62, 2021: .64, 2022: .59, 2023: .58, 2024: .59}))
+    total = rng.poisson(
+        base_n[None, :]
+        * t.size_index.to_numpy()[:, None]
+        * np.exp(rng.normal(0, 0.02, (len(codes), len(mo))))
+    )
+    base18 = logit(by_fy(mo, {2020: 0.62, 2021: 0.64, 2022: 0.59, 2023: 0.58, 2024: 0.59}))
     ramp = plan_ramp(mo)
     opt = rng.uniform(0.1, 0.35, size=(len(codes), 1))
     deliver = 1.5 * rng.beta(2, 2, size=(len(codes), 1))  # share of the plan delivered
-    within = rng.binomial(total, expit(base18[None, :] + u18[:, None]
-                                       + deliver * opt * ramp[None, :]
-                                       + rng.normal(0, 0.03, total.shape)))
-    out.plan(codes, "rtt_18wk_pct",
-             100 * expit(base18[None, :] + u18[:, None] + opt * ramp[None, :]), 1)
-    base52 = by_fy(mo, {2020: .05, 2021: .05, 2022: .05, 2023: .045, 2024: .035})
+    within = rng.binomial(
+        total,
+        expit(
+            base18[None, :]
+            + u18[:, None]
+            + deliver * opt * ramp[None, :]
+            + rng.normal(0, 0.03, total.shape)
+        ),
+    )
+    out.plan(
+        codes, "rtt_18wk_pct", 100 * expit(base18[None, :] + u18[:, None] + opt * ramp[None, :]), 1
+    )
+    base52 = by_fy(mo, {2020: 0.05, 2021: 0.05, 2022: 0.05, 2023: 0.045, 2024: 0.035})
     u52 = rng.normal(0, 1.0, size=(len(codes), 1))  # some trusts have almost none
     # specialist trusts: very few long waiters, so small counts are suppressed ('*')
     u52 = u52 + np.where(t.org_subtype.to_numpy() == "specialist", -5.5, 0.0)[:, None]
@@ -82,12 +90,14 @@ def _rtt_workbook(
     n = 0
     for sheet, mat in sheets.items():
         ws = wb.create_sheet(sheet)
-        r = title_rows(ws, [
-            SYNTHETIC_LABEL,
-            f"Referral to Treatment (RTT) Waiting Times - Incomplete pathways, "
-            f"{fy_label(fy)}",
-            f"{sheet}. {out.note}",
-        ])
+        r = title_rows(
+            ws,
+            [
+                SYNTHETIC_LABEL,
+                f"Referral to Treatment (RTT) Waiting Times - Incomplete pathways, {fy_label(fy)}",
+                f"{sheet}. {out.note}",
+            ],
+        )
         r, n = wide_month_block(ws, r, t, mat, act, cols, out.world.months, suppress_small=True)
         r += 1
         for f in _RTT_FOOTNOTES:
@@ -113,13 +123,14 @@ def write_cancer(out: Output) -> None:
     ramp = plan_ramp(mo)
     opt = rng.uniform(0.1, 0.4, size=(len(codes), 1))
     deliver = 1.5 * rng.beta(2, 2, size=(len(codes), 1))  # share of the plan delivered
-    b62 = logit(by_fy(mo, {2020: .73, 2021: .68, 2022: .62, 2023: .66, 2024: .68}))
-    w62 = rng.binomial(n62, expit(b62[None, :] + u62[:, None] + deliver * opt * ramp
-                                  + rng.normal(0, 0.05, n62.shape)))
+    b62 = logit(by_fy(mo, {2020: 0.73, 2021: 0.68, 2022: 0.62, 2023: 0.66, 2024: 0.68}))
+    w62 = rng.binomial(
+        n62,
+        expit(b62[None, :] + u62[:, None] + deliver * opt * ramp + rng.normal(0, 0.05, n62.shape)),
+    )
     out.plan(codes, "cancer_62d_pct", 100 * expit(b62[None, :] + u62[:, None] + opt * ramp), 1)
-    b28 = logit(by_fy(mo, {2020: .75, 2021: .74, 2022: .72, 2023: .74, 2024: .77}))
-    w28 = rng.binomial(n28, expit(b28[None, :] + u28[:, None]
-                                  + rng.normal(0, 0.05, n28.shape)))
+    b28 = logit(by_fy(mo, {2020: 0.75, 2021: 0.74, 2022: 0.72, 2023: 0.74, 2024: 0.77}))
+    w28 = rng.binomial(n28, expit(b28[None, :] + u28[:, None] + rng.normal(0, 0.05, n28.shape)))
     act = w.active.loc[codes].to_numpy()
     fds_start = pd.Timestamp("2021-04-01")
     rows = []
@@ -134,11 +145,23 @@ def write_cancer(out: Output) -> None:
                 tot, ok = int(n[o, m_i]), int(k[o, m_i])
                 br = tot - ok
                 sup = ok < 5 or br < 5
-                rows.append([label, codes[o], std, str(tot),
-                             "*" if sup else str(ok), "*" if sup else str(br)])
-    out.csv("cancer_waits.csv",
-            ["Month", "Org Code", "Standard", "Total", "Within Standard", "Breaches"],
-            rows, out.title("Cancer Waiting Times, provider level"), _CANCER_FOOTNOTES)
+                rows.append(
+                    [
+                        label,
+                        codes[o],
+                        std,
+                        str(tot),
+                        "*" if sup else str(ok),
+                        "*" if sup else str(br),
+                    ]
+                )
+    out.csv(
+        "cancer_waits.csv",
+        ["Month", "Org Code", "Standard", "Total", "Within Standard", "Breaches"],
+        rows,
+        out.title("Cancer Waiting Times, provider level"),
+        _CANCER_FOOTNOTES,
+    )
 
 
 # diagnostics -------------------------------------------------------------------------------
@@ -149,17 +172,21 @@ def write_diagnostics(out: Output) -> None:
     codes = t.org_code.tolist()
     mo = w.months
     u6 = plant(w, codes, "diagnostics_6wk_pct", "odds_ratio", 0.2, (0.7, 1.0), 14)
-    total = rng.poisson(12800 * t.size_index.to_numpy()[:, None]
-                        * np.exp(rng.normal(0, 0.03, (len(codes), len(mo)))))
+    total = rng.poisson(
+        12800
+        * t.size_index.to_numpy()[:, None]
+        * np.exp(rng.normal(0, 0.03, (len(codes), len(mo))))
+    )
     ramp = plan_ramp(mo)
     opt = rng.uniform(0.15, 0.5, size=(len(codes), 1))
     deliver = 1.5 * rng.beta(2, 2, size=(len(codes), 1))  # share of the plan delivered
-    b6 = logit(by_fy(mo, {2020: .30, 2021: .25, 2022: .27, 2023: .24, 2024: .21}))
+    b6 = logit(by_fy(mo, {2020: 0.30, 2021: 0.25, 2022: 0.27, 2023: 0.24, 2024: 0.21}))
     b6 = b6 + season(mo, 0.1, 1)
-    over = rng.binomial(total, expit(b6[None, :] + u6[:, None] - deliver * opt * ramp
-                                     + rng.normal(0, 0.05, total.shape)))
-    out.plan(codes, "diagnostics_6wk_pct",
-             100 * expit(b6[None, :] + u6[:, None] - opt * ramp), 1)
+    over = rng.binomial(
+        total,
+        expit(b6[None, :] + u6[:, None] - deliver * opt * ramp + rng.normal(0, 0.05, total.shape)),
+    )
+    out.plan(codes, "diagnostics_6wk_pct", 100 * expit(b6[None, :] + u6[:, None] - opt * ramp), 1)
     _dm01_workbook(out, t, total, over, w.active.loc[codes].to_numpy())
 
 
@@ -174,10 +201,14 @@ def _dm01_workbook(
     for fy in w.fys:
         cols = w.month_indices(fy)
         ws = wb.create_sheet(fy_file_label(fy))
-        r = title_rows(ws, [
-            SYNTHETIC_LABEL, f"Diagnostic Waiting Times and Activity (DM01), {fy_label(fy)}",
-            out.note,
-        ])
+        r = title_rows(
+            ws,
+            [
+                SYNTHETIC_LABEL,
+                f"Diagnostic Waiting Times and Activity (DM01), {fy_label(fy)}",
+                out.note,
+            ],
+        )
         for block, mat in (("Total waiting list", total), ("Waiting 6+ weeks", over)):
             ws.cell(row=r, column=1, value=block)
             r += 1
