@@ -39,7 +39,6 @@ from helpers.ingest.ledger import (
     rejected_reasons,
 )
 from helpers.ingest.parse import (
-    FLAT_MISSING,
     MISSING,
     SUPPRESSED,
     Table,
@@ -52,7 +51,6 @@ from helpers.ingest.parse import (
 
 #: A reader's measures: (measure name, or a Series of names per row; values).
 MeasureList = list[tuple[str | pd.Series, pd.Series]]
-HEADER_LINE = "header line (not data)"
 
 
 def _no_reason(_options: Mapping[str, Any]) -> str:
@@ -74,11 +72,8 @@ class TableSpec:
     duplicated keys are rejected. ``allowed``: column -> the values it may take.
     ``exclude(raw, options) -> Series``: rows out of scope (never validated), counted in the
     ledger under ``exclude_reason(options)``.
-    ``flat``: a plain CSV table (header on its first line) whose blank cells and the markers
-    :data:`helpers.ingest.parse.FLAT_MISSING` (or the source option ``missing_markers``) are
-    missing values, reported in the ledger as ``accepted with '<column>' missing``; the header
-    line is not reported. Otherwise ``*`` is a suppressed count and the ledger reports
-    suppressed and blank values apart.
+    Blank cells and the markers :data:`helpers.ingest.parse.MISSING` (or the source option
+    ``missing_markers``) are missing values, ``*`` a suppressed count; the ledger counts both.
     """
 
     required: tuple[str, ...]
@@ -94,16 +89,6 @@ class TableSpec:
     allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: Callable[[pd.DataFrame, Mapping[str, Any]], pd.Series] | None = None
     exclude_reason: Callable[[Mapping[str, Any]], str] = _no_reason
-    flat: bool = False
-
-
-def _flat_table(rows: list[tuple[int, list[str]]], required: tuple[str, ...], rel: str) -> Table:
-    """A plain CSV table: the header is the first line."""
-    header = [c.strip() for c in rows[0][1]] if rows else []
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise IngestError(f"{rel}: missing column(s) {missing}; found {header}")
-    return find_table(rows, required, rel)
 
 
 def read_table(
@@ -122,11 +107,7 @@ def read_table(
         where = f"{source.path}, sheet '{name}'"
     else:
         rows = csv_rows(path, source.path)
-    table = (
-        _flat_table(rows, spec.required, where)
-        if spec.flat
-        else find_table(rows, spec.required, where)
-    )
+    table = find_table(rows, spec.required, where)
     return finish(key, source, path, table, spec)
 
 
@@ -157,13 +138,9 @@ def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSp
     reject(data["month"].isna(), spec.month, spec.month_error)
     for col, allowed in spec.allowed.items():
         reject(~raw[col].isin(allowed), col, f"not one of {list(allowed)}")
-    if spec.flat:
-        missing_markers = frozenset(options.get("missing_markers", FLAT_MISSING))
-        suppressed_marker = None
-    else:
-        missing_markers, suppressed_marker = MISSING, SUPPRESSED
+    missing_markers = frozenset(options.get("missing_markers", MISSING))
     for col in spec.numeric:
-        num, sup, miss, nan = numbers(raw[col], missing_markers, suppressed_marker)
+        num, sup, miss, nan = numbers(raw[col], missing_markers, SUPPRESSED)
         reject(nan, col, "not a number (and not a missing-value marker)")
         if col not in spec.signed:
             reject(num < 0, col, "negative count")
@@ -179,15 +156,10 @@ def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSp
         reject(dup, spec.org, f"duplicate row for {label}")
     accepted = data[~bad & ~excluded].copy()
 
-    reasons: dict[str, int] = {
-        k: v for k, v in table.skipped.items() if not (spec.flat and k == HEADER_LINE)
-    }
+    reasons: dict[str, int] = dict(table.skipped)
     if excluded.any():
         reasons[spec.exclude_reason(options)] = int(excluded.sum())
     for col in spec.numeric:
-        if spec.flat:
-            reasons[f"accepted with '{col}' missing"] = int(accepted[col].isna().sum())
-            continue
         reasons[f"accepted with '{col}' suppressed ('*', value missing)"] = int(
             accepted[f"_sup_{col}"].sum()
         )

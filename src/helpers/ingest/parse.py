@@ -23,13 +23,12 @@ from openpyxl import load_workbook
 from helpers.core.fy import FY_IN_TEXT, fy_first_month, fy_in_text
 from helpers.ingest.ledger import IngestError, SourceLike
 
-#: Markers of a value that is missing (not published) in the published shapes.
+#: Markers of a value that is missing (not published). A source may set its own with the
+#: option ``missing_markers``.
 MISSING = frozenset({"", "NA", "N/A", "NaN", "nan", "-", ".."})
-#: The marker of a small count suppressed for disclosure control.
+#: The marker of a small count suppressed for disclosure control (kept as missing, and counted
+#: apart in the ledger).
 SUPPRESSED = "*"
-#: Missing-value markers of the flat CSV readers (``*`` counted as missing, not suppressed);
-#: a source may set its own with the option ``missing_markers``.
-FLAT_MISSING = ("", "NA", "N/A", "NaN", "nan", "-", "..", "*")
 FOOTNOTE = re.compile(r"^\s*(note|notes|source|footnote|\*)\b", re.IGNORECASE)
 
 
@@ -66,9 +65,17 @@ def locate(
         names = {c.strip() for c in rows[i][1]}
         if set(required) <= names:
             return i
+    first = next(((n, cells) for n, cells in rows[start:] if any(c.strip() for c in cells)), None)
+    found = (
+        f"; the first row (line {first[0]}) has {[c.strip() for c in first[1]]}"
+        if first
+        else "; the file has no rows"
+    )
+    missing = [c for c in required if first is None or c not in {x.strip() for x in first[1]}]
     raise IngestError(
-        f"{where}: no header row with the column(s) {list(required)} "
-        f"(searched {len(rows) - start} rows from row {rows[start][0] if rows else 1})"
+        f"{where}: no header row with the column(s) {list(required)}: "
+        f"missing column(s) {missing}{found} (searched {len(rows) - start} rows from row "
+        f"{rows[start][0] if rows else 1})"
     )
 
 

@@ -46,8 +46,7 @@ def read_source(key: str, source: Source, root: Path) -> Ingested:
     except UnknownReader as exc:
         raise IngestError(f"source '{key}': {exc}") from None
     ingested = reader.read(key, source, root)
-    if reader.derive:
-        ingested.measures = derive_measures(ingested.measures, dict(source.options))
+    ingested.measures = derive_measures(ingested.measures, dict(source.options))
     return ingested
 
 
@@ -109,7 +108,7 @@ def check_sources(run: LoadedAssessment) -> list[str]:
             reader = readers[key]
             options = run.settings.sources[key].options
             own = reader.measures(options)
-            derived = derived_names(own, options) if reader.derive else set()
+            derived = derived_names(own, options)
             if not (produces(reader, measure, options) or measure in derived):
                 raise ConfigError(
                     f"{run.settings.catalogue}: metric '{m.id}' key '{where}': measure "

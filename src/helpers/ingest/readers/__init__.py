@@ -31,15 +31,14 @@ class Reader:
     """A registered reader.
 
     ``produces``: the measures it writes (``plan_*`` matches any name starting ``plan_``), or a
-    function of the source's options that says so. ``derive``: the source options that derive
-    more measures (:func:`helpers.ingest.derive.derive_measures`) apply to its output.
+    function of the source's options that says so. The source options that derive more measures
+    (:func:`helpers.ingest.derive.derive_measures`) apply to every reader's output.
     """
 
     name: str
     read: ReadFn
     shape: str
     produces: tuple[str, ...] | Callable[[Mapping[str, Any]], tuple[str, ...]]
-    derive: bool = True
 
     def measures(self, options: Mapping[str, Any] | None = None) -> tuple[str, ...]:
         p = self.produces
@@ -61,21 +60,18 @@ READERS: dict[str, Reader] = {
             flat_csv.read_nhsr_ae_attendances,
             "NHSRdatasets ae_attendances CSV (A&E by department type, 2016-2019)",
             (*_AE, "admissions_via_ae"),
-            derive=False,
         ),
         Reader(
             "nhse_trust_ae_monthly",
             flat_csv.read_trust_ae_monthly,
             "NHS England monthly A&E by provider, flat CSV (2021 onwards)",
             (*_AE, "emergency_admissions", "dta_over_4h"),
-            derive=False,
         ),
         Reader(
             "nhse_beds_occupancy",
             flat_csv.read_beds_occupancy,
             "NHS England UEC sitrep beds, monthly averages, flat CSV",
             ("ga_bed_days_available", "ga_bed_days_occupied"),
-            derive=False,
         ),
         # NHS England's published shapes
         Reader(

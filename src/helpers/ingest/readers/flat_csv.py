@@ -68,7 +68,6 @@ NHSR_AE_SPEC = TableSpec(
     exclude_reason=lambda o: (
         f"department type other than {o.get('department_type', '1')} (out of scope)"
     ),
-    flat=True,
 )
 
 
@@ -115,7 +114,6 @@ TRUST_AE_SPEC = TableSpec(
         ),
     ),
     key=("month", "org"),
-    flat=True,
 )
 
 
@@ -143,7 +141,6 @@ BEDS_SPEC = TableSpec(
         ),
     ),
     key=("month", "org"),
-    flat=True,
 )
 
 
