@@ -6,8 +6,9 @@ for each financial year of discharge** on the distinct covariate-pattern cells (
 survivors per cell: exact, and fast). Separate fits mean the expected deaths sum to the observed
 deaths in every year (the intercept property) and the case-mix coefficients may drift between
 years, as SHMI's re-estimation each period does. Reference levels are the most common level of
-each factor. The provider is not in the model: observed over expected compares each provider
-with what the national model predicts for its patients.
+each factor. Warnings from the fit are kept in the fit table; a fit that does not converge stops
+the run (:class:`CaseMixError`). The provider is not in the model: observed over expected
+compares each provider with what the national model predicts for its patients.
 
 :mod:`helpers.ingest.readers.record_level` counts the cells with DuckDB, calls
 :func:`fit_case_mix` and applies the coefficients to every spell in SQL.
@@ -22,6 +23,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from helpers.ingest.ledger import IngestError
+
 CASE_MIX_FACTORS: tuple[str, ...] = (
     "age_band",
     "sex",
@@ -31,6 +34,11 @@ CASE_MIX_FACTORS: tuple[str, ...] = (
 )
 #: a model term ((factor, level), or ("(Intercept)", "")) and its coefficient
 Term = tuple[tuple[str, str], float]
+MAX_ITERATIONS = 100
+
+
+class CaseMixError(IngestError):
+    """The case-mix model could not be fitted (it did not converge); the run stops."""
 
 
 @dataclass
@@ -38,7 +46,9 @@ class CaseMixModel:
     """The fitted mortality case-mix model(s), for the methodology page."""
 
     coefficients: pd.DataFrame  # year, term, estimate, std_error, z, p_value, odds_ratio
-    fit: pd.DataFrame  # year, spells, deaths, cells, parameters, c_statistic, deviance, converged
+    #: year, spells, deaths, cells, parameters, c_statistic, deviance, converged,
+    #: events_per_parameter, warnings (the fit's warnings, kept rather than silenced)
+    fit: pd.DataFrame
     reference_levels: dict[str, dict[str, str]] = field(default_factory=dict)  # year -> factor
 
 
@@ -91,9 +101,17 @@ def fit_case_mix(cells: pd.DataFrame) -> tuple[dict[str, list[Term]], CaseMixMod
         c = c.reset_index(drop=True)
         x, terms, refs = design(c)
         y = np.column_stack([c["deaths"], c["spells"] - c["deaths"]]).astype(float)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = sm.GLM(y, x, family=sm.families.Binomial()).fit(maxiter=100)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = sm.GLM(y, x, family=sm.families.Binomial()).fit(maxiter=MAX_ITERATIONS)
+        notes = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+        if not result.converged:
+            raise CaseMixError(
+                f"the mortality case-mix model for {year} did not converge in "
+                f"{MAX_ITERATIONS} iterations ({'; '.join(notes) or 'no warning'}): expected "
+                "deaths cannot be computed. Check for factor levels with very few spells or "
+                "no deaths in the extract."
+            )
         params = np.asarray(result.params)
         bse = np.asarray(result.bse)
         p_hat = np.asarray(result.predict(x))
@@ -120,6 +138,8 @@ def fit_case_mix(cells: pd.DataFrame) -> tuple[dict[str, list[Term]], CaseMixMod
                 c_statistic(p_hat, c["deaths"].to_numpy(), c["spells"].to_numpy()),
                 float(result.deviance),
                 bool(result.converged),
+                float(c["deaths"].sum()) / len(params),
+                "; ".join(notes),
             )
         )
     model = CaseMixModel(
@@ -138,6 +158,8 @@ def fit_case_mix(cells: pd.DataFrame) -> tuple[dict[str, list[Term]], CaseMixMod
                 "c_statistic",
                 "deviance",
                 "converged",
+                "events_per_parameter",
+                "warnings",
             ],
         ),
         reference_levels=refs_by_year,

@@ -396,3 +396,14 @@ def test_avoidable_admissions_and_planted_icb(small: dict) -> None:
     for _, year in dsr.groupby("period"):
         others = year[~year.org_code.isin(planted)].value.median()
         assert (year[year.org_code.isin(planted)].value > 1.15 * others).all()
+
+
+def test_a_case_mix_model_that_does_not_converge_stops_the_run(small: dict, monkeypatch) -> None:
+    """A non-converged model would feed the SHMI-like ratio unnoticed: it stops, naming the
+    year; a converged fit reports its events per parameter and any warnings."""
+    _, model = rl.mortality_measures(small["accepted"])
+    assert (model.fit.events_per_parameter == model.fit.deaths / model.fit.parameters).all()
+    assert (model.fit.events_per_parameter > 10).all() and "warnings" in model.fit
+    monkeypatch.setattr(casemix, "MAX_ITERATIONS", 1)
+    with pytest.raises(casemix.CaseMixError, match=r"model for 2022/23 did not converge in 1 "):
+        rl.mortality_measures(small["accepted"])
