@@ -9,11 +9,13 @@ the later stages need to know about it:
 * ``rank_sampler``: the sampling distribution drawn from for rank intervals
   (:func:`helpers.stats.ranks.rank_intervals`: ``beta``, ``gamma``, ``normal``), or ``exact``
   for values that are not sample estimates (ranked with no interval);
-* ``funnel``: the funnel plot data type (``PR`` proportions, ``SR`` ratios of observed to
-  expected; :func:`helpers.stats.funnel.od_funnel`), or ``""`` when no funnel is drawn;
+* ``funnel``: the funnel plot: ``PR`` and ``SR`` are FunnelPlotR's overdispersed funnels for
+  proportions and for ratios of observed to expected (:func:`helpers.stats.funnel.od_funnel`),
+  ``phe_rate`` and ``phe_dsr`` PHE's funnels for crude and directly standardised rates
+  (:func:`helpers.stats.funnel.phe_funnel_limits`), ``""`` none (``no_funnel`` says why);
 * ``trend``: the method of the recent trend on quarterly values (``proportion`` or ``wls``);
 * ``plan_interval``: plan delivery judges a shortfall against this interval;
-* ``text``: the interval method in words, for the pages.
+* ``text``, ``rank_text``, ``funnel_text``: the methods in words, for the notebooks and pages.
 
 To add a method: write its interval function in :mod:`helpers.stats.ci` (tested against the
 reference implementation) and add one ``Method`` here. Settings validation accepts exactly the
@@ -104,6 +106,49 @@ CI_METHOD_TEXT: dict[str, str] = {
 }
 
 
+#: the share of organisations trimmed (SR, SHMI method) or winsorised (PR) at each end when the
+#: overdispersion of a FunnelPlotR funnel is estimated
+FUNNEL_TRIM = 0.1
+
+#: the sampling distribution each rank sampler draws from (helpers.stats.ranks), in words
+RANK_SAMPLER_TEXT: dict[str, str] = {
+    "beta": "Beta(x + ½, n − x + ½), the Jeffreys distribution of a proportion",
+    "gamma": "Gamma(x + ½) / n, the Jeffreys distribution of a count per unit of its denominator",
+    "normal": (
+        "Normal, with the standard error taken from the width of the 95% interval "
+        "((upper − lower) / 3.92): a symmetric approximation to an interval that may be "
+        "asymmetric"
+    ),
+    "exact": "none: the value is not a sample estimate, so it is ranked exactly, with no interval",
+}
+FUNNEL_TEXT: dict[str, str] = {
+    "PR": (
+        "overdispersed funnel for proportions (Spiegelhalter 2005; FunnelPlotR): z-scores on "
+        f"the arcsine scale, {FUNNEL_TRIM:.0%} winsorised at each end, limits widened by the "
+        "between-organisation variance"
+    ),
+    "SR": (
+        "overdispersed funnel for a ratio of observed to expected (FunnelPlotR's SHMI method): "
+        f"z-scores on the log scale, {FUNNEL_TRIM:.0%} truncated at each end, limits widened by "
+        "the between-organisation variance"
+    ),
+    "phe_rate": (
+        "PHE funnel for a crude rate: exact Poisson limits around the peer group's rate, not "
+        "widened for overdispersion"
+    ),
+    "phe_dsr": (
+        "PHE funnel for a directly standardised rate: Poisson limits on each rate's "
+        "population equivalent (events ÷ rate), not widened for overdispersion; rates from "
+        "fewer than 10 events are not plotted"
+    ),
+    "": "no funnel plot",
+}
+_NOT_A_SAMPLE = (
+    "the value is not a sample estimate (an account), so there is no sampling variation to "
+    "draw limits from"
+)
+
+
 @dataclass(frozen=True)
 class Method:
     """One statistic with one interval method, and what every stage does with it."""
@@ -112,13 +157,22 @@ class Method:
     ci_method: str
     interval: Interval
     rank_sampler: Literal["beta", "gamma", "normal", "exact"]
-    funnel: Literal["PR", "SR", ""]
+    funnel: Literal["PR", "SR", "phe_rate", "phe_dsr", ""]
     trend: Literal["proportion", "wls"]
     plan_interval: bool
+    no_funnel: str = ""
 
     @property
     def text(self) -> str:
         return CI_METHOD_TEXT[self.ci_method]
+
+    @property
+    def rank_text(self) -> str:
+        return RANK_SAMPLER_TEXT[self.rank_sampler]
+
+    @property
+    def funnel_text(self) -> str:
+        return FUNNEL_TEXT[self.funnel]
 
     @property
     def key(self) -> tuple[str, str]:
@@ -129,14 +183,23 @@ METHODS: dict[tuple[str, str], Method] = {
     m.key: m
     for m in (
         Method("proportion", "wilson", _wilson, "beta", "PR", "proportion", True),
-        Method("proportion", "none", _no_interval, "exact", "", "proportion", False),
-        Method("rate", "byars", _poisson, "gamma", "", "wls", True),
-        Method("rate", "exact_poisson", _poisson, "gamma", "", "wls", True),
-        Method("mean", "student_t", _student_t, "normal", "", "wls", False),
+        Method("proportion", "none", _no_interval, "exact", "", "proportion", False, _NOT_A_SAMPLE),
+        Method("rate", "byars", _poisson, "gamma", "phe_rate", "wls", True),
+        Method("rate", "exact_poisson", _poisson, "gamma", "phe_rate", "wls", True),
+        Method(
+            "mean",
+            "student_t",
+            _student_t,
+            "normal",
+            "",
+            "wls",
+            False,
+            "neither PHEindicatormethods nor FunnelPlotR has a funnel plot for means",
+        ),
         Method("ratio", "byars", _poisson, "normal", "SR", "wls", True),
         Method("ratio", "exact_poisson", _poisson, "normal", "SR", "wls", True),
-        Method("ratio", "none", _no_interval, "exact", "", "wls", False),
-        Method("dsr", "dobson", _dsr_elsewhere, "normal", "", "wls", False),
+        Method("ratio", "none", _no_interval, "exact", "", "wls", False, _NOT_A_SAMPLE),
+        Method("dsr", "dobson", _dsr_elsewhere, "normal", "phe_dsr", "wls", False),
         Method("isr", "byars", _poisson, "gamma", "SR", "wls", True),
         Method("isr", "exact_poisson", _poisson, "gamma", "SR", "wls", True),
     )

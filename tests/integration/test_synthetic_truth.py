@@ -147,6 +147,7 @@ FUNNEL_POWER = {
     "readmission_30d_pct": ("99.8", 0.75),
     "patient_experience_pct": ("95", 0.75),  # 0.83 at 99.8% (asserted >= 0.5 below)
     "shmi_ratio": ("99.8", 0.75),
+    "cdiff_rate": ("99.8", 0.75),  # PHE's Poisson funnel for rates: power 1.00, no false alarm
 }
 FUNNEL_FALSE_ALARMS_MAX = 0.05
 FUNNEL_FALSE_ALARMS_POOLED_MAX = 0.02

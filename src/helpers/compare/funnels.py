@@ -1,4 +1,14 @@
-"""Overdispersed funnel plots (Spiegelhalter; the FunnelPlotR method) for each metric and year."""
+"""Funnel plots for each metric and year, by the metric's method (:mod:`helpers.methods`).
+
+* Proportions (``PR``) and ratios of observed to expected (``SR``): FunnelPlotR's overdispersed
+  funnel (Spiegelhalter 2005) with :data:`helpers.methods.FUNNEL_TRIM` of organisations
+  winsorised (PR) or truncated (SR, SHMI method) at each end when phi and tau² are estimated.
+* Crude rates (``phe_rate``) and directly standardised rates (``phe_dsr``): PHE's funnel
+  (PHEindicatormethods ``calculate_funnel_limits`` and ``assign_funnel_significance``), Poisson
+  limits with no overdispersion adjustment; a DSR from fewer than 10 events is not placed.
+* Anything else, or fewer than :data:`MIN_FUNNEL_ORGANISATIONS` organisations with a value: no
+  funnel, and :func:`no_funnel_reason` says why in words.
+"""
 
 from __future__ import annotations
 
@@ -7,91 +17,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.methods import method
+from helpers.methods import FUNNEL_TRIM, method
 from helpers.settings import MetricSpec
-from helpers.stats.funnel import ODFunnel, od_funnel
+from helpers.stats.funnel import od_funnel, phe_funnel_limits, phe_funnel_significance
 
 FUNNEL_BANDS = ("above_998", "above_95", "within", "below_95", "below_998")
 #: peer groups smaller than this get no funnel plot
 MIN_FUNNEL_ORGANISATIONS = 10
-
-
-@dataclass(frozen=True)
-class FunnelResult:
-    metric_id: str
-    period: str
-    funnel: ODFunnel
-
-
-def funnel_data_type(spec: MetricSpec) -> str:
-    """The funnel data type of the metric's method (``PR``, ``SR``), or "" for no funnel."""
-    return method(spec.statistic, spec.ci_method).funnel
-
-
-def add_funnels(
-    results: pd.DataFrame, specs: dict[str, MetricSpec]
-) -> tuple[pd.DataFrame, pd.DataFrame, list[FunnelResult]]:
-    """Overdispersed funnel plot (Spiegelhalter; FunnelPlotR method) for each metric and year.
-
-    Adds ``funnel_band`` to the results (above or below the 95% or 99.8% limits, or within),
-    and returns a table of ``phi`` and ``tau2`` per metric and year and the funnels themselves.
-    """
-    out = results.copy()
-    out["funnel_band"] = ""
-    rows = []
-    funnels = []
-    for (metric_id, period), sub in out.groupby(["metric_id", "period"], sort=True):
-        spec = specs[metric_id]
-        dtype = funnel_data_type(spec)
-        ok = sub[sub.value.notna() & (sub.denominator > 0)]
-        if not dtype or len(ok) < MIN_FUNNEL_ORGANISATIONS:
-            continue
-        f = od_funnel(
-            ok.numerator.to_numpy(),
-            ok.denominator.to_numpy(),
-            ok.org_code.to_numpy(),
-            data_type=dtype,
-            limit=99,
-            multiplier=spec.multiplier,
-            draw_adjusted=True,
-        )
-        agg = f.aggregated.set_index("group")
-        prefix = "OD" if f.draw_adjusted else ""
-        lo95 = agg[f"{prefix}95LCL" if prefix else "LCL95"]
-        hi95 = agg[f"{prefix}95UCL" if prefix else "UCL95"]
-        lo998 = agg[f"{prefix}99LCL" if prefix else "LCL99"]
-        hi998 = agg[f"{prefix}99UCL" if prefix else "UCL99"]
-        v = agg.rr * spec.multiplier
-        band = np.select(
-            [v > hi998, v > hi95, v < lo998, v < lo95],
-            ["above_998", "above_95", "below_998", "below_95"],
-            default="within",
-        )
-        out.loc[ok.index, "funnel_band"] = ok.org_code.map(dict(zip(agg.index, band, strict=True)))
-        rows.append(
-            {
-                "metric_id": metric_id,
-                "period": period,
-                "organisations": len(ok),
-                "target": f.target * spec.multiplier,
-                "phi": f.phi,
-                "tau2": f.tau2,
-                "overdispersion_adjusted": bool(f.draw_adjusted),
-            }
-        )
-        funnels.append(FunnelResult(metric_id, period, f))
-    od_cols = [
-        "metric_id",
-        "period",
-        "organisations",
-        "target",
-        "phi",
-        "tau2",
-        "overdispersion_adjusted",
-    ]
-    return out, pd.DataFrame(rows, columns=od_cols), funnels
-
-
+#: PHE's significance labels -> funnel bands ("" for a DSR from fewer than 10 events)
+PHE_BANDS = {
+    "High (0.001)": "above_998",
+    "High (0.025)": "above_95",
+    "Not significant": "within",
+    "Low (0.025)": "below_95",
+    "Low (0.001)": "below_998",
+}
 LIMIT_COLUMNS = [
     "number_seq",
     "s",
@@ -107,6 +47,167 @@ LIMIT_COLUMNS = [
     "period",
     "adjusted",
 ]
+OD_COLUMNS = [
+    "metric_id",
+    "period",
+    "method",
+    "organisations",
+    "target",
+    "phi",
+    "tau2",
+    "overdispersion_adjusted",
+]
+
+
+@dataclass(frozen=True)
+class FunnelResult:
+    """One drawn funnel: its method, the limits (columns of :data:`LIMIT_COLUMNS` but the
+    last three), the target (England's value on the funnel's terms) and the overdispersion."""
+
+    metric_id: str
+    period: str
+    method: str
+    limits: pd.DataFrame
+    target: float
+    phi: float
+    tau2: float
+    adjusted: bool
+
+
+def funnel_data_type(spec: MetricSpec) -> str:
+    """The funnel of the metric's method (``PR``, ``SR``, ``phe_rate``, ``phe_dsr``), or ""."""
+    return method(spec.statistic, spec.ci_method).funnel
+
+
+def no_funnel_reason(spec: MetricSpec, organisations: int) -> str:
+    """Why a metric has no funnel plot in a year with ``organisations`` values, in words ("" if
+    it has one)."""
+    m = method(spec.statistic, spec.ci_method)
+    if not m.funnel:
+        return m.no_funnel
+    if organisations < MIN_FUNNEL_ORGANISATIONS:
+        return (
+            f"only {organisations} organisations have a value; a funnel plot needs at least "
+            f"{MIN_FUNNEL_ORGANISATIONS} for its limits and its overdispersion estimate to mean "
+            "anything"
+        )
+    return ""
+
+
+def _od(spec: MetricSpec, ok: pd.DataFrame, kind: str) -> tuple[FunnelResult, pd.Series]:
+    f = od_funnel(
+        ok.numerator.to_numpy(),
+        ok.denominator.to_numpy(),
+        ok.org_code.to_numpy(),
+        data_type=kind,
+        trim_by=FUNNEL_TRIM,
+        limit=99,
+        multiplier=spec.multiplier,
+        draw_adjusted=True,
+    )
+    agg = f.aggregated.set_index("group")
+    prefix = "OD" if f.draw_adjusted else ""
+    lo95 = agg[f"{prefix}95LCL" if prefix else "LCL95"]
+    hi95 = agg[f"{prefix}95UCL" if prefix else "UCL95"]
+    lo998 = agg[f"{prefix}99LCL" if prefix else "LCL99"]
+    hi998 = agg[f"{prefix}99UCL" if prefix else "UCL99"]
+    v = agg.rr * spec.multiplier
+    band = np.select(
+        [v > hi998, v > hi95, v < lo998, v < lo95],
+        ["above_998", "above_95", "below_998", "below_95"],
+        default="within",
+    )
+    bands = ok.org_code.map(dict(zip(agg.index, band, strict=True)))
+    result = FunnelResult(
+        spec.id, "", kind, f.limits, f.target * spec.multiplier, f.phi, f.tau2, f.draw_adjusted
+    )
+    return result, bands
+
+
+def _on_grid(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """A limit curve given at its own x, read off at ``grid`` (log-linear interpolation)."""
+    keep = np.isfinite(x) & np.isfinite(y) & (x > 0)
+    order = np.argsort(x[keep])
+    xs, ys = np.log(x[keep][order]), y[keep][order]
+    out = np.interp(np.log(grid), xs, ys, left=np.nan, right=np.nan)
+    return out
+
+
+def _phe(spec: MetricSpec, ok: pd.DataFrame, kind: str) -> tuple[FunnelResult, pd.Series]:
+    rate_type = "crude" if kind == "phe_rate" else "dsr"
+    num = ok.numerator.to_numpy(dtype=float)
+    den = ok.denominator.to_numpy(dtype=float)
+    rate = ok.value.to_numpy(dtype=float)
+    labels = phe_funnel_significance(
+        num, den, statistic="rate", rate=rate, rate_type=rate_type, multiplier=spec.multiplier
+    )
+    bands = pd.Series([PHE_BANDS.get(str(lab), "") for lab in labels], index=ok.index)
+    lim = phe_funnel_limits(
+        num,
+        den if rate_type == "crude" else None,
+        statistic="rate",
+        multiplier=spec.multiplier,
+        rate=rate,
+        rate_type=rate_type,
+        years_of_data=1,
+    )
+    curves = {
+        "ll95": "lower_2s",
+        "ul95": "upper_2s",
+        "ll998": "lower_3s",
+        "ul998": "upper_3s",
+    }
+    xs = np.concatenate([lim[f"{c}_population_1_year"].to_numpy() for c in curves.values()])
+    xs = xs[np.isfinite(xs) & (xs > 0)]
+    grid = np.geomspace(xs.min(), xs.max(), 200)
+    limits = pd.DataFrame({"number_seq": grid, "s": np.nan})
+    for col in ("odll95", "odul95", "odll998", "odul998"):
+        limits[col] = np.nan
+    for col, c in curves.items():
+        limits[col] = _on_grid(
+            lim[f"{c}_population_1_year"].to_numpy(), lim[f"{c}_limit"].to_numpy(), grid
+        )
+    target = float(lim["baseline"].iloc[0])
+    return FunnelResult(spec.id, "", kind, limits, target, np.nan, np.nan, False), bands
+
+
+def add_funnels(
+    results: pd.DataFrame, specs: dict[str, MetricSpec]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[FunnelResult]]:
+    """A funnel plot for each metric and year whose method has one (see the module notes).
+
+    Adds ``funnel_band`` to the results (above or below the 95% or 99.8% limits, or within),
+    and returns a table of the method, ``phi`` and ``tau2`` per metric and year (NaN where the
+    method has no overdispersion estimate) and the funnels themselves.
+    """
+    out = results.copy()
+    out["funnel_band"] = ""
+    rows = []
+    funnels = []
+    for (metric_id, period), sub in out.groupby(["metric_id", "period"], sort=True):
+        spec = specs[metric_id]
+        kind = funnel_data_type(spec)
+        ok = sub[sub.value.notna() & (sub.denominator > 0)]
+        if no_funnel_reason(spec, len(ok)):
+            continue
+        draw = _od if kind in ("PR", "SR") else _phe
+        f, bands = draw(spec, ok, kind)
+        f = FunnelResult(**{**f.__dict__, "period": period})
+        out.loc[ok.index, "funnel_band"] = bands
+        rows.append(
+            {
+                "metric_id": metric_id,
+                "period": period,
+                "method": kind,
+                "organisations": len(ok),
+                "target": f.target,
+                "phi": f.phi,
+                "tau2": f.tau2,
+                "overdispersion_adjusted": bool(f.adjusted),
+            }
+        )
+        funnels.append(f)
+    return out, pd.DataFrame(rows, columns=OD_COLUMNS), funnels
 
 
 def funnel_limits_table(funnels: list[FunnelResult]) -> pd.DataFrame:
@@ -115,10 +216,8 @@ def funnel_limits_table(funnels: list[FunnelResult]) -> pd.DataFrame:
         return pd.DataFrame(columns=LIMIT_COLUMNS)
     return pd.concat(
         [
-            f.funnel.limits.assign(
-                metric_id=f.metric_id, period=f.period, adjusted=f.funnel.draw_adjusted
-            )
+            f.limits.assign(metric_id=f.metric_id, period=f.period, adjusted=f.adjusted)
             for f in funnels
         ],
         ignore_index=True,
-    )
+    )[LIMIT_COLUMNS]

@@ -348,6 +348,9 @@ def funnel_chart(
     """Funnel plot: each organisation's value against its denominator, with 95% and 99.8%
     limits around the England value, widened for overdispersion when it is present."""
     d = year[(year.funnel_band != "") & year.value.notna()]
+    dsr = info.get("method") == "phe_dsr"
+    # a DSR is placed at its population equivalent (events / rate), as PHE's funnel does
+    d = d.assign(x=spec.multiplier * d.numerator / d.value if dsr else d.denominator)
     lim = limits.sort_values("number_seq")
     adjusted = bool(info["overdispersion_adjusted"])
     cols = ("ll95", "ul95", "ll998", "ul998")
@@ -364,7 +367,7 @@ def funnel_chart(
         sub = d[d.funnel_band == band]
         if len(sub):
             ax.scatter(
-                sub.denominator,
+                sub.x,
                 sub.value,
                 marker=marker,
                 s=22,
@@ -377,10 +380,12 @@ def funnel_chart(
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_xlim(max(1.0, d.denominator.min() * 0.8), d.denominator.max() * 1.25)
+    ax.set_xlim(max(1.0, d.x.min() * 0.8), d.x.max() * 1.25)
     span = d.value.max() - d.value.min()
     ax.set_ylim(d.value.min() - 0.15 * span, d.value.max() + 0.15 * span)
-    ax.set_xlabel("Denominator (log scale)")
+    ax.set_xlabel(
+        "Population equivalent: events ÷ rate (log scale)" if dsr else "Denominator (log scale)"
+    )
     ax.set_ylabel(f"{spec.short_title} ({spec.unit})")
     kind = "overdispersion-adjusted" if adjusted else "Poisson/binomial"
     ax.set_title(f"{spec.short_title}, {period}: funnel plot with {kind} limits")
@@ -401,8 +406,12 @@ def funnel_chart(
     caption = (
         f"{spec.short_title}, {period}. Each point is an organisation; the funnel narrows as the "
         "denominator grows. Solid lines are 99.8% limits, dashed lines 95% limits"
-        + (", widened for the real variation between trusts (overdispersion)." if adjusted else ".")
-        + " Marker shape and colour show where each trust falls."
+        + (
+            ", widened for the real variation between organisations (overdispersion)."
+            if adjusted
+            else "."
+        )
+        + " Marker shape and colour show where each organisation falls."
     )
     return Figure(path, alt, caption)
 

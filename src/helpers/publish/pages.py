@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment
 
-from helpers.compare.funnels import MIN_FUNNEL_ORGANISATIONS
+from helpers.compare.funnels import MIN_FUNNEL_ORGANISATIONS, no_funnel_reason
 from helpers.compare.plans import PLAN_STATUSES, delivery_summary
+from helpers.compare.ranks import N_DRAWS
+from helpers.stats.trend import POINTS as TREND_POINTS
 from helpers.core.paths import RunPaths
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
@@ -208,6 +210,7 @@ def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: di
             od = {
                 "phi": f"{od['phi']:.1f}",
                 "tau2": f"{od['tau2']:.4g}",
+                "kind": od["method"],
                 "adjusted": bool(od["overdispersion_adjusted"]),
                 "n": int(od["organisations"]),
                 "outside998": int(year.funnel_band.isin(["above_998", "below_998"]).sum()),
@@ -250,6 +253,10 @@ def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: di
         "funnel_fig": funnel_fig,
         "od": od,
         "ci_text": method(spec.statistic, spec.ci_method).text,
+        "funnel_text": method(spec.statistic, spec.ci_method).funnel_text,
+        "no_funnel": "" if funnel_fig else no_funnel_reason(spec, int(year.value.notna().sum())),
+        "rank_text": method(spec.statistic, spec.ci_method).rank_text,
+        "n_draws": f"{N_DRAWS:,}",
         "table": table,
         "england_rows": england_rows,
         "published": set(ctx.published_orgs()),
@@ -461,5 +468,24 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         .to_dict("records"),
         splits=ctx.splits.to_dict("records"),
         gaps=ctx.run.settings.known_gaps,
+        methods=[_method_view(ctx, spec) for spec in ctx.run.metrics],
+        n_draws=f"{N_DRAWS:,}",
+        trend_points=TREND_POINTS,
+        min_funnel=MIN_FUNNEL_ORGANISATIONS,
         **common,
     )
+
+
+def _method_view(ctx: SiteContext, spec: MetricSpec) -> dict:
+    """How a metric's interval, ranks and funnel are computed, in words."""
+    m = method(spec.statistic, spec.ci_method)
+    year = ctx.results[
+        (ctx.results.metric_id == spec.id) & (ctx.results.period == ctx.latest_period(spec.id))
+    ]
+    reason = no_funnel_reason(spec, int(year.value.notna().sum()))
+    return {
+        "spec": spec,
+        "ci": m.text,
+        "ranks": m.rank_text,
+        "funnel": f"none: {reason}" if reason else m.funnel_text,
+    }

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from helpers.compare import add_funnels, add_rank_intervals
-from helpers.compare.funnels import MIN_FUNNEL_ORGANISATIONS
+from helpers.compare.funnels import MIN_FUNNEL_ORGANISATIONS, PHE_BANDS, no_funnel_reason
 from helpers.compare.ranks import N_DRAWS
 from helpers.settings import MetricSpec
+from helpers.stats.funnel import phe_funnel_significance
 from helpers.stats.ranks import rank_intervals
 
 
@@ -43,6 +44,11 @@ def spec(
                     "source": "s",
                     "numerator": {"measure": "n", "description": "n"},
                     "denominator": {"measure": "d", "description": "d"},
+                    **(
+                        {"sum_of_squares": {"measure": "ss", "description": "ss"}}
+                        if statistic == "mean"
+                        else {}
+                    ),
                 }
             ],
             "description": "x",
@@ -103,7 +109,8 @@ def test_accounts_are_ranked_exactly_with_no_interval() -> None:
     [
         ("proportion", "wilson", True),
         ("isr", "byars", True),
-        ("rate", "byars", False),
+        ("rate", "byars", True),
+        ("mean", "student_t", False),
         ("proportion", "none", False),
     ],
 )
@@ -127,3 +134,36 @@ def test_small_peer_groups_get_no_funnel() -> None:
     assert od.empty and set(out.funnel_band) == {""}
     out, od, _ = add_funnels(table("p", MIN_FUNNEL_ORGANISATIONS), {"p": s})
     assert len(od) == 1 and "" not in set(out.funnel_band)
+
+
+def test_rates_get_phe_funnels_whose_bands_are_phe_significance() -> None:
+    """Crude rates and DSRs get PHE's Poisson funnel (no overdispersion): the band of each
+    organisation is PHE's own significance label (helpers.stats, tested against
+    PHEindicatormethods), and the limits bracket the England rate."""
+    s = spec("r", "rate", "byars", multiplier=100000.0)
+    t = table("r", 14, multiplier=100000.0)
+    out, od, funnels = add_funnels(t, {"r": s})
+    sig = phe_funnel_significance(
+        t.numerator,
+        t.denominator,
+        statistic="rate",
+        rate=t.value,
+        rate_type="crude",
+        multiplier=100000.0,
+    )
+    assert out.funnel_band.tolist() == [PHE_BANDS[str(x)] for x in sig]
+    assert od.method.tolist() == ["phe_rate"] and od.phi.isna().all()
+    assert not od.overdispersion_adjusted.any()
+    lim = funnels[0].limits.dropna(subset=["ll95", "ul95", "ll998", "ul998"])
+    assert len(lim) > 20
+    target = funnels[0].target
+    assert (lim.ll998 <= lim.ll95).all() and (lim.ll95 < target).all()
+    assert (lim.ul95 > target).all() and (lim.ul998 >= lim.ul95).all()
+    assert target == pytest.approx(100000.0 * t.numerator.sum() / t.denominator.sum())
+
+
+def test_no_funnel_says_why() -> None:
+    assert "not a sample estimate" in no_funnel_reason(spec("f", "ratio", "none"), 40)
+    assert "means" in no_funnel_reason(spec("m", "mean", "student_t"), 40)
+    assert "only 6 organisations" in no_funnel_reason(spec("p", "proportion", "wilson"), 6)
+    assert no_funnel_reason(spec("d", "dsr", "dobson"), 40) == ""
