@@ -18,7 +18,6 @@ from jinja2 import Environment
 from helpers.compare.funnels import MIN_FUNNEL_ORGANISATIONS, no_funnel_reason
 from helpers.compare.plans import PLAN_STATUSES, delivery_summary
 from helpers.compare.ranks import N_DRAWS
-from helpers.stats.trend import POINTS as TREND_POINTS
 from helpers.core.paths import RunPaths
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
@@ -43,6 +42,7 @@ from helpers.publish.text import (
     unit_words,
 )
 from helpers.settings import LoadedAssessment, MetricSpec
+from helpers.stats.trend import POINTS as TREND_POINTS
 
 #: Below this many organisations a peer group is called small on every page (and no funnel plot
 #: is drawn: helpers.compare.funnels)
