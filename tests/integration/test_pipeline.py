@@ -3,6 +3,7 @@ result tables, atomic publication, and clear failures that keep the previous goo
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import subprocess
@@ -47,14 +48,45 @@ def test_run_publishes_results_and_pages(first_run):
     prov = json.loads((out / "provenance.json").read_text())
     assert {i["file"] for i in prov["inputs"]} >= {"data/raw/trust_ae_monthly_2021_2025.csv"}
     assert all(len(i["sha256"]) == 64 for i in prov["inputs"])
-    assert not list((root / "reports").glob(".build-*"))
+    assert not leftovers(root)
 
 
-def test_same_inputs_give_byte_identical_tables(first_run):
-    root, _, before = first_run
+def leftovers(root: Path) -> list[Path]:
+    """Build, temporary or parked folders left beside reports/<id>."""
+    return [p for p in (root / "reports").glob(".uec-fast.*") if p.is_dir()]
+
+
+def executed(folder: Path) -> dict[str, str]:
+    """The executed notebooks without papermill's own metadata (timings, the injected cell's
+    random id): what must be the same on every run."""
+    out = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb["metadata"].pop("papermill", None)
+        for cell in nb["cells"]:
+            cell["metadata"].pop("papermill", None)
+            cell["metadata"].pop("execution", None)
+            if "injected-parameters" in cell["metadata"].get("tags", []):
+                cell.pop("id", None)
+        out[path.name] = json.dumps(nb, sort_keys=True)
+    return out
+
+
+def test_same_inputs_give_byte_identical_tables_and_notebooks(first_run):
+    root, result, before = first_run
+    notebooks = executed(result.output_dir / "pipeline")
     again = run_assessment(FAST, root, log=lambda s: None)
     assert digest(again.output_dir / "results") == before
     assert {"indicators.csv", "indicators.parquet", "england.csv", "ledger.csv"} <= set(before)
+    assert executed(again.output_dir / "pipeline") == notebooks  # no clock, no build path
+
+
+def test_one_run_of_an_assessment_at_a_time(first_run):
+    root, _, _ = first_run
+    with (root / "reports" / ".uec-fast.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(RunError, match="another `assess run` of it is in progress"):
+            run_assessment(FAST, root, log=lambda s: None)
 
 
 def test_failing_notebook_is_named_and_previous_output_kept(first_run, tmp_path):
@@ -75,7 +107,7 @@ def test_failing_notebook_is_named_and_previous_output_kept(first_run, tmp_path)
     assert "code cell" in msg and "planted failure" in msg
     assert digest(result.output_dir / "results") == before  # previous good output intact
     assert (root / "reports" / "_failed" / "uec-fast" / "30_peer_comparison.ipynb").exists()
-    assert not list((root / "reports").glob(".build-*"))
+    assert not leftovers(root)
 
 
 def test_cli_reports_bad_settings_clearly(first_run, tmp_path):

@@ -94,6 +94,12 @@ def no_funnel_reason(spec: MetricSpec, organisations: int) -> str:
     return ""
 
 
+def funnel_method_text(spec: MetricSpec, organisations: int) -> str:
+    """The metric's funnel in words, or "none: <why>" (``organisations`` with a value)."""
+    reason = no_funnel_reason(spec, organisations)
+    return f"none: {reason}" if reason else method(spec.statistic, spec.ci_method).funnel_text
+
+
 def _od(spec: MetricSpec, ok: pd.DataFrame, kind: str) -> tuple[FunnelResult, pd.Series]:
     f = od_funnel(
         ok.numerator.to_numpy(),

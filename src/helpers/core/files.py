@@ -81,16 +81,22 @@ def swap_into_place(new: Path, out: Path) -> None:
 
 
 @contextmanager
-def building(out: Path) -> Iterator[Path]:
+def building(out: Path, tmp: Path | None = None) -> Iterator[Path]:
     """Build ``out`` in a hidden temporary sibling folder and swap it into place on success.
 
         with building(Path("_site")) as tmp:
             ...  # write everything into tmp
 
-    On any error the temporary folder is removed and ``out`` is left exactly as it was."""
+    On any error the temporary folder is removed and ``out`` is left exactly as it was. ``tmp``
+    names the temporary folder (a fixed name, e.g. so that paths written into the output are
+    the same on every build; the caller makes sure no one else builds there at the same time),
+    default a unique hidden sibling."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _sibling(out, "tmp")
+    if tmp is None:
+        tmp = _sibling(out, "tmp")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)  # left over from an interrupted build
     tmp.mkdir()
     try:
         yield tmp

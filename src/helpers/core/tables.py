@@ -41,3 +41,21 @@ def load_interim(folder: Path, name: str) -> pd.DataFrame:
             f"{path} is missing: run the earlier pipeline notebooks first (assess run)"
         )
     return pd.read_parquet(path)
+
+
+def load_table(folder: Path, name: str, text: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A result table as written by :func:`save_table`: the Parquet file when there is one (it
+    keeps every column's type), else the CSV, with ``period`` read as text and the ``text``
+    columns' empty cells as "" (not NaN)."""
+    parquet = folder / f"{name}.parquet"
+    if parquet.exists():
+        return pd.read_parquet(parquet)
+    path = folder / f"{name}.csv"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: run the earlier pipeline notebooks first (assess run)"
+        )
+    df = pd.read_csv(path, dtype={"period": str, **dict.fromkeys(text, str)})
+    for col in text:
+        df[col] = df[col].fillna("")
+    return df

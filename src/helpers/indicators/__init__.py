@@ -9,6 +9,7 @@ confidence intervals, as the metric catalogue defines it.
 from helpers.indicators.build import (
     annual_values,
     attach_successors,
+    definitions_table,
     dsr_values,
     interval,
     monthly_quantities,
@@ -19,6 +20,7 @@ __all__ = [
     "annual_dsr",
     "annual_values",
     "attach_successors",
+    "definitions_table",
     "dsr_values",
     "interval",
     "monthly_quantities",

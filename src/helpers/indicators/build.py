@@ -232,3 +232,30 @@ def interval(
         return m.interval(numerator, denominator, sum_of_squares, spec.multiplier)
     except ValueError as exc:
         raise ValueError(f"metric {spec.id}: {exc}") from None
+
+
+def definitions_table(run: LoadedAssessment) -> pd.DataFrame:
+    """How each metric is built in this assessment's years: statistic, interval method (in
+    words), and per definition its years, source, numerator and denominator."""
+    years = run.settings.financial_years
+    rows = []
+    for spec in run.metrics:
+        m = method(spec.statistic, spec.ci_method)
+        for d in spec.definitions:
+            used = [fy for fy in years if d.covers(fy)]
+            if not used:
+                continue
+            num = f"{d.numerator.measure} ({d.numerator.source or d.source})"
+            den = f"{d.denominator.measure} ({d.denominator.source or d.source})"
+            rows.append(
+                {
+                    "metric": spec.id,
+                    "statistic": spec.statistic,
+                    "interval": m.text,
+                    "years": f"{used[0]} to {used[-1]}" if len(used) > 1 else used[0],
+                    "numerator": num,
+                    "denominator": den,
+                    "aggregated to": "host ICB" if d.aggregate_to == "host_icb" else "",
+                }
+            )
+    return pd.DataFrame(rows)

@@ -25,8 +25,10 @@ from helpers.ingest.sources import (
     check_sources,
     expand_source,
     ingest_sources,
+    input_files,
     read_source,
     signed_measures,
+    sources_table,
     used_sources,
 )
 
@@ -40,8 +42,10 @@ __all__ = [
     "check_sources",
     "expand_source",
     "ingest_sources",
+    "input_files",
     "read_source",
     "reference_ledger",
     "signed_measures",
+    "sources_table",
     "used_sources",
 ]

@@ -72,15 +72,17 @@ def successions(run: LoadedAssessment) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One-to-one successions resolved to the latest successor, and the splits left alone.
 
     Returns ``(mapping, splits)``: ``mapping`` has old_code, new_code (final successor), date
-    (of the first step) and source; ``splits`` lists codes that passed to several successors,
-    which cannot be attributed to one and are reported under their own code.
+    (of the first step), source and reference (the settings key of the file); ``splits`` lists
+    codes that passed to several successors, which cannot be attributed to one and are reported
+    under their own code.
     """
     frames = []
     for key in ("successions", "successions_supplement"):
         if key in run.settings.reference:
             f = _read(run, key)
             f["source"] = f.get("source", run.settings.reference[key].title)
-            frames.append(f[["old_code", "new_code", "date", "source"]])
+            f["reference"] = key
+            frames.append(f[["old_code", "new_code", "date", "source", "reference"]])
     s = pd.concat(frames, ignore_index=True)
     s = s[(s.old_code.str.len() == 3) & (s.new_code.str.len() == 3) & (s.old_code != s.new_code)]
     s = s.drop_duplicates(["old_code", "new_code"])
@@ -94,7 +96,7 @@ def successions(run: LoadedAssessment) -> tuple[pd.DataFrame, pd.DataFrame]:
             break
         final = changed
     mapping = one.assign(new_code=pd.Series(final)).reset_index()
-    return mapping[["old_code", "new_code", "date", "source"]], splits
+    return mapping[["old_code", "new_code", "date", "source", "reference"]], splits
 
 
 ORGANISATION_COLUMNS = (

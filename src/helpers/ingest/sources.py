@@ -70,6 +70,28 @@ def used_sources(run: LoadedAssessment) -> list[str]:
     return [k for k in run.settings.sources if k in keys]
 
 
+def input_files(run: LoadedAssessment) -> list[tuple[str, str]]:
+    """Every file this assessment reads, as ``(path, role)``, in the ledger's order: the used
+    sources (a glob expanded to its files), then the reference files."""
+    files = [
+        (one.path, key)
+        for key in used_sources(run)
+        for one in expand_source(run.settings.sources[key], run.root)
+    ]
+    return files + [(src.path, f"reference: {key}") for key, src in run.settings.reference.items()]
+
+
+def sources_table(run: LoadedAssessment) -> pd.DataFrame:
+    """One row per configured source: its path, reader, the file shape the reader expects, and
+    whether this assessment's metrics use it."""
+    used = set(used_sources(run))
+    rows = []
+    for key, src in run.settings.sources.items():
+        reader = get_reader(src.reader)
+        rows.append((key, src.path, reader.name, reader.shape, key in used))
+    return pd.DataFrame(rows, columns=["source", "path", "reader", "file shape", "used"])
+
+
 def check_sources(run: LoadedAssessment) -> list[str]:
     """Check what the settings ask of the readers, before any data is read.
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from helpers import __version__
 from helpers.core.files import sha256
-from helpers.ingest import expand_source
+from helpers.ingest import input_files
 from helpers.settings import LoadedAssessment
 
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill")
@@ -63,13 +63,15 @@ def build_provenance(run: LoadedAssessment, ledger: pd.DataFrame) -> dict:
     }
 
 
-def describe(run: LoadedAssessment) -> str:
+def describe(run: LoadedAssessment, ledger: pd.DataFrame | None = None) -> str:
     """One markdown paragraph naming the code version and the input files with their hashes,
-    shown at the top of every executed pipeline notebook."""
+    shown at the top of every executed pipeline notebook. The files are the ledger's: the
+    sources this assessment uses and the reference files (hashed here, or taken from the
+    ``ledger`` of step 1 when given, so that large files are hashed once)."""
+    hashes = dict(zip(ledger.file, ledger.sha256, strict=True)) if ledger is not None else {}
     files = [
-        f"`{one.path}` (sha256 `{sha256(run.root / one.path)[:12]}`)"
-        for s in [*run.settings.sources.values(), *run.settings.reference.values()]
-        for one in expand_source(s, run.root)
+        f"`{path}` (sha256 `{(hashes.get(path) or sha256(run.root / path))[:12]}`)"
+        for path, _role in input_files(run)
     ]
     return (
         f"Code version **{code_version(run.root)}**; settings `{run.settings_path.name}`; "

@@ -10,11 +10,13 @@ inspection.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +70,22 @@ def _failing_cell(exc: pm.PapermillExecutionError, output: Path) -> str:
     return f"{where}\n  {exc.ename}: {exc.evalue}"
 
 
+@contextmanager
+def _exclusive(lock_path: Path, aid: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_path`` while an assessment is built."""
+    with lock_path.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(
+                f"assessment '{aid}': another `assess run` of it is in progress ({lock_path})"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def run_assessment(
     settings_path: str | Path,
     root: Path | None = None,
@@ -82,14 +100,18 @@ def run_assessment(
     reports.mkdir(exist_ok=True)
     final = reports / aid
     settings_rel = run.settings_path.relative_to(root).as_posix()
+    # built in a hidden folder beside reports/<id> and swapped in only when complete; its name
+    # is fixed (one run of an assessment at a time, by the lock) so that the executed notebooks
+    # are the same on every run
+    build = reports / f".{aid}.build"
+    build_rel = build.relative_to(root).as_posix()
     notebooks = pipeline_notebooks(root)
     env_before = os.environ.get("ASSESS_ROOT")
     os.environ["ASSESS_ROOT"] = str(root)
     start = time.perf_counter()
     log(f"assess: running '{aid}' ({settings_rel}), {len(notebooks)} notebooks")
     try:
-        # built in a hidden folder beside reports/<id> and swapped in only when complete
-        with building(final) as build:
+        with _exclusive(reports / f".{aid}.lock", aid), building(final, build) as build:
             (build / "pipeline").mkdir()
             for i, nb in enumerate(notebooks, 1):
                 out = build / "pipeline" / nb.name
@@ -99,7 +121,7 @@ def run_assessment(
                     pm.execute_notebook(
                         str(nb),
                         str(out),
-                        parameters={"config_path": settings_rel, "output_dir": str(build)},
+                        parameters={"config_path": settings_rel, "output_dir": build_rel},
                         cwd=str(root / "notebooks"),
                         kernel_name="python3",
                         progress_bar=False,

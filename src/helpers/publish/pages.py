@@ -15,7 +15,11 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment
 
-from helpers.compare.funnels import MIN_FUNNEL_ORGANISATIONS, no_funnel_reason
+from helpers.compare.funnels import (
+    MIN_FUNNEL_ORGANISATIONS,
+    funnel_method_text,
+    no_funnel_reason,
+)
 from helpers.compare.plans import PLAN_STATUSES, delivery_summary
 from helpers.compare.ranks import N_DRAWS
 from helpers.core.paths import RunPaths
@@ -482,10 +486,9 @@ def _method_view(ctx: SiteContext, spec: MetricSpec) -> dict:
     year = ctx.results[
         (ctx.results.metric_id == spec.id) & (ctx.results.period == ctx.latest_period(spec.id))
     ]
-    reason = no_funnel_reason(spec, int(year.value.notna().sum()))
     return {
         "spec": spec,
         "ci": m.text,
         "ranks": m.rank_text,
-        "funnel": f"none: {reason}" if reason else m.funnel_text,
+        "funnel": funnel_method_text(spec, int(year.value.notna().sum())),
     }
