@@ -27,8 +27,8 @@ from helpers.publish.render.project import find_pages, find_resources, page_opti
 TEMPLATES = Path(__file__).parent / "templates"
 CSS_PATH = "site_libs/preview/site.css"
 BANNER_TEXT = (
-    "Preview build: rendered without Quarto by helpers.publish.render from the same pages and navigation. "
-    "The published site is rendered with <code>quarto render</code>."
+    "Preview build: rendered without Quarto by helpers.publish.render from the same pages and "
+    "navigation. The published site is rendered with <code>quarto render</code>."
 )
 _TAG = re.compile(
     r"<(a|img|source|video|audio|track|iframe|embed|link|script|object)\b([^>]*)>", re.I | re.S
