@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.stats.ci import CI_COLUMNS
+
 # rank uncertainty, added by helpers.compare.ranks.add_rank_intervals
 RANK_COLUMNS = [
     "rank_lower",
@@ -28,12 +30,7 @@ RESULT_COLUMNS = [
     "numerator",
     "denominator",
     "months_covered",
-    "value",
-    "ci95_lower",
-    "ci95_upper",
-    "ci998_lower",
-    "ci998_upper",
-    "ci_method",
+    *CI_COLUMNS,  # value, its 95% and 99.8% limits, and the interval method
     "benchmark_value",
     "comparison",
     "comparison_998",
@@ -55,11 +52,7 @@ BENCHMARK_COLUMNS = [
     "benchmark",
     "numerator",
     "denominator",
-    "value",
-    "ci95_lower",
-    "ci95_upper",
-    "ci998_lower",
-    "ci998_upper",
+    *CI_COLUMNS[:5],  # value and its 95% and 99.8% limits
     "organisations",
     "organisations_not_compared",
 ]

@@ -5,21 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.core.fy import financial_year
-from helpers.stats.ci import dsr_ci
+from helpers.stats.ci import CI_COLUMNS, dsr_ci
 from helpers.stats.esp2013 import ESP2013
 
-DSR_COLUMNS = [
-    "org_code",
-    "period",
-    "numerator",
-    "denominator",
-    "value",
-    "ci95_lower",
-    "ci95_upper",
-    "ci998_lower",
-    "ci998_upper",
-    "ci_method",
-]
+DSR_COLUMNS = ["org_code", "period", "numerator", "denominator", *CI_COLUMNS]
 
 
 def annual_dsr(

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from compare_support import metric_spec
 
 from helpers.compare.plans import delivery_summary, plan_delivery
 from helpers.settings import MetricSpec
@@ -27,32 +28,16 @@ def spec(
     unit: str = "%",
     multiplier: float = 100,
 ) -> MetricSpec:
-    return MetricSpec.model_validate(
-        {
-            "id": metric_id,
-            "title": metric_id,
-            "short_title": metric_id,
-            "objective": "x",
-            "domain": "access",
-            "org_types": ["acute_trust"],
-            "statistic": statistic,
-            "multiplier": multiplier,
-            "unit": unit,
-            "polarity": polarity,
-            "ci_method": ci,
-            "definitions": [
-                {
-                    "first_year": "2023/24",
-                    "last_year": "2024/25",
-                    "source": "s",
-                    "numerator": {"measure": "n", "description": "n"},
-                    "denominator": {"measure": "d", "description": "d"},
-                }
-            ],
-            "min_months": min_months,
-            "description": "x",
-            "plan": {"measure": f"plan_{metric_id}", "on": on, "period": period, "label": "x"},
-        }
+    return metric_spec(
+        metric_id,
+        statistic,
+        ci,
+        polarity=polarity,
+        multiplier=multiplier,
+        unit=unit,
+        years=("2023/24", "2024/25"),
+        min_months=min_months,
+        plan={"measure": f"plan_{metric_id}", "on": on, "period": period, "label": "x"},
     )
 
 

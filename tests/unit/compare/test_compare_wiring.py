@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from compare_support import metric_spec
 
 from helpers.compare import add_funnels, add_rank_intervals
 from helpers.compare.funnels import MIN_FUNNEL_ORGANISATIONS, PHE_BANDS, no_funnel_reason
@@ -24,36 +25,7 @@ def spec(
     polarity: str = "higher_is_better",
     multiplier: float = 100.0,
 ) -> MetricSpec:
-    return MetricSpec.model_validate(
-        {
-            "id": metric_id,
-            "title": metric_id,
-            "short_title": metric_id,
-            "objective": "x",
-            "domain": "access",
-            "org_types": ["acute_trust"],
-            "statistic": statistic,
-            "multiplier": multiplier,
-            "unit": "%",
-            "polarity": polarity,
-            "ci_method": ci,
-            "definitions": [
-                {
-                    "first_year": "2024/25",
-                    "last_year": "2024/25",
-                    "source": "s",
-                    "numerator": {"measure": "n", "description": "n"},
-                    "denominator": {"measure": "d", "description": "d"},
-                    **(
-                        {"sum_of_squares": {"measure": "ss", "description": "ss"}}
-                        if statistic == "mean"
-                        else {}
-                    ),
-                }
-            ],
-            "description": "x",
-        }
-    )
+    return metric_spec(metric_id, statistic, ci, polarity=polarity, multiplier=multiplier)
 
 
 def table(metric_id: str, n_orgs: int, seed: int = 1, multiplier: float = 100.0) -> pd.DataFrame:
