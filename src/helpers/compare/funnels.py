@@ -19,7 +19,12 @@ import pandas as pd
 
 from helpers.methods import FUNNEL_TRIM, method
 from helpers.settings import MetricSpec
-from helpers.stats.funnel import od_funnel, phe_funnel_limits, phe_funnel_significance
+from helpers.stats.funnel import (
+    od_funnel,
+    phe_funnel_limits,
+    phe_funnel_significance,
+    poisson_funnel,
+)
 
 FUNNEL_BANDS = ("above_998", "above_95", "within", "below_95", "below_998")
 #: peer groups smaller than this get no funnel plot
@@ -130,12 +135,36 @@ def _od(spec: MetricSpec, ok: pd.DataFrame, kind: str) -> tuple[FunnelResult, pd
     return result, bands
 
 
-def _on_grid(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """A limit curve given at its own x, read off at ``grid`` (log-linear interpolation)."""
-    keep = np.isfinite(x) & np.isfinite(y) & (x > 0)
-    order = np.argsort(x[keep])
-    xs, ys = np.log(x[keep][order]), y[keep][order]
-    out = np.interp(np.log(grid), xs, ys, left=np.nan, right=np.nan)
+#: tail probabilities of the 95% and 99.8% limits (two-sided), as PHE's funnels use them
+_TAILS = {"95": 0.025, "998": 0.001}
+
+
+def phe_rate_limits(target: float, multiplier: float, population: np.ndarray) -> pd.DataFrame:
+    """PHE's exact Poisson funnel limits for a rate around ``target`` (per ``multiplier``), read
+    at the given populations: the curves of ``calculate_funnel_limits`` (events ``x`` against
+    the population whose expected count puts ``x`` in the tail), drawn from a fine grid of
+    events so that every curve covers every population."""
+    av = target / multiplier
+    lo, hi = float(np.min(population)), float(np.max(population))
+    events = np.concatenate([[0.0], np.geomspace(max(1e-3, 0.05 * av * lo), 4 * av * hi + 50, 600)])
+    out = pd.DataFrame({"number_seq": population, "s": np.nan})
+    for col in ("odll95", "odul95", "odll998", "odul998"):
+        out[col] = np.nan
+    for level, tail in _TAILS.items():
+        for side, col in (("high", f"ll{level}"), ("low", f"ul{level}")):
+            pop = poisson_funnel(events, tail, side) / av
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                rate = np.where(pop > 0, events / pop * multiplier, np.nan)
+            keep = np.isfinite(rate) & (pop > 0)
+            order = np.argsort(pop[keep])
+            # below the lowest population on the lower curve, zero events are within the limits
+            out[col] = np.interp(
+                np.log(population),
+                np.log(pop[keep][order]),
+                rate[keep][order],
+                left=0.0 if side == "high" else np.nan,
+                right=np.nan,
+            )
     return out
 
 
@@ -157,23 +186,12 @@ def _phe(spec: MetricSpec, ok: pd.DataFrame, kind: str) -> tuple[FunnelResult, p
         rate_type=rate_type,
         years_of_data=1,
     )
-    curves = {
-        "ll95": "lower_2s",
-        "ul95": "upper_2s",
-        "ll998": "lower_3s",
-        "ul998": "upper_3s",
-    }
-    xs = np.concatenate([lim[f"{c}_population_1_year"].to_numpy() for c in curves.values()])
-    xs = xs[np.isfinite(xs) & (xs > 0)]
-    grid = np.geomspace(xs.min(), xs.max(), 200)
-    limits = pd.DataFrame({"number_seq": grid, "s": np.nan})
-    for col in ("odll95", "odul95", "odll998", "odul998"):
-        limits[col] = np.nan
-    for col, c in curves.items():
-        limits[col] = _on_grid(
-            lim[f"{c}_population_1_year"].to_numpy(), lim[f"{c}_limit"].to_numpy(), grid
-        )
     target = float(lim["baseline"].iloc[0])
+    # where the points sit: the denominator, or for a DSR its population equivalent
+    x = den if rate_type == "crude" else spec.multiplier * num / rate
+    x = x[np.isfinite(x) & (x > 0)]
+    grid = np.geomspace(0.8 * x.min(), 1.25 * x.max(), 200)
+    limits = phe_rate_limits(target, spec.multiplier, grid)
     return FunnelResult(spec.id, "", kind, limits, target, np.nan, np.nan, False), bands
 
 

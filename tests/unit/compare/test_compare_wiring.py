@@ -11,10 +11,15 @@ import pytest
 from compare_support import metric_spec
 
 from helpers.compare import add_funnels, add_rank_intervals
-from helpers.compare.funnels import MIN_FUNNEL_ORGANISATIONS, PHE_BANDS, no_funnel_reason
+from helpers.compare.funnels import (
+    MIN_FUNNEL_ORGANISATIONS,
+    PHE_BANDS,
+    no_funnel_reason,
+    phe_rate_limits,
+)
 from helpers.compare.ranks import N_DRAWS
 from helpers.settings import MetricSpec
-from helpers.stats.funnel import phe_funnel_significance
+from helpers.stats.funnel import phe_funnel_limits, phe_funnel_significance
 from helpers.stats.ranks import rank_intervals
 
 
@@ -139,3 +144,29 @@ def test_no_funnel_says_why() -> None:
     assert "means" in no_funnel_reason(spec("m", "mean", "student_t"), 40)
     assert "only 6 organisations" in no_funnel_reason(spec("p", "proportion", "wilson"), 6)
     assert no_funnel_reason(spec("d", "dsr", "dobson"), 40) == ""
+
+
+def test_phe_rate_limits_lie_on_phe_funnel_curves() -> None:
+    """The rate funnel's limits are PHE's own curves (calculate_funnel_limits, whose Poisson
+    tails are tested against PHEindicatormethods), read at every population of the chart."""
+    t = table("r", 14, multiplier=100000.0)
+    lim = phe_funnel_limits(
+        t.numerator,
+        t.denominator,
+        statistic="rate",
+        multiplier=100000.0,
+        rate=t.value,
+        rate_type="crude",
+        years_of_data=1,
+    )
+    target = float(lim.baseline.iloc[0])
+    for ours, theirs in (
+        ("ll95", "lower_2s"),
+        ("ul95", "upper_2s"),
+        ("ll998", "lower_3s"),
+        ("ul998", "upper_3s"),
+    ):
+        pop = lim[f"{theirs}_population_1_year"].to_numpy()
+        ok = np.isfinite(pop) & (pop > 0) & np.isfinite(lim[f"{theirs}_limit"].to_numpy())
+        got = phe_rate_limits(target, 100000.0, pop[ok])[ours].to_numpy()
+        np.testing.assert_allclose(got, lim[f"{theirs}_limit"].to_numpy()[ok], rtol=2e-3)
