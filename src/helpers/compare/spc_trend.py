@@ -15,8 +15,6 @@ SPC_DIRECTION = {
     "lower_is_better": "decrease",
     "no_judgement": "neutral",
 }
-#: the recent trend uses the last this many complete quarters
-TREND_QUARTERS = 5
 
 
 def _monthly_values(monthly: pd.DataFrame, spec: MetricSpec, years: list[str]) -> pd.DataFrame:

@@ -20,7 +20,3 @@ ORG_TYPE_LABELS: dict[str, str] = {
 COMMISSIONER_TYPES: tuple[str, ...] = ("icb",)
 PROVIDER_TYPES: tuple[str, ...] = tuple(t for t in ORG_TYPE_LABELS if t not in COMMISSIONER_TYPES)
 OrgType = Literal[tuple(ORG_TYPE_LABELS)]  # type: ignore[valid-type]
-
-
-def is_provider(org_type: str) -> bool:
-    return org_type in PROVIDER_TYPES

@@ -29,15 +29,8 @@ def derived_names(measures: Iterable[str], options: Mapping[str, Any]) -> set[st
 
 
 def derive_measures(measures: pd.DataFrame, options: dict) -> pd.DataFrame:
-    """Measures derived from a source's own, as its settings ask (``options``):
-
-    * ``<x>_mean``, ``<x>_sd`` and ``<x>_n`` always give ``<x>_sum`` and ``<x>_sumsq`` (sum and
-      sum of squares), so that means aggregate exactly over months and organisations;
-    * ``differences: {new: [a, b]}`` adds ``new = a - b`` (e.g. outturn minus plan);
-    * ``spread_quarters: true`` spreads a quarterly figure dated at the quarter's first month
-      over its three months in proportion to their days, so that it can serve as the
-      denominator of monthly counts.
-    """
+    """The source's measures with those its options derive (see the module notes), sorted
+    by source, organisation, month and measure."""
     m = measures
     keys = ["source", "org_code_published", "month"]
     stems = {x[: -len("_mean")] for x in m.measure.unique() if x.endswith("_mean")}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -145,9 +144,3 @@ def empty_measures() -> pd.DataFrame:
             "value": pd.Series(dtype=float),
         }
     )
-
-
-def file_label(path: Path, root: Path) -> str:
-    """How a file is named in ledgers and errors: relative to the project when inside it."""
-    path = Path(path)
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

@@ -47,15 +47,9 @@ Choices (for the methodology page):
   on or after the index discharge date and at most 30 days after it (day 30 counts, day 31
   does not), other than the index spell itself, at any provider; an index spell counts once
   however many readmissions follow it.
-* **Mortality model.** A logistic regression (statsmodels GLM, binomial, logit link) of
-  ``died`` on age band, sex, IMD decile (as categories), diagnosis group and admission method,
-  main effects, fitted **separately for each financial year of discharge** on the distinct
-  covariate-pattern cells (deaths and survivors per cell: exact, and fast). Separate fits mean
-  the expected deaths sum to the observed deaths in every year (the intercept property) and the
-  case-mix coefficients may drift between years, as SHMI's re-estimation each period does.
-  Reference levels are the most common level of each factor. Spells discharged after the end
-  of the extract are left out. The provider is not in the model: O/E compares each provider
-  with what the national case-mix model predicts for its patients.
+* **Mortality model.** Expected deaths come from a logistic case-mix model fitted for each
+  financial year of discharge on covariate-pattern cells; see :mod:`helpers.ingest.casemix`.
+  Spells discharged after the end of the extract are left out.
 """
 
 from __future__ import annotations
@@ -68,7 +62,14 @@ import pandas as pd
 
 from helpers.core.files import sha256
 from helpers.ingest.casemix import CASE_MIX_FACTORS, CaseMixModel, Term, fit_case_mix
-from helpers.ingest.ledger import REJECT_COLUMNS, Ingested, IngestError, SourceLike, ledger_row
+from helpers.ingest.ledger import MEASURE_COLUMNS as LEDGER_MEASURE_COLUMNS
+from helpers.ingest.ledger import (
+    REJECT_COLUMNS,
+    Ingested,
+    IngestError,
+    SourceLike,
+    ledger_row,
+)
 from helpers.stats.esp2013 import ESP2013_BANDS
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -85,7 +86,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "admission_method",
     "died",
 )
-MEASURE_COLUMNS = ["source", "org_code_published", "month", "measure", "value", "stratum"]
+#: the ingest measure columns plus ``stratum`` ("" when a measure is not stratified)
+MEASURE_COLUMNS = [*LEDGER_MEASURE_COLUMNS, "stratum"]
 #: Emergency admissions for these diagnosis groups are ambulatory-care-sensitive ("avoidable").
 ACS_GROUPS: tuple[str, ...] = (
     "ACS_COPD",
