@@ -22,6 +22,7 @@ STAGES = [
     "ingest",
     "indicators",
     "compare",
+    "assess",
     "publish",
     "synthetic",
     "pipeline",

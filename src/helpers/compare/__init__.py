@@ -2,6 +2,8 @@
 
 * :mod:`helpers.compare.england`: the England value of the peer group and each organisation's
   comparison with it (Fingertips method), national standards and interim goals.
+* :mod:`helpers.compare.uncertainty`: the uncertainty of every annual value (sampling error and
+  month-to-month variation), drawn for every rank interval and for the assessment.
 * :mod:`helpers.compare.ranks`: ranks with 95% rank intervals.
 * :mod:`helpers.compare.funnels`: funnel plots with overdispersion.
 * :mod:`helpers.compare.spc_trend`: SPC (Making Data Count) and the recent trend.

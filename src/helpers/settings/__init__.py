@@ -8,19 +8,29 @@
 from helpers.settings.load import load_assessment, load_catalogue, read_settings
 from helpers.settings.models import (
     MAX_METRICS,
+    AssessmentRules,
     AssessmentSettings,
     Catalogue,
     ConfigError,
     Definition,
+    FinancialOverride,
     LoadedAssessment,
     MetricSpec,
     PlanSpec,
+    ScoreBand,
+    ScoringSpec,
+    Segment5Decision,
     Source,
     SyntheticData,
     Target,
 )
 
 __all__ = [
+    "AssessmentRules",
+    "FinancialOverride",
+    "ScoreBand",
+    "ScoringSpec",
+    "Segment5Decision",
     "MAX_METRICS",
     "AssessmentSettings",
     "Catalogue",

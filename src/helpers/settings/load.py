@@ -32,6 +32,7 @@ from helpers.settings.models import (
     Catalogue,
     ConfigError,
     LoadedAssessment,
+    MetricSpec,
 )
 
 SYNTHETIC_PLACEHOLDER = "{synthetic}"
@@ -177,6 +178,7 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
                     f"{cat_path}: metric '{m.id}' key 'definitions.source': {d.source!r} is not "
                     f"a source in {path.name} (known: {sorted(settings.sources)})"
                 )
+    _check_rules(settings, metrics, path)
     pending = _pending_synthetic_folder(settings, root)
     for key, src in {**settings.sources, **settings.reference}.items():
         if pending is not None and (root / src.path).resolve().is_relative_to(pending):
@@ -186,6 +188,13 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
                 raise ConfigError(f"{path}: key 'sources.{key}.path': no file matches {src.path}")
         elif not (root / src.path).exists():
             raise ConfigError(f"{path}: key 'sources.{key}.path': file not found: {src.path}")
+    rules = settings.assess
+    if rules.financial_override and rules.financial_override.deficit_register:
+        reg = rules.financial_override.deficit_register
+        if not (root / reg).exists():
+            raise ConfigError(
+                f"{path}: key 'assess.financial_override.deficit_register': file not found: {reg}"
+            )
     return LoadedAssessment(
         settings=settings,
         catalogue=catalogue,
@@ -194,3 +203,28 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
         root=root,
         settings_files=files,
     )
+
+
+def _check_rules(settings: AssessmentSettings, metrics: list[MetricSpec], path: Path) -> None:
+    """The assessment rules name only metrics and years of this assessment."""
+    rules = settings.assess
+    ids = {m.id for m in metrics}
+    scored = {m.id for m in metrics if m.score_mode != "none"}
+    unknown = sorted(set(rules.weights) - scored)
+    if unknown:
+        raise ConfigError(
+            f"{path}: key 'assess.weights': {unknown} are not scored metrics of this assessment "
+            f"(scored: {sorted(scored)})"
+        )
+    fo = rules.financial_override
+    if fo is not None and fo.metric is not None and fo.metric not in ids:
+        raise ConfigError(
+            f"{path}: key 'assess.financial_override.metric': {fo.metric!r} is not a metric of "
+            f"this assessment (known: {sorted(ids)})"
+        )
+    for i, d in enumerate(rules.segment_5):
+        if d.period not in settings.financial_years:
+            raise ConfigError(
+                f"{path}: key 'assess.segment_5[{i}].period': {d.period} is not one of the "
+                f"assessment's financial_years"
+            )

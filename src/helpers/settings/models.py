@@ -116,6 +116,46 @@ class PlanSpec(_Strict):
     decimals: int | None = None
 
 
+class ScoreBand(_Strict):
+    """One band of a discrete score: values below ``below`` (the last band: any value) score
+    ``score``. Bands are read in order and the first that holds is used."""
+
+    below: float | None = Field(None, description="upper bound (exclusive); none: the rest")
+    score: float = Field(ge=1.0, le=4.0)
+
+
+class ScoringSpec(_Strict):
+    """How a metric is scored from 1.00 (best) to 4.00 in the assessment (``helpers.assess``).
+
+    * ``continuous``: from the organisation's place in its cohort (the assessment's
+      ``assess.continuous`` setting chooses rank-based interpolation or value-based scaling);
+    * ``discrete``: ``bands`` map the value to a score (e.g. a finance plan variance);
+    * ``target``: ``met`` when the catalogue's ``standard`` is met, ``not_met`` otherwise;
+    * ``none``: reported for context, not scored.
+    """
+
+    mode: Literal["continuous", "discrete", "target", "none"] = "continuous"
+    bands: list[ScoreBand] = []
+    met: float = Field(1.0, ge=1.0, le=4.0, description="target scoring: the score when met")
+    not_met: float = Field(4.0, ge=1.0, le=4.0, description="target scoring: when not met")
+    note: str = Field("", description="why the metric is scored this way, shown on its page")
+
+    @model_validator(mode="after")
+    def _bands(self) -> ScoringSpec:
+        if self.mode == "discrete":
+            if not self.bands or self.bands[-1].below is not None:
+                raise ValueError(
+                    "discrete scoring needs 'bands' whose last band has no 'below' (it takes "
+                    "every value not caught by an earlier band)"
+                )
+            bounds = [b.below for b in self.bands[:-1]]
+            if any(b is None for b in bounds) or bounds != sorted(bounds):  # type: ignore[type-var]
+                raise ValueError("the 'below' bounds of discrete bands must increase")
+        elif self.bands:
+            raise ValueError(f"'bands' are only for discrete scoring, not {self.mode!r}")
+        return self
+
+
 class MetricSpec(_Strict):
     """One metric of the catalogue."""
 
@@ -148,6 +188,18 @@ class MetricSpec(_Strict):
     plan: PlanSpec | None = Field(
         None, description="organisations submit their own plan for this metric (plans file)"
     )
+    scoring: ScoringSpec | None = Field(
+        None,
+        description="how the assessment scores the metric; default: continuous, or none when "
+        "the polarity makes no judgement",
+    )
+
+    @property
+    def score_mode(self) -> str:
+        """The scoring mode in force (the default when the catalogue says nothing)."""
+        if self.scoring is not None:
+            return self.scoring.mode
+        return "none" if self.polarity == "no_judgement" else "continuous"
 
     @model_validator(mode="after")
     def _consistent(self) -> MetricSpec:
@@ -165,6 +217,13 @@ class MetricSpec(_Strict):
             )
         if self.statistic == "mean" and any(d.sum_of_squares is None for d in self.definitions):
             raise ValueError("a mean needs 'sum_of_squares' in every definition (for its CI)")
+        if self.score_mode in ("continuous", "discrete") and self.polarity == "no_judgement":
+            raise ValueError(
+                f"scoring mode {self.score_mode!r} needs a polarity that makes a judgement "
+                "(higher_is_better or lower_is_better)"
+            )
+        if self.score_mode == "target" and self.standard is None:
+            raise ValueError("target scoring needs a 'standard'")
         years = sorted((fy_start(d.first_year), fy_start(d.last_year)) for d in self.definitions)
         for (_, end), (start, _) in zip(years, years[1:], strict=False):
             if start <= end:
@@ -234,6 +293,104 @@ class SyntheticData(_Strict):
     out: str = Field(description="folder of the generated files, relative to the project")
 
 
+class FinancialOverride(_Strict):
+    """NOF's financial override: an organisation in deficit is no better than ``max_segment``.
+
+    An organisation is in deficit in a year when the catalogue metric ``metric`` (e.g. the
+    outturn surplus as a share of income) is below ``deficit_below``; or when the file
+    ``deficit_register`` (columns org_code, period, in_deficit) says so (e.g. receiving deficit
+    support). Both the unadjusted and the adjusted segment are published."""
+
+    metric: str | None = None
+    deficit_below: float = 0.0
+    deficit_register: str | None = Field(
+        None, description="CSV of org_code, period, in_deficit"
+    )
+    max_segment: int = Field(3, ge=1, le=4)
+
+    @model_validator(mode="after")
+    def _one(self) -> FinancialOverride:
+        if (self.metric is None) == (self.deficit_register is None):
+            raise ValueError("give exactly one of 'metric' or 'deficit_register'")
+        return self
+
+
+class Segment5Decision(_Strict):
+    """A reviewed decision to place an organisation in segment 5 (intensive support through the
+    Provider Improvement Programme). Never automatic: a person decides, and it is recorded."""
+
+    org_code: str
+    period: str
+    reason: str = Field(min_length=1)
+    capability: str = Field(min_length=1, description="the capability-to-improve judgement")
+    decided_by: str = Field(min_length=1)
+    decided_on: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
+
+    _fy = field_validator("period")(check_fy)
+
+
+class AssessmentRules(_Strict):
+    """The rules of the assessment stage (``helpers.assess``): scores, segments, uncertainty.
+
+    Every rule has a documented default; see the methodology page of any assessment."""
+
+    continuous: Literal["rank", "value"] = Field(
+        "rank",
+        description="continuous scores: 'rank' = 1 + 3·(rank−1)/(N−1); 'value' = scaled "
+        "between the cohort's best (1) and worst (4) value",
+    )
+    ties: Literal["average", "min"] = Field(
+        "average", description="rank-based scores of tied values: their average rank, or the best"
+    )
+    weights: dict[str, float] = Field(
+        {}, description="metric id -> weight in the average score (default 1 each)"
+    )
+    min_metrics: int | None = Field(
+        None,
+        ge=1,
+        description="scored metrics needed to be segmented (default: half of the metrics "
+        "scored in the cohort that year, rounded up)",
+    )
+    segmentation: Literal["quartiles", "thresholds"] = "quartiles"
+    thresholds: list[float] | None = Field(
+        None,
+        description="segmentation by thresholds: the three upper bounds (inclusive) of the "
+        "average score for segments 1, 2 and 3",
+    )
+    financial_override: FinancialOverride | None = None
+    specialist: Literal["flag", "own_cohort"] = Field(
+        "flag",
+        description="specialist acute trusts: ranked with the others and flagged (NOF), or "
+        "in a cohort of their own",
+    )
+    segment_5: list[Segment5Decision] = []
+    n_draws: int = Field(1000, ge=100, description="simulation draws for the likely ranges")
+    month_to_month: bool = Field(
+        True, description="carry month-to-month variation within the year into the draws"
+    )
+    rank_model: Literal["fixed", "random_effects"] = Field(
+        "fixed",
+        description="per-metric draws from each value's own sampling distribution, or from a "
+        "random-effects model that shrinks small organisations' extreme values (proportions "
+        "and rates)",
+    )
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> AssessmentRules:
+        if self.segmentation == "thresholds":
+            t = self.thresholds
+            if t is None or len(t) != 3 or t != sorted(t) or not 1 <= t[0] <= t[-1] <= 4:
+                raise ValueError(
+                    "segmentation by thresholds needs 'thresholds': three increasing average "
+                    "scores between 1 and 4 (the upper bounds of segments 1, 2 and 3)"
+                )
+        elif self.thresholds is not None:
+            raise ValueError("'thresholds' are only used with segmentation: thresholds")
+        if any(w <= 0 for w in self.weights.values()):
+            raise ValueError("metric weights must be greater than 0")
+        return self
+
+
 class AssessmentSettings(_Strict):
     """One assessment run: what to assess, from which files, with which metrics."""
 
@@ -255,6 +412,9 @@ class AssessmentSettings(_Strict):
     seed: int = 20260401
     synthetic: SyntheticData | None = Field(
         None, description="generate this synthetic data set first when it is missing"
+    )
+    assess: AssessmentRules = Field(
+        default_factory=AssessmentRules, description="the scoring and segmentation rules"
     )
 
     @field_validator("financial_years")

@@ -1,0 +1,38 @@
+"""The assessment stage: metric scores, segments and league tables, with their uncertainty.
+
+* :mod:`helpers.assess.scores`: metric scores from 1.00 (best) to 4.00 (continuous by rank or
+  by value, discrete bands, national targets) and each metric's scoring rule in words.
+* :mod:`helpers.assess.segments`: segments 1-4 (quartiles or thresholds), the financial
+  override and the league order.
+* :mod:`helpers.assess.engine`: cohorts, the observed assessment and its simulation (likely
+  ranges of average score and rank, segment probabilities, groups that cannot be told apart).
+* :mod:`helpers.assess.changes`: what would change the segment.
+* :mod:`helpers.assess.tables`: the published tables (assessment, metric scores, league table).
+* :mod:`helpers.assess.describe`: the rules and results in words, and the checks.
+* :mod:`helpers.assess.nof`: reproducing NHS England's published segments with this engine.
+"""
+
+from helpers.assess.changes import gap_summary, segment_changes
+from helpers.assess.describe import (
+    check_assessment,
+    rules_text,
+    scoring_rules_table,
+    summary_text,
+)
+from helpers.assess.engine import assessment_tables, score_values, scored_metrics
+from helpers.assess.tables import finish_assessment, finish_metric_scores, league_table
+
+__all__ = [
+    "assessment_tables",
+    "check_assessment",
+    "finish_assessment",
+    "finish_metric_scores",
+    "gap_summary",
+    "league_table",
+    "rules_text",
+    "score_values",
+    "scored_metrics",
+    "scoring_rules_table",
+    "segment_changes",
+    "summary_text",
+]

@@ -1,0 +1,184 @@
+"""The assessment's rules and results in plain words (for the notebook and the pages), and the
+checks every published assessment must pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.assess.engine import scored_metrics
+from helpers.assess.scores import scoring_rule_text
+from helpers.settings import LoadedAssessment
+
+
+def scoring_rules_table(run: LoadedAssessment) -> pd.DataFrame:
+    """One row per metric of the assessment: how it is scored, and its weight."""
+    rules = run.settings.assess
+    return pd.DataFrame(
+        [
+            {
+                "metric_id": m.id,
+                "metric": m.short_title,
+                "scoring": m.score_mode,
+                "weight": rules.weights.get(m.id, 1.0) if m.score_mode != "none" else 0.0,
+                "rule": scoring_rule_text(m, rules.continuous, rules.ties)
+                + (f" {m.scoring.note}" if m.scoring is not None and m.scoring.note else ""),
+            }
+            for m in run.metrics
+        ]
+    )
+
+
+def rules_text(run: LoadedAssessment) -> str:
+    """The segmentation, override, cohort and uncertainty rules of this assessment, in words."""
+    r = run.settings.assess
+    n = len(scored_metrics(run))
+    parts = []
+    weights = "equal weights" if not r.weights else "the weights in the table above"
+    minimum = (
+        f"at least {r.min_metrics} scored metrics"
+        if r.min_metrics
+        else "at least half of the metrics scored in its cohort that year"
+    )
+    parts.append(
+        f"The average score is the mean of the {n} scored metrics' scores with {weights}; an "
+        f"organisation needs {minimum} to be segmented."
+    )
+    if r.segmentation == "quartiles":
+        parts.append(
+            "Segments 1 to 4 are the quartiles of the average score within the cohort (NHS "
+            "Oversight Framework 2025/26): position p of N (tied scores share the better "
+            "position) is in segment floor(4 × (p − 1) / N) + 1."
+        )
+    else:
+        t = r.thresholds or []
+        parts.append(
+            "Segments 1 to 4 come from fixed thresholds of the average score (NHS Oversight "
+            f"Framework 2026/27): segment 1 up to {t[0]:.2f}, 2 up to {t[1]:.2f}, 3 up to "
+            f"{t[2]:.2f}, 4 above."
+        )
+    fo = r.financial_override
+    if fo is None:
+        parts.append(
+            "No financial override is applied: this assessment has no financial data, so the "
+            "adjusted and unadjusted segments are the same."
+        )
+    else:
+        basis = (
+            f"the metric {fo.metric} is below {fo.deficit_below:g}"
+            if fo.metric
+            else f"the register {fo.deficit_register} says so"
+        )
+        parts.append(
+            f"Financial override: an organisation in deficit (when {basis}) is placed no "
+            f"better than segment {fo.max_segment}; both segments are published."
+        )
+    parts.append(
+        "Specialist acute trusts are "
+        + (
+            "ranked with the other acute trusts and flagged."
+            if r.specialist == "flag"
+            else "given a cohort of their own."
+        )
+    )
+    parts.append(
+        "Segment 5 (intensive support) is never automatic: "
+        + (
+            f"{len(r.segment_5)} reviewed decision(s) are recorded in the settings."
+            if r.segment_5
+            else "no decision is recorded in the settings."
+        )
+    )
+    months = (
+        " and their month-to-month variation within the year (beyond sampling alone)"
+        if r.month_to_month
+        else ""
+    )
+    parts.append(
+        f"Uncertainty: every value is drawn {r.n_draws:,} times from its sampling error{months}; "
+        "in every draw the scores, averages, segments (quartiles recomputed), override and "
+        "league ranks are recomputed. The likely ranges are the 2.5th and 97.5th percentiles of "
+        f"the draws (seed {run.settings.seed}, so the same on every run)."
+    )
+    return " ".join(parts)
+
+
+def summary_text(assessment: pd.DataFrame, words: dict[str, str]) -> str:
+    """The latest year in a few sentences, with its uncertainty."""
+    latest = assessment[assessment.period == assessment.period.max()]
+    seg = latest[latest.segment.notna()]
+    if seg.empty:
+        return f"No {words['unit']} could be segmented in {latest.period.max()}."
+    width = (seg.rank_upper - seg.rank_lower).astype(float)
+    sure = int((seg[["p_segment_1", "p_segment_2", "p_segment_3", "p_segment_4"]].max(axis=1)
+                >= 0.9).sum())  # fmt: skip
+    top = int(seg.confidently_top_quartile.fillna(False).sum())
+    bottom = int(seg.confidently_bottom_quartile.fillna(False).sum())
+    capped = int((seg.segment != seg.segment_unadjusted).sum())
+    groups = int(seg.indistinguishable_group.nunique())
+    return (
+        f"In {latest.period.iat[0]}, {len(seg)} {words['units']} were segmented"
+        + (f" ({len(latest) - len(seg)} had too few metrics)" if len(latest) > len(seg) else "")
+        + f". The median likely range of rank spans {np.median(width):.0f} places; "
+        f"{sure} of {len(seg)} are in their segment with a probability of at least 90%. "
+        f"{top} {words['units']} are confidently in the top quartile and {bottom} confidently "
+        f"in the bottom quartile; the league table splits into {groups} groups that cannot be "
+        "told apart. "
+        + (
+            f"{capped} {words['units']} were moved down by the financial override."
+            if capped
+            else "The financial override moved no one."
+        )
+    )
+
+
+def check_assessment(
+    run: LoadedAssessment, assessment: pd.DataFrame, metric_scores: pd.DataFrame
+) -> None:
+    """Raise AssertionError with a clear message when the assessment breaks a rule."""
+    a = assessment
+    r = run.settings.assess
+
+    def fail(msg: str, rows: pd.DataFrame) -> None:
+        if len(rows):
+            raise AssertionError(f"{msg}: {rows[['org_code', 'period']].head().values.tolist()}")
+
+    fail("an organisation appears twice in a year", a[a.duplicated(["org_code", "period"])])
+    seg = a[a.segment.notna()]
+    fail("segment outside 1-5", seg[~seg.segment.between(1, 5)])
+    fail("adjusted segment better than unadjusted", seg[seg.segment < seg.segment_unadjusted])
+    if r.financial_override is not None:
+        cap = r.financial_override.max_segment
+        fail(
+            "in deficit but better than the cap",
+            seg[seg.in_deficit.fillna(False) & (seg.segment < cap)],
+        )
+    fives = {(d.org_code, d.period) for d in r.segment_5}
+    fail(
+        "segment 5 without a reviewed decision",
+        seg[(seg.segment == 5) & ~seg.apply(lambda x: (x.org_code, x.period) in fives, axis=1)],
+    )
+    fail("rank outside 1..cohort size", seg[(seg["rank"] < 1) | (seg["rank"] > seg.cohort_size)])
+    fail(
+        "likely range of rank outside the cohort",
+        seg[
+            (seg.rank_lower < 1)
+            | (seg.rank_upper > seg.cohort_size)
+            | (seg.rank_lower > seg.rank_upper)
+        ],
+    )
+    p = seg[["p_segment_1", "p_segment_2", "p_segment_3", "p_segment_4"]].sum(axis=1)
+    fail("segment probabilities do not add up to 1", seg[(p - 1).abs() > 0.002])
+    fail(
+        "average score outside 1-4",
+        seg[(seg.average_score < 1) | (seg.average_score > 4)],
+    )
+    s = metric_scores[metric_scores.score.notna()]
+    if ((s.score < 1 - 1e-9) | (s.score > 4 + 1e-9)).any():
+        raise AssertionError("a metric score lies outside 1.00-4.00")
+    cohorts = a.groupby(["org_code"]).cohort.nunique()
+    if (cohorts > 1).any():
+        raise AssertionError(f"organisations change cohort: {list(cohorts[cohorts > 1].index)}")
+    types = a.groupby("cohort").org_type.nunique()
+    if (types > 1).any():
+        raise AssertionError(f"a cohort mixes organisation types: {list(types[types > 1].index)}")

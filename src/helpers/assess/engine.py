@@ -1,0 +1,442 @@
+"""The assessment: metric scores, average scores, segments and league ranks, each with the
+uncertainty of the values behind it carried through by simulation.
+
+For every cohort and financial year, the observed values are scored, averaged, segmented and
+ranked; then every value is drawn ``n_draws`` times from its uncertainty
+(:mod:`helpers.compare.uncertainty`: sampling error and month-to-month variation) and the whole
+assessment is done again in every draw: re-scored, re-averaged, re-segmented (quartiles are
+recomputed in each draw), the financial override re-applied and the league re-ranked. The draws
+give each organisation's likely range (95%) of average score and rank, the probability of each
+segment and of the top and bottom quartile, and each metric's rank interval.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from helpers.assess import scores as sc
+from helpers.assess import segments as sg
+from helpers.compare.uncertainty import value_draws, with_uncertainty
+from helpers.core.vocab import ORG_TYPE_LABELS
+from helpers.settings import AssessmentRules, LoadedAssessment, MetricSpec
+from helpers.stats.rank_draws import rank_matrix, summarise_ranks
+
+LEVEL = 0.95
+
+
+def is_specialist(subtype: pd.Series) -> pd.Series:
+    """Specialist trusts (ODS/NOF subtype 'Acute - Specialist', synthetic 'specialist')."""
+    return subtype.fillna("").astype(str).str.contains("specialist", case=False)
+
+
+def cohort_labels(orgs: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
+    """The cohort of each organisation: its type (NOF's tables: acute, mental health and
+    community, ambulance, ICB), with specialist acute trusts in their own cohort when the
+    settings say so. Providers and commissioners are never in one cohort."""
+    base = orgs.org_type.map(lambda t: ORG_TYPE_LABELS.get(t, str(t)) + "s")
+    if rules.specialist == "own_cohort":
+        spec = is_specialist(orgs.org_subtype) & (orgs.org_type == "acute_trust")
+        base = base.where(~spec, "Specialist acute trusts")
+    return base
+
+
+def scored_metrics(run: LoadedAssessment) -> list[MetricSpec]:
+    return [m for m in run.metrics if m.score_mode != "none"]
+
+
+def deficits(run: LoadedAssessment, results: pd.DataFrame) -> pd.DataFrame:
+    """``org_code, period, in_deficit`` (boolean, NA when not known) and ``deficit_basis``."""
+    fo = run.settings.assess.financial_override
+    keys = results[["org_code", "period"]].drop_duplicates()
+    if fo is None:
+        return keys.assign(in_deficit=pd.NA, deficit_basis="")
+    if fo.metric is not None:
+        v = results[results.metric_id == fo.metric][["org_code", "period", "value"]]
+        out = keys.merge(v, on=["org_code", "period"], how="left")
+        flag = (out.value < fo.deficit_below).astype("boolean").where(out.value.notna())
+        basis = out.value.map(
+            lambda x: (
+                "" if pd.isna(x) else f"{fo.metric} = {x:.2f} (deficit below {fo.deficit_below:g})"
+            )
+        )
+        return out.drop(columns="value").assign(in_deficit=flag, deficit_basis=basis)
+    assert fo.deficit_register is not None
+    reg = pd.read_csv(run.path(fo.deficit_register), dtype={"org_code": str, "period": str})
+    missing = {"org_code", "period", "in_deficit"} - set(reg.columns)
+    if missing:
+        raise ValueError(f"{fo.deficit_register}: missing columns {sorted(missing)}")
+    reg = reg[["org_code", "period", "in_deficit"]].assign(
+        in_deficit=reg.in_deficit.astype(str).str.lower().isin(["1", "true", "yes", "y"])
+    )
+    out = keys.merge(reg, on=["org_code", "period"], how="left")
+    out["in_deficit"] = out.in_deficit.astype("boolean")
+    out["deficit_basis"] = np.where(out.in_deficit.notna(), f"register {fo.deficit_register}", "")
+    return out
+
+
+@dataclass
+class CohortYear:
+    """The observed and simulated assessment of one cohort in one year."""
+
+    cohort: str
+    period: str
+    orgs: list[str]
+    metrics: list[str]
+    values: np.ndarray  # metrics × orgs, observed
+    scores: np.ndarray  # metrics × orgs, observed
+    score_draws: np.ndarray  # metrics × draws × orgs
+    value_draws: np.ndarray  # metrics × draws × orgs
+    avg: np.ndarray  # orgs
+    avg_draws: np.ndarray  # draws × orgs
+    seg_unadj: np.ndarray
+    seg: np.ndarray
+    seg_draws: np.ndarray
+    rank: np.ndarray
+    rank_draws: np.ndarray
+    n_scored: np.ndarray
+    min_metrics: int
+    in_deficit: np.ndarray
+
+
+def _rng(seed: int, cohort: str, period: str) -> np.random.Generator:
+    """A generator per cohort and year, so one cohort's draws never depend on another's."""
+    return np.random.default_rng([seed, zlib.crc32(f"{cohort}|{period}".encode())])
+
+
+def assess_cohort_year(
+    run: LoadedAssessment,
+    rows: pd.DataFrame,
+    deficit: pd.Series,
+    cohort: str,
+    period: str,
+    n_draws: int | None = None,
+) -> CohortYear:
+    """Score, average, segment and rank one cohort in one year, observed and in every draw.
+
+    ``rows``: the cohort's result rows of the scored metrics in ``period`` (with the
+    uncertainty columns); ``deficit``: in deficit (bool) by org_code."""
+    rules = run.settings.assess
+    draws_n = n_draws or rules.n_draws
+    specs = {m.id: m for m in scored_metrics(run)}
+    orgs = sorted(rows.org_code.unique())
+    metrics = [m for m in specs if m in set(rows.metric_id[rows.value.notna()])]
+    k, d = len(orgs), draws_n
+    rng = _rng(run.settings.seed, cohort, period)
+    values = np.full((len(metrics), k), np.nan)
+    vdraws = np.full((len(metrics), d, k), np.nan)
+    scores = np.full((len(metrics), k), np.nan)
+    sdraws = np.full((len(metrics), d, k), np.nan)
+    for i, mid in enumerate(metrics):
+        spec = specs[mid]
+        sub = rows[rows.metric_id == mid].set_index("org_code").reindex(orgs)
+        values[i] = sub.value.to_numpy(dtype=float)
+        vdraws[i] = value_draws(sub.reset_index(), spec, d, rng)
+        scores[i] = sc.metric_scores(values[i], spec, period, rules.continuous, rules.ties)[0]
+        sdraws[i] = sc.metric_scores(vdraws[i], spec, period, rules.continuous, rules.ties)
+    deficit_arr = np.array([bool(deficit.get(o, False)) for o in orgs])
+    n_scored = (~np.isnan(scores)).sum(axis=0)
+    min_metrics = rules.min_metrics or max(1, math.ceil(len(metrics) / 2))
+    eligible = n_scored >= min_metrics
+    w = [rules.weights.get(m, 1.0) for m in metrics]
+    avg, seg_unadj, seg, rank = combine(scores[:, None, :], w, eligible, deficit_arr, rules)
+    avg, seg_unadj, seg, rank = avg[0], seg_unadj[0], seg[0], rank[0]
+    avg_draws, _, seg_draws, rank_draws = combine(sdraws, w, eligible, deficit_arr, rules)
+    return CohortYear(
+        cohort, period, orgs, metrics, values, scores, sdraws, vdraws, avg, avg_draws,
+        seg_unadj, seg, seg_draws, rank, rank_draws, n_scored, min_metrics, deficit_arr,
+    )  # fmt: skip
+
+
+def combine(
+    scores: np.ndarray,
+    weights: list[float],
+    eligible: np.ndarray,
+    in_deficit: np.ndarray,
+    rules: AssessmentRules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """From metric scores (``metrics × draws × orgs``) to the average score, the unadjusted and
+    adjusted segments and the league rank (each ``draws × orgs``), for one cohort and year.
+
+    The average is the weighted mean of the metrics scored (rounded to 12 decimals, so equal
+    averages tie exactly); organisations not ``eligible`` (too few metrics) get none."""
+    d, k = scores.shape[1], scores.shape[2]
+    if scores.shape[0] == 0:
+        nan = np.full((d, k), np.nan)
+        return nan, nan, nan, nan
+    w = np.broadcast_to(np.asarray(weights, dtype=float)[:, None, None], scores.shape)
+    has = ~np.isnan(scores)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = np.round(
+            np.where(has, scores * w, 0).sum(axis=0) / np.where(has, w, 0).sum(axis=0), 12
+        )
+    avg = np.where(np.asarray(eligible)[None, :], avg, np.nan)
+    seg_unadj = sg.segments(avg, rules.segmentation, rules.thresholds)
+    fo = rules.financial_override
+    seg = sg.financial_override(
+        seg_unadj, np.asarray(in_deficit)[None, :], fo.max_segment if fo else 4
+    )
+    return avg, seg_unadj, seg, sg.league_ranks(seg, avg)
+
+
+def indistinguishable_groups(rank: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Groups of organisations that cannot be told apart: in league order, a group starts with
+    the first organisation not yet grouped and takes in every later one whose likely range of
+    rank overlaps the first one's. Returns the group number (1 = the best) per organisation."""
+    out = np.full(len(rank), np.nan)
+    order = [i for i in np.argsort(rank, kind="stable") if not np.isnan(rank[i])]
+    g = 0
+    for i in order:
+        if not np.isnan(out[i]):
+            continue
+        g += 1
+        for j in order:
+            if np.isnan(out[j]) and lower[j] <= upper[i] and rank[j] >= rank[i]:
+                out[j] = g
+    return out
+
+
+def _reason(cy: CohortYear, j: int, rules: AssessmentRules, basis: str) -> str:
+    n_metrics = len(cy.metrics)
+    if np.isnan(cy.avg[j]):
+        return (
+            f"not segmented: {cy.n_scored[j]} of {n_metrics} metrics scored "
+            f"(at least {cy.min_metrics} needed)"
+        )
+    if rules.segmentation == "quartiles":
+        n = int((~np.isnan(cy.avg)).sum())
+        why = f"quartile {int(cy.seg_unadj[j])} of the average score among {n} in the cohort"
+    else:
+        why = "average score within the thresholds of segment " + str(int(cy.seg_unadj[j]))
+    if cy.seg[j] != cy.seg_unadj[j]:
+        why += f"; capped at segment {int(cy.seg[j])}: in deficit ({basis})"
+    return why
+
+
+def assessment_tables(
+    run: LoadedAssessment,
+    results: pd.DataFrame,
+    orgs: pd.DataFrame,
+    monthly: pd.DataFrame | None = None,
+    n_draws: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[CohortYear]]:
+    """``assessment`` (one row per organisation and year) and ``metric_scores`` (one row per
+    organisation, metric and year), and the cohort-years behind them."""
+    rules = run.settings.assess
+    specs = {m.id: m for m in scored_metrics(run)}
+    info = orgs.set_index("org_code")
+    res = results[results.org_type == run.settings.org_type]
+    deficit = deficits(run, res)
+    res = with_uncertainty(
+        res[res.metric_id.isin(specs)], monthly, specs, months=rules.month_to_month
+    )
+    subtype = (
+        res.org_code.map(info.org_subtype)
+        if "org_subtype" in info
+        else pd.Series("", index=res.index)
+    )
+    res = res.assign(org_subtype=subtype.fillna(""))
+    res["cohort"] = cohort_labels(res, rules)
+    assessed, scored, years = [], [], []
+    for (cohort, period), rows in res.groupby(["cohort", "period"], sort=True):
+        dmap = deficit[deficit.period == period].set_index("org_code").in_deficit
+        cy = assess_cohort_year(
+            run, rows, dmap.fillna(False).astype(bool), str(cohort), str(period), n_draws
+        )
+        years.append(cy)
+        n_seg = float((~np.isnan(cy.avg)).sum())
+        size = np.where(np.isnan(cy.avg), np.nan, n_seg)
+        rs = summarise_ranks(
+            np.where(np.isnan(cy.avg)[None, :], np.nan, cy.rank_draws), size, LEVEL
+        )
+        lo, hi = (1 - LEVEL) / 2, (1 + LEVEL) / 2
+        with np.errstate(invalid="ignore"), warnings_off():
+            a_lo = np.nanquantile(cy.avg_draws, lo, axis=0)
+            a_hi = np.nanquantile(cy.avg_draws, hi, axis=0)
+        p_seg = {s: (cy.seg_draws == s).mean(axis=0) for s in (1, 2, 3, 4)}
+        groups = indistinguishable_groups(
+            np.where(np.isnan(cy.avg), np.nan, cy.rank),
+            rs.rank_lower.to_numpy(),
+            rs.rank_upper.to_numpy(),
+        )
+        first = rows.drop_duplicates("org_code").set_index("org_code")
+        dinfo = deficit[deficit.period == period].set_index("org_code")
+        for j, o in enumerate(cy.orgs):
+            ok = not np.isnan(cy.avg[j])
+            in_def = dinfo.in_deficit.get(o, pd.NA)
+            basis = dinfo.deficit_basis.get(o, "")
+            assessed.append(
+                {
+                    "org_code": o,
+                    "org_name": first.org_name[o],
+                    "org_type": first.org_type[o],
+                    "org_subtype": first.org_subtype[o],
+                    "specialist": bool(is_specialist(pd.Series([first.org_subtype[o]])).iat[0]),
+                    "region": first.region[o],
+                    "cohort": cohort,
+                    "period": period,
+                    "metrics_scored": int(cy.n_scored[j]),
+                    "metrics_in_cohort": len(cy.metrics),
+                    "average_score": cy.avg[j],
+                    "average_score_lower": a_lo[j] if ok else np.nan,
+                    "average_score_upper": a_hi[j] if ok else np.nan,
+                    "segment_unadjusted": cy.seg_unadj[j],
+                    "segment": cy.seg[j],
+                    "segment_reason": _reason(cy, j, rules, basis),
+                    "rank": cy.rank[j] if ok else np.nan,
+                    "rank_lower": rs.rank_lower.iat[j],
+                    "rank_upper": rs.rank_upper.iat[j],
+                    "cohort_size": size[j],
+                    **{f"p_segment_{s}": p_seg[s][j] if ok else np.nan for s in (1, 2, 3, 4)},
+                    "p_top_quartile": rs.p_top_quartile.iat[j],
+                    "p_bottom_quartile": rs.p_bottom_quartile.iat[j],
+                    "confidently_top_quartile": rs.confidently_top_quartile.iat[j] if ok else pd.NA,
+                    "confidently_bottom_quartile": rs.confidently_bottom_quartile.iat[j]
+                    if ok
+                    else pd.NA,
+                    "indistinguishable_group": groups[j],
+                    "in_deficit": in_def,
+                    "deficit_basis": basis,
+                }
+            )
+        # per-metric scores and rank intervals from the same draws
+        for i, mid in enumerate(cy.metrics):
+            spec = specs[mid]
+            v = sc.oriented(cy.values[i][None, :], spec.polarity)
+            obs_rank = rank_matrix(v, method="min")[0]
+            ranks = rank_matrix(sc.oriented(cy.value_draws[i], spec.polarity), method="min")
+            n_m = float((~np.isnan(cy.values[i])).sum())
+            msize = np.where(np.isnan(cy.values[i]), np.nan, n_m)
+            mr = summarise_ranks(ranks, msize, LEVEL)
+            with np.errstate(invalid="ignore"), warnings_off():
+                s_lo = np.nanquantile(cy.score_draws[i], lo, axis=0)
+                s_hi = np.nanquantile(cy.score_draws[i], hi, axis=0)
+            sub = rows[rows.metric_id == mid].set_index("org_code")
+            for j, o in enumerate(cy.orgs):
+                if o not in sub.index:
+                    continue
+                r = sub.loc[o]
+                has = not np.isnan(cy.values[i][j])
+                scored.append(
+                    {
+                        "org_code": o,
+                        "org_name": r.org_name,
+                        "cohort": cohort,
+                        "metric_id": mid,
+                        "period": period,
+                        "value": cy.values[i][j],
+                        "score": cy.scores[i][j],
+                        "score_lower": s_lo[j] if has else np.nan,
+                        "score_upper": s_hi[j] if has else np.nan,
+                        "score_mode": spec.score_mode,
+                        "weight": rules.weights.get(mid, 1.0),
+                        "metric_rank": obs_rank[j],
+                        "metric_rank_lower": mr.rank_lower.iat[j],
+                        "metric_rank_upper": mr.rank_upper.iat[j],
+                        "organisations_scored": msize[j],
+                        "se_sampling": r.se_sampling,
+                        "se_months": r.se_months,
+                        "months_used": r.months_used,
+                    }
+                )
+    assessment = pd.DataFrame(assessed)
+    metric_scores = pd.DataFrame(scored)
+    assessment = _apply_segment_5(run, assessment)
+    return assessment, metric_scores, years
+
+
+@contextmanager
+def warnings_off() -> Iterator[None]:
+    """Silence numpy's all-NaN warnings inside a block (organisations not segmented)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def _apply_segment_5(run: LoadedAssessment, assessment: pd.DataFrame) -> pd.DataFrame:
+    """Segment 5 only through the reviewed register in the settings, never automatically."""
+    out = assessment.copy()
+    for d in run.settings.assess.segment_5:
+        hit = (out.org_code == d.org_code) & (out.period == d.period)
+        if not hit.any():
+            raise ValueError(
+                f"assess.segment_5: {d.org_code} in {d.period} is not an assessed organisation"
+            )
+        out.loc[hit, "segment"] = 5.0
+        out.loc[hit, "segment_reason"] = (
+            f"segment 5 (intensive support) by review: {d.reason}; capability: {d.capability}; "
+            f"decided by {d.decided_by} on {d.decided_on}"
+        )
+    return out
+
+
+def score_values(
+    values: pd.DataFrame,
+    specs: dict[str, MetricSpec],
+    rules: AssessmentRules,
+    in_deficit: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The assessment of known values, with no simulation (e.g. the planted truth of the
+    synthetic generator): ``values`` has ``org_code, cohort, period, metric_id, value``;
+    ``in_deficit`` (optional) has ``org_code, period, in_deficit``. Returns one row per
+    organisation and year: ``org_code, cohort, period, metrics_scored, average_score,
+    segment_unadjusted, segment, rank`` by exactly the rules of :func:`assessment_tables`."""
+    flags = (
+        in_deficit.set_index(["org_code", "period"]).in_deficit.fillna(False).astype(bool)
+        if in_deficit is not None
+        else pd.Series(dtype=bool)
+    )
+    rows = []
+    scored = {m: s for m, s in specs.items() if s.score_mode != "none"}
+    v = values[values.metric_id.isin(scored)]
+    for (cohort, period), grp in v.groupby(["cohort", "period"], sort=True):
+        orgs = sorted(grp.org_code.unique())
+        metrics = [m for m in scored if m in set(grp.metric_id[grp.value.notna()])]
+        mat = grp.pivot_table(
+            index="metric_id", columns="org_code", values="value", aggfunc="first"
+        )
+        mat = mat.reindex(index=metrics, columns=orgs)
+        scores = (
+            np.stack(
+                [
+                    sc.metric_scores(
+                        mat.loc[m].to_numpy(dtype=float),
+                        scored[m],
+                        str(period),
+                        rules.continuous,
+                        rules.ties,
+                    )[0]
+                    for m in metrics
+                ]
+            )
+            if metrics
+            else np.full((0, len(orgs)), np.nan)
+        )
+        n_scored = (~np.isnan(scores)).sum(axis=0)
+        min_metrics = rules.min_metrics or max(1, math.ceil(len(metrics) / 2))
+        deficit = np.array([bool(flags.get((o, period), False)) for o in orgs])
+        w = [rules.weights.get(m, 1.0) for m in metrics]
+        avg, seg_unadj, seg, rank = combine(
+            scores[:, None, :], w, n_scored >= min_metrics, deficit, rules
+        )
+        for j, o in enumerate(orgs):
+            rows.append(
+                {
+                    "org_code": o,
+                    "cohort": cohort,
+                    "period": period,
+                    "metrics_scored": int(n_scored[j]),
+                    "average_score": avg[0, j],
+                    "segment_unadjusted": seg_unadj[0, j],
+                    "segment": seg[0, j],
+                    "rank": rank[0, j],
+                }
+            )
+    return pd.DataFrame(rows)
