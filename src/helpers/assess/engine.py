@@ -220,6 +220,15 @@ def _reason(cy: CohortYear, j: int, rules: AssessmentRules, basis: str) -> str:
     return why
 
 
+def _percentiles(draws: np.ndarray, q: float) -> np.ndarray:
+    """The ``q`` quantile of each column; NaN for a column with no value (every draw NaN)."""
+    out = np.full(draws.shape[1], np.nan)
+    ok = ~np.isnan(draws).any(axis=0)
+    if ok.any():
+        out[ok] = np.quantile(draws[:, ok], q, axis=0)
+    return out
+
+
 def assessment_tables(
     run: LoadedAssessment,
     results: pd.DataFrame,
@@ -244,110 +253,100 @@ def assessment_tables(
     )
     res = res.assign(org_subtype=subtype.fillna(""))
     res["cohort"] = cohort_labels(res, rules)
+    lo, hi = (1 - LEVEL) / 2, (1 + LEVEL) / 2
     assessed, scored, years = [], [], []
     for (cohort, period), rows in res.groupby(["cohort", "period"], sort=True):
-        dmap = deficit[deficit.period == period].set_index("org_code").in_deficit
+        dmap = deficit[deficit.period == period].set_index("org_code")
         cy = assess_cohort_year(
-            run, rows, dmap.fillna(False).astype(bool), str(cohort), str(period), n_draws
+            run,
+            rows,
+            dmap.in_deficit.fillna(False).astype(bool),
+            str(cohort),
+            str(period),
+            n_draws,
         )
         years.append(cy)
-        n_seg = float((~np.isnan(cy.avg)).sum())
-        size = np.where(np.isnan(cy.avg), np.nan, n_seg)
-        rs = summarise_ranks(
-            np.where(np.isnan(cy.avg)[None, :], np.nan, cy.rank_draws), size, LEVEL
-        )
-        lo, hi = (1 - LEVEL) / 2, (1 + LEVEL) / 2
-        with np.errstate(invalid="ignore"), warnings_off():
-            a_lo = np.nanquantile(cy.avg_draws, lo, axis=0)
-            a_hi = np.nanquantile(cy.avg_draws, hi, axis=0)
-        p_seg = {s: (cy.seg_draws == s).mean(axis=0) for s in (1, 2, 3, 4)}
+        ok = ~np.isnan(cy.avg)
+        size = np.where(ok, float(ok.sum()), np.nan)
+        rs = summarise_ranks(np.where(ok[None, :], cy.rank_draws, np.nan), size, LEVEL)
         groups = indistinguishable_groups(
-            np.where(np.isnan(cy.avg), np.nan, cy.rank),
-            rs.rank_lower.to_numpy(),
-            rs.rank_upper.to_numpy(),
+            np.where(ok, cy.rank, np.nan), rs.rank_lower.to_numpy(), rs.rank_upper.to_numpy()
         )
-        first = rows.drop_duplicates("org_code").set_index("org_code")
-        dinfo = deficit[deficit.period == period].set_index("org_code")
-        for j, o in enumerate(cy.orgs):
-            ok = not np.isnan(cy.avg[j])
-            in_def = dinfo.in_deficit.get(o, pd.NA)
-            basis = dinfo.deficit_basis.get(o, "")
-            assessed.append(
-                {
-                    "org_code": o,
-                    "org_name": first.org_name[o],
-                    "org_type": first.org_type[o],
-                    "org_subtype": first.org_subtype[o],
-                    "specialist": bool(is_specialist(pd.Series([first.org_subtype[o]])).iat[0]),
-                    "region": first.region[o],
-                    "cohort": cohort,
-                    "period": period,
-                    "metrics_scored": int(cy.n_scored[j]),
-                    "metrics_in_cohort": len(cy.metrics),
-                    "average_score": cy.avg[j],
-                    "average_score_lower": a_lo[j] if ok else np.nan,
-                    "average_score_upper": a_hi[j] if ok else np.nan,
-                    "segment_unadjusted": cy.seg_unadj[j],
-                    "segment": cy.seg[j],
-                    "segment_reason": _reason(cy, j, rules, basis),
-                    "rank": cy.rank[j] if ok else np.nan,
-                    "rank_lower": rs.rank_lower.iat[j],
-                    "rank_upper": rs.rank_upper.iat[j],
-                    "cohort_size": size[j],
-                    **{f"p_segment_{s}": p_seg[s][j] if ok else np.nan for s in (1, 2, 3, 4)},
-                    "p_top_quartile": rs.p_top_quartile.iat[j],
-                    "p_bottom_quartile": rs.p_bottom_quartile.iat[j],
-                    "confidently_top_quartile": rs.confidently_top_quartile.iat[j] if ok else pd.NA,
-                    "confidently_bottom_quartile": rs.confidently_bottom_quartile.iat[j]
-                    if ok
-                    else pd.NA,
-                    "indistinguishable_group": groups[j],
-                    "in_deficit": in_def,
-                    "deficit_basis": basis,
-                }
-            )
+        first = rows.drop_duplicates("org_code").set_index("org_code").reindex(cy.orgs)
+        frame = pd.DataFrame(
+            {
+                "org_code": cy.orgs,
+                "org_name": first.org_name.to_numpy(),
+                "org_type": first.org_type.to_numpy(),
+                "org_subtype": first.org_subtype.to_numpy(),
+                "specialist": is_specialist(first.org_subtype).to_numpy(),
+                "region": first.region.to_numpy(),
+                "cohort": cohort,
+                "period": period,
+                "metrics_scored": cy.n_scored.astype(int),
+                "metrics_in_cohort": len(cy.metrics),
+                "average_score": cy.avg,
+                "average_score_lower": _percentiles(cy.avg_draws, lo),
+                "average_score_upper": _percentiles(cy.avg_draws, hi),
+                "segment_unadjusted": cy.seg_unadj,
+                "segment": cy.seg,
+                "segment_reason": [
+                    _reason(cy, j, rules, str(dmap.deficit_basis.get(o, "")))
+                    for j, o in enumerate(cy.orgs)
+                ],
+                "rank": np.where(ok, cy.rank, np.nan),
+                "rank_lower": rs.rank_lower.to_numpy(),
+                "rank_upper": rs.rank_upper.to_numpy(),
+                "cohort_size": size,
+                **{
+                    f"p_segment_{s}": np.where(ok, (cy.seg_draws == s).mean(axis=0), np.nan)
+                    for s in (1, 2, 3, 4)
+                },
+                "p_top_quartile": rs.p_top_quartile.to_numpy(),
+                "p_bottom_quartile": rs.p_bottom_quartile.to_numpy(),
+                "confidently_top_quartile": rs.confidently_top_quartile.where(ok).to_numpy(),
+                "confidently_bottom_quartile": rs.confidently_bottom_quartile.where(ok).to_numpy(),
+                "indistinguishable_group": groups,
+                "in_deficit": dmap.in_deficit.reindex(cy.orgs).to_numpy(),
+                "deficit_basis": dmap.deficit_basis.reindex(cy.orgs).fillna("").to_numpy(),
+            }
+        )
+        assessed.append(frame)
         # per-metric scores and rank intervals from the same draws
         for i, mid in enumerate(cy.metrics):
             spec = specs[mid]
-            v = sc.oriented(cy.values[i][None, :], spec.polarity)
-            obs_rank = rank_matrix(v, method="min")[0]
-            ranks = rank_matrix(sc.oriented(cy.value_draws[i], spec.polarity), method="min")
-            n_m = float((~np.isnan(cy.values[i])).sum())
-            msize = np.where(np.isnan(cy.values[i]), np.nan, n_m)
+            has = ~np.isnan(cy.values[i])
+            obs_rank = rank_matrix(sc.oriented(cy.values[i][None, :], spec.polarity))[0]
+            ranks = rank_matrix(sc.oriented(cy.value_draws[i], spec.polarity))
+            msize = np.where(has, float(has.sum()), np.nan)
             mr = summarise_ranks(ranks, msize, LEVEL)
-            with np.errstate(invalid="ignore"), warnings_off():
-                s_lo = np.nanquantile(cy.score_draws[i], lo, axis=0)
-                s_hi = np.nanquantile(cy.score_draws[i], hi, axis=0)
-            sub = rows[rows.metric_id == mid].set_index("org_code")
-            for j, o in enumerate(cy.orgs):
-                if o not in sub.index:
-                    continue
-                r = sub.loc[o]
-                has = not np.isnan(cy.values[i][j])
-                scored.append(
-                    {
-                        "org_code": o,
-                        "org_name": r.org_name,
-                        "cohort": cohort,
-                        "metric_id": mid,
-                        "period": period,
-                        "value": cy.values[i][j],
-                        "score": cy.scores[i][j],
-                        "score_lower": s_lo[j] if has else np.nan,
-                        "score_upper": s_hi[j] if has else np.nan,
-                        "score_mode": spec.score_mode,
-                        "weight": rules.weights.get(mid, 1.0),
-                        "metric_rank": obs_rank[j],
-                        "metric_rank_lower": mr.rank_lower.iat[j],
-                        "metric_rank_upper": mr.rank_upper.iat[j],
-                        "organisations_scored": msize[j],
-                        "se_sampling": r.se_sampling,
-                        "se_months": r.se_months,
-                        "months_used": r.months_used,
-                    }
-                )
-    assessment = pd.DataFrame(assessed)
-    metric_scores = pd.DataFrame(scored)
+            sub = rows[rows.metric_id == mid].set_index("org_code").reindex(cy.orgs)
+            frame = pd.DataFrame(
+                {
+                    "org_code": cy.orgs,
+                    "org_name": first.org_name.to_numpy(),
+                    "cohort": cohort,
+                    "metric_id": mid,
+                    "period": period,
+                    "value": cy.values[i],
+                    "score": cy.scores[i],
+                    "score_lower": _percentiles(cy.score_draws[i], lo),
+                    "score_upper": _percentiles(cy.score_draws[i], hi),
+                    "score_mode": spec.score_mode,
+                    "weight": rules.weights.get(mid, 1.0),
+                    "metric_rank": obs_rank,
+                    "metric_rank_lower": mr.rank_lower.to_numpy(),
+                    "metric_rank_upper": mr.rank_upper.to_numpy(),
+                    "organisations_scored": msize,
+                    "se_sampling": sub.se_sampling.to_numpy(),
+                    "se_months": sub.se_months.to_numpy(),
+                    "months_used": sub.months_used.to_numpy(),
+                    "_present": sub.metric_id.notna().to_numpy(),
+                }
+            )
+            scored.append(frame[frame._present].drop(columns="_present"))
+    assessment = pd.concat(assessed, ignore_index=True) if assessed else pd.DataFrame()
+    metric_scores = pd.concat(scored, ignore_index=True) if scored else pd.DataFrame()
     assessment = _apply_segment_5(run, assessment)
     return assessment, metric_scores, years
 
