@@ -195,6 +195,10 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
             raise ConfigError(
                 f"{path}: key 'assess.financial_override.deficit_register': file not found: {reg}"
             )
+    if rules.nof_check is not None and not (root / rules.nof_check.extract).exists():
+        raise ConfigError(
+            f"{path}: key 'assess.nof_check.extract': file not found: {rules.nof_check.extract}"
+        )
     return LoadedAssessment(
         settings=settings,
         catalogue=catalogue,
@@ -221,6 +225,11 @@ def _check_rules(settings: AssessmentSettings, metrics: list[MetricSpec], path: 
         raise ConfigError(
             f"{path}: key 'assess.financial_override.metric': {fo.metric!r} is not a metric of "
             f"this assessment (known: {sorted(ids)})"
+        )
+    if rules.nof_check is not None and rules.nof_check.period not in settings.financial_years:
+        raise ConfigError(
+            f"{path}: key 'assess.nof_check.period': {rules.nof_check.period} is not one of the "
+            "assessment's financial_years"
         )
     for i, d in enumerate(rules.segment_5):
         if d.period not in settings.financial_years:

@@ -329,6 +329,17 @@ class Segment5Decision(_Strict):
     _fy = field_validator("period")(check_fy)
 
 
+class NofCheck(_Strict):
+    """Check the assessment against NHS England's published Oversight Framework segmentation:
+    reproduce its segments with our engine and correlate our average scores (in ``period``)
+    with its access-domain scores (:mod:`helpers.assess.nof`)."""
+
+    extract: str = Field(description="the NOF league-table extract (CSV), relative to the project")
+    period: str = Field(description="our financial year to set against NHS England's scores")
+
+    _fy = field_validator("period")(check_fy)
+
+
 class AssessmentRules(_Strict):
     """The rules of the assessment stage (``helpers.assess``): scores, segments, uncertainty.
 
@@ -373,6 +384,10 @@ class AssessmentRules(_Strict):
         description="per-metric draws from each value's own sampling distribution, or from a "
         "random-effects model that shrinks small organisations' extreme values (proportions "
         "and rates)",
+    )
+
+    nof_check: NofCheck | None = Field(
+        None, description="reproduce NHS England's published segments and compare scores"
     )
 
     @model_validator(mode="after")
