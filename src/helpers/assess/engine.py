@@ -138,7 +138,7 @@ def assess_cohort_year(
         spec = specs[mid]
         sub = rows[rows.metric_id == mid].set_index("org_code").reindex(orgs)
         values[i] = sub.value.to_numpy(dtype=float)
-        vdraws[i] = value_draws(sub.reset_index(), spec, d, rng)
+        vdraws[i] = value_draws(sub.reset_index(), spec, d, rng, rules.rank_model)
         scores[i] = sc.metric_scores(values[i], spec, period, rules.continuous, rules.ties)[0]
         sdraws[i] = sc.metric_scores(vdraws[i], spec, period, rules.continuous, rules.ties)
     deficit_arr = np.array([bool(deficit.get(o, False)) for o in orgs])

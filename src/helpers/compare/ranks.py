@@ -40,7 +40,8 @@ def add_rank_intervals(
         ok = sub.value.notna().to_numpy()
         periods = sub.period.to_numpy()
         observed = rank_matrix(oriented(sub.value.to_numpy(dtype=float), spec), periods)[0]
-        draws = value_draws(sub, spec, N_DRAWS, rng)
+        model = run.settings.assess.rank_model
+        draws = value_draws(sub, spec, N_DRAWS, rng, model, periods)
         ranks = rank_matrix(oriented(draws, spec), periods)
         size = pd.Series(ok, index=idx).groupby(periods).transform("sum").to_numpy(dtype=float)
         size = np.where(ok, size, np.nan)

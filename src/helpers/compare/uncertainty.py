@@ -25,6 +25,7 @@ import pandas as pd
 
 from helpers.methods import method
 from helpers.settings import MetricSpec
+from helpers.stats.ranks import random_effects_draws
 
 #: months needed in a year before its month-to-month variation is estimated
 MIN_MONTHS = 3
@@ -91,18 +92,39 @@ def with_uncertainty(
 
 
 def value_draws(
-    rows: pd.DataFrame, spec: MetricSpec, n_draws: int, rng: np.random.Generator
+    rows: pd.DataFrame,
+    spec: MetricSpec,
+    n_draws: int,
+    rng: np.random.Generator,
+    model: str = "fixed",
+    groups: np.ndarray | None = None,
 ) -> np.ndarray:
     """``n_draws × len(rows)`` simulated values of one metric, on the metric's own scale:
     a draw from each value's sampling distribution plus its month-to-month term (``se_extra``,
-    from :func:`with_uncertainty`). Rows without a value are NaN in every draw."""
+    from :func:`with_uncertainty`). Rows without a value are NaN in every draw.
+
+    ``model="random_effects"``: proportions and rates are drawn instead from the random-effects
+    model of :func:`helpers.stats.ranks.random_effects_draws`, fitted within each of ``groups``
+    (the peer group and year), which shrinks small organisations' extreme values towards their
+    peers; other statistics keep their own sampling distribution."""
     m = method(spec.statistic, spec.ci_method)
     value = rows.value.to_numpy(dtype=float)
     ok = np.isfinite(value)
     k = len(rows)
     shape = (n_draws, k)
     sampler = m.rank_sampler
-    if sampler == "beta":
+    if model == "random_effects" and sampler in ("beta", "gamma"):
+        sim = np.full(shape, np.nan)
+        x = rows.numerator.to_numpy(dtype=float)
+        n = rows.denominator.to_numpy(dtype=float)
+        grp = np.zeros(k, dtype=int) if groups is None else pd.factorize(pd.Series(groups))[0]
+        for g in np.unique(grp):
+            cols = np.flatnonzero((grp == g) & ok)
+            if len(cols):
+                how = "logit" if sampler == "beta" else "gamma"
+                draws = random_effects_draws(x[cols], n[cols], how, n_draws, rng)
+                sim[:, cols] = draws * spec.multiplier
+    elif sampler == "beta":
         x = np.where(ok, rows.numerator.to_numpy(dtype=float), 0.0)
         n = np.where(ok, rows.denominator.to_numpy(dtype=float), 1.0)
         sim = rng.beta(x + 0.5, np.maximum(n - x, 0) + 0.5, size=shape) * spec.multiplier

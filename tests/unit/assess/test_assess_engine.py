@@ -165,3 +165,18 @@ def test_indistinguishable_groups_chain_from_the_best() -> None:
     upper = np.array([2.0, 3, 3, 5, 5])
     # the first group is anchored on the best (1 to 2) and takes in every range reaching 2
     assert indistinguishable_groups(rank, lower, upper).tolist() == [1.0, 1.0, 1.0, 2.0, 2.0]
+
+
+def test_random_effects_do_not_rank_a_tiny_trust_with_no_events_confidently_first() -> None:
+    """A trust with 0 deaths in 30 among trusts of 5,000 cases at about 5%: drawn from its own
+    sampling distribution it looks confidently best; the random-effects model shrinks it."""
+    metrics = [spec("deaths", polarity="lower_is_better")]
+    res = results({"deaths": [0.05 + 0.002 * i for i in range(20)]}, denominator=5000, seed=8)
+    res.loc[res.org_code == "T00", ["numerator", "denominator", "value"]] = [0.0, 30.0, 0.0]
+    fixed, _, _ = _assess(run(metrics), res, 20)
+    shrunk, _, _ = _assess(run(metrics, rank_model="random_effects"), res, 20)
+    f = fixed.set_index("org_code").loc["T00"]
+    r = shrunk.set_index("org_code").loc["T00"]
+    assert f["rank"] == r["rank"] == 1
+    assert r.rank_upper - r.rank_lower > f.rank_upper - f.rank_lower
+    assert r.p_top_quartile < f.p_top_quartile

@@ -52,7 +52,11 @@ def table(metric_id: str, n_orgs: int, seed: int = 1, multiplier: float = 100.0)
     )
 
 
-RUN = SimpleNamespace(settings=SimpleNamespace(seed=7, assess=SimpleNamespace(month_to_month=True)))
+RUN = SimpleNamespace(
+    settings=SimpleNamespace(
+        seed=7, assess=SimpleNamespace(month_to_month=True, rank_model="fixed")
+    )
+)
 
 
 def test_proportions_are_ranked_by_beta_draws() -> None:
