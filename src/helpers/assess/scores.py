@@ -82,15 +82,17 @@ def target_scores(values: np.ndarray, spec: MetricSpec, period: str) -> np.ndarr
 def metric_scores(
     values: np.ndarray, spec: MetricSpec, period: str, rule: str = "rank", ties: str = "average"
 ) -> np.ndarray:
-    """Scores of one metric for one cohort and year, by the metric's scoring mode."""
+    """Scores of one metric for one cohort and year, by the metric's scoring mode
+    (``draws × organisations``; a 1-D ``values`` is one draw)."""
     mode = spec.score_mode
+    v = np.atleast_2d(np.asarray(values, dtype=float))  # draws × organisations, always
     if mode == "continuous":
-        return continuous_scores(values, spec.polarity, rule, ties)
+        return continuous_scores(v, spec.polarity, rule, ties)
     if mode == "discrete":
-        return discrete_scores(values, spec)
+        return discrete_scores(v, spec)
     if mode == "target":
-        return target_scores(values, spec, period)
-    return np.full(np.shape(values), np.nan)
+        return target_scores(v, spec, period)
+    return np.full(v.shape, np.nan)
 
 
 def scoring_rule_text(spec: MetricSpec, rule: str = "rank", ties: str = "average") -> str:

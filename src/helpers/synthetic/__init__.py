@@ -16,12 +16,17 @@ Modules:
 * ``names``: fictional place names, organisation names and codes.
 * ``model``: independent random streams, the logistic link, seasonality, year levels and the
   plan ramp.
-* ``plant``: the planted effects and the planted truth.
+* ``plant``: the planted effects and the planted truth (``planted_truth.csv``).
+* ``expected``: the noise-free expected counts every writer collects for the values below.
+* ``truth``: the true value of every catalogue metric (``planted_values.csv``) and the
+  assessment those values imply (``planted_assessment.csv``, by ``helpers.assess``).
 * ``files``: deterministic CSV and Excel files in the published shapes (title rows, footnotes,
   wide month columns).
 * ``writers``: one writer per publication (subpackage; see its docstring).
 * ``faults``: the deliberately faulty files and the rejections the ingest must report.
 * ``records``: the record-level admissions extract (Parquet).
 
-Only ``helpers.core`` and ``helpers.stats`` are imported from the rest of ``helpers``.
+The writers import only ``helpers.core`` and ``helpers.stats`` from the rest of ``helpers``;
+``truth`` also imports ``helpers.settings`` (the metric catalogue) and ``helpers.assess`` (the
+scoring rules), which sit below the generator in the stage layers (``.importlinter``).
 """

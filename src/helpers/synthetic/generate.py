@@ -24,6 +24,7 @@ from helpers.core.fy import fy_label
 from helpers.core.paths import SYNTHETIC_MANIFEST
 from helpers.synthetic.faults import write_faults
 from helpers.synthetic.records import write_admissions
+from helpers.synthetic.truth import write_planted
 from helpers.synthetic.world import Scale, World, build_world
 from helpers.synthetic.writers.ae import write_ae
 from helpers.synthetic.writers.context import Output
@@ -40,7 +41,7 @@ from helpers.synthetic.writers.reference import (
 from helpers.synthetic.writers.waits import write_cancer, write_diagnostics, write_rtt
 from helpers.synthetic.writers.workforce import write_workforce
 
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 DEFAULT_SEED = 20260401
 _STATEMENT = (
     "SYNTHETIC DATA: every organisation, code, name and figure in these files is invented by "
@@ -48,7 +49,7 @@ _STATEMENT = (
     "be presented as real."
 )
 #: the published-statistics writers, in the order they run (the order is part of the output:
-#: planted effects and plans are collected as they go)
+#: planted effects, plans and expected counts are collected as they go)
 _PUBLICATIONS = (
     write_organisations,
     write_population,
@@ -78,6 +79,8 @@ def generate(
     ``faults=True`` adds ``out/faults/`` (files with invalid rows at known lines, listed in
     ``faults/expected_rejections.csv``); the clean files are the same either way.
     ``records=False`` skips the record-level admissions (``helpers.synthetic.records``).
+    ``planted_values.csv`` and ``planted_assessment.csv`` (``helpers.synthetic.truth``) are
+    written last, from the expected counts the writers collected.
     Returns ``{"scale", "seed", "out", "files": {relative path: data rows}, "rows",
     "records", "seconds"}`` (files include those the record-level module wrote).
     """
@@ -89,10 +92,11 @@ def generate(
     for write in _PUBLICATIONS:
         write(output)
     if records:
-        truth, records_note = _records(world, out)
+        truth, records_note = _records(world, out, output.expected)
     else:
         truth, records_note = None, "skipped: records=False"
     write_truth(output, truth)
+    write_planted(output)
     if faults:
         write_faults(output)
     files = _file_list(out, output.rows)
@@ -122,8 +126,9 @@ def generate(
     }
 
 
-def _records(world: World, out: Path) -> tuple[pd.DataFrame, str]:
-    """The record-level admissions; returns their planted truth and the manifest's note."""
+def _records(world: World, out: Path, expected: list[pd.DataFrame]) -> tuple[pd.DataFrame, str]:
+    """The record-level admissions; returns their planted truth and the manifest's note, and
+    adds their expected counts to ``expected``."""
     truth = write_admissions(
         world.orgs,
         world.population,
@@ -132,6 +137,7 @@ def _records(world: World, out: Path) -> tuple[pd.DataFrame, str]:
         world.scale,
         out,
         successions=world.successions,
+        expected=expected,
     )
     return truth, "written by helpers.synthetic.records.write_admissions"
 

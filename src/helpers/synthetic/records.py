@@ -40,6 +40,10 @@ How the records are made (all vectorised numpy, one financial year at a time):
   non-ACS diagnosis group. A death ends the chain, so ``died`` belongs to the patient's last
   spell, as SHMI attributes it. Spells admitted after the last financial year are dropped.
 
+* **Expected counts** (``write_admissions(..., expected=[])``, for ``planted_values.csv``): the
+  model's probabilities of each spell, summed as the reader counts (see
+  :func:`_expected_outcomes`); computed from the same arrays, with no extra random draw.
+
 The row count is set by ``scale`` (``england``: about 1.15 million spells a year, i.e. a
 sample of England's activity; ``small``: about 85,000 a year), so rates per 100,000 are
 proportionally lower than real ones.
@@ -55,7 +59,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from helpers.core.fy import fy_start
-from helpers.stats.esp2013 import ESP2013_BANDS
+from helpers.stats.esp2013 import ESP2013_BANDS, ESP2013_WEIGHTS
 
 AGE_BANDS: tuple[str, ...] = ESP2013_BANDS
 SEXES: tuple[str, ...] = ("M", "F")
@@ -194,6 +198,8 @@ MAX_CHAIN = 3
 RANDOM_EFFECT_SD = 0.05
 ICB_RANDOM_EFFECT_SD = 0.03
 ROW_GROUP_SIZE = 1_000_000
+#: the reader's readmission window (helpers.ingest.readers.record_level), for the expected counts
+READMISSION_WINDOW_DAYS = 30
 
 SCHEMA = pa.schema(
     [
@@ -465,7 +471,67 @@ def _outcomes(
     )
     died = rng.random(len(age)) < _logit(eta_d)
     readmit = rng.random(len(age)) < _logit(eta_r)
-    return died, readmit
+    # the model's probabilities (no draw): death with and without the provider's effect
+    probs = {
+        "p_death": _logit(eta_d),
+        "p_death0": _logit(eta_d - death_re[prov]),
+        "p_readmit": _logit(eta_r),
+    }
+    return died, readmit, probs
+
+
+def _follow_up_window() -> float:
+    """Probability that an emergency readmission after a planned follow-up spell falls within
+    30 days of the first discharge: gap 7-30 days (uniform), the follow-up's length of stay
+    (elective: a day case 60% of the time, else geometric with mean 1.5 days, as :func:`_los`)
+    and the readmission gap (0-30 days, weights ``exp(-t / 10)``) add up to at most 30."""
+    gap1 = np.full(24, 1 / 24)  # 7..30 days
+    los = np.r_[0.6 + 0.4 * 0.4, 0.4 * 0.4 * 0.6 ** np.arange(1, 31)]  # 0..30 days
+    w = np.exp(-np.arange(31) / 10.0)
+    gap2 = w / w.sum()  # 0..30 days
+    total = np.convolve(np.convolve(np.r_[np.zeros(7), gap1], los), gap2)
+    return float(total[:31].sum())
+
+
+_FOLLOW_UP_IN_WINDOW = _follow_up_window()
+
+
+def _follow_up_readmission(
+    models: _Models,
+    diag_cum: np.ndarray,
+    spells: dict[str, np.ndarray],
+    death_re: np.ndarray,
+    readmit_re: np.ndarray,
+) -> np.ndarray:
+    """For each spell, the probability that a planned follow-up spell of the same patient is
+    survived and followed by an emergency readmission, averaged over the follow-up's diagnosis
+    groups (the provider's case mix). The follow-up is taken to be at the same provider (80%
+    of them are; the others go to another provider of the ICB, so this is approximate)."""
+    prov = spells["prov"]
+    deprivation = (10 - spells["imd"]).astype(float)
+    male = spells["sex"] == 0
+    share = np.diff(diag_cum, axis=1, prepend=0.0)  # providers x ordinary groups
+    eta_d = (
+        _DEATH_INTERCEPT
+        + _AGE_DEATH[spells["age"]]
+        + _MALE_DEATH * male
+        + _IMD_DEATH * deprivation
+        + _ELECTIVE_DEATH
+        + death_re[prov]
+    )
+    eta_r = (
+        _READMIT_INTERCEPT
+        + _AGE_READMIT[spells["age"]]
+        + _MALE_READMIT * male
+        + _IMD_READMIT * deprivation
+        + _ELECTIVE_READMIT
+        + readmit_re[prov]
+    )
+    out = np.zeros(len(prov))
+    for g in range(share.shape[1]):
+        survive = 1 - _logit(eta_d + models.death[g])
+        out += share[prov, g] * survive * _logit(eta_r + models.readmit[g])
+    return out
 
 
 def _los(rng: np.random.Generator, age: np.ndarray, elective: np.ndarray) -> np.ndarray:
@@ -539,7 +605,7 @@ def _year(
         if m == 0:
             break
         los = _los(rng, current["age"], current["elective"])
-        died, readmit = _outcomes(
+        died, readmit, probs = _outcomes(
             rng,
             models,
             current["age"],
@@ -553,6 +619,13 @@ def _year(
         )
         current["dis"] = current["adm"] + los
         current["died"] = died
+        current.update(probs)
+        if step == MAX_CHAIN:  # the last spell of a chain is never followed by another
+            current["p_readmit"] = np.zeros(m)
+        elif step <= MAX_CHAIN - 2:  # or readmitted after a planned follow-up spell
+            p = probs["p_readmit"]
+            via = _follow_up_readmission(models, diag_cum, current, death_re, readmit_re)
+            current["p_readmit"] = p + (1 - p) * P_ELECTIVE_FOLLOW_UP * _FOLLOW_UP_IN_WINDOW * via
         parts.append(current)
         if step == MAX_CHAIN:
             break
@@ -603,6 +676,116 @@ def _year(
     return {key: v[order] for key, v in out.items()}
 
 
+def _outcome_sums(cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per provider and discharge day: spells, spells discharged alive, and the sums of the
+    model's probabilities (death with and without the provider's effect; readmission over the
+    spells discharged alive)."""
+    alive = ~cols["died"]
+    return (
+        pd.DataFrame(
+            {
+                "prov": cols["prov"],
+                "dis": cols["dis"],
+                "alive": alive.astype(float),
+                "p_readmit": np.where(alive, cols["p_readmit"], 0.0),
+                "p_death": cols["p_death"],
+                "p_death0": cols["p_death0"],
+            }
+        )
+        .groupby(["prov", "dis"], as_index=False, sort=True)
+        .sum()
+    )
+
+
+def _acs_rates(
+    geo: _Geography, pop: np.ndarray, base_rate: float, icb_rr: np.ndarray, fy: str
+) -> pd.DataFrame:
+    """The expected directly standardised rate (per person, ESP2013) of emergency ACS
+    admissions per ICB in one financial year: the Poisson means of the first spells (the only
+    ACS spells; all admitted in the year) over the population they are drawn from."""
+    lam = (pop * _RATE_ACS[None, :, None] * base_rate * 0.16 * icb_rr[:, None, None]).sum(axis=2)
+    people = pop.sum(axis=2)
+    w = np.asarray(ESP2013_WEIGHTS, dtype=float)[None, :] * (people > 0)
+    rate = np.where(people > 0, lam / np.where(people > 0, people, 1.0), 0.0)
+    return pd.DataFrame(
+        {
+            "icb": np.arange(len(geo.icbs)),
+            "month": pd.Timestamp(f"{fy_start(fy)}-04-01"),
+            "rate": (w * rate).sum(axis=1) / w.sum(axis=1),
+        }
+    )
+
+
+def _expected_outcomes(
+    geo: _Geography,
+    sums: list[pd.DataFrame],
+    acs_rates: list[pd.DataFrame],
+    last_admission: int,
+) -> list[pd.DataFrame]:
+    """The expected counts of the record-level measures, as the reader defines them
+    (:mod:`helpers.ingest.readers.record_level`, its default period end: the last admission):
+
+    * ``readmissions_30d`` / ``index_spells``: per index provider and discharge month, the
+      spells discharged alive at least 30 days before the end, and the sum of their modelled
+      readmission probabilities (0 for the last spell of a chain, which is never followed).
+      Not exact: an emergency admission that follows a planned (elective) follow-up spell within
+      30 days of the index discharge also counts in the reader (rare) and is not in the sum.
+    * ``observed_deaths`` / ``expected_deaths``: per provider and discharge month (spells
+      discharged by the end), the sum of the modelled death probabilities, over the sum of the
+      probabilities without the provider's effect rescaled so that England's ratio is 1 in
+      each financial year of discharge (as the reader's case-mix model, fitted each year, makes
+      it). Approximate: the reader fits its own model to the drawn deaths.
+    * ``acs_admissions`` / ``population``: per ICB and financial year, the standardised rate
+      per person over a denominator of 1 (the rate is a weighted sum over age bands, not a
+      ratio of two sums).
+    """
+    if not sums:
+        return []
+    s = pd.concat(sums, ignore_index=True).groupby(["prov", "dis"], as_index=False).sum()
+    days = (_EPOCH + s["dis"].to_numpy().astype("timedelta64[D]")).astype("datetime64[M]")
+    s["month"] = pd.to_datetime(days)
+    start = s.month.dt.year - (s.month.dt.month < 4).astype(int)
+    providers = np.asarray(geo.providers, dtype=object)
+    idx = s[s["dis"] <= last_admission - READMISSION_WINDOW_DAYS]
+    idx = idx.groupby(["prov", "month"], as_index=False)[["alive", "p_readmit"]].sum()
+    dead = s[s["dis"] <= last_admission].assign(fy=start)
+    by_fy = dead.groupby("fy")
+    scale = by_fy.p_death.transform("sum") / by_fy.p_death0.transform("sum")
+    dead = dead.assign(p_death0=dead.p_death0 * scale)
+    dead = dead.groupby(["prov", "month"], as_index=False)[["p_death", "p_death0"]].sum()
+    acs = pd.concat(acs_rates, ignore_index=True)
+    return [
+        _expected(
+            providers[idx.prov], "readmissions_30d", "index_spells", idx.month, idx.p_readmit,
+            idx.alive,
+        ),
+        _expected(
+            providers[dead.prov], "observed_deaths", "expected_deaths", dead.month, dead.p_death,
+            dead.p_death0,
+        ),
+        _expected(
+            np.asarray(geo.icbs, dtype=object)[acs.icb], "acs_admissions", "population",
+            acs.month, acs.rate, pd.Series(1.0, acs.index),
+        ),
+    ]  # fmt: skip
+
+
+def _expected(
+    codes: np.ndarray, num: str, den: str, month: pd.Series, x: pd.Series, n: pd.Series
+) -> pd.DataFrame:
+    """Rows of :data:`helpers.synthetic.expected.EXPECTED_COLUMNS`."""
+    return pd.DataFrame(
+        {
+            "org_code": codes,
+            "num_measure": num,
+            "den_measure": den,
+            "month": month.to_numpy(),
+            "num": x.to_numpy(dtype=float),
+            "den": n.to_numpy(dtype=float),
+        }
+    )
+
+
 def _strings(index: np.ndarray, labels: list[str] | tuple[str, ...]) -> pa.Array:
     dictionary = pa.array(list(labels), type=pa.string())
     return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32)), dictionary).cast(
@@ -618,6 +801,7 @@ def write_admissions(
     scale: str,
     out_dir: Path,
     successions: pd.DataFrame | None = None,
+    expected: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Write ``out_dir/record_level/admissions.parquet`` and return the planted truth.
 
@@ -638,6 +822,10 @@ def write_admissions(
     the *planted* odds or rate ratio, exactly 1 when ``truly_differs`` is false: the small
     random effect every provider and ICB also carries is not part of it (as in
     ``generate._plant``).
+
+    ``expected`` (a list): the model's expected counts are appended to it, as frames of
+    :data:`helpers.synthetic.expected.EXPECTED_COLUMNS` (see :func:`_expected_outcomes`); no
+    random number is drawn for them, so the extract is the same with or without.
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {sorted(SCALES)}, not {scale!r}")
@@ -676,6 +864,9 @@ def write_admissions(
     path.parent.mkdir(parents=True, exist_ok=True)
     next_spell = 1
     next_patient = 1
+    sums: list[pd.DataFrame] = []  # outcome probabilities by provider and discharge day
+    acs_rates: list[pd.DataFrame] = []  # expected standardised ACS admission rates
+    last_admission = np.iinfo(np.int64).min
     writer = pq.ParquetWriter(
         path, SCHEMA, compression="zstd", use_dictionary=True, write_statistics=True
     )
@@ -700,6 +891,11 @@ def write_admissions(
                 readmit_re,
             )
             n = len(cols["adm"])
+            if expected is not None:
+                sums.append(_outcome_sums(cols))
+                acs_rates.append(_acs_rates(geo, pop, base_rate, icb_rr, fy))
+                if n:
+                    last_admission = max(last_admission, int(cols["adm"].max()))
             patient_ids = np.unique(cols["patient"], return_inverse=True)[1]
             table = pa.table(
                 {
@@ -725,6 +921,8 @@ def write_admissions(
             next_patient += int(patient_ids.max()) + 1 if n else 0
     finally:
         writer.close()
+    if expected is not None:
+        expected.extend(_expected_outcomes(geo, sums, acs_rates, last_admission))
 
     truth = pd.concat(
         [

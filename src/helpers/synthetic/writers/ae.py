@@ -35,14 +35,20 @@ def write_ae(out: Output) -> None:
     w = out.world
     rng = random_stream(w.seed, 10)
     t = w.trusts("acute_trust", subtype="general")
-    counts = _ae_counts(out, rng, t)
+    counts, expected = _ae_counts(out, rng, t)
     act = _month_not_submitted(out, rng, t.org_code.tolist())
+    for (num_measure, den_measure), (num, den) in expected.items():
+        out.expect(t.org_code.tolist(), num_measure, den_measure, num, den, act)
     _ae_files(out, t, act, counts)
 
 
-def _ae_counts(out: Output, rng: np.random.Generator, t: pd.DataFrame) -> tuple[np.ndarray, ...]:
+def _ae_counts(
+    out: Output, rng: np.random.Generator, t: pd.DataFrame
+) -> tuple[tuple[np.ndarray, ...], dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]]:
     """Attendances, over 4 hours, over 12 hours, admissions and over 4 hours from decision to
-    admit (trusts x months); collects the 4-hour and 12-hour plans."""
+    admit (trusts x months); collects the 4-hour and 12-hour plans. Also returns the expected
+    numerators (no binomial draw, no month-level deviation) with their generated denominators,
+    by published measure pair."""
     w = out.world
     codes = t.org_code.tolist()
     mo = w.months
@@ -80,7 +86,19 @@ def _ae_counts(out: Output, rng: np.random.Generator, t: pd.DataFrame) -> tuple[
     dta = rng.binomial(
         adm, expit(logit(0.33) + 0.6 * u12[:, None] + rng.normal(0, 0.05, att.shape))
     )
-    return att, att - within, over12, adm, dta
+    expected = {
+        ("within_4h", "attendances"): (att * expit(lin4), att),
+        ("over_12h_from_arrival", "attendances"): (
+            att * expit(base12[None, :] + u12[:, None] - deliver * opt12 * ramp[None, :]),
+            att,
+        ),
+        ("emergency_admissions", "attendances"): (att * 0.18, att),
+        ("dta_over_4h", "emergency_admissions"): (
+            adm * expit(logit(0.33) + 0.6 * u12[:, None]),
+            adm,
+        ),
+    }
+    return (att, att - within, over12, adm, dta), expected
 
 
 def _month_not_submitted(out: Output, rng: np.random.Generator, codes: list[str]) -> np.ndarray:

@@ -1,5 +1,6 @@
 """What every publication writer shares: the world, the output folder, the data rows written
-per file and the plans collected for ``plans.csv``."""
+per file, the plans collected for ``plans.csv`` and the expected counts collected for
+``planted_values.csv`` (:mod:`helpers.synthetic.expected`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.synthetic.expected import expected_frame
 from helpers.synthetic.files import SYNTHETIC_LABEL, write_csv
 from helpers.synthetic.world import World
 
@@ -25,6 +27,8 @@ class Output:
     folder: Path
     rows: dict[str, int] = field(default_factory=dict)  # relative path -> data rows
     plans: list[pd.DataFrame] = field(default_factory=list)
+    #: noise-free expected numerators and generated denominators (EXPECTED_COLUMNS)
+    expected: list[pd.DataFrame] = field(default_factory=list)
 
     @property
     def note(self) -> str:
@@ -62,4 +66,22 @@ class Output:
                     "planned_value": [f"{x:.{decimals}f}" for x in v],
                 }
             )
+        )
+
+    def expect(
+        self,
+        codes: Sequence[str],
+        num_measure: str,
+        den_measure: str,
+        num: np.ndarray,
+        den: np.ndarray,
+        shown: np.ndarray,
+        cols: Sequence[int] | None = None,
+    ) -> None:
+        """Collect the expected numerator ``num`` and the generated denominator ``den`` of a
+        published measure pair (organisations x months, or x the month positions ``cols``:
+        annual files use the April of each financial year) where ``shown`` (published)."""
+        months = self.world.months if cols is None else self.world.months[list(cols)]
+        self.expected.append(
+            expected_frame(codes, num_measure, den_measure, num, den, shown, months)
         )

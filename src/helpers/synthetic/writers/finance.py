@@ -52,6 +52,19 @@ def write_finance(out: Output) -> None:
         cols = w.month_indices(fy)
         months_open = act.iloc[:, cols].to_numpy().sum(axis=1)
         income, plan, outturn, expected, actual = _year(rng, inc0, uc, y, months_open)
+        _expect_accounts(
+            out,
+            codes,
+            cols[0],
+            months_open > 0,
+            {
+                "income": income,
+                "plan": plan,
+                "outturn": outturn,
+                "expected": expected,
+                "actual": actual,
+            },
+        )
         for o in range(len(codes)):
             if months_open[o] == 0:
                 continue
@@ -93,6 +106,24 @@ def write_finance(out: Output) -> None:
         out.title("Cost collection: actual cost and expected (national tariff) cost"),
         ["Note: cost index = 100 x actual / expected."],
     )
+
+
+def _expect_accounts(
+    out: Output, codes: list[str], col: int, shown: np.ndarray, figures: dict[str, np.ndarray]
+) -> None:
+    """Accounts are not sample estimates: the expected figures are the published ones (whole
+    £000, as written); ``figures``: income, plan, outturn, expected (cost) and actual (cost)."""
+    k = {name: np.array([int(round(v)) for v in x], dtype=float) for name, x in figures.items()}
+    pairs = {
+        ("outturn_surplus_k", "operating_income_k"): (k["outturn"], k["income"]),
+        ("plan_surplus_k", "operating_income_k"): (k["plan"], k["income"]),
+        ("finance_variance_k", "operating_income_k"): (k["outturn"] - k["plan"], k["income"]),
+        ("cost_actual_k", "cost_expected_k"): (k["actual"], k["expected"]),
+    }
+    for (num_measure, den_measure), (num, den) in pairs.items():
+        out.expect(
+            codes, num_measure, den_measure, num[:, None], den[:, None], shown[:, None], [col]
+        )
 
 
 def _year(

@@ -39,12 +39,22 @@ def _mh_access(
     codes = icbs.org_code.tolist()
     rows = []
     base = logit(0.13) + 0.01 * np.arange(len(mo))
+    prevs = np.zeros((len(codes), len(mo)))
     for m_i, m in enumerate(mo):
         fy = fy_of_month(m)
         for o, c in enumerate(codes):
             prev = int(round(0.165 * adult[(c, fy)]))
             people = rng.binomial(prev, expit(base[m_i] + um[o] + rng.normal(0, 0.02)))
             rows.append([m.strftime("%Y-%m-%d"), c, icbs.org_name.iat[o], str(people), str(prev)])
+            prevs[o, m_i] = prev
+    out.expect(
+        codes,
+        "mh_access_people",
+        "mh_prevalence",
+        prevs * expit(base[None, :] + um[:, None]),
+        prevs,
+        np.ones(prevs.shape, dtype=bool),
+    )
     out.csv(
         "mh_access_icb.csv",
         ["Month", "ICB Code", "ICB Name", "People in contact", "Estimated prevalence"],
@@ -62,14 +72,27 @@ def _flu_vaccination(
 ) -> None:
     """Vaccinated and eligible people aged 65 and over, by season."""
     codes = icbs.org_code.tolist()
+    fys = out.world.fys
     rows = []
-    for fy in out.world.fys:
+    eligible = np.zeros((len(codes), len(fys)))
+    for y, fy in enumerate(fys):
         for o, c in enumerate(codes):
             elig = int(old[(c, fy)])
             vac = rng.binomial(elig, expit(logit(_FLU_UPTAKE[fy]) + uf[o]))
+            eligible[o, y] = elig
             rows.append(
                 [fy_file_label(fy), c, icbs.org_name.iat[o], "65 and over", str(vac), str(elig)]
             )
+    uptake = np.array([logit(_FLU_UPTAKE[fy]) for fy in fys])
+    out.expect(
+        codes,
+        "flu_vaccinated",
+        "flu_eligible",
+        eligible * expit(uptake[None, :] + uf[:, None]),
+        eligible,
+        np.ones(eligible.shape, dtype=bool),
+        [out.world.month_indices(fy)[0] for fy in fys],
+    )
     out.csv(
         "flu_vaccination_icb.csv",
         ["Season", "ICB Code", "ICB Name", "Cohort", "Vaccinated", "Eligible"],

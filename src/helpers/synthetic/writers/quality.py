@@ -37,6 +37,16 @@ def write_patient_survey(out: Output) -> None:
         act = w.active.loc[codes].iloc[:, col].to_numpy()
         resp = rng.poisson(n_base * np.exp(rng.normal(0, 0.15, len(codes))))
         pos = rng.binomial(resp, expit(logit(0.80) + u + rng.normal(0, 0.03, len(codes))))
+        shown = act & ~((np.arange(len(codes)) == field_o) & (fy == field_fy))
+        out.expect(
+            codes,
+            "survey_positive",
+            "survey_respondents",
+            (resp * expit(logit(0.80) + u))[:, None],
+            resp[:, None],
+            shown[:, None],
+            [col],
+        )
         rows = []
         for o in range(len(codes)):
             if not act[o]:
@@ -62,6 +72,10 @@ def write_patient_survey(out: Output) -> None:
 
 
 # safety ----------------------------------------------------------------------------------
+#: the measure each organism's cases are read as
+_HCAI_MEASURES = {"MRSA": "hcai_mrsa", "C. difficile": "hcai_cdiff", "E. coli": "hcai_ecoli"}
+
+
 def write_hcai(out: Output) -> None:
     """``hcai_monthly.csv`` (cases by organism) and ``occupied_bed_days_quarterly.csv``."""
     w = out.world
@@ -88,6 +102,9 @@ def write_hcai(out: Output) -> None:
     for org, base in rates.items():
         eff = ucd if org == "C. difficile" else rng.normal(0, 0.12, len(codes))
         cases[org] = rng.poisson(obd_m / 1e5 * base[None, :] * np.exp(eff)[:, None])
+        # the Poisson mean is the expected count (no month-level deviation in this model)
+        expected = obd_m / 1e5 * base[None, :] * np.exp(eff)[:, None]
+        out.expect(codes, _HCAI_MEASURES[org], "occupied_bed_days", expected, obd_m, act)
     rows = []
     for m_i, m in enumerate(mo):
         for o in range(len(codes)):

@@ -77,7 +77,25 @@ def _rtt_counts(out: Output, rng: np.random.Generator, t: pd.DataFrame) -> dict[
     over52 = np.minimum(rng.poisson(total * lam52), total - within)
     plan52 = total * base52[None, :] * np.exp(u52 - 0.5) * (1 - 0.5 * ramp[None, :])
     out.plan(codes, "rtt_52wk_count", plan52, 0)
+    # expected counts: the 52-week share is capped (noise-free) at the share not within 18 weeks
+    p18 = expit(base18[None, :] + u18[:, None] + deliver * opt * ramp[None, :])
+    act = w.active.loc[codes].to_numpy()
+    shown = act & _published(total)
+    out.expect(codes, "rtt_within_18w", "rtt_total", total * p18, total, shown & _published(within))
+    out.expect(
+        codes,
+        "rtt_over_52w",
+        "rtt_total",
+        total * np.minimum(lam52, 1 - p18),
+        total,
+        shown & _published(over52),
+    )
     return {"Total incomplete": total, "Within 18 weeks": within, "Over 52 weeks": over52}
+
+
+def _published(counts: np.ndarray) -> np.ndarray:
+    """Cells of a wide RTT sheet that are not suppressed ('*' for 1 to 4)."""
+    return ~((counts >= 1) & (counts <= 4))
 
 
 def _rtt_workbook(
@@ -133,6 +151,23 @@ def write_cancer(out: Output) -> None:
     w28 = rng.binomial(n28, expit(b28[None, :] + u28[:, None] + rng.normal(0, 0.05, n28.shape)))
     act = w.active.loc[codes].to_numpy()
     fds_start = pd.Timestamp("2021-04-01")
+    # expected counts where within and breaches are published (both '*' when either is < 5)
+    out.expect(
+        codes,
+        "cancer_62d_within",
+        "cancer_62d_total",
+        n62 * expit(b62[None, :] + u62[:, None] + deliver * opt * ramp),
+        n62,
+        act & (w62 >= 5) & (n62 - w62 >= 5),
+    )
+    out.expect(
+        codes,
+        "cancer_28d_within",
+        "cancer_28d_total",
+        n28 * expit(b28[None, :] + u28[:, None]),
+        n28,
+        act & (w28 >= 5) & (n28 - w28 >= 5) & (mo >= fds_start)[None, :],
+    )
     rows = []
     for m_i, m in enumerate(mo):
         label = m.strftime("%B %Y")
@@ -187,7 +222,16 @@ def write_diagnostics(out: Output) -> None:
         expit(b6[None, :] + u6[:, None] - deliver * opt * ramp + rng.normal(0, 0.05, total.shape)),
     )
     out.plan(codes, "diagnostics_6wk_pct", 100 * expit(b6[None, :] + u6[:, None] - opt * ramp), 1)
-    _dm01_workbook(out, t, total, over, w.active.loc[codes].to_numpy())
+    act = w.active.loc[codes].to_numpy()
+    out.expect(
+        codes,
+        "dm01_over_6w",
+        "dm01_total",
+        total * expit(b6[None, :] + u6[:, None] - deliver * opt * ramp),
+        total,
+        act,
+    )
+    _dm01_workbook(out, t, total, over, act)
 
 
 def _dm01_workbook(

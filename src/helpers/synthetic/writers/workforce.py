@@ -55,6 +55,14 @@ def _sickness_absence(
     base = base + season(mo, 0.12, 1)
     p = expit(base[None, :] + us[:, None] + rng.normal(0, 0.03, avail.shape))
     lost = avail * p
+    out.expect(
+        codes,
+        "fte_days_lost",
+        "fte_days_available",
+        avail * expit(base[None, :] + us[:, None]),
+        avail,
+        act,
+    )
     rows = []
     for m_i, m in enumerate(mo):
         end = m + pd.offsets.MonthEnd(0)
@@ -102,6 +110,16 @@ def _staff_survey(
         resp = rng.poisson(0.4 * fte * np.exp(rng.normal(0, 0.1, len(codes))))
         sd = rng.uniform(1.6, 2.0, len(codes))
         mean = _ENGAGEMENT_MEAN[fy] + ue + rng.normal(0, sd / np.sqrt(np.maximum(resp, 1)))
+        # the pipeline's mean is the sum of the scores over the respondents
+        out.expect(
+            codes,
+            "staff_engagement_sum",
+            "staff_engagement_n",
+            (resp * (_ENGAGEMENT_MEAN[fy] + ue))[:, None],
+            resp[:, None],
+            act[:, [col]],
+            [w.month_indices(fy)[0]],
+        )
         rows = [
             [codes[o], t.org_name.iat[o], str(resp[o]), f"{mean[o]:.2f}", f"{sd[o]:.2f}"]
             for o in range(len(codes))

@@ -1,0 +1,211 @@
+"""The planted truth of the assessment: the noise-free true value of every metric for every
+organisation and year (``planted_values.csv``) and the assessment those values imply
+(``planted_assessment.csv``), so that tests can check how often the pipeline's likely ranges
+cover the truth.
+
+* :func:`true_values`: from the expected counts the writers collected
+  (:mod:`helpers.synthetic.expected`) to one value per organisation, catalogue metric and
+  financial year, as the pipeline builds its values (:mod:`helpers.indicators.build`): each
+  code is reported under its current successor (a merged trust's predecessors are added in), a
+  year's months are summed (numerator and denominator), years with fewer months than the
+  metric's ``min_months`` get no value, ``aggregate_to: host_icb`` adds up the providers of
+  each ICB, and the value is ``multiplier x numerator / denominator``.
+* :func:`true_assessment`: the assessment of those values by
+  :func:`helpers.assess.engine.score_values` with the default rules, cohorts from
+  :func:`helpers.assess.engine.cohort_labels`, the catalogue's scored metrics of each
+  organisation type, and the financial override for providers (in deficit when the true
+  ``finance_outturn_margin_pct`` is below 0).
+* :func:`write_planted`: writes both files (floats with fixed decimals; the assessment is made
+  from the values as written, so it can be recomputed from ``planted_values.csv``).
+
+The metric definitions come from ``config/metrics/synthetic.yml`` (:data:`CATALOGUE`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.assess.engine import cohort_labels, score_values
+from helpers.core.fy import financial_year, fy_label
+from helpers.core.paths import project_root
+from helpers.settings import AssessmentRules, FinancialOverride, MetricSpec, load_catalogue
+from helpers.synthetic.expected import EXPECTED_COLUMNS
+from helpers.synthetic.files import write_table
+from helpers.synthetic.world import SYNTHETIC, World
+from helpers.synthetic.writers.context import Output
+
+#: the metric catalogue of the synthetic assessments, relative to the project root
+CATALOGUE = Path("config") / "metrics" / "synthetic.yml"
+#: the financial override of the synthetic provider assessments (``assess.financial_override``)
+DEFICIT_METRIC = "finance_outturn_margin_pct"
+DEFICIT_BELOW = 0.0
+#: decimals of the values and average scores written
+DECIMALS = 6
+VALUE_COLUMNS = ["synthetic", "org_code", "org_type", "metric_id", "period", "true_value"]
+ASSESSMENT_COLUMNS = [
+    "synthetic",
+    "org_code",
+    "org_type",
+    "cohort",
+    "period",
+    "true_average_score",
+    "true_rank",
+    "true_segment",
+    "true_segment_unadjusted",
+    "metrics_scored",
+]
+
+
+def catalogue_metrics(path: Path | None = None) -> list[MetricSpec]:
+    """The metrics of the synthetic catalogue (default: :data:`CATALOGUE` of the project)."""
+    return list(load_catalogue(path or project_root() / CATALOGUE).metrics)
+
+
+def successor_map(world: World) -> dict[str, str]:
+    """Every code to its current successor (itself when it has none), chains followed."""
+    step = dict(zip(world.successions.old_code, world.successions.new_code, strict=True))
+    out = {}
+    for code in world.orgs.org_code:
+        seen = {code}
+        c = code
+        while c in step and step[c] not in seen:
+            c = step[c]
+            seen.add(c)
+        out[code] = c
+    return out
+
+
+def true_values(
+    world: World, expected: list[pd.DataFrame], specs: list[MetricSpec]
+) -> pd.DataFrame:
+    """``org_code, org_type, metric_id, period, true_value`` (float), one row per organisation
+    (its current code), metric of ``specs`` and financial year of ``world`` with a value.
+    Metrics whose measures no writer recorded are left out."""
+    cols = ["org_code", "org_type", "metric_id", "period", "true_value"]
+    if not expected:
+        return pd.DataFrame(columns=cols)
+    rows = pd.concat(expected, ignore_index=True)[EXPECTED_COLUMNS]
+    rows = rows.assign(
+        org_code=rows.org_code.map(successor_map(world)).fillna(rows.org_code),
+        period=financial_year(rows.month),
+    )
+    rows = rows[rows.period.isin([fy_label(y) for y in world.fys])]
+    host = dict(zip(world.orgs.org_code, world.orgs.icb_code, strict=True))
+    org_type = dict(zip(world.orgs.org_code, world.orgs.org_type, strict=True))
+    frames = []
+    for spec in specs:
+        for d in spec.definitions:
+            sub = rows[
+                (rows.num_measure == d.numerator.measure)
+                & (rows.den_measure == d.denominator.measure)
+                & rows.period.map(d.covers)
+            ]
+            if d.aggregate_to == "host_icb":
+                sub = sub.assign(org_code=sub.org_code.map(host))
+            if sub.empty:
+                continue
+            g = sub.groupby(["org_code", "period"], as_index=False, sort=True).agg(
+                num=("num", "sum"), den=("den", "sum"), months=("month", "nunique")
+            )
+            g = g[(g.months >= spec.min_months) & (g.den > 0)]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "org_code": g.org_code,
+                        "org_type": g.org_code.map(org_type),
+                        "metric_id": spec.id,
+                        "period": g.period,
+                        "true_value": spec.multiplier * g.num / g.den,
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    applies = {s.id: set(s.org_types) for s in specs}
+    out = out[[t in applies[m] for m, t in zip(out.metric_id, out.org_type, strict=True)]]
+    return out.sort_values(["metric_id", "org_code", "period"], ignore_index=True)[cols]
+
+
+def true_assessment(world: World, values: pd.DataFrame, specs: list[MetricSpec]) -> pd.DataFrame:
+    """``org_code, org_type, cohort, period, true_average_score, true_rank, true_segment,
+    true_segment_unadjusted, metrics_scored``: :func:`~helpers.assess.engine.score_values` of
+    ``values`` (from :func:`true_values`) per organisation type, with the default
+    :class:`~helpers.settings.AssessmentRules`; for the types the finance metric applies to,
+    the financial override with deficit = true ``finance_outturn_margin_pct`` below 0."""
+    cols = ASSESSMENT_COLUMNS[1:]
+    by_id = {s.id: s for s in specs}
+    scored = {s.id: s for s in specs if s.score_mode != "none"}
+    subtype = dict(zip(world.orgs.org_code, world.orgs.org_subtype, strict=True))
+    v = values[values.metric_id.isin(scored)]
+    v = v.assign(org_subtype=v.org_code.map(subtype).fillna(""))
+    v = v.assign(cohort=cohort_labels(v, AssessmentRules()))
+    frames = []
+    for org_type, grp in v.groupby("org_type", sort=True):
+        finance = by_id.get(DEFICIT_METRIC)
+        if finance is not None and org_type in finance.org_types:
+            rules = AssessmentRules(
+                financial_override=FinancialOverride(
+                    metric=DEFICIT_METRIC, deficit_below=DEFICIT_BELOW
+                )
+            )
+            margin = values[(values.metric_id == DEFICIT_METRIC) & (values.org_type == org_type)]
+            deficit = margin[["org_code", "period"]].assign(
+                in_deficit=margin.true_value < DEFICIT_BELOW
+            )
+        else:
+            rules, deficit = AssessmentRules(), None
+        res = score_values(grp.rename(columns={"true_value": "value"}), scored, rules, deficit)
+        if len(res):
+            frames.append(res.assign(org_type=org_type))
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True).rename(
+        columns={
+            "average_score": "true_average_score",
+            "rank": "true_rank",
+            "segment": "true_segment",
+            "segment_unadjusted": "true_segment_unadjusted",
+        }
+    )
+    out = out.sort_values(["org_type", "cohort", "period", "org_code"], ignore_index=True)
+    return out[cols]
+
+
+def _fixed(x: float, decimals: int = DECIMALS) -> str:
+    """A float with fixed decimals ('' when missing; never '-0.000000')."""
+    if x is None or not np.isfinite(x):
+        return ""
+    return f"{float(f'{x:.{decimals}f}') + 0.0:.{decimals}f}"
+
+
+def _whole(x: float) -> str:
+    return "" if x is None or not np.isfinite(x) else str(int(x))
+
+
+def write_planted(out: Output, specs: list[MetricSpec] | None = None) -> None:
+    """``planted_values.csv`` and ``planted_assessment.csv`` from the expected counts the
+    writers (and the record-level module) collected in ``out.expected``."""
+    specs = catalogue_metrics() if specs is None else specs
+    values = true_values(out.world, out.expected, specs)
+    text = values.true_value.map(_fixed)
+    # the assessment is made from the values as written
+    values = values.assign(true_value=text.astype(float))
+    assessed = true_assessment(out.world, values, specs)
+    v = values.assign(true_value=text)
+    v.insert(0, "synthetic", SYNTHETIC)
+    write_table(v[VALUE_COLUMNS], out.folder / "planted_values.csv")
+    out.done("planted_values.csv", len(v))
+    a = assessed.assign(
+        true_average_score=assessed.true_average_score.map(_fixed),
+        true_rank=assessed.true_rank.map(_whole),
+        true_segment=assessed.true_segment.map(_whole),
+        true_segment_unadjusted=assessed.true_segment_unadjusted.map(_whole),
+        metrics_scored=assessed.metrics_scored.map(_whole),
+    )
+    a.insert(0, "synthetic", SYNTHETIC)
+    write_table(a[ASSESSMENT_COLUMNS], out.folder / "planted_assessment.csv")
+    out.done("planted_assessment.csv", len(a))
