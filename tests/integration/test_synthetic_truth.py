@@ -93,27 +93,19 @@ Why the thresholds are what they are:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from pipeline_support import ASSESSMENTS, Pipeline
 
-from helpers import compare, indicators, ingest
+from helpers import ingest
 from helpers.core.fy import financial_year
 from helpers.core.vocab import PROVIDER_TYPES
-from helpers.ingest import reference as org_ref
-from helpers.settings import LoadedAssessment, load_assessment
-from helpers.synthetic.ensure import ensure_synthetic_data
 
 ROOT = Path(__file__).resolve().parents[2]
-ASSESSMENTS = {
-    "acute": "config/assessments/synthetic-acute.yml",
-    "mental_health": "config/assessments/synthetic-mental-health.yml",
-    "icb": "config/assessments/synthetic-icb.yml",
-}
 DATA = Path("data/synthetic/small")  # relative to the project (copy)
 ADMISSIONS = "data/synthetic/small/record_level/admissions.parquet"
 
@@ -158,34 +150,6 @@ ABOVE = {"99.8": ("above_998",), "95": ("above_998", "above_95")}
 BELOW = {"99.8": ("below_998",), "95": ("below_998", "below_95")}
 FLAGGED_998 = ("above_998", "below_998")
 JUDGED = ("better", "worse", "higher", "lower")
-
-
-@dataclass
-class Pipeline:
-    run: LoadedAssessment
-    measures: pd.DataFrame
-    ledger: pd.DataFrame
-    successions: pd.DataFrame
-    results: pd.DataFrame
-
-
-def run_pipeline(settings: str, root: Path = ROOT) -> Pipeline:
-    """Notebooks 10-30 in memory (ingest, indicators, England, ranks, funnels)."""
-    ensure_synthetic_data(settings, root)
-    run = load_assessment(settings, root)
-    measures, ledger, _rejected = ingest.ingest_sources(run)
-    ledger = pd.concat([ledger, ingest.reference_ledger(run)], ignore_index=True)
-    organisations = org_ref.organisations(run)
-    successions, _splits = org_ref.successions(run)
-    measures = indicators.attach_successors(measures, successions)
-    monthly = indicators.monthly_quantities(run, measures, organisations)
-    annual = indicators.annual_values(run, monthly, organisations, measures)
-    england = compare.england_benchmarks(run, annual)
-    results = compare.compare_with_peers(run, annual, england)
-    specs = {m.id: m for m in run.metrics}
-    results = compare.add_rank_intervals(run, results, specs)
-    results, _od, _funnels = compare.add_funnels(results, specs)
-    return Pipeline(run, measures, ledger, successions, results)
 
 
 def load_truth(data: Path) -> pd.DataFrame:
@@ -256,12 +220,6 @@ def score(p: Pipeline, truth: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------
 # fixtures: each assessment runs once for the module
-
-
-@pytest.fixture(scope="module")
-def pipelines(project_copy: Path) -> dict[str, Pipeline]:
-    """Run in a fresh copy of the project, where the synthetic data are generated anew."""
-    return {name: run_pipeline(settings, project_copy) for name, settings in ASSESSMENTS.items()}
 
 
 @pytest.fixture(scope="module")

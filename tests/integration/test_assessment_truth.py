@@ -1,0 +1,74 @@
+"""The assessment against the planted truth of the SYNTHETIC England.
+
+The generator writes ``planted_assessment.csv``: the average score, league rank and segment each
+organisation would get from the noise-free values it planted (``planted_values.csv``), scored by
+the same engine and rules. The pipeline sees only the noisy data; the likely range (95%) of rank
+it publishes should cover the true rank about 95% of the time: much less means the simulation
+leaves out chance variation the data carry (over-confident league tables), much more that it
+adds variation that is not there (ranges too wide to be useful).
+
+Measured with seed 2026 at the small scale (acute trusts, mental health trusts and ICBs, three
+years each; ``pytest tests/integration/test_assessment_truth.py -s`` prints the figures): see
+the closing note of the issue and the assertions below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import assess
+
+DATA = Path("data/synthetic/small")
+
+
+@pytest.fixture(scope="module")
+def against_truth(pipelines, project_copy: Path) -> pd.DataFrame:
+    planted = pd.read_csv(
+        project_copy / DATA / "planted_assessment.csv", dtype={"period": str, "org_code": str}
+    )
+    frames = []
+    for name, p in pipelines.items():
+        a, _, _ = assess.assessment_tables(p.run, p.results, p.organisations, p.monthly)
+        frames.append(a.assign(assessment=name))
+    ours = pd.concat(frames, ignore_index=True)
+    both = ours.merge(planted, on=["org_code", "period"], suffixes=("", "_truth"))
+    return both[both.segment.notna() & both.true_rank.notna()]
+
+
+def test_every_assessed_organisation_year_has_a_planted_truth(against_truth, pipelines) -> None:
+    n = sum(
+        len(assess.assessment_tables(p.run, p.results, p.organisations, None, n_draws=100)[0])
+        for p in pipelines.values()
+    )
+    assert len(against_truth) >= 0.9 * n
+    assert (against_truth.cohort == against_truth.cohort_truth).all()
+
+
+def test_the_likely_range_of_rank_covers_the_true_rank_90_to_99_percent(against_truth) -> None:
+    t = against_truth
+    covered = (t.rank_lower <= t.true_rank) & (t.true_rank <= t.rank_upper)
+    by = covered.groupby(t.assessment).agg(["mean", "size"])
+    print("\ncoverage of the true rank by the 95% likely range:\n", by)
+    print(f"pooled: {covered.mean():.3f} of {len(t)} organisation-years")
+    assert 0.90 <= covered.mean() <= 0.99
+
+
+def test_the_likely_range_of_average_score_and_the_segment_probabilities(against_truth) -> None:
+    t = against_truth
+    covered = (t.average_score_lower <= t.true_average_score + 1e-9) & (
+        t.true_average_score - 1e-9 <= t.average_score_upper
+    )
+    p_true = t.apply(lambda r: r[f"p_segment_{int(r.true_segment)}"], axis=1)
+    same = (t.segment == t.true_segment).mean()
+    print(
+        f"\naverage score covered: {covered.mean():.3f}; published segment = true segment: "
+        f"{same:.3f}; mean probability given to the true segment: {p_true.mean():.3f}"
+    )
+    assert covered.mean() >= 0.85
+    assert p_true.mean() >= 0.5
+    # an organisation said to be confidently in the bottom quartile truly ranks in the bottom half
+    sure = t[t.confidently_bottom_quartile.astype(bool)]
+    assert (sure.true_rank > sure.cohort_size / 2).all()
