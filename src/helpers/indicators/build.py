@@ -62,10 +62,23 @@ def monthly_quantities(
                 (src.measure == d.denominator.measure)
                 & (src.source == (d.denominator.source or d.source))
             ]
-            # merged trusts: add the predecessors' counts in the same month (min_count keeps
-            # a month blank when every predecessor left it blank)
-            num = num.groupby(keys).value.sum(min_count=1).rename("numerator")
-            den = den.groupby(keys).value.sum(min_count=1).rename("denominator")
+            # merged trusts (and providers added up by host ICB): add the contributors' counts
+            # in the same month (min_count keeps a month blank when every contributor left it
+            # blank). A contributor that published only one of the two (a suppressed cell) is
+            # left out of both, so a numerator is never set against a larger denominator.
+            by_pub = [*keys, "org_code_published"]
+            pair = pd.concat(
+                [
+                    num.groupby(by_pub).value.sum(min_count=1).rename("numerator"),
+                    den.groupby(by_pub).value.sum(min_count=1).rename("denominator"),
+                ],
+                axis=1,
+            )
+            half = pair.numerator.isna() != pair.denominator.isna()
+            shared = pair.groupby(level=keys).numerator.transform("size") > 1
+            pair = pair[~(half & shared)]
+            num = pair.numerator.groupby(level=keys).sum(min_count=1)
+            den = pair.denominator.groupby(level=keys).sum(min_count=1)
             pub = src.groupby(keys).org_code_published.agg(_join_codes)
             cols = [num, den, pub]
             if d.sum_of_squares is not None:

@@ -84,3 +84,36 @@ def test_mean_from_sum_count_and_sum_of_squares_matches_phe_mean(root):
         ("ci998_upper", "upper99_8cl"),
     ]:
         np.testing.assert_allclose(got[ours], exp[theirs], rtol=1e-9)
+
+
+def test_a_contributor_with_a_suppressed_count_is_left_out_of_both_sums():
+    """Two trusts folded into one (a merger, or providers added up by their host ICB): in a
+    month where one published its denominator but suppressed its numerator, only the complete
+    trust counts, so the numerator is never set against the larger denominator."""
+    run = load_assessment("config/fast/uec-fast.yml")
+    month = pd.Timestamp("2024-04-01")
+    rows = [
+        ("A", "attendances_type1", 1000.0),
+        ("A", "within_4h_type1", 800.0),
+        ("B", "attendances_type1", 500.0),
+        ("B", "within_4h_type1", np.nan),  # suppressed
+    ]
+    metric = run.catalogue.get("ae_4hr_pct")
+    d = metric.definition_for("2024/25")
+    names = {"attendances_type1": d.denominator.measure, "within_4h_type1": d.numerator.measure}
+    measures = pd.DataFrame(
+        [
+            {
+                "org_code": "M",
+                "org_code_published": code,
+                "source": d.source,
+                "measure": names[m],
+                "month": month,
+                "value": v,
+            }
+            for code, m, v in rows
+        ]  # fmt: skip
+    )
+    got = ind.monthly_quantities(run, measures)
+    got = got[got.metric_id == "ae_4hr_pct"].iloc[0]
+    assert (got.numerator, got.denominator) == (800.0, 1000.0)
