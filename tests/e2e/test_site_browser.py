@@ -6,9 +6,9 @@
   renderer, also served from a sub-path and opened from ``file://``.
 
 In both, following links (clicks, not ``goto``) from the home page must reach a metric page (from
-the sidebar section "Metrics") and a report card (from the "Report cards" page); on every page
-visited every image must have loaded and have alt text, with no console errors and no failed
-requests.
+the sidebar section "Metrics"), the league table (pipeline site) and a report card (from the
+"Report cards" page); on every page visited every image must have loaded and have alt text,
+with no console errors and no failed requests.
 """
 
 from __future__ import annotations
@@ -197,6 +197,12 @@ def browse(browser: Any, home_url: str) -> dict[str, str]:
         assert current.count() == 1, "the sidebar does not mark the current page"
         visited["metric"] = page.url
 
+        league = page.locator("nav.sidebar a", has_text="League table")
+        if league.count():  # an assessment run (notebook 35) has a league table page
+            follow(page, league, "League table")
+            images += check_page(page, problems, "league table")
+            visited["league"] = page.url
+
         follow(page, page.locator("nav.sidebar a", has_text="Report cards"), "Report cards")
         images += check_page(page, problems, "report cards page")
         visited["report cards"] = page.url
@@ -231,6 +237,7 @@ def test_pipeline_site(browser, pipeline_site):
     with StaticServer(pipeline_site) as server:
         visited = browse(browser, server.url + "/index.html")
     assert "/orgs/" in visited["report card"]
+    assert visited.get("league", "").endswith("/league.html"), visited
 
 
 def test_fixture_site(browser, fixture_site):

@@ -103,6 +103,10 @@ def rules_text(run: LoadedAssessment) -> str:
     return " ".join(parts)
 
 
+def _n(count: int, words: dict[str, str]) -> str:
+    return f"{count} {words['unit'] if count == 1 else words['units']}"
+
+
 def summary_text(assessment: pd.DataFrame, words: dict[str, str]) -> str:
     """The latest year in a few sentences, with its uncertainty."""
     latest = assessment[assessment.period == assessment.period.max()]
@@ -117,15 +121,21 @@ def summary_text(assessment: pd.DataFrame, words: dict[str, str]) -> str:
     capped = int((seg.segment != seg.segment_unadjusted).sum())
     groups = int(seg.indistinguishable_group.nunique())
     return (
-        f"In {latest.period.iat[0]}, {len(seg)} {words['units']} were segmented"
+        f"In {latest.period.iat[0]}, {_n(len(seg), words)} "
+        + ("was" if len(seg) == 1 else "were")
+        + " segmented"
         + (f" ({len(latest) - len(seg)} had too few metrics)" if len(latest) > len(seg) else "")
         + f". The median likely range of rank spans {np.median(width):.0f} places; "
         f"{sure} of {len(seg)} are in their segment with a probability of at least 90%. "
-        f"{top} {words['units']} are confidently in the top quartile and {bottom} confidently "
-        f"in the bottom quartile; the league table splits into {groups} groups that cannot be "
+        f"{_n(top, words)} {'is' if top == 1 else 'are'} confidently in the top quartile and "
+        f"{bottom} confidently "
+        f"in the bottom quartile; the league table splits into {groups} "
+        + ("group" if groups == 1 else "groups")
+        + " of organisations that cannot be "
         "told apart. "
         + (
-            f"{capped} {words['units']} were moved down by the financial override."
+            f"{_n(capped, words)} {'was' if capped == 1 else 'were'} moved down by the "
+            "financial override."
             if capped
             else "The financial override moved no one."
         )

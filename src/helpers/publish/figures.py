@@ -463,3 +463,75 @@ def rank_interval_chart(year: pd.DataFrame, spec: MetricSpec, period: str, path:
         f"{N_DRAWS:,} simulations of each value's sampling error. Dotted lines mark the quarters."
     )
     return Figure(path, alt, caption)
+
+
+#: segment -> (colour, marker): colours at least 3:1 against white (WCAG 1.4.11) and told
+#: apart with colour-vision deficiency; the marker shapes and the legend carry the same meaning
+SEGMENT_MARKS = {
+    1: ("#0072B2", "^"),
+    2: ("#009E73", "s"),
+    3: ("#B35900", "D"),
+    4: ("#882255", "v"),
+    5: ("#000000", "X"),
+}
+
+
+def league_chart(d: pd.DataFrame, cohort: str, period: str, path: Path) -> Figure:
+    """Caterpillar plot of a cohort's league table: each segmented organisation's league rank
+    with its likely range (95%), in league order; the segment by marker shape and colour."""
+    d = d[d.segment.notna()].sort_values(["rank", "org_code"]).reset_index(drop=True)
+    rank = d["rank"].astype(float)
+    lo = d.rank_lower.astype(float)
+    hi = d.rank_upper.astype(float)
+    seg = d.segment.astype(float).round().astype(int)
+    n = len(d)
+    fig, ax = plt.subplots(figsize=(8, 4.4), layout="constrained")
+    counts = []
+    for s, (colour, marker) in SEGMENT_MARKS.items():
+        mask = (seg == s).to_numpy()
+        if not mask.any():
+            continue
+        counts.append((s, int(mask.sum())))
+        label = f"Segment {s}" + (" (intensive support)" if s == 5 else "")
+        ax.errorbar(
+            d.index[mask] + 1,
+            rank[mask],
+            yerr=np.clip(np.vstack([rank[mask] - lo[mask], hi[mask] - rank[mask]]), 0, None),
+            fmt=marker,
+            ms=4,
+            color=colour,
+            ecolor=colour,
+            elinewidth=0.8,
+            label=f"{label}: {int(mask.sum())}",
+        )
+    ax.invert_yaxis()
+    ax.set_xlim(0, n + 1)
+    ax.set_xlabel(f"Organisations in league order, {period} (1 = top of the table)")
+    ax.set_ylabel("League rank (1 = best)")
+    ax.set_title(f"{cohort}, {period}: league rank with its likely range (95%)")
+    ax.legend(fontsize=8, loc="upper right", frameon=True, title="Marker = segment")
+    _save(fig, path)
+    width = (hi - lo).astype(float)
+    top = int(d.confidently_top_quartile.fillna(False).astype(bool).sum())
+    bottom = int(d.confidently_bottom_quartile.fillna(False).astype(bool).sum())
+    groups = int(d.indistinguishable_group.nunique())
+    parts = ", ".join(f"segment {s}: {c}" for s, c in counts)
+    alt = (
+        f"Caterpillar plot of the league table of {n} organisations ({cohort}) in {period}: each "
+        "organisation's league rank as a point with its likely range (95%) as a bar, in league "
+        f"order, marker shape by segment ({parts}). "
+        + (
+            f"The median likely range spans {width.median():.0f} places and the widest "
+            f"{width.max():.0f}; {top} organisations are confidently in the top quartile and "
+            f"{bottom} confidently in the bottom quartile; the table splits into {groups} "
+            "groups that cannot be told apart."
+            if n
+            else ""
+        )
+    )
+    caption = (
+        f"{cohort}, {period}. Points are league ranks (1 = best), bars their likely ranges from "
+        "the simulation; marker shape and colour show the segment. Organisations whose bars "
+        "overlap cannot be told apart."
+    )
+    return Figure(path, alt, caption)

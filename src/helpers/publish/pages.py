@@ -25,6 +25,7 @@ from helpers.compare.ranks import N_DRAWS
 from helpers.core.paths import RunPaths
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
+from helpers.publish import assessment_views as av
 from helpers.publish import figures
 from helpers.publish.templating import template_env
 from helpers.publish.text import (
@@ -70,6 +71,15 @@ class SiteContext:
     overdispersion: pd.DataFrame | None = None
     plan_delivery: pd.DataFrame | None = None  # planned against actual (helpers.plans)
     local_priorities: pd.DataFrame | None = None  # icb_code, metric_id, reason
+    # the assessment (helpers.assess, notebook 35): absent when it was not run
+    assessment: pd.DataFrame | None = None  # results/assessment.csv
+    metric_scores: pd.DataFrame | None = None  # results/metric_scores.csv
+    league: pd.DataFrame | None = None  # results/league_table.csv
+    segment_changes: pd.DataFrame | None = None  # results/segment_changes.csv
+
+    @property
+    def has_assessment(self) -> bool:
+        return self.assessment is not None and not self.assessment.empty
 
     @property
     def specs(self) -> dict[str, MetricSpec]:
@@ -147,11 +157,9 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def write_pages(ctx: SiteContext) -> dict[str, int]:
-    """Write every page of the assessment into the run folder. Returns page counts."""
-    env = template_env()
-    p = ctx.paths
-    common = {
+def page_context(ctx: SiteContext) -> dict:
+    """What every page template of the assessment is given (besides its own view)."""
+    return {
         "a": ctx.run.settings,
         "prov": ctx.provenance,
         "org_type_label": ORG_TYPE_LABELS[ctx.run.settings.org_type],
@@ -161,7 +169,15 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
         "objectives": ctx.run.catalogue.objectives,
         "n_peer": int(ctx.results.org_code.nunique()),
         "small_peer_group": int(ctx.results.org_code.nunique()) < SMALL_PEER_GROUP,
+        "has_assessment": ctx.has_assessment,
     }
+
+
+def write_pages(ctx: SiteContext) -> dict[str, int]:
+    """Write every page of the assessment into the run folder. Returns page counts."""
+    env = template_env()
+    p = ctx.paths
+    common = page_context(ctx)
     _write(
         p.base / "_provenance.md",
         env.get_template("provenance.md.j2").render(**common),
@@ -175,15 +191,38 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
     _write(
         p.base / "index.qmd",
         env.get_template("overview.qmd.j2").render(
-            metrics=metric_views, n_orgs=len(org_views), **common
+            metrics=metric_views,
+            n_orgs=len(org_views),
+            assessment_summary=av.summary_text(ctx.assessment, common)
+            if ctx.has_assessment
+            else "",
+            **common,
         ),
     )
     _write(p.base / "methodology.qmd", methodology_page(ctx, env, common))
+    league = league_page(ctx, env, common)
     _write(
         p.base / "downloads.qmd",
         env.get_template("downloads.qmd.j2").render(**common),
     )
-    return {"metric_pages": len(metric_views), "report_cards": len(org_views)}
+    return {
+        "metric_pages": len(metric_views),
+        "report_cards": len(org_views),
+        **({"league_pages": 1} if league else {}),
+    }
+
+
+def league_page(ctx: SiteContext, env: Environment, common: dict) -> dict | None:
+    """``league.qmd``: the latest year's league table of every cohort (none without an
+    assessment)."""
+    words = unit_words(ctx.run.settings.org_type)
+    view = av.league_view(ctx, words, set(ctx.published_orgs()), ctx.paths.figures)
+    if view is None:
+        return None
+    _write(
+        ctx.paths.base / "league.qmd", env.get_template("league.qmd.j2").render(lg=view, **common)
+    )
+    return view
 
 
 def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: dict) -> dict:
@@ -268,6 +307,7 @@ def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: di
         "targets": [t for t in [spec.standard, *spec.goals] if t is not None],
         "plans": _metric_plans(ctx, spec),
         "chosen_by": _chosen_by(ctx, spec.id),
+        "scoring": av.metric_scoring(ctx.run, spec),
     }
     text = env.get_template("metric.qmd.j2").render(m=view, **common)
     _write(ctx.paths.metrics / f"{spec.id}.qmd", text)
@@ -276,6 +316,7 @@ def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: di
 
 def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
     codes = ctx.published_orgs()
+    published = set(codes)
     res = ctx.results[ctx.results.org_code.isin(codes)]
     specs = tuple(ctx.run.metrics)
     orgs = ctx.orgs.set_index("org_code")
@@ -365,6 +406,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             "plans": plan_views,
             "plan_latest": _plan_latest_counts(plan_views),
             "priorities": priorities,
+            "assessment": av.org_assessment(ctx, code, published),
         }
         _write(ctx.paths.orgs / f"{code}.qmd", template.render(o=view, **common))
         views.append(view)
@@ -476,6 +518,10 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         n_draws=f"{N_DRAWS:,}",
         trend_points=TREND_POINTS,
         min_funnel=MIN_FUNNEL_ORGANISATIONS,
+        rules_text=av.rules_text(ctx.run),
+        scoring=av.scoring_view(ctx.run),
+        override=av.override_text(ctx.run),
+        nof=av.nof_view(ctx.paths.results),
         **common,
     )
 

@@ -37,11 +37,13 @@ def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
     for base in runs:
         summary = json.loads((base / "results" / "summary.json").read_text(encoding="utf-8"))
         rel = f"reports/{base.name}"
+        league = (base / "league.qmd").exists()  # the assessment stage ran (notebook 35)
         sections.append(
             {
                 "section": summary["short_title"],
                 "contents": [
                     {"href": f"{rel}/index.qmd", "text": "Overview"},
+                    *([{"href": f"{rel}/league.qmd", "text": "League table"}] if league else []),
                     {
                         "section": "Metrics",
                         "contents": [
@@ -69,6 +71,7 @@ def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
                 "href": f"{rel}/index.qmd",
                 "code_version": prov["code_version"],
                 "n_inputs": len(prov["inputs"]),
+                "league": league,
             }
         )
     website = {"website": {"sidebar": {"style": "docked", "search": True, "contents": sections}}}

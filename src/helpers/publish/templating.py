@@ -1,17 +1,33 @@
 """The Jinja2 environment of the page templates (``templates/``).
 
-Templates write Quarto markdown; two filters escape data for where it lands: ``yaml_str`` (a
-YAML front-matter string) and ``cell`` (a pipe-table cell).
+Templates write Quarto markdown; three filters escape data for where it lands: ``yaml_str`` (a
+YAML front-matter string), ``cell`` (a pipe-table cell) and ``md`` (text from the data, such as an
+organisation's name, in prose, a link's text, a heading or a table cell: every character that
+markdown, HTML, Quarto or pandoc would read as markup is backslash-escaped, so the text shows as
+written and never becomes markup). Quarto reads front-matter strings as markdown too, so a title
+from the data is ``md`` first, then ``yaml_str``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+#: ASCII punctuation that starts markup in CommonMark, pandoc or Quarto (emphasis, links, raw
+#: HTML, tables, attributes, maths, citations, sub/superscripts, entities, shortcodes)
+_MARKUP = re.compile(r"([\\`*_\[\]<>|#{}$@~^&!])")
+
+
+def md_text(value: object) -> str:
+    """``value`` as literal markdown text: markup characters backslash-escaped (CommonMark and
+    pandoc both read ``\\x`` as a literal ``x``), line breaks as spaces."""
+    text = " ".join(str(value).splitlines())
+    return _MARKUP.sub(r"\\\1", text)
 
 
 def template_env() -> Environment:
@@ -25,4 +41,5 @@ def template_env() -> Environment:
     )
     env.filters["yaml_str"] = lambda s: json.dumps(str(s), ensure_ascii=False)
     env.filters["cell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
+    env.filters["md"] = md_text
     return env

@@ -139,6 +139,19 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def fmt_diff(v: float, spec: MetricSpec) -> str:
+    """A signed difference on the metric's scale: one decimal more than its values, in
+    percentage points for percentages ("+1.25 points"), "n/a" when missing."""
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    points = " points" if spec.unit == "%" else ""
+    d = spec.decimals + 1  # a difference: one decimal more than the values
+    r = round(float(v), d) + 0.0
+    if not r:  # smaller than the last decimal: show it rather than a signless "0.00"
+        return (f"{float(v):+.{d + 2}f}" if v else f"{0:.{d}f}") + points
+    return f"{r:+.{d}f}" + points
+
+
 def fmt_plan(v: float, spec: MetricSpec, signed: bool = False) -> str:
     """A planned or actual figure (``signed``: a difference): on the metric's scale, or a count
     or sum of its numerator in the plan's unit (£000 shown as £k)."""
@@ -146,14 +159,7 @@ def fmt_plan(v: float, spec: MetricSpec, signed: bool = False) -> str:
         return "n/a"
     plan = spec.plan
     if plan is None or plan.on == "value":
-        if not signed:
-            return fmt_value(v, spec)
-        points = " points" if spec.unit == "%" else ""
-        d = spec.decimals + 1  # a difference: one decimal more than the values
-        r = round(float(v), d) + 0.0
-        if not r:  # smaller than the last decimal: show it rather than a signless "0.00"
-            return (f"{float(v):+.{d + 2}f}" if v else f"{0:.{d}f}") + points
-        return f"{r:+.{d}f}" + points
+        return fmt_diff(v, spec) if signed else fmt_value(v, spec)
     decimals = plan.decimals if plan.decimals is not None else spec.decimals
     number = f"{abs(v):,.{decimals}f}"
     zero = float(number.replace(",", "")) == 0

@@ -303,9 +303,7 @@ class FinancialOverride(_Strict):
 
     metric: str | None = None
     deficit_below: float = 0.0
-    deficit_register: str | None = Field(
-        None, description="CSV of org_code, period, in_deficit"
-    )
+    deficit_register: str | None = Field(None, description="CSV of org_code, period, in_deficit")
     max_segment: int = Field(3, ge=1, le=4)
 
     @model_validator(mode="after")

@@ -1,0 +1,467 @@
+"""What the pages show of the assessment (``helpers.assess``): the league table, the assessment
+section of each report card, each metric's scoring rule and the methodology's rules and NOF
+reproduction. Numbers come from the published tables (``results/assessment.csv``,
+``metric_scores.csv``, ``segment_changes.csv``), formatted as ``league_table.csv`` formats them,
+so the pages and the downloads agree.
+
+Views hold plain text taken from the data; the templates escape it for where it lands
+(``md``, ``yaml_str``: :mod:`helpers.publish.templating`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.assess import rules_text, scoring_rules_table, summary_text
+from helpers.publish import figures
+from helpers.publish.text import fmt_diff, fmt_value, is_true, ordinal
+from helpers.settings import LoadedAssessment, MetricSpec
+
+SEGMENTS = (1, 2, 3, 4)
+#: the scoring mode of a metric, in words (``MetricSpec.score_mode``)
+SCORING_MODE_TEXT = {
+    "continuous": "Continuous",
+    "discrete": "Bands",
+    "target": "National target",
+    "none": "Not scored",
+}
+#: a group of organisations that cannot be told apart is named in full up to this size
+GROUP_NAMES_MAX = 12
+#: the optional files of the NOF reproduction (written for the real UEC assessment only)
+NOF_AGREEMENT = "nof_agreement.csv"
+NOF_CORRELATION = "nof_rank_correlation.json"
+
+
+def _num(v: Any) -> float:
+    """A number from a result table (NA, None and text as NaN)."""
+    try:
+        return float(v) if v is not None and not pd.isna(v) else np.nan
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _text(v: Any) -> str:
+    """Text from a result table ("" for NA)."""
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
+def _int(v: Any) -> int | None:
+    x = _num(v)
+    return int(round(x)) if np.isfinite(x) else None
+
+
+def _range(lo: Any, hi: Any, spec: str) -> str:
+    """ "a to b" as ``league_table.csv`` writes a likely range ("" when missing)."""
+    a, b = _num(lo), _num(hi)
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return ""
+    if spec == "d":
+        return f"{int(round(a))} to {int(round(b))}"
+    return f"{format(a, spec)} to {format(b, spec)}"
+
+
+def fmt_score(v: Any) -> str:
+    """An average or metric score as ``league_table.csv`` rounds it (2 decimals)."""
+    x = _num(v)
+    return f"{np.round(x, 2):.2f}" if np.isfinite(x) else "n/a"
+
+
+def fmt_probability(p: Any) -> str:
+    """A probability as a percentage, never "0%" or "100%" unless it is exactly so."""
+    x = _num(p)
+    if not np.isfinite(x):
+        return ""
+    if 0 < x < 0.005:
+        return "<1%"
+    if 0.995 < x < 1:
+        return ">99%"
+    return f"{x * 100:.0f}%"
+
+
+def latest_period(assessment: pd.DataFrame) -> str:
+    return str(assessment.period.max())
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "cohort"
+
+
+def override_text(run: LoadedAssessment) -> str:
+    """The financial override of this assessment in a sentence."""
+    fo = run.settings.assess.financial_override
+    if fo is None:
+        return (
+            "No financial override applies in this assessment (it has no financial data), so "
+            "every segment is the one its average score gives."
+        )
+    return (
+        f"An organisation in financial deficit is placed no better than segment "
+        f"{fo.max_segment}, whatever its average score (the financial override of the NHS "
+        "Oversight Framework). Where this moved an organisation down, both segments are shown."
+    )
+
+
+def deficit_words(ctx: Any, r: Any) -> str:
+    """Why an organisation counts as in deficit, in words: the deficit metric's value against
+    the bound (from the results), else the basis the assessment recorded."""
+    fo = ctx.run.settings.assess.financial_override
+    basis = _text(r.deficit_basis)
+    if fo is not None and fo.metric and fo.metric in ctx.specs:
+        spec = ctx.specs[fo.metric]
+        res = ctx.results
+        hit = res[
+            (res.org_code == r.org_code)
+            & (res.metric_id == fo.metric)
+            & (res.period.astype(str) == str(r.period))
+        ]
+        if len(hit) and np.isfinite(_num(hit.value.iloc[0])):
+            bound = fmt_value(fo.deficit_below, spec)
+            value = fmt_value(_num(hit.value.iloc[0]), spec)
+            return f"{spec.short_title} was {value}, below {bound}"
+    if fo is not None and fo.deficit_register:
+        return "recorded as in deficit in the deficit register" + (f" ({basis})" if basis else "")
+    return basis
+
+
+def _segment_note(r: Any) -> str:
+    """Why the published segment differs from the unadjusted one ("" when it does not)."""
+    seg, unadj = _int(r.segment), _int(r.segment_unadjusted)
+    if seg is None or unadj is None or seg == unadj:
+        return ""
+    if seg == 5:
+        return f"{unadj} before review; segment 5 by review"
+    return f"{unadj} before the financial override"
+
+
+def _p_own_segment(r: Any) -> str:
+    seg = _int(r.segment)
+    if seg not in SEGMENTS:
+        return ""
+    return fmt_probability(getattr(r, f"p_segment_{seg}"))
+
+
+def _deficit(v: Any) -> str:
+    if v is None or pd.isna(v):
+        return ""
+    return "Yes" if bool(v) else "No"
+
+
+def _league_rows(year: pd.DataFrame, published: set[str]) -> list[dict]:
+    sizes = year.indistinguishable_group.value_counts()
+    rows = []
+    for r in year.itertuples():
+        group = _int(r.indistinguishable_group)
+        rows.append(
+            {
+                "rank": _int(r.rank),
+                "rank_range": _range(r.rank_lower, r.rank_upper, "d"),
+                "code": r.org_code,
+                "name": r.org_name,
+                "linked": r.org_code in published,
+                "specialist": is_true(r.specialist),
+                "score": fmt_score(r.average_score),
+                "score_range": _range(r.average_score_lower, r.average_score_upper, ".2f"),
+                "segment": _int(r.segment),
+                "segment_note": _segment_note(r),
+                "p_segment": _p_own_segment(r),
+                "deficit": _deficit(r.in_deficit),
+                "group": group,
+                "group_size": int(sizes.get(r.indistinguishable_group, 0)) if group else 0,
+            }
+        )
+    return rows
+
+
+def league_view(ctx: Any, words: dict[str, str], published: set[str], fig_dir: Path) -> dict | None:
+    """The league page: rules, caveats and, per cohort, the latest year's table and figure."""
+    a = ctx.assessment
+    if a is None or a.empty:
+        return None
+    period = latest_period(a)
+    latest = a[a.period == period]
+    order = ["cohort", "rank", "org_code"]
+    cohorts = []
+    for cohort, g in latest.sort_values(order, na_position="last").groupby("cohort", sort=True):
+        seg = g[g.segment.notna()]
+        fig = None
+        if len(seg):
+            fig = figures.league_chart(
+                seg, str(cohort), period, fig_dir / f"league_{_slug(str(cohort))}.png"
+            )
+        counts = seg.segment.astype(float).round().astype(int).value_counts()
+        cohorts.append(
+            {
+                "name": str(cohort),
+                "n": len(g),
+                "n_segmented": len(seg),
+                "counts": [(s, int(counts.get(s, 0))) for s in (*SEGMENTS, 5) if s in counts],
+                "n_groups": int(seg.indistinguishable_group.nunique()),
+                "figure": fig,
+                "rows": _league_rows(seg, published),
+                "not_segmented": [
+                    {
+                        "code": r.org_code,
+                        "name": r.org_name,
+                        "linked": r.org_code in published,
+                        "reason": _text(r.segment_reason).removeprefix("not segmented: "),
+                    }
+                    for r in g[g.segment.isna()].sort_values("org_code").itertuples()
+                ],
+            }
+        )
+    earlier = sorted(str(p) for p in a.period.unique() if str(p) != period)
+    return {
+        "period": period,
+        "summary": summary_text(a, words),
+        "rules": rules_text(ctx.run),
+        "scoring": scoring_view(ctx.run),
+        "override": override_text(ctx.run),
+        "has_override": ctx.run.settings.assess.financial_override is not None,
+        "n_draws": f"{ctx.run.settings.assess.n_draws:,}",
+        "quartiles": ctx.run.settings.assess.segmentation == "quartiles",
+        "cohorts": cohorts,
+        "earlier": earlier,
+    }
+
+
+def scoring_view(run: LoadedAssessment) -> list[dict]:
+    """One row per metric: how it is scored, its weight and the rule in words."""
+    table = scoring_rules_table(run)
+    return [
+        {
+            "metric_id": r.metric_id,
+            "metric": r.metric,
+            "mode": r.scoring,
+            "mode_text": SCORING_MODE_TEXT.get(r.scoring, r.scoring),
+            "scored": r.scoring != "none",
+            "weight": f"{float(r.weight):g}",
+            "rule": r.rule,
+        }
+        for r in table.itertuples()
+    ]
+
+
+def metric_scoring(run: LoadedAssessment, spec: MetricSpec) -> dict:
+    """A metric page's scoring rule, weight and share of the average score."""
+    rows = {v["metric_id"]: v for v in scoring_view(run)}
+    view = rows[spec.id]
+    total = sum(float(v["weight"]) for v in rows.values() if v["scored"])
+    view["total_weight"] = f"{total:g}"
+    view["n_scored"] = sum(1 for v in rows.values() if v["scored"])
+    return view
+
+
+def _names(ctx: Any) -> dict[str, str]:
+    return dict(zip(ctx.orgs.org_code, ctx.orgs.org_name, strict=False))
+
+
+def org_assessment(ctx: Any, code: str, published: set[str]) -> dict | None:
+    """The report card's assessment section for the latest year (or, for an organisation not in
+    it, such as one that closed, its own latest year), or ``None`` when the assessment has not
+    been run."""
+    a = ctx.assessment
+    if a is None or a.empty:
+        return None
+    latest = latest_period(a)
+    mine = a[a.org_code == code]
+    if mine.empty:
+        return {"period": latest, "latest": latest, "assessed": False, "scores": []}
+    period = str(mine.period.max())
+    r = mine[mine.period == period].iloc[0]
+    view: dict[str, Any] = {
+        "period": period,
+        "latest": latest,
+        "assessed": True,
+        "cohort": str(r.cohort),
+        "specialist": is_true(r.specialist),
+        "segmented": pd.notna(r.segment),
+        "reason": _text(r.segment_reason).removeprefix("not segmented: "),
+        "metrics_scored": _int(r.metrics_scored),
+        "metrics_in_cohort": _int(r.metrics_in_cohort),
+        "scores": _metric_scores(ctx, code, period),
+    }
+    if not view["segmented"]:
+        return view
+    seg, unadj = _int(r.segment), _int(r.segment_unadjusted)
+    size = _int(r.cohort_size)
+    top, bottom = is_true(r.confidently_top_quartile), is_true(r.confidently_bottom_quartile)
+    group = a[
+        (a.period == period)
+        & (a.cohort == r.cohort)
+        & (a.indistinguishable_group == r.indistinguishable_group)
+        & (a.org_code != code)
+    ].sort_values(["rank", "org_code"])
+    view |= {
+        "score": fmt_score(r.average_score),
+        "score_range": _range(r.average_score_lower, r.average_score_upper, ".2f"),
+        "segment": seg,
+        "unadjusted": unadj if unadj != seg else None,
+        "segment_5": seg == 5,
+        "overridden": unadj is not None and unadj != seg and seg != 5,
+        "deficit": _deficit(r.in_deficit),
+        "deficit_words": deficit_words(ctx, r) if is_true(r.in_deficit) else "",
+        "rank": _int(r["rank"]),
+        "rank_text": f"{ordinal(_int(r['rank']) or 0)} of {size}",
+        "rank_range": _range(r.rank_lower, r.rank_upper, "d"),
+        "cohort_size": size,
+        "p_segments": [(s, fmt_probability(r[f"p_segment_{s}"])) for s in SEGMENTS],
+        "p_top": fmt_probability(r.p_top_quartile),
+        "p_bottom": fmt_probability(r.p_bottom_quartile),
+        "confident": "top" if top else "bottom" if bottom else "",
+        "group": _int(r.indistinguishable_group),
+        "group_count": len(group),
+        "group_members": [
+            {"code": g.org_code, "name": g.org_name, "linked": g.org_code in published}
+            for g in group.head(GROUP_NAMES_MAX).itertuples()
+        ],
+        "next": _next_segment(ctx, r, code, period),
+    }
+    return view
+
+
+def _next_segment(ctx: Any, r: pd.Series, code: str, period: str) -> dict | None:
+    """What would move the organisation up a segment (before the financial override)."""
+    nxt = _int(r.next_segment)
+    if nxt is None:
+        return None
+    changes = []
+    sc = ctx.segment_changes
+    if sc is not None and len(sc):
+        mine = sc[(sc.org_code == code) & (sc.period.astype(str) == period)]
+        mine = mine.sort_values(["places_to_climb", "metric_id"], na_position="last").head(3)
+        for c in mine.itertuples():
+            spec = ctx.specs.get(c.metric_id)
+            if spec is None:
+                continue
+            places = _int(c.places_to_climb)
+            changes.append(
+                {
+                    "spec": spec,
+                    "value": fmt_value(_num(c.value), spec),
+                    "needed": fmt_value(_num(c.value_needed), spec),
+                    "change": fmt_diff(_num(c.change_needed), spec),
+                    "places": places,
+                    "score": fmt_score(c.score),
+                    "score_needed": fmt_score(c.score_needed),
+                }
+            )
+    fo = ctx.run.settings.assess.financial_override
+    return {
+        "segment": nxt,
+        "boundary": fmt_score(r.score_for_next_segment),
+        "gap": fmt_score(r.gap_to_next_segment),
+        "n_metrics": _int(r.metrics_that_would_close_gap) or 0,
+        "changes": changes,
+        "capped": bool(fo is not None and is_true(r.in_deficit) and nxt < fo.max_segment),
+        "cap": fo.max_segment if fo is not None else None,
+    }
+
+
+def _metric_scores(ctx: Any, code: str, period: str) -> list[dict]:
+    ms = ctx.metric_scores
+    if ms is None or ms.empty:
+        return []
+    mine = ms[(ms.org_code == code) & (ms.period.astype(str) == period)]
+    order = {m.id: i for i, m in enumerate(ctx.run.metrics)}
+    out = []
+    for r in sorted(mine.itertuples(), key=lambda x: order.get(x.metric_id, len(order))):
+        spec = ctx.specs.get(r.metric_id)
+        if spec is None:
+            continue
+        rank, n = _int(r.metric_rank), _int(r.organisations_scored)
+        out.append(
+            {
+                "spec": spec,
+                "value": fmt_value(_num(r.value), spec),
+                "score": fmt_score(r.score) if np.isfinite(_num(r.score)) else "Not scored",
+                "score_range": _range(r.score_lower, r.score_upper, ".2f"),
+                "rank": f"{ordinal(rank)} of {n}" if rank is not None and n else "",
+                "rank_range": _range(r.metric_rank_lower, r.metric_rank_upper, "d"),
+                "weight": f"{_num(r.weight):g}" if np.isfinite(_num(r.weight)) else "",
+            }
+        )
+    return out
+
+
+def _cell_text(v: Any) -> str:
+    if v is None or (not isinstance(v, str | list | dict) and pd.isna(v)):
+        return ""
+    if isinstance(v, bool | np.bool_):
+        return "Yes" if v else "No"
+    if isinstance(v, float | np.floating):
+        x = float(v)
+        if x.is_integer():
+            return f"{x:,.0f}"
+        return f"{x:.3f}".rstrip("0").rstrip(".") if abs(x) >= 0.001 else f"{x:.2g}"
+    if isinstance(v, list | dict):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def nof_view(results: Path) -> dict | None:
+    """The NOF reproduction, when its files exist: the agreement table (any columns) and the
+    rank correlation (any keys; spearman, n, ci_lower and ci_upper are put in a sentence)."""
+    table_path, corr_path = results / NOF_AGREEMENT, results / NOF_CORRELATION
+    if not table_path.exists() and not corr_path.exists():
+        return None
+    view: dict[str, Any] = {"agreement": None, "correlation": None}
+    if table_path.exists():
+        t = pd.read_csv(table_path, dtype={"period": str})
+        view["agreement"] = {
+            "file": NOF_AGREEMENT,
+            "columns": [str(c) for c in t.columns],
+            "rows": [[_cell_text(v) for v in row] for row in t.itertuples(index=False)],
+        }
+    if corr_path.exists():
+        data = json.loads(corr_path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            data = {"value": data}
+        rho, n = _num(data.get("spearman")), _int(data.get("n"))
+        lo, hi = _num(data.get("ci_lower")), _num(data.get("ci_upper"))
+        sentence = ""
+        if np.isfinite(rho):
+            sentence = f"Spearman's rank correlation is {rho:.2f}"
+            if np.isfinite(lo) and np.isfinite(hi):
+                sentence += f" (95% interval {lo:.2f} to {hi:.2f})"
+            if n is not None:
+                sentence += f" over {n:,} organisations"
+            sentence += "."
+        view["correlation"] = {
+            "file": NOF_CORRELATION,
+            "sentence": sentence,
+            "entries": [(str(k), _cell_text(v)) for k, v in data.items()],
+        }
+    return view
+
+
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+_ROW_CODE = re.compile(r"\(([^()]*)\)(?:, specialist)?$")
+
+
+def league_page_rows(text: str) -> list[dict]:
+    """The league table rows read back from a written ``league.qmd`` (for the checks): rank,
+    likely range of rank, organisation code, average score, its likely range and segment, in
+    page order."""
+    rows = []
+    for line in text.splitlines():
+        if not re.match(r"^\| \d+ \| ", line):
+            continue
+        cells = [c.strip() for c in _UNESCAPED_PIPE.split(line.strip())[1:-1]]
+        code = _ROW_CODE.search(cells[2])
+        rows.append(
+            {
+                "rank": cells[0],
+                "rank_range": cells[1],
+                "org_code": re.sub(r"\\(.)", r"\1", code.group(1)) if code else "",
+                "average_score": cells[3],
+                "score_range": cells[4],
+                "segment": cells[5].split(" ", 1)[0],
+            }
+        )
+    return rows

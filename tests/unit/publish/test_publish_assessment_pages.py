@@ -1,0 +1,343 @@
+"""The assessment on the site (helpers.publish.assessment_views, helpers.publish.pages): the league
+page, the report card's assessment section, each metric's scoring rule, the methodology's rules
+and NOF reproduction, and the downloads, written from the real UEC results assessed by
+helpers.assess (200 draws, so the module runs in seconds). One published organisation carries a
+hostile name, which every page must show as text and never as markup."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import assess, compare
+from helpers.assess.scores import scoring_rule_text
+from helpers.core.paths import RunPaths
+from helpers.ingest import ingest_sources, reference_ledger
+from helpers.ingest import reference as org_ref
+from helpers.pipeline.provenance import build_provenance
+from helpers.publish import figures, pages
+from helpers.publish.assessment_views import league_page_rows, league_view, org_assessment
+from helpers.publish.render.preview.markdown import make_markdown, split_front_matter
+from helpers.publish.site_index import write_site_index
+from helpers.publish.templating import md_text, template_env
+from helpers.publish.text import fmt_value, ordinal, unit_words
+from helpers.settings import FinancialOverride
+
+HOSTILE = '<script>alert(1)</script> | *x* "q"'
+
+
+@pytest.fixture(scope="module")
+def site(built, tmp_path_factory):
+    run, _annual, england, results, mapping, splits = built
+    orgs = org_ref.organisations(run)
+    rules = run.settings.assess
+    assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=200)
+    changes = assess.segment_changes(years, {m.id: m for m in assess.scored_metrics(run)}, rules)
+    assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
+    scores = assess.finish_metric_scores(scores)
+    latest = assessment[assessment.period == assessment.period.max()]
+    movable = latest[(latest.metrics_that_would_close_gap.fillna(0) > 0)].sort_values("org_code")
+    hostile = str(movable.org_code.iloc[0])  # segmented, with metrics that would move it up
+    top = str(latest[latest.segment == 1].sort_values("org_code").org_code.iloc[0])
+    unsegmented = str(latest[latest.segment.isna()].sort_values("org_code").org_code.iloc[0])
+    codes = sorted({hostile, top, unsegmented})
+
+    def rename(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        df.loc[df.org_code == hostile, "org_name"] = HOSTILE
+        return df
+
+    results, orgs, assessment, scores = map(rename, (results, orgs, assessment, scores))
+    run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
+    specs = {m.id: m for m in run.metrics}
+    results, overdispersion, funnels = compare.add_funnels(results, specs)
+    _, ledger, rejected = ingest_sources(run)
+    ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
+    paths = RunPaths(tmp_path_factory.mktemp("assessment_pages")).ensure()
+    ctx = pages.SiteContext(
+        run=run,
+        paths=paths,
+        results=compare.order_results(results),
+        england=england,
+        orgs=orgs,
+        ledger=ledger,
+        rejected=rejected,
+        successions=mapping,
+        splits=splits,
+        provenance=build_provenance(run, ledger),
+        funnel_limits=compare.funnel_limits_table(funnels),
+        overdispersion=overdispersion,
+        assessment=assessment,
+        metric_scores=scores,
+        league=assess.league_table(assessment),
+        segment_changes=changes,
+    )
+    counts = pages.write_pages(ctx)
+    return ctx, counts, {"hostile": hostile, "top": top, "unsegmented": unsegmented}
+
+
+def _read(path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _html(text: str) -> str:
+    """The page body as the preview renderer turns it into HTML."""
+    _, body, _ = split_front_matter(text, "page.qmd")
+    return make_markdown().render(body)
+
+
+def _latest(ctx) -> pd.DataFrame:
+    a = ctx.assessment
+    return a[a.period == a.period.max()]
+
+
+def test_league_page_rows_agree_with_the_league_table(site) -> None:
+    ctx, counts, _ = site
+    assert counts["league_pages"] == 1
+    league = ctx.league[ctx.league.Reporting_date == ctx.league.Reporting_date.max()]
+    league = league[league.Segment.notna()]
+    expected = [
+        {
+            "rank": str(int(r.Rank)),
+            "rank_range": r.Likely_range_of_rank,
+            "org_code": r.Trust_code,
+            "average_score": f"{r.Average_score:.2f}",
+            "score_range": r.Likely_range_of_average_score,
+            "segment": str(int(r.Segment)),
+        }
+        for r in league.itertuples()
+    ]
+    shown = league_page_rows(_read(ctx.paths.base / "league.qmd"))
+    assert len(shown) == len(expected) > 100
+    assert shown == expected
+
+
+def test_league_page_has_every_cohort_its_caveats_a_figure_and_the_csv(site) -> None:
+    ctx, _, codes = site
+    text = _read(ctx.paths.base / "league.qmd")
+    period = ctx.assessment.period.max()
+    for cohort in sorted(_latest(ctx).cohort.unique()):
+        assert f"## {md_text(cohort)}, {period}" in text
+        slug = re.sub(r"[^a-z0-9]+", "-", cohort.lower()).strip("-")
+        figure = ctx.paths.figures / f"league_{slug}.png"
+        assert figure.exists() and f"](figures/{figure.name}){{fig-alt=" in text
+    for caveat in (
+        "Ranks are uncertain",
+        "cannot be told apart",
+        "The financial override",
+        "Cohorts never mix",
+        "Scores are relative to the cohort",
+    ):
+        assert caveat in text, caveat
+    assert md_text(assess.rules_text(ctx.run)) in text
+    assert "[league_table.csv](results/league_table.csv)" in text
+    # the unsegmented organisation is listed with its reason, not ranked
+    row = _latest(ctx).set_index("org_code").loc[codes["unsegmented"]]
+    reason = md_text(row.segment_reason.removeprefix("not segmented: "))
+    assert f"({codes['unsegmented']}): {reason}" in text
+    # the overview links to it, with the summary in words
+    overview = _read(ctx.paths.base / "index.qmd")
+    assert "[League table](league.qmd)" in overview
+    assert md_text(assess.summary_text(ctx.assessment, unit_words("trust"))) in overview
+
+
+def test_report_card_shows_segment_score_and_rank_from_the_assessment(site) -> None:
+    ctx, _, codes = site
+    for code in (codes["hostile"], codes["top"]):
+        r = _latest(ctx).set_index("org_code").loc[code]
+        card = _read(ctx.paths.orgs / f"{code}.qmd")
+        assert f"## Assessment, {r.period}" in card
+        assert f"- **Segment:** {int(r.segment)}." in card
+        assert (
+            f"- **League rank:** {ordinal(int(r['rank']))} of {int(r.cohort_size)} in the cohort "
+            f"(likely range {int(r.rank_lower)} to {int(r.rank_upper)})."
+        ) in card
+        assert (
+            f"- **Average score:** {r.average_score:.2f} (likely range "
+            f"{r.average_score_lower:.2f} to {r.average_score_upper:.2f})."
+        ) in card
+        p = [f"segment {s}: " for s in (1, 2, 3, 4)]
+        assert all(x in card for x in p)
+        # its metric scores, one row per metric scored
+        mine = ctx.metric_scores[
+            (ctx.metric_scores.org_code == code) & (ctx.metric_scores.period == r.period)
+        ]
+        for m in mine.itertuples():
+            spec = ctx.specs[m.metric_id]
+            assert f"| [{md_text(spec.short_title)}](../metrics/{spec.id}.qmd) |" in card
+
+
+def test_report_card_says_what_would_change_the_segment(site) -> None:
+    ctx, _, codes = site
+    code = codes["hostile"]
+    r = _latest(ctx).set_index("org_code").loc[code]
+    card = _read(ctx.paths.orgs / f"{code}.qmd")
+    assert f"To reach segment {int(r.next_segment)}, its average score would need to be at most " \
+        f"**{r.score_for_next_segment:.2f}**" in card  # fmt: skip
+    changes = ctx.segment_changes[
+        (ctx.segment_changes.org_code == code) & (ctx.segment_changes.period == r.period)
+    ].sort_values(["places_to_climb", "metric_id"], na_position="last")
+    section = card.split("### What would change the segment", 1)[1].split("###", 1)[0]
+    listed = re.findall(r"^\| \[[^\]]*\]\(\.\./metrics/([\w]+)\.qmd\)", section, re.M)
+    assert listed == list(changes.metric_id.head(3))
+
+
+def test_unsegmented_report_card_says_why(site) -> None:
+    ctx, _, codes = site
+    code = codes["unsegmented"]
+    r = _latest(ctx).set_index("org_code").loc[code]
+    card = _read(ctx.paths.orgs / f"{code}.qmd")
+    reason = md_text(r.segment_reason.removeprefix("not segmented: "))
+    assert f"**Not segmented in {r.period}:** {reason}." in card
+    assert "- **Segment:**" not in card
+
+
+def test_hostile_name_is_text_on_the_league_page_and_report_card(site) -> None:
+    ctx, _, codes = site
+    code = codes["hostile"]
+    league = _read(ctx.paths.base / "league.qmd")
+    card = _read(ctx.paths.orgs / f"{code}.qmd")
+    escaped = md_text(HOSTILE)
+    assert f"[{escaped}](orgs/{code}.qmd) ({code})" in league
+    for text in (league, card):
+        # the name may appear raw only inside a figure's alt text: a quoted attribute value,
+        # which both renderers write HTML-escaped
+        prose = re.sub(r'\{fig-alt="(?:[^"\\]|\\.)*"\}', "{fig-alt}", text)
+        assert HOSTILE not in prose and "<script>" not in prose
+        assert "<script" not in _html(text)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; | *x* &quot;q&quot;" in _html(league)
+    # the league row still reads back whole: the pipe in the name did not split the table cell
+    row = next(r for r in league_page_rows(league) if r["org_code"] == code)
+    assert row["rank"] == str(int(_latest(ctx).set_index("org_code").loc[code]["rank"]))
+    # front matter: valid YAML whose title renders as the text, not markup
+    meta, _, _ = split_front_matter(card, "card.qmd")
+    assert meta["title"] == escaped
+    title = make_markdown().renderInline(meta["title"])
+    assert "<script" not in title and "&lt;script&gt;" in title
+    assert "<script>" not in str(meta) and md_text(HOSTILE) in meta["description"]
+
+
+def test_metric_page_shows_its_scoring_rule_and_weight(site) -> None:
+    ctx, _, _ = site
+    rules = ctx.run.settings.assess
+    for spec in ctx.run.metrics:
+        page = _read(ctx.paths.metrics / f"{spec.id}.qmd")
+        section = page.split("## In the assessment", 1)[1].split("\n## ", 1)[0]
+        assert md_text(scoring_rule_text(spec, rules.continuous, rules.ties)) in section
+        if spec.score_mode == "none":
+            assert "Not scored" in section and "**Weight**" not in section
+        else:
+            weight = rules.weights.get(spec.id, 1.0)
+            assert f"**Weight** in the average score: {weight:g} " in section
+
+
+def test_methodology_explains_the_assessment_with_or_without_nof_files(site) -> None:
+    ctx, _, _ = site
+    text = _read(ctx.paths.base / "methodology.qmd")
+    assert "## How the assessment works" in text
+    assert md_text(assess.rules_text(ctx.run)) in text
+    for r in assess.scoring_rules_table(ctx.run).itertuples():
+        assert f"| [{md_text(r.metric)}](metrics/{r.metric_id}.qmd) |" in text
+    assert "Reproducing NHS England" not in text  # no NOF files in this run
+    # with the NOF files: the agreement table and every key of the correlation are shown
+    results = ctx.paths.results
+    results.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"period": ["2024/25"], "segment_agreement": [0.875], "note": ["a | b"]}).to_csv(
+        results / "nof_agreement.csv", index=False
+    )
+    corr = {"spearman": 0.912, "n": 134, "ci_lower": 0.88, "ci_upper": 0.94, "method": "x"}
+    (results / "nof_rank_correlation.json").write_text(json.dumps(corr), encoding="utf-8")
+    try:
+        text = pages.methodology_page(ctx, template_env(), pages.page_context(ctx))
+    finally:
+        (results / "nof_agreement.csv").unlink()
+        (results / "nof_rank_correlation.json").unlink()
+    nof = text.split("### Reproducing NHS England's published segments", 1)[1]
+    assert "| 2024/25 | 0.875 | a \\| b |" in nof
+    assert "0.91 (95% interval 0.88 to 0.94) over 134 organisations" in nof
+    for key in corr:
+        assert f"- **{md_text(key.replace('_', ' '))}**: " in nof
+
+
+def test_downloads_list_the_assessment_tables(site) -> None:
+    ctx, _, _ = site
+    text = _read(ctx.paths.base / "downloads.qmd")
+    for name in ("assessment", "metric_scores", "league_table", "segment_changes"):
+        assert f"[{name}.csv](results/{name}.csv)" in text, name
+
+
+def test_league_chart_alt_text_is_written_from_the_data(tmp_path) -> None:
+    d = pd.DataFrame(
+        {
+            "org_code": list("ABCDE"),
+            "segment": [1, 1, 2, 3, 4],
+            "rank": [1, 2, 3, 4, 5],
+            "rank_lower": [1, 1, 2, 3, 3],
+            "rank_upper": [2, 4, 4, 5, 5],
+            "confidently_top_quartile": [True, False, False, False, False],
+            "confidently_bottom_quartile": [False, False, False, False, True],
+            "indistinguishable_group": [1, 1, 1, 2, 2],
+        }
+    )
+    fig = figures.league_chart(d, "Acute trusts", "2024/25", tmp_path / "league.png")
+    assert fig.path.exists() and fig.path.stat().st_size > 0
+    assert "5 organisations (Acute trusts) in 2024/25" in fig.alt
+    assert "segment 1: 2, segment 2: 1, segment 3: 1, segment 4: 1" in fig.alt
+    assert "median likely range spans 2 places and the widest 3" in fig.alt
+    assert "1 organisations are confidently in the top quartile and 1 confidently" in fig.alt
+    assert "2 groups" in fig.alt
+
+
+def test_sidebar_lists_the_league_table_only_when_the_run_has_one(tmp_path) -> None:
+    for rid, league in (("with", True), ("without", False)):
+        base = tmp_path / "reports" / rid
+        (base / "results").mkdir(parents=True)
+        summary = {"short_title": rid, "title": rid, "metrics": [], "notebooks": []}
+        summary |= {"summary": "", "headlines": []}
+        (base / "results" / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+        prov = {"code_version": "v", "inputs": []}
+        (base / "provenance.json").write_text(json.dumps(prov), encoding="utf-8")
+        if league:
+            (base / "league.qmd").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    write_site_index(tmp_path)
+    nav = yaml.safe_load((tmp_path / "reports" / "_website.yml").read_text(encoding="utf-8"))
+    hrefs = {
+        s["section"]: [c.get("href") for c in s["contents"]]
+        for s in nav["website"]["sidebar"]["contents"]
+    }
+    assert "reports/with/league.qmd" in hrefs["with"]
+    assert not any("league" in (h or "") for h in hrefs["without"])
+    home = (tmp_path / "reports" / "_home.md").read_text(encoding="utf-8")
+    assert "[League table](reports/with/league.qmd)" in home
+    assert "reports/without/league.qmd" not in home
+
+
+def test_financial_override_is_explained_on_the_card_and_the_league_row(site) -> None:
+    ctx, _, codes = site
+    code, metric = codes["top"], ctx.run.metrics[0]
+    fo = FinancialOverride(metric=metric.id, deficit_below=200.0)  # every value is below it
+    rules = ctx.run.settings.assess.model_copy(update={"financial_override": fo})
+    settings = ctx.run.settings.model_copy(update={"assess": rules})
+    a = ctx.assessment.copy()
+    hit = (a.org_code == code) & (a.period == a.period.max())
+    a.loc[hit, ["segment", "in_deficit"]] = [3, True]
+    capped = replace(ctx, run=ctx.run.model_copy(update={"settings": settings}), assessment=a)
+    view = org_assessment(capped, code, {code})
+    assert view["segment"] == 3 and view["unadjusted"] == 1 and view["overridden"]
+    value = ctx.results[
+        (ctx.results.org_code == code)
+        & (ctx.results.metric_id == metric.id)
+        & (ctx.results.period == a.period.max())
+    ].value.iloc[0]
+    assert view["deficit_words"] == (
+        f"{metric.short_title} was {fmt_value(value, metric)}, below {fmt_value(200.0, metric)}"
+    )
+    rows = league_view(capped, unit_words("trust"), {code}, ctx.paths.base / "tmp_figures")
+    row = next(r for c in rows["cohorts"] for r in c["rows"] if r["code"] == code)
+    assert row["segment"] == 3 and row["segment_note"] == "1 before the financial override"
+    assert row["deficit"] == "Yes" and rows["has_override"]
