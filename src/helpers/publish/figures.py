@@ -20,6 +20,7 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -416,6 +417,33 @@ def funnel_chart(
     return Figure(path, alt, caption)
 
 
+def _rank_bars(
+    ax: Axes,
+    x: pd.Index,
+    rank: pd.Series,
+    lo: pd.Series,
+    hi: pd.Series,
+    mask: np.ndarray,
+    marker: str,
+    colour: str,
+    size: float,
+    label: str,
+) -> None:
+    """Ranks of the organisations in ``mask`` as points (at position x + 1) with their
+    intervals as bars, in one colour and marker."""
+    ax.errorbar(
+        x[mask] + 1,
+        rank[mask],
+        yerr=np.clip(np.vstack([rank[mask] - lo[mask], hi[mask] - rank[mask]]), 0, None),
+        fmt=marker,
+        ms=size,
+        color=colour,
+        ecolor=colour,
+        elinewidth=0.8,
+        label=label,
+    )
+
+
 def rank_interval_chart(year: pd.DataFrame, spec: MetricSpec, period: str, path: Path) -> Figure:
     """Each organisation's rank with its 95% rank interval (1 = best)."""
     d = year[year.peer_rank.notna()].sort_values(["peer_rank", "org_code"]).reset_index(drop=True)
@@ -432,16 +460,8 @@ def rank_interval_chart(year: pd.DataFrame, spec: MetricSpec, period: str, path:
     ]
     for mask, colour, marker, label in groups:
         if mask.any():
-            ax.errorbar(
-                d.index[mask] + 1,
-                rank[mask],
-                yerr=np.clip(np.vstack([rank[mask] - lo[mask], hi[mask] - rank[mask]]), 0, None),
-                fmt=marker,
-                ms=3.5,
-                color=colour,
-                elinewidth=0.8,
-                label=f"{label} ({int(mask.sum())})",
-            )
+            _rank_bars(ax, d.index, rank, lo, hi, mask.to_numpy(), marker, colour, 3.5,
+                       f"{label} ({int(mask.sum())})")  # fmt: skip
     n = len(d)
     for q in (0.25, 0.75):
         ax.axhline(q * n + 0.5, color="#999999", lw=0.8, ls=":")
@@ -493,16 +513,8 @@ def league_chart(d: pd.DataFrame, cohort: str, period: str, path: Path) -> Figur
             continue
         counts.append((s, int(mask.sum())))
         label = f"Segment {s}" + (" (intensive support)" if s == 5 else "")
-        ax.errorbar(
-            d.index[mask] + 1,
-            rank[mask],
-            yerr=np.clip(np.vstack([rank[mask] - lo[mask], hi[mask] - rank[mask]]), 0, None),
-            fmt=marker,
-            ms=4,
-            color=colour,
-            ecolor=colour,
-            elinewidth=0.8,
-            label=f"{label}: {int(mask.sum())}",
+        _rank_bars(
+            ax, d.index, rank, lo, hi, mask, marker, colour, 4, f"{label}: {int(mask.sum())}"
         )
     ax.invert_yaxis()
     ax.set_xlim(0, n + 1)
