@@ -5,7 +5,7 @@
 
 Runs in a fresh copy of the project, so the developer's reports/ and _site/ are untouched:
 generates synthetic data where the settings ask for it (``assess validate``), runs the pipeline
-(papermill, four notebooks per assessment) and the preview render, and prints seconds per
+(papermill, five notebooks per assessment) and the preview render, and prints seconds per
 stage, per assessment and per notebook, pages and report cards per second.
 """
 
