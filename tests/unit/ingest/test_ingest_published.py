@@ -103,7 +103,9 @@ def test_every_file_read_and_every_row_accounted_for(out: Path, read) -> None:
         "successions.csv",
         "population_icb_age_sex.csv",
         "local_priorities.csv",
-        "planted_truth.csv",
+        "planted_truth.csv",  # the truth, never read by the pipeline
+        "planted_values.csv",
+        "planted_assessment.csv",
     }
     assert set(ledger.file) == data_files  # every data file has a reader
     for r in ledger.itertuples():
