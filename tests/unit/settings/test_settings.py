@@ -212,3 +212,69 @@ def test_synthetic_files_are_checked_once_generated(tmp_path, root):
     with pytest.raises(ConfigError) as err:
         load_assessment(path, root)
     assert "s.yml" in str(err.value) and "no file matches" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"weights": {"ga_bed_occupancy": 2}}, r"assess.weights.*not scored metrics"),
+        ({"weights": {"ae_admission_conversion_pct": 2}}, r"assess.weights.*not scored"),
+        ({"financial_override": {"metric": "no_such"}}, r"financial_override.metric.*no_such"),
+        ({"financial_override": {}}, r"exactly one of 'metric' or 'deficit_register'"),
+        (
+            {"financial_override": {"deficit_register": "data/reference/none.csv"}},
+            r"financial_override.deficit_register.*file not found",
+        ),
+        ({"segmentation": "thresholds"}, r"three increasing average scores"),
+        ({"segmentation": "tertiles"}, r"assess.segmentation"),
+        ({"n_draws": 10}, r"assess.n_draws"),
+        (
+            {"nof_check": {"extract": "data/raw/no.csv", "period": "2024/25"}},
+            r"nof_check.extract.*file not found",
+        ),
+        (
+            {
+                "segment_5": [
+                    {
+                        "org_code": "R0A",
+                        "period": "2015/16",
+                        "reason": "r",
+                        "capability": "low",
+                        "decided_by": "x",
+                        "decided_on": "2025-01-01",
+                    }
+                ]
+            },
+            r"segment_5\[0\].period.*2015/16",
+        ),  # fmt: skip
+        (
+            {
+                "segment_5": [
+                    {
+                        "org_code": "R0A",
+                        "period": "2024/25",
+                        "reason": "r",
+                        "capability": "low",
+                        "decided_by": "x",
+                    }
+                ]
+            },
+            r"decided_on",
+        ),  # fmt: skip
+    ],
+)
+def test_assessment_rules_are_checked_with_the_key_named(tmp_path, root, uec, rules, message):
+    uec["assess"] = {**uec.get("assess", {}), **rules}
+    with pytest.raises(ConfigError, match=message):
+        load_assessment(write(tmp_path / "s.yml", uec), root)
+
+
+def test_every_shipped_catalogue_scores_what_it_judges(root):
+    """Metrics that make no judgement are never scored; the others are, by a valid rule."""
+    for path in root.glob("config/metrics/*.yml"):
+        cat = load_catalogue(path)
+        for m in cat.metrics:
+            if m.polarity == "no_judgement":
+                assert m.score_mode in ("none", "target"), m.id
+            else:
+                assert m.score_mode in ("continuous", "discrete", "target"), m.id
