@@ -582,3 +582,24 @@ def write_reproduction(
     for df, name in ((rep, "nof_reproduction"), (agr, "nof_agreement"), (cut, "nof_cutoffs")):
         paths += save_table(df.reset_index(drop=True), folder, name, parquet=False)
     return paths
+
+
+def correlation_record(
+    corr: dict[str, dict[str, float | int]], period: str, cohort: str
+) -> dict[str, object]:
+    """What ``nof_rank_correlation.json`` holds: the correlation of our average scores in
+    ``period`` (``cohort``) with NHS England's access-domain score, and with its overall
+    average score (from :func:`access_rank_correlation`)."""
+    access, overall = corr["domain_score_access"], corr["league_avg_score"]
+    return {
+        "period": period,
+        "cohort": cohort,
+        "against": "NHS England access-domain score, NOF 2025/26 Q3",
+        "spearman": access["rho"],
+        "n": access["n"],
+        "ci_lower": access["ci_low"],
+        "ci_upper": access["ci_high"],
+        "p": access["p"],
+        "spearman_with_average_score": overall["rho"],
+        "n_with_average_score": overall["n"],
+    }

@@ -36,6 +36,8 @@ GROUP_NAMES_MAX = 12
 #: the optional files of the NOF reproduction (written for the real UEC assessment only)
 NOF_AGREEMENT = "nof_agreement.csv"
 NOF_CORRELATION = "nof_rank_correlation.json"
+NOF_CUTOFFS = "nof_cutoffs.csv"
+NOF_REPRODUCTION = "nof_reproduction.csv"
 
 
 def _num(v: Any) -> float:
@@ -405,37 +407,60 @@ def _cell_text(v: Any) -> str:
 
 
 def nof_view(results: Path) -> dict | None:
-    """The NOF reproduction, when its files exist: the agreement table (any columns) and the
-    rank correlation (any keys; spearman, n, ci_lower and ci_upper are put in a sentence)."""
+    """The check against NHS England (:mod:`helpers.assess.nof`), when its files exist: the
+    agreement by reading and trust type, the cut-offs, every disagreement with its reason, and
+    the rank correlation of our scores with NHS England's."""
     table_path, corr_path = results / NOF_AGREEMENT, results / NOF_CORRELATION
+    cut_path, repro_path = results / NOF_CUTOFFS, results / NOF_REPRODUCTION
     if not table_path.exists() and not corr_path.exists():
         return None
-    view: dict[str, Any] = {"agreement": None, "correlation": None}
+    view: dict[str, Any] = {"agreement": None, "correlation": None, "cutoffs": None,
+                            "disagreements": []}  # fmt: skip
     if table_path.exists():
-        t = pd.read_csv(table_path, dtype={"period": str})
+        t = pd.read_csv(table_path)
+        cols = [c for c in ("reading", "trust_type", "trusts", "compared", "agree",
+                            "agreement_pct", "note") if c in t.columns]  # fmt: skip
         view["agreement"] = {
             "file": NOF_AGREEMENT,
-            "columns": [str(c) for c in t.columns],
-            "rows": [[_cell_text(v) for v in row] for row in t.itertuples(index=False)],
+            "columns": cols,
+            "rows": [[_cell_text(v) for v in row] for row in t[cols].itertuples(index=False)],
         }
+        total = t[(t.get("trust_type") == "All trusts")] if "trust_type" in t else t.iloc[0:0]
+        view["primary"] = (
+            {k: _cell_text(v) for k, v in total.iloc[0].items()} if len(total) else None
+        )
+    if cut_path.exists():
+        c = pd.read_csv(cut_path)
+        view["cutoffs"] = [
+            {k: _cell_text(v) for k, v in row.items()} for row in c.to_dict("records")
+        ]
+    if repro_path.exists():
+        r = pd.read_csv(repro_path, dtype=str, keep_default_na=False)
+        for col in ("reason", "reason_quartiles"):
+            if col in r:
+                # trusts whose segment could not be recomputed are counted in the table
+                shown = (r[col] != "") & ~r[col].str.startswith("not reproducible")
+                for row in r[shown].itertuples():
+                    view["disagreements"].append(
+                        {
+                            "reading": "cut-offs" if col == "reason" else "quartiles",
+                            "code": row.org_code,
+                            "reason": getattr(row, col),
+                        }
+                    )
     if corr_path.exists():
         data = json.loads(corr_path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            data = {"value": data}
-        rho, n = _num(data.get("spearman")), _int(data.get("n"))
-        lo, hi = _num(data.get("ci_lower")), _num(data.get("ci_upper"))
-        sentence = ""
-        if np.isfinite(rho):
-            sentence = f"Spearman's rank correlation is {rho:.2f}"
-            if np.isfinite(lo) and np.isfinite(hi):
-                sentence += f" (95% interval {lo:.2f} to {hi:.2f})"
-            if n is not None:
-                sentence += f" over {n:,} organisations"
-            sentence += "."
+        data = data if isinstance(data, dict) else {}
         view["correlation"] = {
             "file": NOF_CORRELATION,
-            "sentence": sentence,
-            "entries": [(str(k), _cell_text(v)) for k, v in data.items()],
+            "rho": _num(data.get("spearman")),
+            "lo": _num(data.get("ci_lower")),
+            "hi": _num(data.get("ci_upper")),
+            "n": _int(data.get("n")),
+            "rho_all": _num(data.get("spearman_with_average_score")),
+            "period": str(data.get("period", "")),
+            "cohort": str(data.get("cohort", "")),
+            "against": str(data.get("against", "")),
         }
     return view
 

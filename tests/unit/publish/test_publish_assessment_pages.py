@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from helpers import assess, compare
+from helpers.assess import nof
 from helpers.assess.scores import scoring_rule_text
 from helpers.core.paths import RunPaths
 from helpers.ingest import ingest_sources, reference_ledger
@@ -27,6 +28,8 @@ from helpers.publish.site_index import write_site_index
 from helpers.publish.templating import md_text, template_env
 from helpers.publish.text import fmt_value, ordinal, unit_words
 from helpers.settings import FinancialOverride
+
+NOF_EXTRACT = "data/raw/nof_2025_26_q3_trust_segmentation_extract.csv"
 
 HOSTILE = '<script>alert(1)</script> | *x* "q"'
 
@@ -243,25 +246,33 @@ def test_methodology_explains_the_assessment_with_or_without_nof_files(site) -> 
     assert md_text(assess.rules_text(ctx.run)) in text
     for r in assess.scoring_rules_table(ctx.run).itertuples():
         assert f"| [{md_text(r.metric)}](metrics/{r.metric_id}.qmd) |" in text
-    assert "Reproducing NHS England" not in text  # no NOF files in this run
-    # with the NOF files: the agreement table and every key of the correlation are shown
+    assert "Checked against NHS England" not in text  # no NOF files in this run
+    # with the files the assessment writes when it is checked against NHS England
+    extract = nof.read_nof_extract(ctx.run.root / NOF_EXTRACT)
+    reproduction, agreement, cutoffs = nof.reproduce_nof(extract)
+    ours = extract[["org_code"]].assign(average_score=extract.domain_score_access * 1.1 + 0.2)
+    corr = nof.access_rank_correlation(ours, extract)
     results = ctx.paths.results
-    results.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"period": ["2024/25"], "segment_agreement": [0.875], "note": ["a | b"]}).to_csv(
-        results / "nof_agreement.csv", index=False
-    )
-    corr = {"spearman": 0.912, "n": 134, "ci_lower": 0.88, "ci_upper": 0.94, "method": "x"}
-    (results / "nof_rank_correlation.json").write_text(json.dumps(corr), encoding="utf-8")
+    written = nof.write_reproduction(results, reproduction, agreement, cutoffs)
+    json_path = results / "nof_rank_correlation.json"
+    json_path.write_text(json.dumps(nof.correlation_record(corr, "2024/25", "acute trusts")))
     try:
         text = pages.methodology_page(ctx, template_env(), pages.page_context(ctx))
     finally:
-        (results / "nof_agreement.csv").unlink()
-        (results / "nof_rank_correlation.json").unlink()
-    nof = text.split("### Reproducing NHS England's published segments", 1)[1]
-    assert "| 2024/25 | 0.875 | a \\| b |" in nof
-    assert "0.91 (95% interval 0.88 to 0.94) over 134 organisations" in nof
-    for key in corr:
-        assert f"- **{md_text(key.replace('_', ' '))}**: " in nof
+        for path in [*written, json_path]:
+            path.unlink()
+    section = text.split("### Checked against NHS England", 1)[1].split("\n## ", 1)[0]
+    total = agreement[(agreement.reading.str.startswith("cut-offs"))
+                      & (agreement.trust_type == "All trusts")].iloc[0]  # fmt: skip
+    assert f"for {total.agree} of {total.compared} trusts" in section
+    for row in agreement.itertuples():
+        assert f"| {md_text(row.reading)} | {md_text(row.trust_type)} | {row.trusts} |" in section
+    for c in cutoffs.itertuples():
+        assert f"| {c.boundary} | {c.lowest_possible:g} | {c.highest_possible:g} |" in section
+    for code in reproduction.org_code[reproduction.reason != ""]:
+        assert f"- **{code}** (cut-offs): " in section
+    rho = corr["domain_score_access"]["rho"]  # a linear function of the same scores: 1
+    assert f"Spearman's rank correlation {rho:.2f} (95% interval" in section
 
 
 def test_downloads_list_the_assessment_tables(site) -> None:
