@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import compare, indicators, ingest
+from helpers.compare import plans
 from helpers.ingest import reference as org_ref
 from helpers.settings import LoadedAssessment, load_assessment
 from helpers.synthetic.ensure import ensure_synthetic_data
@@ -32,6 +33,7 @@ class Pipeline:
     results: pd.DataFrame
     monthly: pd.DataFrame
     organisations: pd.DataFrame
+    plan_delivery: pd.DataFrame
 
 
 def run_pipeline(settings: str, root: Path = ROOT) -> Pipeline:
@@ -50,4 +52,5 @@ def run_pipeline(settings: str, root: Path = ROOT) -> Pipeline:
     specs = {m.id: m for m in run.metrics}
     results = compare.add_rank_intervals(run, results, specs, monthly)
     results, _od, _funnels = compare.add_funnels(results, specs)
-    return Pipeline(run, measures, ledger, successions, results, monthly, organisations)
+    delivery = plans.plan_delivery(run, measures, monthly, set(results.org_code))
+    return Pipeline(run, measures, ledger, successions, results, monthly, organisations, delivery)

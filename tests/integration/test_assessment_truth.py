@@ -29,9 +29,16 @@ def against_truth(pipelines, project_copy: Path) -> pd.DataFrame:
     planted = pd.read_csv(
         project_copy / DATA / "planted_assessment.csv", dtype={"period": str, "org_code": str}
     )
+    planted["persistently_failing"] = planted.persistently_failing.map(
+        {"true": True, "false": False}
+    )
     frames = []
     for name, p in pipelines.items():
-        a, _, _ = assess.assessment_tables(p.run, p.results, p.organisations, p.monthly)
+        rules = p.run.settings.assess
+        a, m, years = assess.assessment_tables(
+            p.run, p.results, p.organisations, p.monthly, plan_delivery=p.plan_delivery
+        )
+        a = assess.add_accountability(a, m, years, p.plan_delivery, rules)
         frames.append(a.assign(assessment=name))
     ours = pd.concat(frames, ignore_index=True)
     both = ours.merge(planted, on=["org_code", "period"], suffixes=("", "_truth"))
@@ -72,3 +79,22 @@ def test_the_likely_range_of_average_score_and_the_segment_probabilities(against
     # an organisation said to be confidently in the bottom quartile truly ranks in the bottom half
     sure = t[t.confidently_bottom_quartile.astype(bool)]
     assert (sure.true_rank > sure.cohort_size / 2).all()
+
+
+def test_promises_kept_follow_the_true_plan_delivery(against_truth) -> None:
+    """The share of plans kept tracks the truth, and a significant shortfall is a real one:
+    no organisation is found short on more plans than it truly missed (plus one for a plan
+    whose true value sits a hair from its target)."""
+    t = against_truth[
+        against_truth.plan_delivery.notna() & against_truth.true_plan_delivery.notna()
+    ]
+    rho = t.plan_delivery.corr(t.true_plan_delivery, method="spearman")
+    truly_missed = t.plans * (1 - t.true_plan_delivery)
+    over = (t.plan_shortfalls > truly_missed.round() + 1).mean()
+    print(
+        f"\npromises kept: {len(t)} org-years, Spearman {rho:.2f} with the truth; "
+        f"shortfalls beyond the truly missed: {over:.3f}"
+    )
+    assert len(t) >= 30
+    assert rho >= 0.6
+    assert over <= 0.05

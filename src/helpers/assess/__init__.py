@@ -6,12 +6,17 @@
   override and the league order.
 * :mod:`helpers.assess.engine`: cohorts, the observed assessment and its simulation (likely
   ranges of average score and rank, segment probabilities, groups that cannot be told apart).
+* :mod:`helpers.assess.plans`: promises kept (own plans) as a scored metric.
 * :mod:`helpers.assess.changes`: what would change the segment.
+* :mod:`helpers.assess.accountability`: year on year, persistent failure, segment 5
+  candidates and the consequences from the settings' rules.
+* :mod:`helpers.assess.sensitivity`: how many organisations change segment under other rules.
 * :mod:`helpers.assess.tables`: the published tables (assessment, metric scores, league table).
 * :mod:`helpers.assess.describe`: the rules and results in words, and the checks.
 * :mod:`helpers.assess.nof`: reproducing NHS England's published segments with this engine.
 """
 
+from helpers.assess.accountability import add_accountability
 from helpers.assess.changes import gap_summary, segment_changes
 from helpers.assess.describe import (
     check_assessment,
@@ -20,9 +25,12 @@ from helpers.assess.describe import (
     summary_text,
 )
 from helpers.assess.engine import assessment_tables, score_values, scored_metrics
+from helpers.assess.sensitivity import sensitivity
 from helpers.assess.tables import finish_assessment, finish_metric_scores, league_table
 
 __all__ = [
+    "add_accountability",
+    "sensitivity",
     "assessment_tables",
     "check_assessment",
     "finish_assessment",

@@ -18,7 +18,7 @@ import pandas as pd
 
 from helpers.assess import scores as sc
 from helpers.assess import segments as sg
-from helpers.assess.engine import CohortYear
+from helpers.assess.engine import CohortYear, weight_of
 from helpers.settings import AssessmentRules, MetricSpec
 
 CHANGE_COLUMNS = [
@@ -89,7 +89,7 @@ def segment_changes(
     rows = []
     for cy in years:
         bounds = sg.boundary_scores(cy.avg, cy.seg_unadj, rules.segmentation, rules.thresholds)
-        w_all = np.array([rules.weights.get(m, 1.0) for m in cy.metrics])
+        w_all = np.array([weight_of(rules, m) for m in cy.metrics])
         for j, o in enumerate(cy.orgs):
             s = cy.seg_unadj[j]
             if np.isnan(s) or s <= 1:

@@ -7,14 +7,15 @@ import numpy as np
 import pandas as pd
 
 from helpers.assess.engine import scored_metrics
+from helpers.assess.plans import PLANS_ID, PLANS_SPEC
 from helpers.assess.scores import scoring_rule_text
-from helpers.settings import LoadedAssessment
+from helpers.settings import ConsequenceRule, LoadedAssessment
 
 
 def scoring_rules_table(run: LoadedAssessment) -> pd.DataFrame:
     """One row per metric of the assessment: how it is scored, and its weight."""
     rules = run.settings.assess
-    return pd.DataFrame(
+    rows = pd.DataFrame(
         [
             {
                 "metric_id": m.id,
@@ -27,12 +28,30 @@ def scoring_rules_table(run: LoadedAssessment) -> pd.DataFrame:
             for m in run.metrics
         ]
     )
+    if plans_scored(run):
+        plan = {
+            "metric_id": PLANS_ID,
+            "metric": PLANS_SPEC.short_title,
+            "scoring": "continuous",
+            "weight": rules.plans.weight,
+            "rule": scoring_rule_text(PLANS_SPEC, rules.continuous, rules.ties)
+            + " The value is the share of its own plans (one per metric with a plan) that it "
+            "delivered in the year, or missed by no more than chance; organisations with fewer "
+            f"than {rules.plans.min_plans} plan(s) that year are not scored on it.",
+        }
+        rows = pd.concat([rows, pd.DataFrame([plan])], ignore_index=True)
+    return rows
+
+
+def plans_scored(run: LoadedAssessment) -> bool:
+    """Promises kept is scored: the settings say so and the catalogue holds plans."""
+    return run.settings.assess.plans.scored and any(m.plan is not None for m in run.metrics)
 
 
 def rules_text(run: LoadedAssessment) -> str:
     """The segmentation, override, cohort and uncertainty rules of this assessment, in words."""
     r = run.settings.assess
-    n = len(scored_metrics(run))
+    n = len(scored_metrics(run, plans=plans_scored(run)))
     parts = []
     weights = "equal weights" if not r.weights else "the weights in the table above"
     minimum = (
@@ -81,6 +100,22 @@ def rules_text(run: LoadedAssessment) -> str:
             else "given a cohort of their own."
         )
     )
+    if plans_scored(run):
+        parts.append(
+            "Promises kept (the share of its own plans an organisation delivered, or missed by "
+            "no more than chance) is scored as a metric of its own."
+        )
+    pf = r.persistent_failure
+    parts.append(
+        f"Persistent failure: in segment {pf.segment} or below in {pf.years} consecutive years, "
+        f"each time with a probability of at least {pf.min_probability:.0%} of really being "
+        "there; such organisations are listed as candidates for the reviewed segment 5 register."
+    )
+    parts.append(
+        "Consequences follow the settings' rules, the first that holds: "
+        + "; ".join(f"{c.name.replace('_', ' ')} ({_when_text(c)})" for c in r.consequences)
+        + "."
+    )
     parts.append(
         "Segment 5 (intensive support) is never automatic: "
         + (
@@ -105,6 +140,22 @@ def rules_text(run: LoadedAssessment) -> str:
 
 def _n(count: int, words: dict[str, str]) -> str:
     return f"{count} {words['unit'] if count == 1 else words['units']}"
+
+
+def _when_text(rule: ConsequenceRule) -> str:
+    w = rule.when
+    parts = []
+    if w.segments is not None:
+        parts.append("segment " + " or ".join(str(x) for x in w.segments))
+    if w.persistent_failure is not None:
+        parts.append("persistent failure" if w.persistent_failure else "no persistent failure")
+    if w.in_deficit is not None:
+        parts.append("in deficit" if w.in_deficit else "not in deficit")
+    if w.min_plan_delivery is not None:
+        parts.append(f"at least {w.min_plan_delivery:.0%} of promises kept")
+    if w.top_quartile_on is not None:
+        parts.append(f"top quarter of the cohort on {w.top_quartile_on}")
+    return ", ".join(parts) or "always"
 
 
 def summary_text(assessment: pd.DataFrame, words: dict[str, str]) -> str:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from helpers.assess import scores as sc
 from helpers.assess import segments as sg
+from helpers.assess.plans import PLANS_ID, PLANS_SPEC, plan_rows, plans_kept
 from helpers.compare.uncertainty import value_draws, with_uncertainty
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.settings import AssessmentRules, LoadedAssessment, MetricSpec
@@ -48,8 +49,15 @@ def cohort_labels(orgs: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
     return base
 
 
-def scored_metrics(run: LoadedAssessment) -> list[MetricSpec]:
-    return [m for m in run.metrics if m.score_mode != "none"]
+def weight_of(rules: AssessmentRules, metric_id: str) -> float:
+    """A metric's weight in the average score (promises kept: ``plans.weight``)."""
+    return rules.plans.weight if metric_id == PLANS_ID else rules.weights.get(metric_id, 1.0)
+
+
+def scored_metrics(run: LoadedAssessment, plans: bool = False) -> list[MetricSpec]:
+    """The catalogue metrics the assessment scores (and, with ``plans``, promises kept)."""
+    out = [m for m in run.metrics if m.score_mode != "none"]
+    return [*out, PLANS_SPEC] if plans else out
 
 
 def deficits(run: LoadedAssessment, results: pd.DataFrame) -> pd.DataFrame:
@@ -118,6 +126,7 @@ def assess_cohort_year(
     cohort: str,
     period: str,
     n_draws: int | None = None,
+    specs: dict[str, MetricSpec] | None = None,
 ) -> CohortYear:
     """Score, average, segment and rank one cohort in one year, observed and in every draw.
 
@@ -125,7 +134,7 @@ def assess_cohort_year(
     uncertainty columns); ``deficit``: in deficit (bool) by org_code."""
     rules = run.settings.assess
     draws_n = n_draws or rules.n_draws
-    specs = {m.id: m for m in scored_metrics(run)}
+    specs = specs or {m.id: m for m in scored_metrics(run)}
     orgs = sorted(rows.org_code.unique())
     metrics = [m for m in specs if m in set(rows.metric_id[rows.value.notna()])]
     k, d = len(orgs), draws_n
@@ -145,7 +154,7 @@ def assess_cohort_year(
     n_scored = (~np.isnan(scores)).sum(axis=0)
     min_metrics = rules.min_metrics or max(1, math.ceil(len(metrics) / 2))
     eligible = n_scored >= min_metrics
-    w = [rules.weights.get(m, 1.0) for m in metrics]
+    w = [weight_of(rules, m) for m in metrics]
     avg, seg_unadj, seg, rank = combine(scores[:, None, :], w, eligible, deficit_arr, rules)
     avg, seg_unadj, seg, rank = avg[0], seg_unadj[0], seg[0], rank[0]
     avg_draws, _, seg_draws, rank_draws = combine(sdraws, w, eligible, deficit_arr, rules)
@@ -180,8 +189,11 @@ def combine(
     avg = np.where(np.asarray(eligible)[None, :], avg, np.nan)
     seg_unadj = sg.segments(avg, rules.segmentation, rules.thresholds)
     fo = rules.financial_override
-    seg = sg.financial_override(
-        seg_unadj, np.asarray(in_deficit)[None, :], fo.max_segment if fo else 4
+    # no override configured: the deficit flags (if any) change nothing
+    seg = (
+        sg.financial_override(seg_unadj, np.asarray(in_deficit)[None, :], fo.max_segment)
+        if fo is not None
+        else seg_unadj
     )
     return avg, seg_unadj, seg, sg.league_ranks(seg, avg)
 
@@ -235,14 +247,20 @@ def assessment_tables(
     orgs: pd.DataFrame,
     monthly: pd.DataFrame | None = None,
     n_draws: int | None = None,
+    plan_delivery: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[CohortYear]]:
     """``assessment`` (one row per organisation and year) and ``metric_scores`` (one row per
-    organisation, metric and year), and the cohort-years behind them."""
+    organisation, metric and year), and the cohort-years behind them. With ``plan_delivery``
+    (and ``plans.scored`` in the settings), promises kept is scored as a metric of its own."""
     rules = run.settings.assess
-    specs = {m.id: m for m in scored_metrics(run)}
-    info = orgs.set_index("org_code")
     res = results[results.org_type == run.settings.org_type]
+    kept = plans_kept(plan_delivery, rules)
+    with_plans = rules.plans.scored and bool(kept.value.notna().any())
+    specs = {m.id: m for m in scored_metrics(run, plans=with_plans)}
+    info = orgs.set_index("org_code")
     deficit = deficits(run, res)
+    if with_plans:
+        res = pd.concat([res, plan_rows(kept, res)], ignore_index=True)
     res = with_uncertainty(
         res[res.metric_id.isin(specs)], monthly, specs, months=rules.month_to_month
     )
@@ -264,6 +282,7 @@ def assessment_tables(
             str(cohort),
             str(period),
             n_draws,
+            specs,
         )
         years.append(cy)
         ok = ~np.isnan(cy.avg)
@@ -333,7 +352,7 @@ def assessment_tables(
                     "score_lower": _percentiles(cy.score_draws[i], lo),
                     "score_upper": _percentiles(cy.score_draws[i], hi),
                     "score_mode": spec.score_mode,
-                    "weight": rules.weights.get(mid, 1.0),
+                    "weight": weight_of(rules, mid),
                     "metric_rank": obs_rank,
                     "metric_rank_lower": mr.rank_lower.to_numpy(),
                     "metric_rank_upper": mr.rank_upper.to_numpy(),
@@ -421,7 +440,7 @@ def score_values(
         n_scored = (~np.isnan(scores)).sum(axis=0)
         min_metrics = rules.min_metrics or max(1, math.ceil(len(metrics) / 2))
         deficit = np.array([bool(flags.get((o, period), False)) for o in orgs])
-        w = [rules.weights.get(m, 1.0) for m in metrics]
+        w = [weight_of(rules, m) for m in metrics]
         avg, seg_unadj, seg, rank = combine(
             scores[:, None, :], w, n_scored >= min_metrics, deficit, rules
         )

@@ -54,6 +54,20 @@ ASSESSMENT_COLUMNS = [
     "gap_to_next_segment",
     "metrics_that_would_close_gap",
     "closest_metrics",
+    # accountability over time (helpers.assess.accountability)
+    "plans",
+    "plan_delivery",
+    "plan_shortfalls",
+    "previous_period",
+    "previous_segment",
+    "change_since_last_year",
+    "change_lower",
+    "change_upper",
+    "change_significant",
+    "persistent_failure",
+    "segment_5_candidate",
+    "consequence",
+    "consequence_rule",
 ]
 METRIC_SCORE_COLUMNS = [
     "org_code",
@@ -99,6 +113,12 @@ LEAGUE_COLUMNS = [
     "P_bottom_quartile",
     "Indistinguishable_group",
     "Segment_reason",
+    "Promises_kept",
+    "Significant_plan_shortfalls",
+    "Change_in_average_score_since_last_year",
+    "Change_more_than_chance",
+    "Persistent_failure",
+    "Consequence",
 ]
 INT_COLUMNS = [
     "segment_unadjusted",
@@ -110,6 +130,9 @@ INT_COLUMNS = [
     "indistinguishable_group",
     "next_segment",
     "metrics_that_would_close_gap",
+    "plans",
+    "plan_shortfalls",
+    "previous_segment",
 ]
 
 
@@ -123,15 +146,22 @@ def finish_assessment(assessment: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataFr
         out.next_segment.notna()
     )
     out["closest_metrics"] = out.closest_metrics.fillna("")
+    for col in ASSESSMENT_COLUMNS:
+        if col not in out:
+            out[col] = np.nan
+    for col in ("consequence", "consequence_rule", "previous_period"):
+        out[col] = out[col].astype(object).where(out[col].notna(), "").astype(str)
     for col in INT_COLUMNS:
         out[col] = pd.array(np.round(out[col].astype(float)), dtype="Int64")
     for col in ("p_segment_1", "p_segment_2", "p_segment_3", "p_segment_4",
                 "p_top_quartile", "p_bottom_quartile"):  # fmt: skip
         out[col] = out[col].astype(float).round(3)
     for col in ("average_score", "average_score_lower", "average_score_upper",
-                "score_for_next_segment", "gap_to_next_segment"):  # fmt: skip
+                "score_for_next_segment", "gap_to_next_segment", "plan_delivery",
+                "change_since_last_year", "change_lower", "change_upper"):  # fmt: skip
         out[col] = out[col].astype(float).round(6)
-    for col in ("confidently_top_quartile", "confidently_bottom_quartile", "in_deficit"):
+    for col in ("confidently_top_quartile", "confidently_bottom_quartile", "in_deficit",
+                "change_significant", "persistent_failure", "segment_5_candidate"):  # fmt: skip
         out[col] = out[col].astype("boolean")
     out = out[ASSESSMENT_COLUMNS].sort_values(["cohort", "period", "rank", "org_code"])
     return out.reset_index(drop=True)
@@ -157,11 +187,15 @@ def _range(lo: pd.Series, hi: pd.Series, fmt: str) -> pd.Series:
     )
 
 
+def _yes_no(s: pd.Series) -> pd.Series:
+    return s.map(lambda x: "" if pd.isna(x) else ("Yes" if x else "No"))
+
+
 def league_table(assessment: pd.DataFrame) -> pd.DataFrame:
     """NHS England's league-table shape (one row per organisation and year, segmented ones
     first in league order) with our columns after it."""
     a = assessment
-    deficit = a.in_deficit.map(lambda x: "" if pd.isna(x) else ("Yes" if x else "No"))
+    deficit = _yes_no(a.in_deficit)
     out = pd.DataFrame(
         {
             "Region": a.region.fillna(""),
@@ -189,6 +223,12 @@ def league_table(assessment: pd.DataFrame) -> pd.DataFrame:
             "P_bottom_quartile": a.p_bottom_quartile,
             "Indistinguishable_group": a.indistinguishable_group,
             "Segment_reason": a.segment_reason,
+            "Promises_kept": a.plan_delivery.map(lambda x: "" if pd.isna(x) else f"{x:.0%}"),
+            "Significant_plan_shortfalls": a.plan_shortfalls,
+            "Change_in_average_score_since_last_year": a.change_since_last_year.round(2),
+            "Change_more_than_chance": _yes_no(a.change_significant),
+            "Persistent_failure": _yes_no(a.persistent_failure),
+            "Consequence": a.consequence,
         }
     )
     out = out.sort_values(["Cohort", "Reporting_date", "Rank", "Trust_code"], na_position="last")

@@ -244,6 +244,7 @@ def scoring_view(run: LoadedAssessment) -> list[dict]:
             "scored": r.scoring != "none",
             "weight": f"{float(r.weight):g}",
             "rule": r.rule,
+            "linked": r.metric_id in {m.id for m in run.metrics},
         }
         for r in table.itertuples()
     ]

@@ -12,10 +12,13 @@ from helpers.settings.models import (
     AssessmentSettings,
     Catalogue,
     ConfigError,
+    ConsequenceRule,
     Definition,
     FinancialOverride,
     LoadedAssessment,
     MetricSpec,
+    PersistentFailure,
+    PlanScoring,
     PlanSpec,
     ScoreBand,
     ScoringSpec,
@@ -26,6 +29,9 @@ from helpers.settings.models import (
 )
 
 __all__ = [
+    "ConsequenceRule",
+    "PersistentFailure",
+    "PlanScoring",
     "AssessmentRules",
     "FinancialOverride",
     "ScoreBand",

@@ -171,6 +171,7 @@ class MetricSpec(_Strict):
         "finance_and_productivity",
         "population_health",
         "capacity",
+        "delivery_against_plans",
     ]
     org_types: list[OrgType] = Field(min_length=1)
     statistic: Statistic
@@ -338,6 +339,83 @@ class NofCheck(_Strict):
     _fy = field_validator("period")(check_fy)
 
 
+class PersistentFailure(_Strict):
+    """Persistent failure: in the lowest segment (``segment`` or worse, after the override) in
+    ``years`` consecutive financial years, each with at least ``min_probability`` that the
+    organisation really is in that segment (from the simulation)."""
+
+    years: int = Field(2, ge=2, description="consecutive years in the lowest segment")
+    segment: int = Field(4, ge=1, le=4)
+    min_probability: float = Field(0.5, ge=0.0, le=1.0)
+
+
+class PlanScoring(_Strict):
+    """Promises kept: the share of an organisation's own plans it kept in the year (delivered,
+    or missed by no more than chance) becomes a scored metric of its own (like NOF's planned
+    versus actual measure), scored by rank in the cohort, higher is better."""
+
+    scored: bool = True
+    weight: float = Field(1.0, gt=0)
+    min_plans: int = Field(1, ge=1, description="plans needed in the year to be scored")
+
+
+class When(_Strict):
+    """The conditions of a consequence rule; every condition given must hold (no code is
+    evaluated: each key is one fixed test)."""
+
+    segments: list[int] | None = Field(None, description="the adjusted segment is one of these")
+    persistent_failure: bool | None = None
+    in_deficit: bool | None = None
+    min_plan_delivery: float | None = Field(None, ge=0, le=1)
+    top_quartile_on: str | None = Field(
+        None, description="a metric id: the organisation ranks in the cohort's top quarter on it"
+    )
+
+
+class ConsequenceRule(_Strict):
+    """A consequence and when it applies. Rules are read in order; the first that holds wins."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    when: When
+    consequence: str = Field(min_length=1)
+
+
+DEFAULT_CONSEQUENCES: list[dict[str, Any]] = [
+    {
+        "name": "intensive_support",
+        "when": {"segments": [5]},
+        "consequence": "Intensive support through the Provider Improvement Programme",
+    },
+    {
+        "name": "turnaround",
+        "when": {"persistent_failure": True},
+        "consequence": "Turnaround: intensive support and an improvement plan; no pay uplift for "
+        "its leaders; freedoms withdrawn; a candidate for segment 5 review",
+    },
+    {
+        "name": "autonomy_and_capital",
+        "when": {"segments": [1], "top_quartile_on": "finance_outturn_margin_pct"},
+        "consequence": "Earned autonomy and capital flexibility, with a larger capital share "
+        "for the best financial management",
+    },
+    {
+        "name": "autonomy",
+        "when": {"segments": [1]},
+        "consequence": "Earned autonomy and capital flexibility: lighter oversight",
+    },
+    {
+        "name": "support",
+        "when": {"segments": [2, 3]},
+        "consequence": "Support offer: targeted help on the metrics where it scores worst",
+    },
+    {
+        "name": "improvement",
+        "when": {"segments": [4]},
+        "consequence": "Improvement support: an agreed recovery plan, reviewed each quarter",
+    },
+]
+
+
 class AssessmentRules(_Strict):
     """The rules of the assessment stage (``helpers.assess``): scores, segments, uncertainty.
 
@@ -386,6 +464,16 @@ class AssessmentRules(_Strict):
 
     nof_check: NofCheck | None = Field(
         None, description="reproduce NHS England's published segments and compare scores"
+    )
+    persistent_failure: PersistentFailure = Field(default_factory=PersistentFailure)
+    plans: PlanScoring = Field(default_factory=PlanScoring)
+    consequences: list[ConsequenceRule] = Field(
+        default_factory=lambda: [ConsequenceRule.model_validate(r) for r in DEFAULT_CONSEQUENCES]
+    )
+    sensitivity_thresholds: list[float] = Field(
+        [2.095, 2.355, 2.70],
+        description="the thresholds tried in the sensitivity analysis when the assessment "
+        "segments by quartiles (default: the cut-offs NHS England's 2025/26 Q3 segments imply)",
     )
 
     @model_validator(mode="after")

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.assess.engine import cohort_labels, score_values
-from helpers.core.fy import financial_year, fy_label
+from helpers.assess.plans import PLANS_ID, PLANS_SPEC
+from helpers.core.fy import financial_year, fy_label, fy_start
 from helpers.core.paths import project_root
 from helpers.settings import AssessmentRules, FinancialOverride, MetricSpec, load_catalogue
 from helpers.synthetic.expected import EXPECTED_COLUMNS
@@ -56,6 +57,8 @@ ASSESSMENT_COLUMNS = [
     "true_segment",
     "true_segment_unadjusted",
     "metrics_scored",
+    "true_plan_delivery",
+    "persistently_failing",
 ]
 
 
@@ -130,6 +133,97 @@ def true_values(
     return out.sort_values(["metric_id", "org_code", "period"], ignore_index=True)[cols]
 
 
+def true_plans_kept(
+    world: World, expected: list[pd.DataFrame], plans: list[pd.DataFrame], specs: list[MetricSpec]
+) -> pd.DataFrame:
+    """Promises kept in truth: ``org_code, org_type, metric_id (plans_kept_pct), period,
+    true_value`` (% of the organisation's plans whose true value is at least as good as
+    planned) and ``plans``. As :mod:`helpers.compare.plans` reads a plan: a plan on the value is
+    weighted by the months' denominators; a plan on the numerator is compared with the year's
+    sum, or with March for ``year_end``."""
+    cols = ["org_code", "org_type", "metric_id", "period", "true_value", "plans"]
+    if not expected or not plans:
+        return pd.DataFrame(columns=cols)
+    succ = successor_map(world)
+    rows = pd.concat(expected, ignore_index=True)[EXPECTED_COLUMNS]
+    rows = rows.assign(
+        org_code=rows.org_code.map(succ).fillna(rows.org_code), month=pd.to_datetime(rows.month)
+    )
+    planned = pd.concat(plans, ignore_index=True)
+    planned = planned.assign(
+        org_code=planned.org_code.map(succ).fillna(planned.org_code),
+        planned=planned.planned_value.astype(float),
+        month=pd.to_datetime(planned.month),
+    )
+    fys = [fy_label(y) for y in world.fys]
+    kept = []
+    for spec in specs:
+        if spec.plan is None:
+            continue
+        pid = spec.plan.measure.removeprefix("plan_")
+        pl = planned[planned.metric_id == pid]
+        for d in spec.definitions:
+            sub = rows[(rows.num_measure == d.numerator.measure)
+                       & (rows.den_measure == d.denominator.measure)]  # fmt: skip
+            if sub.empty or pl.empty:
+                continue
+            m = (
+                sub.groupby(["org_code", "month"], as_index=False)[["num", "den"]]
+                .sum()
+                .merge(
+                    pl.groupby(["org_code", "month"], as_index=False).planned.sum(),
+                    on=["org_code", "month"],
+                )
+            )
+            m = m.assign(period=financial_year(m.month))
+            m = m[m.period.isin(fys) & m.period.map(d.covers)]
+            if spec.plan.period == "year_end":
+                m = m[pd.to_datetime(m.month).dt.month == 3]
+            g = m.assign(pden=m.planned * m.den).groupby(["org_code", "period"], as_index=False)
+            g = g.agg(num=("num", "sum"), den=("den", "sum"), planned=("planned", "sum"),
+                      pden=("pden", "sum"))  # fmt: skip
+            if spec.plan.on == "value":
+                actual = spec.multiplier * g.num / g.den
+                target = g.pden / g.den
+            else:
+                actual, target = g.num, g.planned
+            better = spec.polarity != "lower_is_better"
+            ok = (actual >= target - 1e-9) if better else (actual <= target + 1e-9)
+            kept.append(g[["org_code", "period"]].assign(kept=ok.to_numpy()))
+    if not kept:
+        return pd.DataFrame(columns=cols)
+    k = pd.concat(kept, ignore_index=True).groupby(["org_code", "period"], as_index=False)
+    k = k.agg(plans=("kept", "size"), n_kept=("kept", "sum"))
+    org_type = dict(zip(world.orgs.org_code, world.orgs.org_type, strict=True))
+    return pd.DataFrame(
+        {
+            "org_code": k.org_code,
+            "org_type": k.org_code.map(org_type),
+            "metric_id": PLANS_ID,
+            "period": k.period,
+            "true_value": 100 * k.n_kept / k.plans,
+            "plans": k.plans,
+        }
+    )[cols]
+
+
+def persistently_failing(assessed: pd.DataFrame, years: int = 2, segment: int = 4) -> pd.Series:
+    """In the lowest true segment in ``years`` consecutive financial years, this one the last:
+    the assessment's rule (:func:`helpers.assess.accountability.persistent_failure`) applied to
+    the noise-free values. The organisation effects the generator plants persist from year to
+    year, so these are the organisations its effects keep at the bottom."""
+    start = assessed.period.map(fy_start)
+    low = dict(zip(zip(assessed.org_code, start, strict=True), assessed.true_segment >= segment,
+                   strict=True))  # fmt: skip
+    return pd.Series(
+        [
+            all(low.get((o, y - k), False) for k in range(years))
+            for o, y in zip(assessed.org_code, start, strict=True)
+        ],  # fmt: skip
+        index=assessed.index,
+    )
+
+
 def true_assessment(world: World, values: pd.DataFrame, specs: list[MetricSpec]) -> pd.DataFrame:
     """``org_code, org_type, cohort, period, true_average_score, true_rank, true_segment,
     true_segment_unadjusted, metrics_scored``: :func:`~helpers.assess.engine.score_values` of
@@ -139,6 +233,8 @@ def true_assessment(world: World, values: pd.DataFrame, specs: list[MetricSpec])
     cols = ASSESSMENT_COLUMNS[1:]
     by_id = {s.id: s for s in specs}
     scored = {s.id: s for s in specs if s.score_mode != "none"}
+    if (values.metric_id == PLANS_ID).any():
+        scored[PLANS_ID] = PLANS_SPEC
     subtype = dict(zip(world.orgs.org_code, world.orgs.org_subtype, strict=True))
     v = values[values.metric_id.isin(scored)]
     v = v.assign(org_subtype=v.org_code.map(subtype).fillna(""))
@@ -172,6 +268,11 @@ def true_assessment(world: World, values: pd.DataFrame, specs: list[MetricSpec])
         }
     )
     out = out.sort_values(["org_type", "cohort", "period", "org_code"], ignore_index=True)
+    plan = values[values.metric_id == PLANS_ID][["org_code", "period", "true_value"]]
+    out = out.merge(plan.rename(columns={"true_value": "true_plan_delivery"}),
+                    on=["org_code", "period"], how="left")  # fmt: skip
+    out["true_plan_delivery"] = out.true_plan_delivery / 100
+    out["persistently_failing"] = persistently_failing(out)
     return out[cols]
 
 
@@ -191,6 +292,8 @@ def write_planted(out: Output, specs: list[MetricSpec] | None = None) -> None:
     writers (and the record-level module) collected in ``out.expected``."""
     specs = catalogue_metrics() if specs is None else specs
     values = true_values(out.world, out.expected, specs)
+    plans = true_plans_kept(out.world, out.expected, out.plans, specs)
+    values = pd.concat([values, plans.drop(columns="plans")], ignore_index=True)
     text = values.true_value.map(_fixed)
     # the assessment is made from the values as written
     values = values.assign(true_value=text.astype(float))
@@ -205,6 +308,10 @@ def write_planted(out: Output, specs: list[MetricSpec] | None = None) -> None:
         true_segment=assessed.true_segment.map(_whole),
         true_segment_unadjusted=assessed.true_segment_unadjusted.map(_whole),
         metrics_scored=assessed.metrics_scored.map(_whole),
+        true_plan_delivery=assessed.true_plan_delivery.map(_fixed),
+        persistently_failing=assessed.persistently_failing.map(
+            lambda x: "true" if bool(x) else "false"
+        ),
     )
     a.insert(0, "synthetic", SYNTHETIC)
     write_table(a[ASSESSMENT_COLUMNS], out.folder / "planted_assessment.csv")

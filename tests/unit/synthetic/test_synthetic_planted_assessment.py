@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from helpers.assess.engine import score_values
+from helpers.assess.plans import PLANS_ID, PLANS_SPEC
 from helpers.core.fy import financial_year
 from helpers.indicators.dsr import annual_dsr
 from helpers.ingest.derive import derive_measures
@@ -61,13 +62,15 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def specs() -> dict[str, MetricSpec]:
-    return {m.id: m for m in catalogue_metrics()}
+    """The catalogue's metrics and promises kept (scored from the organisations' own plans)."""
+    return {**{m.id: m for m in catalogue_metrics()}, PLANS_ID: PLANS_SPEC}
 
 
 @pytest.fixture(scope="module")
 def compared(folder: Path, specs: dict[str, MetricSpec]) -> pd.DataFrame:
     """planted_values joined to the observed annual values, with each value's z score."""
     truth = pd.read_csv(folder / "planted_values.csv")
+    truth = truth[truth.metric_id != PLANS_ID]  # not a value the pipeline builds from data
     j = truth.merge(_observed(folder, specs), on=["org_code", "metric_id", "period"], how="left")
     j["se_sampling"] = _se(j, specs)
     return j.assign(z=(j.obs - j.true_value) / j.se_sampling)
@@ -181,7 +184,9 @@ def test_every_metric_of_the_catalogue_has_a_true_value(
         "synthetic", "org_code", "org_type", "metric_id", "period", "true_value"
     ]  # fmt: skip
     assert (v.synthetic == "SYNTHETIC").all()
+    # every catalogue metric, and promises kept (the truth of the assessment's plans metric)
     assert set(v.metric_id) == set(specs)
+    v = v[v.metric_id != PLANS_ID]
     assert v.true_value.str.fullmatch(r"-?\d+\.\d{6}").all()
     assert not v.duplicated(["org_code", "metric_id", "period"]).any()
     assert set(v.period) == {"2022/23", "2023/24", "2024/25"}
@@ -244,6 +249,7 @@ def test_one_assessment_row_per_organisation_and_year(
     assert list(a.columns) == [
         "synthetic", "org_code", "org_type", "cohort", "period", "true_average_score",
         "true_rank", "true_segment", "true_segment_unadjusted", "metrics_scored",
+        "true_plan_delivery", "persistently_failing",
     ]  # fmt: skip
     scored = v[v.metric_id.map(lambda m: specs[m].score_mode != "none")]
     keys = ["org_code", "period"]

@@ -1,0 +1,170 @@
+"""Accountability over time: promises kept, year-on-year movement, persistent failure and the
+consequences that follow, all from the settings' rules (``assess:``).
+
+* **Promises kept** (:func:`plans_kept`): from ``plan_delivery.csv`` (helpers.compare.plans),
+  the share of an organisation's own plans it kept in the year: delivered, or missed by no more
+  than chance (the plan lies inside the actual value's 95% interval). It is scored as a metric
+  of its own (:data:`PLANS_SPEC`, by rank, higher is better) when ``plans.scored`` is true, and
+  the number of significant shortfalls is published beside it.
+* **Year on year** (:func:`year_on_year`): for an organisation assessed in consecutive years,
+  the change in average score, its 95% interval from the difference of the two years' simulated
+  averages (independent draws), and whether it is more than chance (the interval excludes 0).
+* **Persistent failure** (:func:`persistent_failure`): in the lowest segment, with at least
+  the settings' probability of really being there, in N consecutive years. Those organisations
+  are listed as candidates for the reviewed segment 5 register (never placed there).
+* **Consequences** (:func:`consequences`): the first of the settings' declarative rules whose
+  every condition holds; each condition is one fixed test (a segment list, persistent failure,
+  in deficit, a minimum share of promises kept, the top quarter on a named metric).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.assess.engine import CohortYear
+from helpers.assess.plans import plans_kept
+from helpers.core.fy import fy_label, fy_start
+from helpers.settings import AssessmentRules, ConsequenceRule
+
+
+def year_on_year(years: list[CohortYear], level: float = 0.95) -> pd.DataFrame:
+    """Change in average score since the previous financial year (same cohort), its interval
+    from the two years' draws, and whether it is more than chance."""
+    cols = ["org_code", "period", "previous_period", "previous_segment", "change_since_last_year",
+            "change_lower", "change_upper", "change_significant"]  # fmt: skip
+    by_key = {(cy.cohort, cy.period): cy for cy in years}
+    rows = []
+    lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
+    for cy in years:
+        prev_period = _previous_fy(cy.period)
+        prev = by_key.get((cy.cohort, prev_period))
+        if prev is None:
+            continue
+        index = {o: j for j, o in enumerate(prev.orgs)}
+        for j, o in enumerate(cy.orgs):
+            i = index.get(o)
+            if i is None or np.isnan(cy.avg[j]) or np.isnan(prev.avg[i]):
+                continue
+            diff = cy.avg_draws[:, j] - prev.avg_draws[:, i]
+            lo, hi = np.quantile(diff, [lo_q, hi_q])
+            rows.append(
+                {
+                    "org_code": o,
+                    "period": cy.period,
+                    "previous_period": prev_period,
+                    "previous_segment": prev.seg[i],
+                    "change_since_last_year": cy.avg[j] - prev.avg[i],
+                    "change_lower": lo,
+                    "change_upper": hi,
+                    "change_significant": bool(lo > 0 or hi < 0),
+                }
+            )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _previous_fy(period: str) -> str:
+    return fy_label(fy_start(period) - 1)
+
+
+def persistent_failure(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
+    """True for an organisation-year that ends a run of ``years`` consecutive financial years in
+    the lowest segment (with at least ``min_probability`` of really being there)."""
+    pf = rules.persistent_failure
+    a = assessment[["org_code", "period", "segment"]].copy()
+    prob = sum(
+        assessment.get(f"p_segment_{s}", 0.0) for s in range(pf.segment, 5)
+    )  # P(segment >= the lowest)
+    low = (a.segment >= pf.segment) & ((a.segment == 5) | (prob >= pf.min_probability))
+    start = a.period.map(fy_start)
+    key = dict(zip(zip(a.org_code, start, strict=True), low, strict=True))
+    flags = [
+        all(key.get((o, y - k), False) for k in range(pf.years))
+        for o, y in zip(a.org_code, start, strict=True)
+    ]
+    return pd.Series(flags, index=assessment.index, name="persistent_failure")
+
+
+def _holds(rule: ConsequenceRule, r: pd.Series, top: dict[str, set[tuple[str, str]]]) -> bool:
+    w = rule.when
+    seg = r.segment
+    if w.segments is not None and (pd.isna(seg) or int(seg) not in w.segments):
+        return False
+    failing = False if pd.isna(r.persistent_failure) else bool(r.persistent_failure)
+    if w.persistent_failure is not None and failing != w.persistent_failure:
+        return False
+    if w.in_deficit is not None:
+        d = r.in_deficit
+        if pd.isna(d) or bool(d) != w.in_deficit:
+            return False
+    if w.min_plan_delivery is not None:
+        p = r.plan_delivery
+        if pd.isna(p) or p < w.min_plan_delivery:
+            return False
+    if w.top_quartile_on is not None:
+        return (r.org_code, r.period) in top.get(w.top_quartile_on, set())
+    return True
+
+
+def consequences(
+    assessment: pd.DataFrame, metric_scores: pd.DataFrame, rules: AssessmentRules
+) -> pd.DataFrame:
+    """``consequence`` and ``consequence_rule`` per organisation and year: the first rule of the
+    settings whose conditions all hold ("" when none does, e.g. not segmented)."""
+    top: dict[str, set[tuple[str, str]]] = {}
+    ms = metric_scores
+    for name in {c.when.top_quartile_on for c in rules.consequences if c.when.top_quartile_on}:
+        m = ms[(ms.metric_id == name) & ms.metric_rank.notna()]
+        hit = m[m.metric_rank.astype(float) <= m.organisations_scored.astype(float) / 4]
+        top[name] = set(zip(hit.org_code, hit.period.astype(str), strict=True))
+    out = []
+    for _, r in assessment.iterrows():
+        chosen = next((c for c in rules.consequences if _holds(c, r, top)), None)
+        if pd.isna(r.segment) or chosen is None:
+            out.append(("", ""))
+        else:
+            out.append((chosen.consequence, chosen.name))
+    return pd.DataFrame(out, columns=["consequence", "consequence_rule"], index=assessment.index)
+
+
+def add_accountability(
+    assessment: pd.DataFrame,
+    metric_scores: pd.DataFrame,
+    years: list[CohortYear],
+    plan_delivery: pd.DataFrame | None,
+    rules: AssessmentRules,
+) -> pd.DataFrame:
+    """The assessment with promises kept, year-on-year movement, persistent failure, segment 5
+    candidates and each organisation's consequence and the rule behind it."""
+    out = assessment.drop(columns=[c for c in ACCOUNTABILITY_COLUMNS if c in assessment])
+    kept = plans_kept(plan_delivery, rules)[
+        ["org_code", "period", "plans", "plan_delivery", "plan_shortfalls"]
+    ]
+    out = out.merge(kept, on=["org_code", "period"], how="left")
+    out = out.merge(year_on_year(years), on=["org_code", "period"], how="left")
+    out["change_significant"] = out.change_significant.astype("boolean")
+    out["persistent_failure"] = persistent_failure(out, rules).where(out.segment.notna())
+    out["persistent_failure"] = out.persistent_failure.astype("boolean")
+    out["segment_5_candidate"] = (
+        out.persistent_failure.fillna(False) & (out.segment >= rules.persistent_failure.segment)
+        & (out.segment < 5)
+    ).astype("boolean").where(out.segment.notna())  # fmt: skip
+    out = out.join(consequences(out, metric_scores, rules))
+    return out
+
+
+ACCOUNTABILITY_COLUMNS = [
+    "plans",
+    "plan_delivery",
+    "plan_shortfalls",
+    "previous_period",
+    "previous_segment",
+    "change_since_last_year",
+    "change_lower",
+    "change_upper",
+    "change_significant",
+    "persistent_failure",
+    "segment_5_candidate",
+    "consequence",
+    "consequence_rule",
+]

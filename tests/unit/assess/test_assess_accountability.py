@@ -1,0 +1,146 @@
+"""Accountability over time: promises kept, year on year, persistent failure, consequences and
+sensitivity, by the rules the settings state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from assess_support import orgs, results, run, spec
+
+from helpers import assess
+from helpers.assess.accountability import consequences, persistent_failure
+from helpers.assess.plans import PLANS_ID, plans_kept
+from helpers.settings import AssessmentRules
+
+SPREAD = [0.50 + 0.02 * i for i in range(20)]
+
+
+def _years(true_p_by_year: dict[str, list[float]], denominator: float) -> pd.DataFrame:
+    return pd.concat(
+        [
+            results({"a": p, "b": p}, denominator=denominator, period=fy, seed=i)
+            for i, (fy, p) in enumerate(true_p_by_year.items())
+        ],  # fmt: skip
+        ignore_index=True,
+    )
+
+
+def test_promises_kept_is_the_share_of_plans_delivered_or_missed_within_chance() -> None:
+    d = pd.DataFrame(
+        {
+            "org_code": ["A", "A", "A", "B"],
+            "period": "2024/25",
+            "status": ["delivered", "missed_within_chance", "missed", "missed"],
+        }
+    )
+    got = plans_kept(d, AssessmentRules()).set_index("org_code")
+    assert got.loc["A", "plan_delivery"] == 2 / 3 and got.loc["A", "plan_shortfalls"] == 1
+    assert got.loc["B", "value"] == 0.0
+
+
+def test_promises_kept_is_scored_as_a_metric_of_its_own() -> None:
+    r = run([spec("a")])
+    res = results({"a": SPREAD}, denominator=50_000)
+    d = pd.DataFrame(
+        {
+            "org_code": [f"T{i:02d}" for i in range(20)] * 2,
+            "period": "2024/25",
+            "status": ["delivered"] * 20 + ["missed"] * 10 + ["delivered"] * 10,
+        }
+    )
+    a, m, _ = assess.assessment_tables(r, res, orgs(20), None, n_draws=200, plan_delivery=d)
+    assert set(m.metric_id) == {"a", PLANS_ID}
+    assert a.metrics_in_cohort.eq(2).all()
+    kept = m[m.metric_id == PLANS_ID].set_index("org_code")
+    assert kept.loc["T00", "value"] == 50.0 and kept.loc["T19", "value"] == 100.0
+    off = run([spec("a")], plans={"scored": False})
+    a2, m2, _ = assess.assessment_tables(off, res, orgs(20), None, n_draws=200, plan_delivery=d)
+    assert set(m2.metric_id) == {"a"}
+
+
+def test_a_real_change_between_years_is_more_than_chance_and_noise_is_not() -> None:
+    r = run([spec("a"), spec("b")])
+    flat = {"2023/24": SPREAD, "2024/25": SPREAD}
+    res = _years(flat, 200_000)
+    a, m, years = assess.assessment_tables(r, res, orgs(20), None, n_draws=400)
+    out = assess.add_accountability(a, m, years, None, r.settings.assess)
+    later = out[out.period == "2024/25"]
+    assert later.change_significant.notna().all()
+    assert later.change_significant.mean() <= 0.1  # nothing truly changed
+    jump = dict(flat)
+    jump["2024/25"] = [SPREAD[-1] + 0.05] + SPREAD[1:]  # the worst becomes the best
+    b, m, years = assess.assessment_tables(r, _years(jump, 200_000), orgs(20), None, n_draws=400)
+    out = assess.add_accountability(b, m, years, None, r.settings.assess).set_index(
+        ["org_code", "period"]
+    )
+    row = out.loc[("T00", "2024/25")]
+    assert row.change_since_last_year < -2 and bool(row.change_significant)
+    assert row.previous_segment == 4 and row.segment == 1
+
+
+def test_persistent_failure_needs_consecutive_years_in_the_lowest_segment() -> None:
+    a = pd.DataFrame(
+        {
+            "org_code": ["X", "X", "X", "Y", "Y", "Z", "Z"],
+            "period": ["2022/23", "2023/24", "2024/25", "2022/23", "2024/25", "2023/24", "2024/25"],
+            "segment": [4.0, 4.0, 3.0, 4.0, 4.0, 4.0, 4.0],
+            "p_segment_4": [0.9, 0.9, 0.1, 0.9, 0.9, 0.9, 0.3],
+        }
+    )
+    got = persistent_failure(a, AssessmentRules()).tolist()
+    # X: two in a row, then not; Y: a gap year; Z: the second year is too uncertain
+    assert got == [False, True, False, False, False, False, False]
+    lax = AssessmentRules(persistent_failure={"years": 2, "min_probability": 0.0})
+    assert persistent_failure(a, lax).tolist()[-1] is True
+
+
+def test_consequences_take_the_first_rule_that_holds() -> None:
+    a = pd.DataFrame(
+        {
+            "org_code": ["A", "B", "C", "D", "E", "F"],
+            "period": "2024/25",
+            "segment": [1.0, 1.0, 3.0, 4.0, 5.0, np.nan],
+            "persistent_failure": [False, False, False, True, True, pd.NA],
+            "in_deficit": [False, False, True, True, True, pd.NA],
+            "plan_delivery": [1.0, 0.5, 0.5, 0.0, 0.0, np.nan],
+        }
+    )
+    ms = pd.DataFrame(
+        {
+            "org_code": ["A", "B", "C", "D"],
+            "period": "2024/25",
+            "metric_id": "finance_outturn_margin_pct",
+            "metric_rank": [1, 3, 2, 4],
+            "organisations_scored": [4, 4, 4, 4],
+        }
+    )
+    got = consequences(a, ms, AssessmentRules())
+    assert got.consequence_rule.tolist() == [
+        "autonomy_and_capital", "autonomy", "support", "turnaround", "intensive_support", ""
+    ]  # fmt: skip
+    assert "no pay uplift" in got.consequence.iat[3]
+
+
+def test_sensitivity_counts_the_organisations_that_change_segment() -> None:
+    metrics = [spec("a"), spec("b"), spec("fin", statistic="ratio", ci="none")]
+    rng = np.random.default_rng(2)
+    res = results({k: list(rng.uniform(0.3, 0.9, 20)) for k in ("a", "b")}, denominator=50_000)
+    fin = res[res.metric_id == "a"].assign(
+        metric_id="fin", value=rng.normal(0, 1, 20), ci95_lower=np.nan, ci95_upper=np.nan
+    )
+    r = run(metrics, financial_override={"metric": "fin", "deficit_below": 0})
+    a, m, years = assess.assessment_tables(r, pd.concat([res, fin]), orgs(20), None, n_draws=200)
+    specs = {s.id: s for s in metrics}
+    gaps = assess.gap_summary(years, assess.segment_changes(years, specs, r.settings.assess),
+                              r.settings.assess)  # fmt: skip
+    a = assess.finish_assessment(a, gaps)
+    sens = assess.sensitivity(a, m[["org_code", "period", "metric_id", "value"]], specs,
+                              r.settings.assess).set_index("scenario")  # fmt: skip
+    assert set(sens.index) >= {"thresholds", "no_financial_override", "specialist_own_cohort",
+                               "equal_weight_per_domain"}  # fmt: skip
+    capped = int((a.segment != a.segment_unadjusted).sum())
+    assert (
+        sens.loc["no_financial_override"].query("period == 'all years'").changed_segment.iat[0]
+        == capped
+    )
+    assert sens.loc["specialist_own_cohort"].changed_segment.max() == 0  # no specialists here
