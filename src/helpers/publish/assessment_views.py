@@ -324,8 +324,41 @@ def org_assessment(ctx: Any, code: str, published: set[str]) -> dict | None:
             for g in group.head(GROUP_NAMES_MAX).itertuples()
         ],
         "next": _next_segment(ctx, r, code, period),
+        "accountability": _accountability(r),
     }
     return view
+
+
+def _accountability(r: pd.Series) -> dict:
+    """Promises kept, the change since last year, persistent failure and the consequence."""
+    get = r.get
+    change = _num(get("change_since_last_year"))
+    return {
+        "plans": _int(get("plans")),
+        "kept": fmt_probability(get("plan_delivery"))
+        if np.isfinite(_num(get("plan_delivery")))
+        else "",
+        "shortfalls": _int(get("plan_shortfalls")),
+        "previous": _text(get("previous_period")),
+        "previous_segment": _int(get("previous_segment")),
+        "change": f"{change:+.2f}" if np.isfinite(change) else "",
+        "change_range": _range(get("change_lower"), get("change_upper"), "+.2f"),
+        "change_significant": is_true(get("change_significant")),
+        "persistent": is_true(get("persistent_failure")),
+        "candidate": is_true(get("segment_5_candidate")),
+        "consequence": _text(get("consequence")),
+        "rule": _text(get("consequence_rule")).replace("_", " "),
+    }
+
+
+def sensitivity_view(results: Path) -> list[dict] | None:
+    """The sensitivity table (all years), when ``results/sensitivity.csv`` exists."""
+    path = results / "sensitivity.csv"
+    if not path.exists():
+        return None
+    t = pd.read_csv(path, dtype={"period": str})
+    t = t[t.period == "all years"]
+    return [{k: _cell_text(v) for k, v in row.items()} for row in t.to_dict("records")]
 
 
 def _next_segment(ctx: Any, r: pd.Series, code: str, period: str) -> dict | None:

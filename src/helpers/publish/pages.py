@@ -522,6 +522,7 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         scoring=av.scoring_view(ctx.run),
         override=av.override_text(ctx.run),
         nof=av.nof_view(ctx.paths.results),
+        sensitivity=av.sensitivity_view(ctx.paths.results),
         **common,
     )
 

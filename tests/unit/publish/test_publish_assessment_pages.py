@@ -41,6 +41,7 @@ def site(built, tmp_path_factory):
     rules = run.settings.assess
     assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=200)
     changes = assess.segment_changes(years, {m.id: m for m in assess.scored_metrics(run)}, rules)
+    assessment = assess.add_accountability(assessment, scores, years, None, rules)
     assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
     scores = assess.finish_metric_scores(scores)
     latest = assessment[assessment.period == assessment.period.max()]
@@ -352,3 +353,37 @@ def test_financial_override_is_explained_on_the_card_and_the_league_row(site) ->
     row = next(r for c in rows["cohorts"] for r in c["rows"] if r["code"] == code)
     assert row["segment"] == 3 and row["segment_note"] == "1 before the financial override"
     assert row["deficit"] == "Yes" and rows["has_override"]
+
+
+def test_report_cards_show_the_change_since_last_year_and_the_consequence(site) -> None:
+    ctx, _, codes = site
+    a = ctx.assessment
+    latest = a[(a.period == a.period.max()) & a.segment.notna() & a.change_since_last_year.notna()]
+    shown = 0
+    for r in latest.itertuples():
+        path = ctx.paths.orgs / f"{r.org_code}.qmd"
+        if not path.exists():
+            continue
+        text = _read(path)
+        assert f"average score {r.change_since_last_year:+.2f} (95% interval" in text
+        word = "more than chance" if r.change_significant else "within what chance alone"
+        assert word in text
+        assert f"(rule: {r.consequence_rule.replace('_', ' ')})" in text
+        shown += 1
+    assert shown >= 1
+
+
+def test_methodology_shows_the_sensitivity_table_when_there_is_one(site) -> None:
+    ctx, _, _ = site
+    results = ctx.paths.results
+    sens = pd.DataFrame(
+        {"scenario": ["x"], "description": ["segments | by *thresholds*"], "period": ["all years"],
+         "organisations": [10], "changed_segment": [3], "changed_pct": [30.0], "moved_up": [1],
+         "moved_down": [2]}
+    )  # fmt: skip
+    sens.to_csv(results / "sensitivity.csv", index=False)
+    try:
+        text = pages.methodology_page(ctx, template_env(), pages.page_context(ctx))
+    finally:
+        (results / "sensitivity.csv").unlink()
+    assert "| segments \\| by \\*thresholds\\* | 10 | 3 | 30% | 1 | 2 |" in text
