@@ -26,7 +26,9 @@ from helpers import assess  # noqa: E402
 
 def coverage(settings: str) -> pd.DataFrame:
     p = run_pipeline(settings, ROOT)
-    a, _, _ = assess.assessment_tables(p.run, p.results, p.organisations, p.monthly)
+    a, _, _ = assess.assessment_tables(
+        p.run, p.results, p.organisations, p.monthly, plan_delivery=p.plan_delivery
+    )
     out = p.run.path(p.run.settings.synthetic.out) / "planted_assessment.csv"  # type: ignore[union-attr]
     planted = pd.read_csv(out, dtype={"period": str, "org_code": str})
     t = a.merge(planted, on=["org_code", "period"])
