@@ -233,7 +233,7 @@ def true_assessment(world: World, values: pd.DataFrame, specs: list[MetricSpec])
     cols = ASSESSMENT_COLUMNS[1:]
     by_id = {s.id: s for s in specs}
     scored = {s.id: s for s in specs if s.score_mode != "none"}
-    if (values.metric_id == PLANS_ID).any():
+    if AssessmentRules().plans.scored and (values.metric_id == PLANS_ID).any():
         scored[PLANS_ID] = PLANS_SPEC
     subtype = dict(zip(world.orgs.org_code, world.orgs.org_subtype, strict=True))
     v = values[values.metric_id.isin(scored)]

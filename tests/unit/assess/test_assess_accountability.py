@@ -39,7 +39,7 @@ def test_promises_kept_is_the_share_of_plans_delivered_or_missed_within_chance()
 
 
 def test_promises_kept_is_scored_as_a_metric_of_its_own() -> None:
-    r = run([spec("a")])
+    r = run([spec("a")], plans={"scored": True})
     res = results({"a": SPREAD}, denominator=50_000)
     d = pd.DataFrame(
         {
