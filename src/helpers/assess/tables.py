@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.assess.accountability import ACCOUNTABILITY_COLUMNS
 from helpers.core.vocab import ORG_TYPE_LABELS
 
 ASSESSMENT_COLUMNS = [
@@ -54,20 +55,7 @@ ASSESSMENT_COLUMNS = [
     "gap_to_next_segment",
     "metrics_that_would_close_gap",
     "closest_metrics",
-    # accountability over time (helpers.assess.accountability)
-    "plans",
-    "plan_delivery",
-    "plan_shortfalls",
-    "previous_period",
-    "previous_segment",
-    "change_since_last_year",
-    "change_lower",
-    "change_upper",
-    "change_significant",
-    "persistent_failure",
-    "segment_5_candidate",
-    "consequence",
-    "consequence_rule",
+    *ACCOUNTABILITY_COLUMNS,  # accountability over time (helpers.assess.accountability)
 ]
 METRIC_SCORE_COLUMNS = [
     "org_code",
