@@ -1,11 +1,8 @@
 """Accountability over time: promises kept, year-on-year movement, persistent failure and the
 consequences that follow, all from the settings' rules (``assess:``).
 
-* **Promises kept** (:func:`plans_kept`): from ``plan_delivery.csv`` (helpers.compare.plans),
-  the share of an organisation's own plans it kept in the year: delivered, or missed by no more
-  than chance (the plan lies inside the actual value's 95% interval). It is scored as a metric
-  of its own (:data:`PLANS_SPEC`, by rank, higher is better) when ``plans.scored`` is true, and
-  the number of significant shortfalls is published beside it.
+* **Promises kept** (:mod:`helpers.assess.plans`): the share of an organisation's own plans it
+  delivered in the year (at least as good as planned), with the shortfalls beyond chance.
 * **Year on year** (:func:`year_on_year`): for an organisation assessed in consecutive years,
   the change in average score, its 95% interval from the difference of the two years' simulated
   averages (independent draws), and whether it is more than chance (the interval excludes 0).

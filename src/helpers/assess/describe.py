@@ -36,7 +36,8 @@ def scoring_rules_table(run: LoadedAssessment) -> pd.DataFrame:
             "weight": rules.plans.weight,
             "rule": scoring_rule_text(PLANS_SPEC, rules.continuous, rules.ties)
             + " The value is the share of its own plans (one per metric with a plan) that it "
-            "delivered in the year, or missed by no more than chance; organisations with fewer "
+            "delivered in the year (at least as good as planned); in the simulation each plan is "
+            "re-judged against the metric's drawn value. Organisations with fewer "
             f"than {rules.plans.min_plans} plan(s) that year are not scored on it.",
         }
         rows = pd.concat([rows, pd.DataFrame([plan])], ignore_index=True)
@@ -102,8 +103,8 @@ def rules_text(run: LoadedAssessment) -> str:
     )
     if plans_scored(run):
         parts.append(
-            "Promises kept (the share of its own plans an organisation delivered, or missed by "
-            "no more than chance) is scored as a metric of its own."
+            "Promises kept (the share of its own plans an organisation delivered) is scored as a "
+            "metric of its own."
         )
     pf = r.persistent_failure
     parts.append(

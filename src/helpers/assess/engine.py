@@ -49,6 +49,39 @@ def cohort_labels(orgs: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
     return base
 
 
+def kept_draws(
+    plans: pd.DataFrame | None,
+    orgs: list[str],
+    metrics: list[str],
+    draws: np.ndarray,
+    specs: dict[str, MetricSpec],
+    n_draws: int,
+) -> np.ndarray:
+    """``n_draws × orgs``: the % of each organisation's plans kept in every draw."""
+    kept = np.zeros((n_draws, len(orgs)))
+    made = np.zeros(len(orgs))
+    if plans is None or plans.empty:
+        return np.full((n_draws, len(orgs)), np.nan)
+    col = {o: j for j, o in enumerate(orgs)}
+    index = {m: k for k, m in enumerate(metrics)}
+    for r in plans.itertuples():
+        j = col.get(r.org_code)
+        if j is None or r.status not in ("delivered", "missed_within_chance", "missed"):
+            continue
+        made[j] += 1
+        metric = getattr(r, "metric_id", None)
+        planned = float(getattr(r, "planned", np.nan))
+        k = index.get(metric) if metric is not None else None
+        if getattr(r, "plan_on", "") == "value" and k is not None and np.isfinite(planned):
+            better = specs[metric].polarity != "lower_is_better"
+            x = draws[k][:, j]
+            kept[:, j] += (x >= planned) if better else (x <= planned)
+        else:
+            kept[:, j] += float(r.status == "delivered")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(made > 0, 100 * kept / made, np.nan)
+
+
 def weight_of(rules: AssessmentRules, metric_id: str) -> float:
     """A metric's weight in the average score (promises kept: ``plans.weight``)."""
     return rules.plans.weight if metric_id == PLANS_ID else rules.weights.get(metric_id, 1.0)
@@ -127,11 +160,13 @@ def assess_cohort_year(
     period: str,
     n_draws: int | None = None,
     specs: dict[str, MetricSpec] | None = None,
+    plans: pd.DataFrame | None = None,
 ) -> CohortYear:
     """Score, average, segment and rank one cohort in one year, observed and in every draw.
 
     ``rows``: the cohort's result rows of the scored metrics in ``period`` (with the
-    uncertainty columns); ``deficit``: in deficit (bool) by org_code."""
+    uncertainty columns); ``deficit``: in deficit (bool) by org_code; ``plans``: the year's
+    plan delivery rows, for promises kept (re-judged in every draw from the metric's draws)."""
     rules = run.settings.assess
     draws_n = n_draws or rules.n_draws
     specs = specs or {m.id: m for m in scored_metrics(run)}
@@ -147,7 +182,14 @@ def assess_cohort_year(
         spec = specs[mid]
         sub = rows[rows.metric_id == mid].set_index("org_code").reindex(orgs)
         values[i] = sub.value.to_numpy(dtype=float)
-        vdraws[i] = value_draws(sub.reset_index(), spec, d, rng, rules.rank_model)
+        if mid == PLANS_ID:
+            # promises kept: every plan on a metric's value is kept or missed in each draw as
+            # the drawn value is or is not at least as good as planned (the metrics' draws are
+            # already made: promises kept comes last); plans on counts and accounts are exact
+            vdraws[i] = kept_draws(plans, orgs, metrics[:i], vdraws[:i], specs, d)
+            vdraws[i][:, np.isnan(values[i])] = np.nan
+        else:
+            vdraws[i] = value_draws(sub.reset_index(), spec, d, rng, rules.rank_model)
         scores[i] = sc.metric_scores(values[i], spec, period, rules.continuous, rules.ties)[0]
         sdraws[i] = sc.metric_scores(vdraws[i], spec, period, rules.continuous, rules.ties)
     deficit_arr = np.array([bool(deficit.get(o, False)) for o in orgs])
@@ -283,6 +325,7 @@ def assessment_tables(
             str(period),
             n_draws,
             specs,
+            None if plan_delivery is None else plan_delivery[plan_delivery.period == period],
         )
         years.append(cy)
         ok = ~np.isnan(cy.avg)

@@ -1,10 +1,11 @@
 """Promises kept: an organisation's own plans as a scored metric of the assessment.
 
 From ``plan_delivery.csv`` (:mod:`helpers.compare.plans`): the share of the metrics with a plan
-on which the organisation kept its promise in the year (delivered, or missed by no more than
-chance: the plan inside the actual value's 95% interval). Scored by rank in the cohort (higher
-is better) like NOF's planned-versus-actual measure when the settings' ``plans.scored`` is true;
-the number of significant shortfalls is published beside it.
+on which the organisation kept its promise in the year (delivered: at least as good as
+planned). Scored by rank in the cohort (higher is better) like NOF's planned-versus-actual
+measure when the settings' ``plans.scored`` is true; in the simulation each plan on a metric's
+value is re-judged against the metric's drawn value, so a promise kept or missed by a whisker
+is uncertain. The number of shortfalls beyond chance is published beside it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 from helpers.settings import AssessmentRules, MetricSpec
 
 PLANS_ID = "plans_kept_pct"
-KEPT = ("delivered", "missed_within_chance")
+KEPT = ("delivered",)
 
 PLANS_SPEC = MetricSpec.model_validate(
     {

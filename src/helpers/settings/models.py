@@ -350,13 +350,13 @@ class PersistentFailure(_Strict):
 
 
 class PlanScoring(_Strict):
-    """Promises kept: the share of an organisation's own plans it kept in the year (delivered,
-    or missed by no more than chance), published for every organisation with plans; with
+    """Promises kept: the share of an organisation's own plans it delivered in the year (at
+    least as good as planned), published for every organisation with plans and, with
     ``scored``, a scored metric of its own (like NOF's planned versus actual measure), by rank
-    in the cohort, higher is better. Off by default: its value is not yet drawn in the
-    simulation, so scoring it narrows the likely ranges (see the README)."""
+    in the cohort, higher is better; in the simulation each plan on a metric's value is
+    re-judged against the metric's drawn value."""
 
-    scored: bool = False
+    scored: bool = True
     weight: float = Field(1.0, gt=0)
     min_plans: int = Field(1, ge=1, description="plans needed in the year to be scored")
 

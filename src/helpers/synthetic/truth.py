@@ -187,6 +187,16 @@ def true_plans_kept(
                 target = g.pden / g.den
             else:
                 actual, target = g.num, g.planned
+                if spec.plan.period == "year":
+                    # a plan for the year's total (e.g. the surplus, spread over the months
+                    # open) against the year's figure, however many rows the figure has
+                    num = sub.assign(period=financial_year(sub.month)).groupby(
+                        ["org_code", "period"]).num.sum()  # fmt: skip
+                    total = pl.assign(period=financial_year(pl.month)).groupby(
+                        ["org_code", "period"]).planned.sum()  # fmt: skip
+                    key = pd.MultiIndex.from_frame(g[["org_code", "period"]])
+                    actual = pd.Series(num.reindex(key).to_numpy(), index=g.index)
+                    target = pd.Series(total.reindex(key).to_numpy(), index=g.index)
             better = spec.polarity != "lower_is_better"
             ok = (actual >= target - 1e-9) if better else (actual <= target + 1e-9)
             kept.append(g[["org_code", "period"]].assign(kept=ok.to_numpy()))

@@ -246,7 +246,6 @@ def test_one_assessment_row_per_organisation_and_year(
 ) -> None:
     a = pd.read_csv(folder / "planted_assessment.csv")
     v = pd.read_csv(folder / "planted_values.csv")
-    v = v[v.metric_id != PLANS_ID]  # promises kept is not scored by default
     assert list(a.columns) == [
         "synthetic", "org_code", "org_type", "cohort", "period", "true_average_score",
         "true_rank", "true_segment", "true_segment_unadjusted", "metrics_scored",
@@ -299,7 +298,6 @@ def test_the_assessment_is_score_values_of_the_values_as_written(
     folder: Path, specs: dict[str, MetricSpec]
 ) -> None:
     v = pd.read_csv(folder / "planted_values.csv").rename(columns={"true_value": "value"})
-    v = v[v.metric_id != PLANS_ID]  # promises kept is not scored by default
     a = pd.read_csv(folder / "planted_assessment.csv")
     v = v.merge(a[["org_code", "period", "cohort"]], on=["org_code", "period"])
     trusts = v[v.org_type != "icb"]
