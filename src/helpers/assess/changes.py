@@ -20,6 +20,7 @@ from helpers.assess import scores as sc
 from helpers.assess import segments as sg
 from helpers.assess.engine import CohortYear, weight_of
 from helpers.settings import AssessmentRules, MetricSpec
+from helpers.stats.rank_draws import oriented
 
 CHANGE_COLUMNS = [
     "org_code",
@@ -63,7 +64,7 @@ def _value_needed(
             if sc.discrete_scores(np.array([c]), spec)[0] <= score_needed + 1e-12:
                 return float(c), np.nan
         return np.nan, np.nan
-    o = sc.oriented(v, spec.polarity)  # smaller is better
+    o = oriented(v, spec.polarity)  # smaller is better
     others = np.delete(o, j)
     others = np.sort(others[~np.isnan(others)])
     n = len(others) + 1

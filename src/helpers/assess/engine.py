@@ -28,7 +28,7 @@ from helpers.assess.plans import PLANS_ID, PLANS_SPEC, plan_rows, plans_kept
 from helpers.compare.uncertainty import value_draws, with_uncertainty
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.settings import AssessmentRules, LoadedAssessment, MetricSpec
-from helpers.stats.rank_draws import rank_matrix, summarise_ranks
+from helpers.stats.rank_draws import oriented, rank_matrix, summarise_ranks
 
 LEVEL = 0.95
 
@@ -378,8 +378,8 @@ def assessment_tables(
         for i, mid in enumerate(cy.metrics):
             spec = specs[mid]
             has = ~np.isnan(cy.values[i])
-            obs_rank = rank_matrix(sc.oriented(cy.values[i][None, :], spec.polarity))[0]
-            ranks = rank_matrix(sc.oriented(cy.value_draws[i], spec.polarity))
+            obs_rank = rank_matrix(oriented(cy.values[i][None, :], spec.polarity))[0]
+            ranks = rank_matrix(oriented(cy.value_draws[i], spec.polarity))
             msize = np.where(has, float(has.sum()), np.nan)
             mr = summarise_ranks(ranks, msize, LEVEL)
             sub = rows[rows.metric_id == mid].set_index("org_code").reindex(cy.orgs)

@@ -22,14 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.settings import MetricSpec
-from helpers.stats.rank_draws import rank_matrix
+from helpers.stats.rank_draws import oriented, rank_matrix
 
 MIDDLE = 2.5
-
-
-def oriented(values: np.ndarray, polarity: str) -> np.ndarray:
-    """Values turned so that smaller is better."""
-    return values if polarity == "lower_is_better" else -values
 
 
 def continuous_scores(

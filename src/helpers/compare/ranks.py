@@ -8,15 +8,10 @@ import pandas as pd
 from helpers.compare.schema import RANK_COLUMNS
 from helpers.compare.uncertainty import value_draws, with_uncertainty
 from helpers.settings import LoadedAssessment, MetricSpec
-from helpers.stats.rank_draws import rank_matrix, summarise_ranks
+from helpers.stats.rank_draws import oriented, rank_matrix, summarise_ranks
 
 #: draws of every value's uncertainty for the rank intervals
 N_DRAWS = 1000
-
-
-def oriented(values: np.ndarray, spec: MetricSpec) -> np.ndarray:
-    """Values turned so that smaller is better (rank 1 is the best)."""
-    return -values if spec.polarity != "lower_is_better" else values
 
 
 def add_rank_intervals(
@@ -39,10 +34,10 @@ def add_rank_intervals(
         sub = unc.loc[idx]
         ok = sub.value.notna().to_numpy()
         periods = sub.period.to_numpy()
-        observed = rank_matrix(oriented(sub.value.to_numpy(dtype=float), spec), periods)[0]
+        observed = rank_matrix(oriented(sub.value.to_numpy(dtype=float), spec.polarity), periods)[0]
         model = run.settings.assess.rank_model
         draws = value_draws(sub, spec, N_DRAWS, rng, model, periods)
-        ranks = rank_matrix(oriented(draws, spec), periods)
+        ranks = rank_matrix(oriented(draws, spec.polarity), periods)
         size = pd.Series(ok, index=idx).groupby(periods).transform("sum").to_numpy(dtype=float)
         size = np.where(ok, size, np.nan)
         ri = summarise_ranks(ranks, size)

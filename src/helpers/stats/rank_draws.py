@@ -14,6 +14,12 @@ import pandas as pd
 from scipy.stats import rankdata
 
 
+def oriented(values: np.ndarray, polarity: str) -> np.ndarray:
+    """Values turned so that smaller is better (rank 1 the best): negated unless
+    ``polarity`` is ``lower_is_better``."""
+    return values if polarity == "lower_is_better" else -values
+
+
 def rank_matrix(
     draws: np.ndarray, groups: np.ndarray | None = None, method: str = "min"
 ) -> np.ndarray:

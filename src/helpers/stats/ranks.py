@@ -34,10 +34,14 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.special import expit
 
+from helpers.stats.rank_draws import summarise_ranks
+
 Method = Literal["normal", "logit", "beta", "gamma"]
 Model = Literal["fixed", "random_effects"]
 TauPrior = Literal["uniform", "gamma_precision"]
 DEFAULT_SEED: int = 20_250_401
+#: the columns :func:`helpers.stats.rank_draws.summarise_ranks` gives for every unit
+SUMMARY_COLUMNS = ["rank_lower", "rank_upper", "rank_median", "p_top_quartile", "p_bottom_quartile"]
 
 
 def _draws(
@@ -465,31 +469,15 @@ def rank_intervals(
         rows = np.arange(b)[:, None]
         r[rows, order] = np.arange(k)[None, :]
         ranks[b0 : b0 + b] = r - start[None, :] + 1
-    lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
-    res = pd.DataFrame(index=pd.RangeIndex(total))
-    out_cols: dict[str, np.ndarray] = {
-        c: np.full(total, np.nan)
-        for c in (
-            "group_size",
-            "rank",
-            "rank_lower",
-            "rank_upper",
-            "rank_median",
-            "p_top_quartile",
-            "p_bottom_quartile",
-        )
-    }
+    cols = ["group_size", "rank", *SUMMARY_COLUMNS]
+    res = pd.DataFrame({c: np.full(total, np.nan) for c in cols}, index=pd.RangeIndex(total))
     if k:
+        summary = summarise_ranks(ranks.astype(float), size, level)
         obs = pd.Series(sign * point[units]).groupby(g).rank(method="min").to_numpy()
-        out_cols["group_size"][units] = size
-        out_cols["rank"][units] = obs
-        out_cols["rank_lower"][units] = np.quantile(ranks, lo_q, axis=0, method="lower")
-        out_cols["rank_upper"][units] = np.quantile(ranks, hi_q, axis=0, method="higher")
-        out_cols["rank_median"][units] = np.median(ranks, axis=0)
-        out_cols["p_top_quartile"][units] = (ranks <= size / 4).mean(axis=0)
-        out_cols["p_bottom_quartile"][units] = (ranks > 3 * size / 4).mean(axis=0)
-    for c, v in out_cols.items():
-        res[c] = v
+        res.loc[units, "group_size"] = size
+        res.loc[units, "rank"] = obs
+        for c in SUMMARY_COLUMNS:
+            res.loc[units, c] = summary[c].to_numpy(dtype=float)
     res["confidently_top_quartile"] = res["rank_upper"] <= res["group_size"] / 4
     res["confidently_bottom_quartile"] = res["rank_lower"] > 3 * res["group_size"] / 4
     return res
