@@ -13,10 +13,7 @@ segment and of the top and bottom quartile, and each metric's rank interval.
 from __future__ import annotations
 
 import math
-import warnings
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -411,14 +408,6 @@ def assessment_tables(
     metric_scores = pd.concat(scored, ignore_index=True) if scored else pd.DataFrame()
     assessment = _apply_segment_5(run, assessment)
     return assessment, metric_scores, years
-
-
-@contextmanager
-def warnings_off() -> Iterator[None]:
-    """Silence numpy's all-NaN warnings inside a block (organisations not segmented)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield
 
 
 def _apply_segment_5(run: LoadedAssessment, assessment: pd.DataFrame) -> pd.DataFrame:
