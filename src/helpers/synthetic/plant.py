@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.synthetic.model import random_stream
-from helpers.synthetic.world import SYNTHETIC, World
+from helpers.synthetic.world import FAILING_SHIFT, SYNTHETIC, World
 
 TRUTH_COLUMNS = ["org_code", "metric_id", "effect_scale", "effect", "truly_differs"]
 
@@ -24,16 +24,23 @@ def plant(
     tau: float,
     magnitude: tuple[float, float],
     stream: int,
+    worse: float,
 ) -> np.ndarray:
     """Random effect (sd ``tau``) for every organisation plus planted outliers on ~10% of them
-    (never on merging or merged codes; a code change keeps the same effect). Records the truth:
+    (never on merging or merged codes; towards worse on a failing organisation; a code change
+    keeps the same effect). Records the truth:
     ``effect`` is the planted part only (odds or rate ratio ``exp(planted)``, or the shift),
     1 (0 for a shift) when nothing is planted; the random effect is not part of it.
+    ``worse`` (+1 or -1): the direction of a worse result on the linear scale; the world's
+    failing organisations (:attr:`World.failing`) have their random effect moved
+    ``FAILING_SHIFT * tau`` that way (part of their random effect, not of the planted ``effect``:
+    on any one metric it stays within the usual spread).
     Returns the whole effect (random + planted) on the linear scale (log odds, log rate or
     shift)."""
     rng = random_stream(world.seed, 100 + stream)
     codes = list(codes)
     u = rng.normal(0, tau, size=len(codes))
+    u += np.array([worse * FAILING_SHIFT * tau if c in world.failing else 0.0 for c in codes])
     succ = world.successions
     mergers = set(succ.new_code[succ.new_code.duplicated(keep=False)]) | set(
         succ.old_code[succ.new_code.duplicated(keep=False)]
@@ -47,6 +54,8 @@ def plant(
     planted = np.zeros(len(codes))
     for j, i in enumerate(chosen):
         planted[i] = signs[j] * rng.uniform(*magnitude)
+        if codes[i] in world.failing:  # a failing organisation's outlier is towards worse
+            planted[i] = worse * abs(planted[i])
     # a code change: the new code is the same organisation
     change = succ[~succ.new_code.duplicated(keep=False)]
     for r in change.itertuples():

@@ -51,6 +51,7 @@ proportionally lower than real ones.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -802,6 +803,8 @@ def write_admissions(
     out_dir: Path,
     successions: pd.DataFrame | None = None,
     expected: list[pd.DataFrame] | None = None,
+    failing: Collection[str] = (),
+    failing_shift: float = 0.0,
 ) -> pd.DataFrame:
     """Write ``out_dir/record_level/admissions.parquet`` and return the planted truth.
 
@@ -822,6 +825,10 @@ def write_admissions(
     the *planted* odds or rate ratio, exactly 1 when ``truly_differs`` is false: the small
     random effect every provider and ICB also carries is not part of it (as in
     ``generate._plant``).
+
+    ``failing``: codes of organisations planted to fail persistently; their random effects
+    (death and readmission odds, ICB avoidable admissions) are moved ``failing_shift`` standard
+    deviations towards worse, in every year (not part of the truth's ``effect``).
 
     ``expected`` (a list): the model's expected counts are appended to it, as frames of
     :data:`helpers.synthetic.expected.EXPECTED_COLUMNS` (see :func:`_expected_outcomes`); no
@@ -846,7 +853,6 @@ def write_admissions(
         geo.providers, rng, (1.5, 1.8), (0.55, 0.65), RANDOM_EFFECT_SD, eligible
     )
     icb_log_rr, icb_out = _planted(geo.icbs, rng, (1.3, 1.5), (0.67, 0.77), ICB_RANDOM_EFFECT_SD)
-    icb_rr = np.exp(icb_log_rr)
     # IMD profile per ICB: deciles tilted towards a random deprivation level
     tilt = rng.normal(0.0, 0.12, n_icb)
     imd_w = np.exp(tilt[:, None] * (np.arange(10)[None, :] - 4.5))
@@ -859,6 +865,20 @@ def write_admissions(
             arr[i_new] = arr[i_old]
     diag_cum = _cumulative(mix)
     prov_cum = geo.provider_cum(size)
+    is_p, is_i = np.isin(geo.providers, list(failing)), np.isin(geo.icbs, list(failing))
+    # a failing organisation's planted outlier is towards worse (more deaths, readmissions,
+    # avoidable admissions)
+    for effect, out_flag, is_f in (
+        (death_re, death_out, is_p),
+        (readmit_re, readmit_out, is_p),
+        (icb_log_rr, icb_out, is_i),
+    ):
+        effect[out_flag & is_f] = np.abs(effect[out_flag & is_f])
+    fail_p, fail_i = failing_shift * is_p, failing_shift * is_i
+    death_used = death_re + fail_p * RANDOM_EFFECT_SD
+    readmit_used = readmit_re + fail_p * RANDOM_EFFECT_SD
+    icb_used = np.exp(icb_log_rr + fail_i * ICB_RANDOM_EFFECT_SD)
+    icb_rr = np.exp(icb_log_rr)
 
     path = Path(out_dir) / "record_level" / "admissions.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -883,17 +903,17 @@ def write_admissions(
                 yi,
                 pop,
                 base_rate,
-                icb_rr,
+                icb_used,
                 imd_cum,
                 prov_cum,
                 diag_cum,
-                death_re,
-                readmit_re,
+                death_used,
+                readmit_used,
             )
             n = len(cols["adm"])
             if expected is not None:
                 sums.append(_outcome_sums(cols))
-                acs_rates.append(_acs_rates(geo, pop, base_rate, icb_rr, fy))
+                acs_rates.append(_acs_rates(geo, pop, base_rate, icb_used, fy))
                 if n:
                     last_admission = max(last_admission, int(cols["adm"].max()))
             patient_ids = np.unique(cols["patient"], return_inverse=True)[1]

@@ -58,7 +58,9 @@ ASSESSMENT_COLUMNS = [
     "true_segment_unadjusted",
     "metrics_scored",
     "true_plan_delivery",
+    "planted_failing",
     "persistently_failing",
+    "true_persistent_lowest",
 ]
 
 
@@ -217,21 +219,38 @@ def true_plans_kept(
     )[cols]
 
 
-def persistently_failing(assessed: pd.DataFrame, years: int = 2, segment: int = 4) -> pd.Series:
-    """In the lowest true segment in ``years`` consecutive financial years, this one the last:
-    the assessment's rule (:func:`helpers.assess.accountability.persistent_failure`) applied to
-    the noise-free values. The organisation effects the generator plants persist from year to
-    year, so these are the organisations its effects keep at the bottom."""
+def _runs(assessed: pd.DataFrame, flag: pd.Series, years: int) -> pd.Series:
+    """True where ``flag`` holds for the organisation in ``years`` consecutive financial years,
+    this one the last."""
     start = assessed.period.map(fy_start)
-    low = dict(zip(zip(assessed.org_code, start, strict=True), assessed.true_segment >= segment,
-                   strict=True))  # fmt: skip
+    key = dict(zip(zip(assessed.org_code, start, strict=True), flag, strict=True))
     return pd.Series(
         [
-            all(low.get((o, y - k), False) for k in range(years))
+            all(key.get((o, y - k), False) for k in range(years))
             for o, y in zip(assessed.org_code, start, strict=True)
         ],  # fmt: skip
         index=assessed.index,
     )
+
+
+def persistently_failing(
+    assessed: pd.DataFrame, failing: frozenset[str], years: int = 2
+) -> pd.Series:
+    """A planted failing organisation (:func:`~helpers.synthetic.world.failing_organisations`)
+    assessed in ``years`` consecutive financial years, this one the last. Recorded as
+    ``persistently_failing`` where its noise-free values also put it in the lowest segment in
+    each of those years (:func:`true_persistent_lowest`): what the assessment's
+    persistent-failure rule must find."""
+    return _runs(assessed, assessed.org_code.isin(failing), years)
+
+
+def true_persistent_lowest(assessed: pd.DataFrame, years: int = 2, segment: int = 4) -> pd.Series:
+    """In the lowest true segment in ``years`` consecutive financial years, this one the last:
+    the assessment's rule (:func:`helpers.assess.accountability.persistent_failure`) applied to
+    the noise-free values. A flag where this is false is a false flag (an organisation near the
+    boundary may be truly lowest without being planted to fail: finding it is not required,
+    flagging an organisation that is not truly lowest is wrong)."""
+    return _runs(assessed, assessed.true_segment >= segment, years)
 
 
 def true_assessment(world: World, values: pd.DataFrame, specs: list[MetricSpec]) -> pd.DataFrame:
@@ -282,7 +301,11 @@ def true_assessment(world: World, values: pd.DataFrame, specs: list[MetricSpec])
     out = out.merge(plan.rename(columns={"true_value": "true_plan_delivery"}),
                     on=["org_code", "period"], how="left")  # fmt: skip
     out["true_plan_delivery"] = out.true_plan_delivery / 100
-    out["persistently_failing"] = persistently_failing(out)
+    out["planted_failing"] = out.org_code.isin(world.failing)
+    out["true_persistent_lowest"] = true_persistent_lowest(out)
+    out["persistently_failing"] = (
+        persistently_failing(out, world.failing) & out.true_persistent_lowest
+    )
     return out[cols]
 
 
@@ -319,9 +342,10 @@ def write_planted(out: Output, specs: list[MetricSpec] | None = None) -> None:
         true_segment_unadjusted=assessed.true_segment_unadjusted.map(_whole),
         metrics_scored=assessed.metrics_scored.map(_whole),
         true_plan_delivery=assessed.true_plan_delivery.map(_fixed),
-        persistently_failing=assessed.persistently_failing.map(
-            lambda x: "true" if bool(x) else "false"
-        ),
+        **{
+            c: assessed[c].map(lambda x: "true" if bool(x) else "false")
+            for c in ("planted_failing", "persistently_failing", "true_persistent_lowest")
+        },
     )
     a.insert(0, "synthetic", SYNTHETIC)
     write_table(a[ASSESSMENT_COLUMNS], out.folder / "planted_assessment.csv")

@@ -87,6 +87,8 @@ class World:
     population: pd.DataFrame
     quirks: list[dict[str, str]]
     truth: list[dict[str, Any]]
+    #: the organisations planted to fail persistently (:func:`failing_organisations`)
+    failing: frozenset[str] = frozenset()
 
     def trusts(self, *types: str, subtype: str | None = None) -> pd.DataFrame:
         t = self.orgs[self.orgs.org_type.isin(types)]
@@ -151,7 +153,44 @@ def build_world(scale: Scale, seed: int) -> World:
         [],
     )
     world.population = _population(world)
+    world.failing = failing_organisations(world)
     return world
+
+
+#: share of each organisation type planted to fail persistently
+FAILING_SHARE = 0.05
+#: how far a failing organisation's effect on every metric is moved towards worse, in standard
+#: deviations of that metric's random effect (each metric alone stays within the usual spread)
+FAILING_SHIFT = 1.0
+
+
+def failing_organisations(world: World) -> frozenset[str]:
+    """The organisations planted to fail persistently: ``FAILING_SHARE`` of each trust type with
+    at least four organisations (the fewest with a lowest quartile; at least one; never a
+    specialist trust, nor a code in a merger or code change) and as many ICBs, chosen among the
+    hosts of the failing acute trusts first, those hosting the fewest acute trusts first (a
+    system in difficulty). Every metric the generator plants an effect on is moved
+    ``FAILING_SHIFT`` random-effect standard deviations towards worse for them, in every year,
+    and any planted outlier they carry points towards worse."""
+    rng = random_stream(world.seed, 300)
+    succ = world.successions
+    changed = set(succ.old_code) | set(succ.new_code)
+    orgs = world.orgs[~world.orgs.org_code.isin(changed)]
+    chosen: list[str] = []
+    for org_type in ("acute_trust", "mental_health_trust", "community_trust", "ambulance_trust"):
+        pool = orgs[(orgs.org_type == org_type) & (orgs.org_subtype != "specialist")]
+        codes = sorted(pool.org_code)
+        if len(codes) >= 4:
+            n = max(1, round(FAILING_SHARE * len(codes)))
+            chosen += sorted(rng.choice(codes, size=n, replace=False).tolist())
+    icbs = sorted(orgs.org_code[orgs.org_type == "icb"])
+    if len(icbs) >= 4:
+        acute = world.orgs[world.orgs.org_type == "acute_trust"]
+        hosted = acute.groupby("icb_code").size()
+        hosts = set(acute.icb_code[acute.org_code.isin(chosen)]) & set(icbs)
+        order = sorted(icbs, key=lambda c: (c not in hosts, hosted.get(c, 0), rng.random()))
+        chosen += sorted(order[: max(1, round(FAILING_SHARE * len(icbs)))])
+    return frozenset(chosen)
 
 
 def _icb_rows(geo: _Geography, places: list[str]) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ from helpers.synthetic.generate import DEFAULT_SEED, generate
 from helpers.synthetic.readback import SimpleSource, read_synthetic_folder
 from helpers.synthetic.records import write_admissions
 from helpers.synthetic.truth import DEFICIT_METRIC, catalogue_metrics
-from helpers.synthetic.world import build_world
+from helpers.synthetic.world import FAILING_SHIFT, build_world
 
 SEED = DEFAULT_SEED
 PLANTED = ("planted_values.csv", "planted_assessment.csv")
@@ -249,7 +249,8 @@ def test_one_assessment_row_per_organisation_and_year(
     assert list(a.columns) == [
         "synthetic", "org_code", "org_type", "cohort", "period", "true_average_score",
         "true_rank", "true_segment", "true_segment_unadjusted", "metrics_scored",
-        "true_plan_delivery", "persistently_failing",
+        "true_plan_delivery", "planted_failing", "persistently_failing",
+        "true_persistent_lowest",
     ]  # fmt: skip
     scored = v[v.metric_id.map(lambda m: specs[m].score_mode != "none")]
     keys = ["org_code", "period"]
@@ -338,7 +339,41 @@ def test_collecting_the_truth_draws_no_random_number(folder: Path, tmp_path: Pat
     world = build_world("small", SEED)
     years = sorted(pd.read_csv(folder / "planted_values.csv").period.unique())
     write_admissions(
-        world.orgs, world.population, years, SEED, "small", tmp_path, world.successions
+        world.orgs,
+        world.population,
+        years,
+        SEED,
+        "small",
+        tmp_path,
+        world.successions,
+        failing=world.failing,
+        failing_shift=FAILING_SHIFT,
     )
     path = Path("record_level") / "admissions.parquet"
     assert _sha(tmp_path / path) == _sha(folder / path)
+
+
+def test_the_failing_organisations_are_planted_and_persist(folder: Path) -> None:
+    """5% of each organisation type with at least four (at least one), never a specialist trust
+    or a code that changes; persistently failing = planted and truly in the lowest segment in
+    this year and the one before; the noise-free rule holds for those too."""
+    world = build_world("small", SEED)
+    a = pd.read_csv(folder / "planted_assessment.csv")
+    planted = set(a.org_code[a.planted_failing])
+    assert planted == set(world.failing)
+    orgs = world.orgs.set_index("org_code")
+    assert set(orgs.org_type[list(planted)]) == {
+        "acute_trust",
+        "mental_health_trust",
+        "community_trust",
+        "icb",
+    }  # fmt: skip  (the small world's 2 ambulance trusts are too few for a lowest quartile)
+    assert not (orgs.org_subtype[list(planted)] == "specialist").any()
+    changed = set(world.successions.old_code) | set(world.successions.new_code)
+    assert not planted & changed
+    pf = a[a.persistently_failing]
+    assert pf.planted_failing.all() and pf.true_persistent_lowest.all()
+    first = a.period.min()
+    assert not a.persistently_failing[a.period == first].any()
+    # the planted failing organisations are truly in the lowest segment most of the time
+    assert (a.true_segment[a.planted_failing] == 4).mean() >= 0.75

@@ -52,8 +52,8 @@ def _ae_counts(
     w = out.world
     codes = t.org_code.tolist()
     mo = w.months
-    u4 = plant(w, codes, "ae_4hr_pct", "odds_ratio", 0.2, (0.7, 1.0), 10)
-    u12 = plant(w, codes, "ae_12hr_pct", "odds_ratio", 0.2, (0.7, 1.0), 11)
+    u4 = plant(w, codes, "ae_4hr_pct", "odds_ratio", 0.2, (0.7, 1.0), 10, worse=-1)
+    u12 = plant(w, codes, "ae_12hr_pct", "odds_ratio", 0.2, (0.7, 1.0), 11, worse=1)
     att_mu = 11000 * t.size_index.to_numpy()[:, None] * (1 + season(mo, 0.05, 6))[None, :]
     att_mu = att_mu * by_fy(mo, {2020: 0.78, 2021: 0.97, 2022: 1.0, 2023: 1.03, 2024: 1.05})
     att = rng.poisson(att_mu * np.exp(rng.normal(0, 0.03, att_mu.shape)))

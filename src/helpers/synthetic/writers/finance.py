@@ -10,6 +10,7 @@ from helpers.core.fy import fy_label
 from helpers.synthetic.files import SYNTHETIC_LABEL, save_workbook, title_rows, write_row
 from helpers.synthetic.model import random_stream
 from helpers.synthetic.plant import plant
+from helpers.synthetic.world import FAILING_SHIFT
 from helpers.synthetic.writers.context import Output
 
 _INCOME = {
@@ -35,9 +36,11 @@ def write_finance(out: Output) -> None:
     rng = random_stream(w.seed, 17)
     t = w.orgs[w.orgs.org_type != "icb"]
     codes = t.org_code.tolist()
-    uc = plant(w, codes, "cost_index", "rate_ratio", 0.03, (0.12, 0.16), 19)
+    uc = plant(w, codes, "cost_index", "rate_ratio", 0.03, (0.12, 0.16), 19, worse=1)
     inc0 = t.org_type.map(_INCOME).to_numpy()
     inc0 = inc0 * t.size_index.to_numpy()
+    # the failing organisations fall further short of their plans (by FAILING_SHIFT sd)
+    short = np.array([FAILING_SHIFT * _SHORTFALL_SD if c in w.failing else 0.0 for c in codes])
     wb = Workbook()
     ws = wb.active
     ws.title = "Plan and outturn"
@@ -51,7 +54,7 @@ def write_finance(out: Output) -> None:
     for y, fy in enumerate(w.fys):
         cols = w.month_indices(fy)
         months_open = act.iloc[:, cols].to_numpy().sum(axis=1)
-        income, plan, outturn, expected, actual = _year(rng, inc0, uc, y, months_open)
+        income, plan, outturn, expected, actual = _year(rng, inc0, uc, y, months_open, short)
         _expect_accounts(
             out,
             codes,
@@ -126,14 +129,24 @@ def _expect_accounts(
         )
 
 
+#: spread of the outturn against plan, as a share of income
+_SHORTFALL_SD = 0.008
+
+
 def _year(
-    rng: np.random.Generator, inc0: np.ndarray, uc: np.ndarray, y: int, months_open: np.ndarray
+    rng: np.random.Generator,
+    inc0: np.ndarray,
+    uc: np.ndarray,
+    y: int,
+    months_open: np.ndarray,
+    short: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Income, planned and outturn surplus, expected and actual cost of the ``y``-th year."""
+    """Income, planned and outturn surplus, expected and actual cost of the ``y``-th year
+    (``short``: a further shortfall against plan, as a share of income)."""
     n = len(inc0)
     income = inc0 * (1.05**y) * months_open / 12 * np.exp(rng.normal(0, 0.01, n))
     plan = income * rng.normal(0.002, 0.006, n)
-    outturn = plan + income * rng.normal(-0.003, 0.008, n)  # most fall short
+    outturn = plan + income * (rng.normal(-0.003, _SHORTFALL_SD, n) - short)  # most fall short
     expected = income * 0.96
     actual = expected * np.exp(uc + rng.normal(0, 0.01, n))
     return income, plan, outturn, expected, actual

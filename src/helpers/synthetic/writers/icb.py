@@ -21,8 +21,8 @@ def write_icb_metrics(out: Output) -> None:
     rng = random_stream(w.seed, 18)
     icbs = w.orgs[w.orgs.org_type == "icb"]
     codes = icbs.org_code.tolist()
-    um = plant(w, codes, "mh_access_pct", "odds_ratio", 0.1, (0.45, 0.6), 20)
-    uf = plant(w, codes, "flu_vaccination_pct", "odds_ratio", 0.1, (0.45, 0.6), 21)
+    um = plant(w, codes, "mh_access_pct", "odds_ratio", 0.1, (0.45, 0.6), 20, worse=-1)
+    uf = plant(w, codes, "flu_vaccination_pct", "odds_ratio", 0.1, (0.45, 0.6), 21, worse=-1)
     pop = w.population
     by = ["icb_code", "year"]
     adult = pop[~pop.age_band.isin(ESP2013_BANDS[:4])].groupby(by).population.sum()

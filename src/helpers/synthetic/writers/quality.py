@@ -9,6 +9,7 @@ import pandas as pd
 from helpers.core.fy import fy_file_label, fy_label, fy_of_month
 from helpers.synthetic.model import by_fy, expit, logit, random_stream
 from helpers.synthetic.plant import plant
+from helpers.synthetic.world import FAILING_SHIFT
 from helpers.synthetic.writers.context import Output
 
 
@@ -19,7 +20,7 @@ def write_patient_survey(out: Output) -> None:
     rng = random_stream(w.seed, 14)
     t = w.trusts("acute_trust", "mental_health_trust", "community_trust")
     codes = t.org_code.tolist()
-    u = plant(w, codes, "patient_survey_positive_pct", "odds_ratio", 0.15, (0.6, 0.8), 15)
+    u = plant(w, codes, "patient_survey_positive_pct", "odds_ratio", 0.15, (0.6, 0.8), 15, worse=-1)
     survey = t.org_type.map(
         {
             "acute_trust": "Adult inpatient",
@@ -83,8 +84,10 @@ def write_hcai(out: Output) -> None:
     t = w.trusts("acute_trust")
     codes = t.org_code.tolist()
     mo = w.months
-    ucd = plant(w, codes, "hcai_cdiff_rate", "rate_ratio", 0.12, (0.75, 1.0), 16)
+    ucd = plant(w, codes, "hcai_cdiff_rate", "rate_ratio", 0.12, (0.75, 1.0), 16, worse=1)
     act = w.active.loc[codes].to_numpy()
+    # MRSA and E. coli carry no planted effect, but the failing organisations fare worse
+    fail = np.array([FAILING_SHIFT * 0.12 if c in w.failing else 0.0 for c in codes])
     obd_m = (
         800
         * 0.9
@@ -100,7 +103,7 @@ def write_hcai(out: Output) -> None:
     }
     cases = {}
     for org, base in rates.items():
-        eff = ucd if org == "C. difficile" else rng.normal(0, 0.12, len(codes))
+        eff = ucd if org == "C. difficile" else rng.normal(0, 0.12, len(codes)) + fail
         cases[org] = rng.poisson(obd_m / 1e5 * base[None, :] * np.exp(eff)[:, None])
         # the Poisson mean is the expected count (no month-level deviation in this model)
         expected = obd_m / 1e5 * base[None, :] * np.exp(eff)[:, None]

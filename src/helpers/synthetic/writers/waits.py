@@ -46,7 +46,7 @@ def _rtt_counts(out: Output, rng: np.random.Generator, t: pd.DataFrame) -> dict[
     w = out.world
     codes = t.org_code.tolist()
     mo = w.months
-    u18 = plant(w, codes, "rtt_18wk_pct", "odds_ratio", 0.2, (0.7, 1.0), 12)
+    u18 = plant(w, codes, "rtt_18wk_pct", "odds_ratio", 0.2, (0.7, 1.0), 12, worse=-1)
     base_n = by_fy(mo, {2020: 38000, 2021: 45000, 2022: 55000, 2023: 60000, 2024: 58000})
     total = rng.poisson(
         base_n[None, :]
@@ -133,7 +133,7 @@ def write_cancer(out: Output) -> None:
     t = w.trusts("acute_trust")
     codes = t.org_code.tolist()
     mo = w.months
-    u62 = plant(w, codes, "cancer_62d_pct", "odds_ratio", 0.2, (0.7, 1.0), 13)
+    u62 = plant(w, codes, "cancer_62d_pct", "odds_ratio", 0.2, (0.7, 1.0), 13, worse=-1)
     u28 = rng.normal(0, 0.2, size=len(codes))
     size = t.size_index.to_numpy()[:, None]
     n62 = rng.poisson(160 * size * np.ones((1, len(mo))))
@@ -206,7 +206,7 @@ def write_diagnostics(out: Output) -> None:
     t = w.trusts("acute_trust")
     codes = t.org_code.tolist()
     mo = w.months
-    u6 = plant(w, codes, "diagnostics_6wk_pct", "odds_ratio", 0.2, (0.7, 1.0), 14)
+    u6 = plant(w, codes, "diagnostics_6wk_pct", "odds_ratio", 0.2, (0.7, 1.0), 14, worse=1)
     total = rng.poisson(
         12800
         * t.size_index.to_numpy()[:, None]

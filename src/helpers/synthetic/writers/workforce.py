@@ -26,8 +26,8 @@ def write_workforce(out: Output) -> None:
     rng = random_stream(w.seed, 16)
     t = w.orgs[w.orgs.org_type != "icb"]
     codes = t.org_code.tolist()
-    us = plant(w, codes, "sickness_absence_pct", "odds_ratio", 0.08, (0.3, 0.4), 17)
-    ue = plant(w, codes, "staff_engagement_mean", "shift", 0.12, (0.5, 0.7), 18)
+    us = plant(w, codes, "sickness_absence_pct", "odds_ratio", 0.08, (0.3, 0.4), 17, worse=1)
+    ue = plant(w, codes, "staff_engagement_mean", "shift", 0.12, (0.5, 0.7), 18, worse=-1)
     fte = t.org_type.map(_FTE).to_numpy()
     fte = fte * t.size_index.to_numpy()
     act = w.active.loc[codes].to_numpy()
