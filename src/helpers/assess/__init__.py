@@ -10,6 +10,8 @@
 * :mod:`helpers.assess.changes`: what would change the segment.
 * :mod:`helpers.assess.accountability`: year on year, persistent failure, segment 5
   candidates and the consequences from the settings' rules.
+* :mod:`helpers.assess.spc_concern`: special-cause concern on core metrics, the other trigger
+  of persistent failure.
 * :mod:`helpers.assess.sensitivity`: how many organisations change segment under other rules.
 * :mod:`helpers.assess.tables`: the published tables (assessment, metric scores, league table).
 * :mod:`helpers.assess.describe`: the rules and results in words, and the checks.
@@ -26,6 +28,7 @@ from helpers.assess.describe import (
 )
 from helpers.assess.engine import assessment_tables, score_values, scored_metrics
 from helpers.assess.sensitivity import sensitivity
+from helpers.assess.spc_concern import spc_concerns
 from helpers.assess.tables import finish_assessment, finish_metric_scores, league_table
 
 __all__ = [
@@ -42,5 +45,6 @@ __all__ = [
     "scored_metrics",
     "scoring_rules_table",
     "segment_changes",
+    "spc_concerns",
     "summary_text",
 ]

@@ -6,9 +6,12 @@ consequences that follow, all from the settings' rules (``assess:``).
 * **Year on year** (:func:`year_on_year`): for an organisation assessed in consecutive years,
   the change in average score, its 95% interval from the difference of the two years' simulated
   averages (independent draws), and whether it is more than chance (the interval excludes 0).
-* **Persistent failure** (:func:`persistent_failure`): in the lowest segment, with at least
-  the settings' probability of really being there, in N consecutive years. Those organisations
-  are listed as candidates for the reviewed segment 5 register (never placed there).
+* **Persistent failure** (:func:`persistent_failure`): N consecutive failing years, a year
+  failing when the organisation is in the lowest segment with at least the settings'
+  probability of really being there, or (when the settings name core metrics) shows
+  special-cause concern on them (:mod:`helpers.assess.spc_concern`). Those organisations are
+  listed as candidates for the reviewed segment 5 register (never placed there), with the
+  reason year by year.
 * **Consequences** (:func:`consequences`): the first of the settings' declarative rules whose
   every condition holds; each condition is one fixed test (a segment list, persistent failure,
   in deficit, a minimum share of promises kept, the top quarter on a named metric).
@@ -64,22 +67,63 @@ def _previous_fy(period: str) -> str:
     return fy_label(fy_start(period) - 1)
 
 
-def persistent_failure(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
-    """True for an organisation-year that ends a run of ``years`` consecutive financial years in
-    the lowest segment (with at least ``min_probability`` of really being there)."""
+def failing_years(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.DataFrame:
+    """Per organisation-year: ``lowest`` (in the lowest segment with at least
+    ``min_probability`` of really being there; segment 5 always), ``concern`` (the SPC trigger,
+    the ``spc_concern`` column when present) and ``failing`` (either)."""
     pf = rules.persistent_failure
-    a = assessment[["org_code", "period", "segment"]].copy()
+    seg = assessment.segment
     prob = sum(
         assessment.get(f"p_segment_{s}", 0.0) for s in range(pf.segment, 5)
     )  # P(segment >= the lowest)
-    low = (a.segment >= pf.segment) & ((a.segment == 5) | (prob >= pf.min_probability))
-    start = a.period.map(fy_start)
-    key = dict(zip(zip(a.org_code, start, strict=True), low, strict=True))
+    lowest = ((seg >= pf.segment) & ((seg == 5) | (prob >= pf.min_probability))).fillna(False)
+    if "spc_concern" in assessment:
+        concern = assessment.spc_concern.fillna(False).astype(bool)
+    else:
+        concern = pd.Series(False, index=assessment.index)
+    return pd.DataFrame(
+        {"lowest": lowest.astype(bool), "concern": concern, "failing": lowest | concern},
+        index=assessment.index,
+    )
+
+
+def persistent_failure(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
+    """True for an organisation-year that ends a run of ``years`` consecutive failing financial
+    years (:func:`failing_years`)."""
+    n = rules.persistent_failure.years
+    failing = failing_years(assessment, rules).failing
+    start = assessment.period.map(fy_start)
+    key = dict(zip(zip(assessment.org_code, start, strict=True), failing, strict=True))
     flags = [
-        all(key.get((o, y - k), False) for k in range(pf.years))
-        for o, y in zip(a.org_code, start, strict=True)
+        all(key.get((o, y - k), False) for k in range(n))
+        for o, y in zip(assessment.org_code, start, strict=True)
     ]
     return pd.Series(flags, index=assessment.index, name="persistent_failure")
+
+
+def failure_reasons(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
+    """Why each persistently failing organisation-year is flagged, year by year, e.g.
+    "2023/24: lowest segment; 2024/25: lowest segment, special-cause concern on ae_4hr_pct"
+    ("" where not flagged)."""
+    n = rules.persistent_failure.years
+    f = failing_years(assessment, rules)
+    metrics = assessment.get("spc_concern_metrics", pd.Series("", index=assessment.index))
+    why: dict[tuple[str, int], str] = {}
+    for i, (o, p) in enumerate(zip(assessment.org_code, assessment.period, strict=True)):
+        parts = ["lowest segment"] if f.lowest.iloc[i] else []
+        if f.concern.iloc[i]:
+            parts.append(f"special-cause concern on {str(metrics.iloc[i]).replace(';', ', ')}")
+        why[(o, fy_start(p))] = ", ".join(parts)
+    flags = persistent_failure(assessment, rules)
+    out = []
+    for o, p, flag in zip(assessment.org_code, assessment.period, flags, strict=True):
+        y = fy_start(p)
+        out.append(
+            "; ".join(f"{fy_label(y - k)}: {why[(o, y - k)]}" for k in reversed(range(n)))
+            if flag
+            else ""
+        )
+    return pd.Series(out, index=assessment.index, name="persistent_failure_reason")
 
 
 def _holds(rule: ConsequenceRule, r: pd.Series, top: dict[str, set[tuple[str, str]]]) -> bool:
@@ -130,9 +174,12 @@ def add_accountability(
     years: list[CohortYear],
     plan_delivery: pd.DataFrame | None,
     rules: AssessmentRules,
+    spc: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The assessment with promises kept, year-on-year movement, persistent failure, segment 5
-    candidates and each organisation's consequence and the rule behind it."""
+    """The assessment with promises kept, year-on-year movement, persistent failure (and why),
+    segment 5 candidates and each organisation's consequence and the rule behind it. ``spc``:
+    the special-cause concerns on core metrics (:func:`helpers.assess.spc_concern.spc_concerns`),
+    when the settings name core metrics."""
     out = assessment.drop(columns=[c for c in ACCOUNTABILITY_COLUMNS if c in assessment])
     kept = plans_kept(plan_delivery, rules)[
         ["org_code", "period", "plans", "plan_delivery", "plan_shortfalls"]
@@ -140,8 +187,15 @@ def add_accountability(
     out = out.merge(kept, on=["org_code", "period"], how="left")
     out = out.merge(year_on_year(years), on=["org_code", "period"], how="left")
     out["change_significant"] = out.change_significant.astype("boolean")
+    if spc is not None and len(spc):
+        out = out.merge(spc, on=["org_code", "period"], how="left")
+        out["spc_concern"] = out.spc_concern.astype("boolean")
+    else:
+        out["spc_concern_metrics"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out["spc_concern"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
     out["persistent_failure"] = persistent_failure(out, rules).where(out.segment.notna())
     out["persistent_failure"] = out.persistent_failure.astype("boolean")
+    out["persistent_failure_reason"] = failure_reasons(out, rules).where(out.segment.notna(), "")
     out["segment_5_candidate"] = (
         out.persistent_failure.fillna(False) & (out.segment >= rules.persistent_failure.segment)
         & (out.segment < 5)
@@ -160,7 +214,10 @@ ACCOUNTABILITY_COLUMNS = [
     "change_lower",
     "change_upper",
     "change_significant",
+    "spc_concern_metrics",
+    "spc_concern",
     "persistent_failure",
+    "persistent_failure_reason",
     "segment_5_candidate",
     "consequence",
     "consequence_rule",

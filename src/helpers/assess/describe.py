@@ -107,10 +107,17 @@ def rules_text(run: LoadedAssessment) -> str:
             "metric of its own."
         )
     pf = r.persistent_failure
+    spc = (
+        f", or showing special-cause concern at the year end on at least {pf.spc_min_metrics} of "
+        f"the core metrics ({', '.join(pf.spc_metrics)}; Making Data Count XmR chart)"
+        if pf.spc_metrics
+        else ""
+    )
     parts.append(
-        f"Persistent failure: in segment {pf.segment} or below in {pf.years} consecutive years, "
-        f"each time with a probability of at least {pf.min_probability:.0%} of really being "
-        "there; such organisations are listed as candidates for the reviewed segment 5 register."
+        f"Persistent failure: {pf.years} consecutive failing years, a year failing when the "
+        f"organisation is in segment {pf.segment} or below with a probability of at least "
+        f"{pf.min_probability:.0%} of really being there{spc}; such organisations are listed "
+        "as candidates for the reviewed segment 5 register."
     )
     parts.append(
         "Consequences follow the settings' rules, the first that holds: "

@@ -137,7 +137,8 @@ def finish_assessment(assessment: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataFr
     for col in ASSESSMENT_COLUMNS:
         if col not in out:
             out[col] = np.nan
-    for col in ("consequence", "consequence_rule", "previous_period"):
+    for col in ("consequence", "consequence_rule", "previous_period", "spc_concern_metrics",
+                "persistent_failure_reason"):  # fmt: skip
         out[col] = out[col].astype(object).where(out[col].notna(), "").astype(str)
     for col in INT_COLUMNS:
         out[col] = pd.array(np.round(out[col].astype(float)), dtype="Int64")
@@ -149,7 +150,8 @@ def finish_assessment(assessment: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataFr
                 "change_since_last_year", "change_lower", "change_upper"):  # fmt: skip
         out[col] = out[col].astype(float).round(6)
     for col in ("confidently_top_quartile", "confidently_bottom_quartile", "in_deficit",
-                "change_significant", "persistent_failure", "segment_5_candidate"):  # fmt: skip
+                "change_significant", "spc_concern", "persistent_failure",
+                "segment_5_candidate"):  # fmt: skip
         out[col] = out[col].astype("boolean")
     out = out[ASSESSMENT_COLUMNS].sort_values(["cohort", "period", "rank", "org_code"])
     return out.reset_index(drop=True)

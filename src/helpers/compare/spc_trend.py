@@ -17,7 +17,7 @@ SPC_DIRECTION = {
 }
 
 
-def _monthly_values(monthly: pd.DataFrame, spec: MetricSpec, years: list[str]) -> pd.DataFrame:
+def monthly_values(monthly: pd.DataFrame, spec: MetricSpec, years: list[str]) -> pd.DataFrame:
     """Monthly values of one metric in its latest definition's years (no series break)."""
     current = spec.definitions[-1]
     m = monthly[(monthly.metric_id == spec.id) & monthly.period.map(current.covers)]
@@ -39,7 +39,7 @@ def spc_and_trend(run: LoadedAssessment, monthly: pd.DataFrame, orgs: set[str]) 
     monthly = monthly[monthly.org_code.isin(orgs)]
     rows = []
     for spec in run.metrics:
-        m = _monthly_values(monthly, spec, years)
+        m = monthly_values(monthly, spec, years)
         if m.empty:
             continue
         direction = SPC_DIRECTION[spec.polarity]

@@ -345,6 +345,7 @@ def _accountability(r: pd.Series) -> dict:
         "change_range": _range(get("change_lower"), get("change_upper"), "+.2f"),
         "change_significant": is_true(get("change_significant")),
         "persistent": is_true(get("persistent_failure")),
+        "persistent_reason": _text(get("persistent_failure_reason")),
         "candidate": is_true(get("segment_5_candidate")),
         "consequence": _text(get("consequence")),
         "rule": _text(get("consequence_rule")).replace("_", " "),

@@ -220,6 +220,13 @@ def _check_rules(settings: AssessmentSettings, metrics: list[MetricSpec], path: 
             f"{path}: key 'assess.weights': {unknown} are not scored metrics of this assessment "
             f"(scored: {sorted(scored)})"
         )
+    judged = {m.id for m in metrics if m.polarity != "no_judgement"}
+    core = sorted(set(rules.persistent_failure.spc_metrics) - judged)
+    if core:
+        raise ConfigError(
+            f"{path}: key 'assess.persistent_failure.spc_metrics': {core} are not metrics of "
+            f"this assessment with a better direction (judged: {sorted(judged)})"
+        )
     fo = rules.financial_override
     if fo is not None and fo.metric is not None and fo.metric not in ids:
         raise ConfigError(

@@ -8,7 +8,7 @@ import pandas as pd
 from assess_support import orgs, results, run, spec
 
 from helpers import assess
-from helpers.assess.accountability import consequences, persistent_failure
+from helpers.assess.accountability import consequences, failure_reasons, persistent_failure
 from helpers.assess.plans import PLANS_ID, plans_kept
 from helpers.settings import AssessmentRules
 
@@ -170,3 +170,69 @@ def test_a_promise_missed_by_a_whisker_is_uncertain_in_the_simulation() -> None:
     assert (draws["T19"] == 0).all()
     kept = m[m.metric_id == PLANS_ID].set_index("org_code")
     assert kept.loc["T00", "value"] == 0.0  # observed: missed
+
+
+def _spc_run(**pf: object):
+    s = spec("a")
+    d = s.definitions[0].model_copy(update={"first_year": "2022/23"})
+    r = run([s.model_copy(update={"definitions": [d]})], persistent_failure=pf)
+    r.settings.financial_years = ["2022/23", "2023/24", "2024/25"]
+    return r
+
+
+def _monthly_series() -> pd.DataFrame:
+    """Monthly shares for three years: S steady with noise; D steady in 2022/23, then falling
+    month after month (higher is better: a special-cause concern by the end of each later year)."""
+    months = pd.date_range("2022-04-01", periods=36, freq="MS")
+    period = [f"{m.year - (m.month < 4)}/{(m.year - (m.month < 4) + 1) % 100:02d}" for m in months]
+    rng = np.random.default_rng(5)
+    steady = 0.80 + rng.normal(0, 0.01, 36)
+    falling = np.where(np.arange(36) < 12, steady, 0.80 - 0.004 * (np.arange(36) - 11))
+    rows = [
+        pd.DataFrame(
+            {
+                "org_code": org,
+                "metric_id": "a",
+                "period": period,
+                "month": months,
+                "numerator": np.round(p * 10_000),
+                "denominator": 10_000.0,
+            }
+        )
+        for org, p in (("S", steady), ("D", falling))
+    ]
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_special_cause_concern_on_a_core_metric_in_consecutive_years_is_persistent_failure():
+    r = _spc_run(spc_metrics=["a"])
+    spc = assess.spc_concerns(r, _monthly_series()).set_index(["org_code", "period"])
+    assert not spc.loc[("S", slice(None)), "spc_concern"].any()
+    assert spc.loc[("D", "2022/23"), "spc_concern"] == False  # noqa: E712 (numpy bool)
+    assert spc.loc[("D", "2023/24"), "spc_concern_metrics"] == "a"
+    assert spc.loc[("D", "2024/25"), "spc_concern"] == True  # noqa: E712
+    # D sits in segment 2, S in segment 4 but only for one year: only D fails persistently
+    a = pd.DataFrame(
+        {
+            "org_code": ["D", "D", "S", "S"],
+            "period": ["2023/24", "2024/25", "2023/24", "2024/25"],
+            "segment": [2.0, 2.0, 3.0, 4.0],
+            "p_segment_4": [0.0, 0.0, 0.1, 0.95],
+        }
+    ).merge(spc.reset_index(), on=["org_code", "period"])
+    rules = r.settings.assess
+    assert persistent_failure(a, rules).tolist() == [False, True, False, False]
+    why = failure_reasons(a, rules).tolist()
+    assert (
+        why[1] == ("2023/24: special-cause concern on a; 2024/25: special-cause concern on a")
+        and why[0] == why[3] == ""
+    )
+    # with no core metric named, the trigger is off
+    assert assess.spc_concerns(_spc_run(), _monthly_series()).empty
+    assert not persistent_failure(a.drop(columns="spc_concern"), rules).any()
+
+
+def test_two_core_metrics_can_be_required() -> None:
+    r = _spc_run(spc_metrics=["a"], spc_min_metrics=2)
+    spc = assess.spc_concerns(r, _monthly_series())
+    assert spc.spc_concern_metrics.str.len().gt(0).any() and not spc.spc_concern.any()

@@ -369,6 +369,10 @@ def test_report_cards_show_the_change_since_last_year_and_the_consequence(site) 
         word = "more than chance" if r.change_significant else "within what chance alone"
         assert word in text
         assert f"(rule: {r.consequence_rule.replace('_', ' ')})" in text
+        if r.persistent_failure:
+            assert f"failing in consecutive years ({md_text(r.persistent_failure_reason)})" in text
+        else:
+            assert "Persistent failure" not in text
         shown += 1
     assert shown >= 1
 

@@ -219,6 +219,10 @@ def test_synthetic_files_are_checked_once_generated(tmp_path, root):
     [
         ({"weights": {"ga_bed_occupancy": 2}}, r"assess.weights.*not scored metrics"),
         ({"weights": {"ae_admission_conversion_pct": 2}}, r"assess.weights.*not scored"),
+        (
+            {"persistent_failure": {"spc_metrics": ["ae_admission_conversion_pct"]}},
+            r"persistent_failure.spc_metrics.*better direction",
+        ),
         ({"financial_override": {"metric": "no_such"}}, r"financial_override.metric.*no_such"),
         ({"financial_override": {}}, r"exactly one of 'metric' or 'deficit_register'"),
         (
