@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import compare, indicators, ingest
+from helpers import assess, compare, indicators, ingest
 from helpers.compare import plans
 from helpers.ingest import reference as org_ref
 from helpers.settings import LoadedAssessment, load_assessment
@@ -54,3 +54,47 @@ def run_pipeline(settings: str, root: Path = ROOT) -> Pipeline:
     results, _od, _funnels = compare.add_funnels(results, specs)
     delivery = plans.plan_delivery(run, measures, monthly, set(results.org_code))
     return Pipeline(run, measures, ledger, successions, results, monthly, organisations, delivery)
+
+
+def assessed_against_truth(p: Pipeline, planted: pd.DataFrame) -> pd.DataFrame:
+    """The assessment of ``p`` (with its accountability columns) joined to the generator's
+    ``planted_assessment.csv`` rows (``planted``, read with ``org_code`` and ``period`` as
+    text), for the organisation-years both segment; the truth flags as booleans."""
+    rules = p.run.settings.assess
+    a, m, years = assess.assessment_tables(
+        p.run, p.results, p.organisations, p.monthly, plan_delivery=p.plan_delivery
+    )
+    a = assess.add_accountability(a, m, years, p.plan_delivery, rules)
+    t = a.merge(planted, on=["org_code", "period"], suffixes=("", "_truth"))
+    t = t[t.segment.notna() & t.true_rank.notna()].copy()
+    for c in ("planted_failing", "persistently_failing", "true_persistent_lowest"):
+        t[c] = t[c].astype(str).str.lower() == "true"
+    return t.assign(assessment=p.run.settings.id)
+
+
+def failure_figures(t: pd.DataFrame, flagged: pd.Series | None = None) -> pd.Series:
+    """Persistent failure found against the planted truth (``t`` from
+    :func:`assessed_against_truth`, ``flagged`` default its ``persistent_failure``):
+
+    * ``recall``: share of the persistently failing organisation-years (planted to fail and
+      truly in the lowest segment in each of the years) that are flagged;
+    * ``false_flag_rate``: share of the organisation-years *not* truly in the lowest segment in
+      each of the years that are flagged (a flag on an organisation truly lowest in every year
+      but not planted is not false: it is persistently in the lowest segment);
+    * ``false_share_of_flags``: share of the flags that are false."""
+    flag = t.persistent_failure.fillna(False).astype(bool) if flagged is None else flagged
+    true, low = t.persistently_failing, t.true_persistent_lowest
+    false = flag & ~(true | low)
+    return pd.Series(
+        {
+            "org_years": len(t),
+            "persistently_failing": int(true.sum()),
+            "found": int((true & flag).sum()),
+            "truly_lowest": int(low.sum()),
+            "flagged": int(flag.sum()),
+            "false_flags": int(false.sum()),
+            "recall": (true & flag).sum() / max(int(true.sum()), 1),
+            "false_flag_rate": false.sum() / max(int((~(true | low)).sum()), 1),
+            "false_share_of_flags": false.sum() / max(int(flag.sum()), 1),
+        }
+    )

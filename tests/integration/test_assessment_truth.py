@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pipeline_support import assessed_against_truth, failure_figures
 
 from helpers import assess
 
@@ -29,20 +30,8 @@ def against_truth(pipelines, project_copy: Path) -> pd.DataFrame:
     planted = pd.read_csv(
         project_copy / DATA / "planted_assessment.csv", dtype={"period": str, "org_code": str}
     )
-    planted["persistently_failing"] = planted.persistently_failing.map(
-        {"true": True, "false": False}
-    )
-    frames = []
-    for name, p in pipelines.items():
-        rules = p.run.settings.assess
-        a, m, years = assess.assessment_tables(
-            p.run, p.results, p.organisations, p.monthly, plan_delivery=p.plan_delivery
-        )
-        a = assess.add_accountability(a, m, years, p.plan_delivery, rules)
-        frames.append(a.assign(assessment=name))
-    ours = pd.concat(frames, ignore_index=True)
-    both = ours.merge(planted, on=["org_code", "period"], suffixes=("", "_truth"))
-    return both[both.segment.notna() & both.true_rank.notna()]
+    frames = [assessed_against_truth(p, planted) for p in pipelines.values()]
+    return pd.concat(frames, ignore_index=True)
 
 
 def test_every_assessed_organisation_year_has_a_planted_truth(against_truth, pipelines) -> None:
@@ -98,3 +87,15 @@ def test_promises_kept_follow_the_true_plan_delivery(against_truth) -> None:
     assert len(t) >= 30
     assert rho >= 0.6
     assert over <= 0.05
+
+
+def test_persistent_failure_flags_no_organisation_that_is_not_truly_failing(against_truth):
+    """The small world has too few persistently failing organisation-years (6) to measure
+    recall (test_persistent_failure_england.py does, on 1,235 organisation-years): with the
+    default probability of 0.8 it finds 2 of them (the acute trust; the failing mental health
+    trust and ICB sit in cohorts of 7 and 6). Here: some are found, and no more than 5% of the
+    organisation-years not truly in the lowest segment year after year are flagged."""
+    f = failure_figures(against_truth)
+    print("\npersistent failure against the planted truth:\n", f.round(3).to_string())
+    assert f.persistently_failing >= 4 and f.found >= 1
+    assert f.false_flag_rate <= 0.05
