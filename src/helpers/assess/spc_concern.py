@@ -1,12 +1,16 @@
 """The other trigger of persistent failure: special-cause concern on core metrics.
 
 For each core metric (``assess.persistent_failure.spc_metrics``) and financial year, the Making
-Data Count XmR chart of each organisation's monthly values is drawn on the months up to the end
-of that year (what its board saw at the year end; within the metric's latest definition, so no
-chart spans a series break). The year shows *special-cause concern* on the metric when the
-chart's last point falls in that year and is a special-cause concern point (beyond a limit, a
-run or trend in the worse direction, or 2 of 3 near the limit). An organisation-year counts
-towards persistent failure when at least ``spc_min_metrics`` core metrics show concern.
+Data Count XmR chart of each organisation's gap to its peers (its monthly value minus the pooled
+value of all the organisations assessed, the same month) is drawn on the months up to the end of
+that year (what its board saw at the year end; within the metric's latest definition, so no
+chart spans a series break). The gap, not the value: a national deterioration or the winter
+season moves every chart alike and is not a local failure (on the real A&E 4-hour data, charts
+of the value itself show concern in 41% of trust-years, of the gap in 20%). The year shows
+*special-cause concern* on the metric when the chart's last point falls in that year and is a
+special-cause concern point (beyond a limit, a run or trend in the worse direction, or 2 of 3
+near the limit). An organisation-year counts towards persistent failure when at least
+``spc_min_metrics`` core metrics show concern.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ def spc_concerns(run: LoadedAssessment, monthly: pd.DataFrame) -> pd.DataFrame:
         m = monthly_values(monthly, spec, years)
         if m.empty:
             continue
+        # the gap to the peer group's same month: a national trend or season is not local failure
+        sums = m.groupby("month")[["numerator", "denominator"]].transform("sum")
+        m = m.assign(value=m.value - spec.multiplier * sums.numerator / sums.denominator)
         for fy in years:
             upto = m[m.period <= fy].rename(columns={"month": "date"})
             if upto.empty:
