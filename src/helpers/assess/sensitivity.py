@@ -90,7 +90,8 @@ def sensitivity(
 
     ``values``: ``org_code, period, metric_id, value`` of every scored metric (promises kept
     included); ``assessment`` supplies each organisation's type, subtype, deficit flag and
-    published segment."""
+    published segment. The specialist scenario is left out when no organisation is a specialist
+    trust (ICBs, mental health trusts)."""
     base = assessment[assessment.segment.notna()].copy()
     base = base[base.segment <= 4]  # reviewed segment 5 decisions are not recomputed
     orgs = assessment.drop_duplicates("org_code")[["org_code", "org_type", "org_subtype"]]
@@ -99,7 +100,10 @@ def sensitivity(
     )
     v = values.merge(orgs, on="org_code")
     rows = []
+    specialists = bool((orgs.org_subtype == "specialist").any())
     for name, text, alt in scenarios(rules, specs):
+        if name.startswith("specialist_") and not specialists:
+            continue  # no specialist trust: the cohort arrangement cannot change anything
         vv = v.assign(cohort=cohort_labels(v, alt).to_numpy())
         got = score_values(vv, specs, alt, deficit).rename(columns={"segment": "alt_segment"})
         both = base.merge(got[["org_code", "period", "alt_segment"]], on=["org_code", "period"])
