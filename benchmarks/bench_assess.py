@@ -5,7 +5,9 @@ Builds result rows for 134 acute trusts × 20 proportion metrics × 5 financial 
 months each (the shape of NHS England's acute league table), then times
 :func:`helpers.assess.assessment_tables`: every value drawn 1,000 times from its sampling error
 and month-to-month variation, re-scored, re-averaged, re-segmented and re-ranked in every draw.
-Prints the seconds and the simulated metric scores per second.
+Prints the seconds and the simulated metric scores per second; then times the accountability
+columns (:func:`helpers.assess.add_accountability`) with the SPC trigger on two core metrics
+(:func:`helpers.assess.spc_concerns`: an XmR chart per trust, metric and year end).
 """
 
 from __future__ import annotations
@@ -90,12 +92,26 @@ def main() -> None:
     best = np.inf
     for _ in range(3):
         t0 = time.perf_counter()
-        assess.assessment_tables(run, results, orgs, monthly_df, n_draws=DRAWS)
+        a, m, cohort_years = assess.assessment_tables(run, results, orgs, monthly_df, n_draws=DRAWS)
         best = min(best, time.perf_counter() - t0)
     scores = TRUSTS * METRICS * YEARS * DRAWS
     print(
         f"assessment_tables: {TRUSTS} trusts × {METRICS} metrics × {YEARS} years × {DRAWS:,} "
         f"draws  {best:8.2f} s  {scores / best:>14,.0f} simulated scores/s"
+    )
+    rules = AssessmentRules(persistent_failure={"spc_metrics": ["m00", "m01"]})
+    run.settings.assess = rules
+    run.settings.financial_years = years
+    best = np.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        spc = assess.spc_concerns(run, monthly_df)
+        assess.add_accountability(a, m, cohort_years, None, rules, spc)
+        best = min(best, time.perf_counter() - t0)
+    charts = TRUSTS * 2 * YEARS
+    print(
+        f"add_accountability with the SPC trigger ({charts:,} charts of up to {12 * YEARS} "
+        f"months)  {best:8.2f} s  {charts / best:>10,.0f} charts/s"
     )
 
 
