@@ -66,6 +66,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.assess.segments import financial_override, quartile_segments, threshold_segments
+from helpers.core.files import write_json
 from helpers.core.tables import save_table
 
 ACUTE = "Acute trust"
@@ -551,6 +552,98 @@ def access_rank_correlation(
         sub = both.dropna(subset=[col])
         out[col] = _spearman(sub.average_score, sub[col], level)
     return out
+
+
+# --- the whole assessment against NHS England's -------------------------------------------------
+
+COMPARISON_COLUMNS = [
+    "org_code",
+    "our_average_score",
+    "nhse_average_score",
+    "our_segment",
+    "nhse_segment",
+    "our_cohort",
+    "nhse_trust_subtype",
+    "nhse_in_deficit",
+]
+
+
+def nhse_comparison(ours: pd.DataFrame, extract: pd.DataFrame) -> pd.DataFrame:
+    """Our average score and segment against NHS England's (NOF league-table average score and
+    overall adjusted segment, after its financial override) for every trust in both, sorted by
+    ``org_code`` (:data:`COMPARISON_COLUMNS`). ``ours``: ``org_code, average_score, segment,
+    cohort`` of one year (one row per trust)."""
+    missing = [c for c in ("org_code", "average_score", "segment", "cohort") if c not in ours]
+    if missing:
+        raise ValueError(f"our assessment: missing column(s) {', '.join(missing)}")
+    o = ours[ours.segment.notna()][["org_code", "average_score", "segment", "cohort"]]
+    if o.org_code.duplicated().any():
+        raise ValueError("our assessment: one row per trust expected (one year)")
+    e = extract[["org_code", "league_avg_score", "overall_adjusted_segment", "trust_subtype",
+                 "trust_in_financial_deficit_flag"]]  # fmt: skip
+    both = o.merge(e, on="org_code").sort_values("org_code", ignore_index=True)
+    deficit = both.trust_in_financial_deficit_flag
+    return pd.DataFrame(
+        {
+            "org_code": both.org_code,
+            "our_average_score": both.average_score.astype(float).round(4),
+            "nhse_average_score": both.league_avg_score.astype(float),
+            "our_segment": both.segment.astype("Int64"),
+            "nhse_segment": both.overall_adjusted_segment.astype("Int64"),
+            "our_cohort": both.cohort.astype(str),
+            "nhse_trust_subtype": both.trust_subtype.fillna("").astype(str),
+            "nhse_in_deficit": deficit.map({1.0: "yes", 0.0: "no"}).fillna(""),
+        }
+    )[COMPARISON_COLUMNS]
+
+
+def segment_crosstab(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Trusts by our segment (rows) and NHS England's segment (columns 1-4), with totals."""
+    c = comparison.dropna(subset=["our_segment", "nhse_segment"])
+    segs = [1, 2, 3, 4]
+    t = pd.crosstab(c.our_segment.astype(int), c.nhse_segment.astype(int))
+    t = t.reindex(index=segs, columns=segs, fill_value=0)
+    t.columns = [f"nhse_segment_{s}" for s in segs]
+    t.insert(0, "our_segment", segs)
+    t["trusts"] = t[[f"nhse_segment_{s}" for s in segs]].sum(axis=1)
+    return t.reset_index(drop=True)
+
+
+def comparison_summary(comparison: pd.DataFrame, period: str, level: float = 0.95) -> dict:
+    """What ``nhse_comparison.json`` holds: the trusts compared, Spearman's rank correlation of
+    the two average scores (with its interval, :func:`_spearman`), how many share a segment and
+    how many differ by at most one, and the same with NHS England's financial override left out
+    of the comparison (trusts it did not mark in deficit)."""
+    c = comparison.dropna(subset=["our_segment", "nhse_segment"])
+    rho = _spearman(c.our_average_score, c.nhse_average_score, level)
+    diff = (c.our_segment.astype(int) - c.nhse_segment.astype(int)).abs()
+    solvent = c.nhse_in_deficit == "no"
+    return {
+        "period": period,
+        "against": "NHS England NOF 2025/26 Q3 league table (average score, adjusted segment)",
+        "trusts": int(len(c)),
+        "spearman": rho["rho"],
+        "ci_lower": rho["ci_low"],
+        "ci_upper": rho["ci_high"],
+        "same_segment": int((diff == 0).sum()),
+        "within_one_segment": int((diff <= 1).sum()),
+        "ours_better": int((c.our_segment.astype(int) < c.nhse_segment.astype(int)).sum()),
+        "ours_worse": int((c.our_segment.astype(int) > c.nhse_segment.astype(int)).sum()),
+        "nhse_in_deficit": int((c.nhse_in_deficit == "yes").sum()),
+        "same_segment_not_in_deficit": int((diff[solvent] == 0).sum()),
+        "trusts_not_in_deficit": int(solvent.sum()),
+    }
+
+
+def write_comparison(out_folder: str | Path, comparison: pd.DataFrame, summary: dict) -> list[Path]:
+    """``nhse_comparison.csv``, ``nhse_segment_crosstab.csv`` and ``nhse_comparison.json``."""
+    folder = Path(out_folder)
+    paths = save_table(comparison, folder, "nhse_comparison", parquet=False)
+    paths += save_table(segment_crosstab(comparison), folder, "nhse_segment_crosstab",
+                        parquet=False)  # fmt: skip
+    path = folder / "nhse_comparison.json"
+    write_json(path, summary)
+    return [*paths, path]
 
 
 # --- writing ------------------------------------------------------------------------------------

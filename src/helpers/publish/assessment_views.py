@@ -38,6 +38,9 @@ NOF_AGREEMENT = "nof_agreement.csv"
 NOF_CORRELATION = "nof_rank_correlation.json"
 NOF_CUTOFFS = "nof_cutoffs.csv"
 NOF_REPRODUCTION = "nof_reproduction.csv"
+NHSE_COMPARISON = "nhse_comparison.csv"
+NHSE_CROSSTAB = "nhse_segment_crosstab.csv"
+NHSE_SUMMARY = "nhse_comparison.json"
 
 
 def _num(v: Any) -> float:
@@ -449,8 +452,13 @@ def nof_view(results: Path) -> dict | None:
     cut_path, repro_path = results / NOF_CUTOFFS, results / NOF_REPRODUCTION
     if not table_path.exists() and not corr_path.exists():
         return None
-    view: dict[str, Any] = {"agreement": None, "correlation": None, "cutoffs": None,
-                            "disagreements": []}  # fmt: skip
+    view: dict[str, Any] = {
+        "agreement": None,
+        "correlation": None,
+        "cutoffs": None,
+        "disagreements": [],
+        "comparison": comparison_view(results),
+    }
     if table_path.exists():
         t = pd.read_csv(table_path)
         cols = [c for c in ("reading", "trust_type", "trusts", "compared", "agree",
@@ -498,6 +506,44 @@ def nof_view(results: Path) -> dict | None:
             "against": str(data.get("against", "")),
         }
     return view
+
+
+def comparison_view(results: Path) -> dict | None:
+    """The whole assessment against NHS England's (:func:`helpers.assess.nof.nhse_comparison`),
+    when its files exist: the summary figures and the cross-table of segments."""
+    summary_path, cross_path = results / NHSE_SUMMARY, results / NHSE_CROSSTAB
+    if not summary_path.exists() or not cross_path.exists():
+        return None
+    data = json.loads(summary_path.read_text(encoding="utf-8"))
+    data = data if isinstance(data, dict) else {}
+    cross = pd.read_csv(cross_path)
+    segs = [c for c in cross.columns if c.startswith("nhse_segment_")]
+    return {
+        "file": NHSE_COMPARISON,
+        "crosstab_file": NHSE_CROSSTAB,
+        "period": str(data.get("period", "")),
+        "against": str(data.get("against", "")),
+        "trusts": _int(data.get("trusts")),
+        "rho": _num(data.get("spearman")),
+        "lo": _num(data.get("ci_lower")),
+        "hi": _num(data.get("ci_upper")),
+        "same": _int(data.get("same_segment")),
+        "within_one": _int(data.get("within_one_segment")),
+        "better": _int(data.get("ours_better")),
+        "worse": _int(data.get("ours_worse")),
+        "deficit": _int(data.get("nhse_in_deficit")),
+        "same_solvent": _int(data.get("same_segment_not_in_deficit")),
+        "solvent": _int(data.get("trusts_not_in_deficit")),
+        "segments": [c.removeprefix("nhse_segment_") for c in segs],
+        "rows": [
+            {
+                "ours": _cell_text(r["our_segment"]),
+                "counts": [_cell_text(r[c]) for c in segs],
+                "total": _cell_text(r["trusts"]),
+            }
+            for r in cross.to_dict("records")
+        ],  # fmt: skip
+    }
 
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")

@@ -170,6 +170,8 @@ def page_context(ctx: SiteContext) -> dict:
         "n_peer": int(ctx.results.org_code.nunique()),
         "small_peer_group": int(ctx.results.org_code.nunique()) < SMALL_PEER_GROUP,
         "has_assessment": ctx.has_assessment,
+        "has_nhse_comparison": (ctx.paths.results / "nhse_comparison.csv").exists(),
+        "has_sensitivity": (ctx.paths.results / "sensitivity.csv").exists(),
     }
 
 

@@ -263,3 +263,43 @@ def test_the_tables_are_written_byte_identically(tmp_path, extract, reproduced):
     assert {"org_code", "nhse_segment", "our_segment", "reason"} <= set(back.columns)
     assert len(back) == 150
     assert list(pd.read_csv(first[2]).chosen) == list(reproduced[2].chosen)
+
+
+def _ours(extract: pd.DataFrame, shift: int = 0) -> pd.DataFrame:
+    acute = extract[extract.trust_type == nof.ACUTE]
+    return pd.DataFrame(
+        {
+            "org_code": acute.org_code,
+            "average_score": acute.league_avg_score,
+            "segment": (acute.overall_adjusted_segment + shift).clip(1, 4),
+            "cohort": "Acute trusts",
+        }
+    )
+
+
+def test_the_comparison_with_nhs_england_sets_each_trust_beside_its_published_segment(
+    extract, tmp_path
+):
+    ours = _ours(extract)
+    ours = pd.concat([ours, pd.DataFrame([{"org_code": "ZZZ", "average_score": 2.0,
+                                           "segment": 2, "cohort": "Acute trusts"}])])  # fmt: skip
+    comp = nof.nhse_comparison(ours, extract)
+    assert list(comp.columns) == nof.COMPARISON_COLUMNS
+    assert len(comp) == 129 and "ZZZ" not in set(comp.org_code)  # only trusts in both
+    r0a = comp.set_index("org_code").loc["R0A"]
+    assert r0a.nhse_average_score == 2.36 and r0a.nhse_segment == 3 and r0a.nhse_in_deficit == "no"
+    s = nof.comparison_summary(comp, "2024/25")
+    assert s["trusts"] == 129 and s["same_segment"] == 129 and s["spearman"] == pytest.approx(1)
+    cross = nof.segment_crosstab(comp)
+    assert cross.trusts.sum() == 129
+    assert (np.diag(cross[[f"nhse_segment_{k}" for k in range(1, 5)]]) == cross.trusts).all()
+    # one segment worse everywhere (segment 4 stays 4)
+    worse = nof.comparison_summary(nof.nhse_comparison(_ours(extract, 1), extract), "2024/25")
+    assert worse["ours_better"] == 0 and worse["within_one_segment"] == 129
+    assert worse["same_segment"] == int((extract.overall_adjusted_segment[
+        extract.trust_type == nof.ACUTE] == 4).sum())  # fmt: skip
+    paths = nof.write_comparison(tmp_path, comp, s)
+    again = nof.write_comparison(tmp_path / "b", comp, s)
+    assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
+    with pytest.raises(ValueError, match="segment"):
+        nof.nhse_comparison(ours.drop(columns="segment"), extract)

@@ -257,11 +257,17 @@ def test_methodology_explains_the_assessment_with_or_without_nof_files(site) -> 
     written = nof.write_reproduction(results, reproduction, agreement, cutoffs)
     json_path = results / "nof_rank_correlation.json"
     json_path.write_text(json.dumps(nof.correlation_record(corr, "2024/25", "acute trusts")))
+    latest = _latest(ctx)
+    comparison = nof.nhse_comparison(latest[latest.segment.notna()], extract)
+    summary = nof.comparison_summary(comparison, "2024/25")
+    written += nof.write_comparison(results, comparison, summary)
     try:
         text = pages.methodology_page(ctx, template_env(), pages.page_context(ctx))
+        downloads = pages.page_context(ctx)["has_nhse_comparison"]
     finally:
         for path in [*written, json_path]:
             path.unlink()
+    assert downloads
     section = text.split("### Checked against NHS England", 1)[1].split("\n## ", 1)[0]
     total = agreement[(agreement.reading.str.startswith("cut-offs"))
                       & (agreement.trust_type == "All trusts")].iloc[0]  # fmt: skip
@@ -274,6 +280,21 @@ def test_methodology_explains_the_assessment_with_or_without_nof_files(site) -> 
         assert f"- **{code}** (cut-offs): " in section
     rho = corr["domain_score_access"]["rho"]  # a linear function of the same scores: 1
     assert f"Spearman's rank correlation {rho:.2f} (95% interval" in section
+    # the whole assessment beside NHS England's: the figures and the cross-table of segments
+    assert summary["trusts"] > 100
+    assert (
+        f"For the {summary['trusts']} trusts in both, this assessment's 2024/25 average scores "
+        f"rank them like" in section
+    )
+    assert (
+        f"{summary['same_segment']} of the {summary['trusts']} are in the same segment" in section
+    )
+    for r in nof.segment_crosstab(comparison).itertuples():
+        assert (
+            f"| {r.our_segment} | {r.nhse_segment_1} | {r.nhse_segment_2} | {r.nhse_segment_3} "
+            f"| {r.nhse_segment_4} | {r.trusts} |" in section
+        )
+    assert "financial deficit" in section and "CQC" in section
 
 
 def test_downloads_list_the_assessment_tables(site) -> None:
