@@ -20,6 +20,7 @@ organisation and month and validated by :func:`finish_cells`, with the same ledg
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,13 @@ class TableSpec:
     ``key``: columns that identify a row (``org`` and ``month`` stand for the parsed values);
     duplicated keys are rejected. ``allowed``: column -> the values it may take.
     ``exclude(raw, options) -> Series``: rows out of scope (never validated), counted in the
-    ledger under ``exclude_reason(options)``.
+    ledger under ``exclude_reason(options)``; or, when rows are out of scope for different
+    reasons, a text Series of each row's reason (blank: in scope), counted per reason.
+    ``org_map``: published organisation code -> the code to report under (e.g. an ICB's ONS code
+    -> its ODS code); a code not in it is rejected with ``org_map_error``.
+    ``header_of``: for a wide table melted into one row per cell, value column -> the column
+    holding each cell's original header, which rejections name instead (the ledger counts each
+    cell of such a table once, under its first reason).
     Blank cells and the markers :data:`helpers.ingest.parse.MISSING` (or the source option
     ``missing_markers``) are missing values, ``*`` a suppressed count; the ledger counts both.
     """
@@ -89,6 +96,9 @@ class TableSpec:
     allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: Callable[[pd.DataFrame, Mapping[str, Any]], pd.Series] | None = None
     exclude_reason: Callable[[Mapping[str, Any]], str] = _no_reason
+    org_map: Mapping[str, str] | None = None
+    org_map_error: str = "organisation code not in the code lookup"
+    header_of: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_table(
@@ -111,6 +121,49 @@ def read_table(
     return finish(key, source, path, table, spec)
 
 
+_YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _excluded_months(
+    source: SourceLike,
+    month: pd.Series,
+    excluded: pd.Series,
+    bad: pd.Series,
+    excluded_by: dict[str, int],
+) -> tuple[pd.Series, dict[str, int]]:
+    """The source option ``exclude_months`` (``{"YYYY-MM": reason}``): every row of those
+    months is excluded with the reason (e.g. a month the published file repeats from a year
+    before). A key that is not a month stops the run with the file named."""
+    drop = (source.options or {}).get("exclude_months") or {}
+    if not drop:
+        return excluded, excluded_by
+    if not isinstance(drop, Mapping):
+        raise ValueError(
+            f"{source.path}: option 'exclude_months' must map months 'YYYY-MM' to a reason "
+            f"(not {drop!r})"
+        )
+    wrong = [m for m in drop if not (isinstance(m, str) and _YEAR_MONTH.match(m))]
+    if wrong:
+        raise ValueError(
+            f"{source.path}: option 'exclude_months': {wrong} are not months 'YYYY-MM'"
+        )
+    ym = pd.to_datetime(month, errors="coerce").dt.strftime("%Y-%m")
+    out = dict(excluded_by)
+    hit = pd.Series(False, index=month.index)
+    for reason in dict.fromkeys(drop[m] for m in sorted(drop)):
+        months = sorted(m for m in drop if drop[m] == reason)
+        rows = ym.isin(months) & ~excluded & ~bad  # a rejected row stays rejected
+        if rows.any():
+            when = (
+                ", ".join(months)
+                if len(months) <= 3
+                else (f"{months[0]} to {months[-1]} ({len(months)} months)")
+            )
+            out[f"{when} excluded by the settings: {reason}"] = int(rows.sum())
+        hit |= rows
+    return excluded | hit, out
+
+
 def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSpec) -> Ingested:
     """Validate the rows of a located table with ``spec`` (see the module notes)."""
     raw = table.rows
@@ -118,24 +171,40 @@ def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSp
     rej = Rejects(source.path)
     line = raw["_line"]
     excluded = pd.Series(False, index=raw.index)
+    excluded_by: dict[str, int] = {}
     if spec.exclude is not None:
-        excluded = spec.exclude(raw, options).fillna(False).astype(bool)
+        out = spec.exclude(raw, options)
+        if pd.api.types.infer_dtype(out, skipna=True) == "string":  # a reason per row
+            why = out.fillna("").astype(str)
+            excluded = why != ""
+            excluded_by = {str(r): int(n) for r, n in why[excluded].value_counts().items()}
+        else:
+            excluded = out.fillna(False).astype(bool)
+            excluded_by = {spec.exclude_reason(options): int(excluded.sum())}
     bad = pd.Series(False, index=raw.index)
+    first_reason = pd.Series("", index=raw.index, dtype=object)
 
     def reject(mask: pd.Series, column: str, reason: str) -> None:
         nonlocal bad
         mask = mask.fillna(False).astype(bool) & ~excluded
         if mask.any():
             vals = raw.loc[mask, column] if column in raw else pd.Series("", index=raw[mask].index)
-            rej.add(line[mask], column, vals, reason)
+            named = raw.loc[mask, spec.header_of[column]] if column in spec.header_of else None
+            rej.add(line[mask], column if named is None else named.to_numpy(), vals, reason)
+            first_reason[mask & ~bad] = reason
             bad = bad | mask
 
     reject(~raw["_width_ok"].astype(bool), spec.org, "wrong number of fields on the line")
     data = pd.DataFrame(index=raw.index)
     data["org"] = raw[spec.org].astype(str).str.strip()
     reject(data["org"] == "", spec.org, "blank organisation code")
+    if spec.org_map is not None:
+        mapped = data["org"].map(dict(spec.org_map))
+        reject(mapped.isna() & (data["org"] != ""), spec.org, spec.org_map_error)
+        data["org"] = mapped.fillna(data["org"])
     data["month"] = spec.parse_month(raw)
     reject(data["month"].isna(), spec.month, spec.month_error)
+    excluded, excluded_by = _excluded_months(source, data["month"], excluded, bad, excluded_by)
     for col, allowed in spec.allowed.items():
         reject(~raw[col].isin(allowed), col, f"not one of {list(allowed)}")
     missing_markers = frozenset(options.get("missing_markers", MISSING))
@@ -158,7 +227,7 @@ def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSp
 
     reasons: dict[str, int] = dict(table.skipped)
     if excluded.any():
-        reasons[spec.exclude_reason(options)] = int(excluded.sum())
+        reasons.update(excluded_by)
     for col in spec.numeric:
         reasons[f"accepted with '{col}' suppressed ('*', value missing)"] = int(
             accepted[f"_sup_{col}"].sum()
@@ -167,7 +236,11 @@ def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSp
             accepted[f"_miss_{col}"].sum()
         )
     rejected = rej.frame()
-    reasons.update(rejected_reasons(rejected))
+    if line.duplicated().any():  # cells of a melted wide table: each cell under its first reason
+        per = first_reason[bad].value_counts()
+        reasons.update({f"rejected: {r}": int(n) for r, n in per.items()})
+    else:
+        reasons.update(rejected_reasons(rejected))
 
     acc_raw = raw.loc[accepted.index]
     for c in raw.columns:

@@ -83,6 +83,9 @@ def successions(run: LoadedAssessment) -> tuple[pd.DataFrame, pd.DataFrame]:
             f["source"] = f.get("source", run.settings.reference[key].title)
             f["reference"] = key
             frames.append(f[["old_code", "new_code", "date", "source", "reference"]])
+    cols = ["old_code", "new_code", "date", "source", "reference"]
+    if not frames:  # no succession file (the 42 ICBs have had no change of code since 2022)
+        return pd.DataFrame(columns=cols), pd.DataFrame(columns=cols)
     s = pd.concat(frames, ignore_index=True)
     s = s[(s.old_code.str.len() == 3) & (s.new_code.str.len() == 3) & (s.old_code != s.new_code)]
     s = s.drop_duplicates(["old_code", "new_code"])

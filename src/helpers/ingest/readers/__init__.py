@@ -73,6 +73,50 @@ READERS: dict[str, Reader] = {
             "NHS England UEC sitrep beds, monthly averages, flat CSV",
             ("ga_bed_days_available", "ga_bed_days_occupied"),
         ),
+        Reader(
+            "nhse_rtt_incomplete_monthly",
+            flat_csv.read_rtt_incomplete_monthly,
+            "RTT incomplete pathways by provider and ICB, one row per organisation and month "
+            "(gzip CSV; option level)",
+            ("rtt_total", "rtt_within_18w", "rtt_over_52w"),
+        ),
+        Reader(
+            "nhse_cancer_waits_monthly",
+            flat_csv.read_cancer_waits_monthly,
+            "cancer waiting times (FDS28, CMB31, CMB62) by provider and ICB, one row per "
+            "organisation, month and standard (gzip CSV; option level)",
+            tuple(
+                f"cancer_{s}_{m}"
+                for s in ("28d", "31d", "62d")
+                for m in ("total", "within", "breaches")
+            ),
+        ),
+        Reader(
+            "nhs_staff_survey_questions",
+            flat_csv.read_staff_survey_questions,
+            "NHS Staff Survey organisation results: weighted % and base per question, one row "
+            "per organisation and survey year",
+            tuple(f"{q}_{m}" for q, _ in flat_csv.STAFF_QUESTIONS for m in ("respondents", "yes")),
+        ),
+        Reader(
+            "ukhsa_hcai_icb_rates",
+            flat_csv.read_hcai_icb_rates,
+            "UKHSA Table S6: infection rates per 100,000 by organism and ICB, a column per "
+            "financial year (cp1252; option population)",
+            ("hcai_mrsa", "hcai_cdiff", "hcai_ecoli", "population"),
+        ),
+        Reader(
+            "nhse_icb_ae_monthly",
+            flat_csv.read_icb_ae_monthly,
+            "NHS England monthly A&E by ICB (System Level Data), ONS codes (option codes)",
+            (*_AE, "emergency_admissions", "dta_over_4h"),
+        ),
+        Reader(
+            "imd_icb",
+            flat_csv.read_imd_icb,
+            "English Indices of Deprivation 2025, ICB summaries (context; options codes, year)",
+            ("imd_average_score", "imd_pct_most_deprived_decile", "one"),
+        ),
         # NHS England's published shapes
         Reader(
             "nhse_ae_sitrep",
