@@ -189,6 +189,12 @@ class MetricSpec(_Strict):
     plan: PlanSpec | None = Field(
         None, description="organisations submit their own plan for this metric (plans file)"
     )
+    responsibility: Literal["own", "providers"] | None = Field(
+        None,
+        description="for ICB metrics: 'own' when the measure is the ICB's own commissioning "
+        "responsibility (its population, whichever provider serves it), 'providers' when it is "
+        "the performance of the providers it hosts; report cards say which",
+    )
     scoring: ScoringSpec | None = Field(
         None,
         description="how the assessment scores the metric; default: continuous, or none when "
