@@ -317,8 +317,9 @@ def test_months_the_settings_exclude_are_counted_with_their_reason(root):
     assert "2025-02 excluded by the settings: a copy of February 2024" in reasons
     many = {f"2022-{m:02d}": "field test" for m in range(4, 13)}
     res = read(root, path, "nhse_trust_ae_monthly", exclude_months=many)
-    assert "2022-04 to 2022-12 (9 months) excluded by the settings: field test" in (
-        res.ledger["reasons"]
+    assert (
+        "2022-04 to 2022-12 (9 months) excluded by the settings: field test"
+        in (res.ledger["reasons"])
     )
     with pytest.raises(ValueError, match="exclude_months.*2025-2"):
         read(root, path, "nhse_trust_ae_monthly", exclude_months={"2025-2": "typo"})
