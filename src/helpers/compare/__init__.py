@@ -14,7 +14,7 @@ The statistical methods themselves are in :mod:`helpers.stats` (tested against t
 implementations); which one a metric uses is in :mod:`helpers.methods`.
 """
 
-from helpers.compare.england import compare_with_peers, england_benchmarks
+from helpers.compare.england import compare_with_peers, england_benchmarks, national_headlines
 from helpers.compare.funnels import add_funnels, funnel_limits_table
 from helpers.compare.ranks import add_rank_intervals
 from helpers.compare.schema import BENCHMARK_COLUMNS, RANK_COLUMNS, RESULT_COLUMNS, order_results
@@ -28,6 +28,7 @@ __all__ = [
     "add_rank_intervals",
     "compare_with_peers",
     "england_benchmarks",
+    "national_headlines",
     "funnel_limits_table",
     "order_results",
     "spc_and_trend",

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.compare.schema import BENCHMARK_COLUMNS
+from helpers.core.fy import fy_label, fy_of_month
 from helpers.indicators import interval
 from helpers.settings import LoadedAssessment, MetricSpec
 from helpers.stats.compare import compare_ci_with_benchmark
@@ -114,3 +115,58 @@ def compare_with_peers(
         out.append(sub)
     res = pd.concat(out, ignore_index=True)
     return res.sort_values(["metric_id", "period", "org_code"]).reset_index(drop=True)
+
+
+NATIONAL_COLUMNS = [
+    "metric_id",
+    "period",
+    "england_value",
+    "national_value",
+    "difference",
+    "national_months",
+    "national_label",
+    "why",
+]
+
+
+def national_headlines(
+    run: LoadedAssessment, measures: pd.DataFrame, england: pd.DataFrame
+) -> pd.DataFrame:
+    """NHS England's national headline of every metric whose catalogue entry says where it comes
+    from (``national``): the metric's numerator and denominator measures summed over every
+    organisation of that source in each financial year's months, beside this assessment's England
+    value (the assessed organisations only), with the difference in the metric's units
+    (:data:`NATIONAL_COLUMNS`; ``national_months``: the months summed)."""
+    rows = []
+    eng = england.set_index(["metric_id", "period"]).value
+    for spec in run.metrics:
+        nat = spec.national
+        if nat is None:
+            continue
+        d = spec.definitions[-1]
+        m = measures[measures.source == nat.source]
+        m = m.assign(period=m.month.map(lambda t: fy_label(fy_of_month(t))))
+        for period in run.settings.financial_years:
+            if not d.covers(period):
+                continue
+            y = m[m.period == period]
+            num = y[y.measure == d.numerator.measure].groupby("month").value.sum(min_count=1)
+            den = y[y.measure == d.denominator.measure].groupby("month").value.sum(min_count=1)
+            both = pd.concat([num.rename("n"), den.rename("d")], axis=1).dropna()
+            if both.empty or both.d.sum() <= 0:
+                continue
+            value = spec.multiplier * both.n.sum() / both.d.sum()
+            ours = eng.get((spec.id, period), float("nan"))
+            rows.append(
+                {
+                    "metric_id": spec.id,
+                    "period": period,
+                    "england_value": ours,
+                    "national_value": value,
+                    "difference": ours - value,
+                    "national_months": len(both),
+                    "national_label": nat.label,
+                    "why": nat.why,
+                }
+            )
+    return pd.DataFrame(rows, columns=NATIONAL_COLUMNS)

@@ -21,7 +21,8 @@ def attach_successors(measures: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataF
     """Report every published code under its current successor (mergers), keeping the original."""
     succ = dict(zip(mapping.old_code, mapping.new_code, strict=True))
     out = measures.copy()
-    out["org_code"] = out.org_code_published.map(succ).fillna(out.org_code_published)
+    mapped = out.org_code_published.map(succ).astype(object)  # all NaN (float) without mergers
+    out["org_code"] = mapped.fillna(out.org_code_published)
     return out
 
 

@@ -52,8 +52,9 @@ def read_source(key: str, source: Source, root: Path) -> Ingested:
 
 def used_sources(run: LoadedAssessment) -> list[str]:
     """The configured sources this assessment's metrics need in its years (definitions, their
-    quantities' own sources, and plans), in settings order. Other sources are not read, so the
-    ledger and the provenance list exactly the files the published figures come from."""
+    quantities' own sources, plans and national headlines), in settings order. Other sources
+    are not read, so the ledger and the provenance list exactly the files the published figures
+    come from."""
     years = run.settings.financial_years
     keys: set[str] = set()
     for m in run.metrics:
@@ -67,6 +68,8 @@ def used_sources(run: LoadedAssessment) -> list[str]:
                 )
         if m.plan is not None:
             keys.add(m.plan.source)
+        if m.national is not None:  # NHS England's headline, beside the England value
+            keys.add(m.national.source)
     return [k for k in run.settings.sources if k in keys]
 
 
@@ -126,6 +129,10 @@ def check_sources(run: LoadedAssessment) -> list[str]:
                     asks.append((q.source or d.source, q.measure, "definitions"))
         if m.plan is not None:
             asks.append((m.plan.source, m.plan.measure, "plan"))
+        if m.national is not None:
+            last = m.definitions[-1]
+            for q in (last.numerator, last.denominator):
+                asks.append((m.national.source, q.measure, "national"))
         for key, measure, where in asks:
             reader = readers[key]
             options = run.settings.sources[key].options

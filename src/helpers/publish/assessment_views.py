@@ -508,6 +508,39 @@ def nof_view(results: Path) -> dict | None:
     return view
 
 
+def national_view(results: Path, specs: dict) -> list[dict]:
+    """This assessment's England value beside NHS England's national headline, by metric and
+    year, when ``results/national_headlines.csv`` has rows
+    (:func:`helpers.compare.national_headlines`)."""
+    path = results / "national_headlines.csv"
+    if not path.exists():
+        return []
+    t = pd.read_csv(path, dtype={"period": str})
+    rows = []
+    for r in t.to_dict("records"):
+        spec = specs.get(r["metric_id"])
+        if spec is None:
+            continue
+        rows.append(
+            {
+                "metric": spec.short_title,
+                "metric_id": spec.id,
+                "period": r["period"],
+                "ours": fmt_value(_num(r["england_value"]), spec),
+                "national": fmt_value(_num(r["national_value"]), spec),
+                "difference": (
+                    f"{_num(r['difference']):+.{spec.decimals}f}"
+                    if np.isfinite(_num(r["difference"]))
+                    else "n/a"
+                ),
+                "months": _int(r["national_months"]),
+                "label": str(r["national_label"]),
+                "why": str(r["why"]),
+            }
+        )
+    return rows
+
+
 def comparison_view(results: Path) -> dict | None:
     """The whole assessment against NHS England's (:func:`helpers.assess.nof.nhse_comparison`),
     when its files exist: the summary figures and the cross-table of segments."""

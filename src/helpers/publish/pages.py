@@ -525,6 +525,7 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         override=av.override_text(ctx.run),
         nof=av.nof_view(ctx.paths.results),
         sensitivity=av.sensitivity_view(ctx.paths.results),
+        national=av.national_view(ctx.paths.results, ctx.specs),
         **common,
     )
 

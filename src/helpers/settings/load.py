@@ -168,6 +168,11 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
                         f"{cat_path}: metric '{m.id}' key 'source' of {q.measure!r}: "
                         f"{q.source!r} is not a source in {path.name}"
                     )
+            if m.national is not None and m.national.source not in settings.sources:
+                raise ConfigError(
+                    f"{cat_path}: metric '{m.id}' key 'national.source': {m.national.source!r} "
+                    f"is not a source in {path.name} (known: {sorted(settings.sources)})"
+                )
             if m.plan is not None and m.plan.source not in settings.sources:
                 raise ConfigError(
                     f"{cat_path}: metric '{m.id}' key 'plan.source': {m.plan.source!r} is not "

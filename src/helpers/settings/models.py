@@ -42,6 +42,17 @@ class Quantity(_Strict):
     )
 
 
+class National(_Strict):
+    """Where NHS England's national headline for a metric comes from: every organisation of
+    ``source`` (a source of the assessment settings) summed, with the metric's own numerator and
+    denominator measures; the methodology sets it beside this assessment's England value (the
+    assessed organisations only) and says by how much and why they differ."""
+
+    source: str = Field(description="key of a source in the assessment settings")
+    label: str = Field(description="what the headline covers, e.g. 'England, all providers'")
+    why: str = Field(description="why it differs from the sum over the assessed organisations")
+
+
 class Definition(_Strict):
     """How the metric is built from one source, for a range of financial years."""
 
@@ -188,6 +199,9 @@ class MetricSpec(_Strict):
     caveats: list[str] = []
     plan: PlanSpec | None = Field(
         None, description="organisations submit their own plan for this metric (plans file)"
+    )
+    national: National | None = Field(
+        None, description="where NHS England's national headline for this metric comes from"
     )
     responsibility: Literal["own", "providers"] | None = Field(
         None,

@@ -266,20 +266,24 @@ def _icb_ods_codes(source: SourceLike, root: Path) -> tuple[dict[str, str], str]
 LEVELS = ("provider", "icb")
 
 
-def _level(source: SourceLike) -> str:
+def _level(source: SourceLike, levels: tuple[str, ...] = LEVELS) -> str:
     level = str(_option(source, "level", "provider"))
-    if level not in LEVELS:
-        raise IngestError(f"{source.path}: source option 'level' is {level!r}, not one of {LEVELS}")
+    if level not in levels:
+        raise IngestError(f"{source.path}: source option 'level' is {level!r}, not one of {levels}")
     return level
 
 
 def _other_level(raw: pd.DataFrame, options: Mapping[str, Any]) -> pd.Series:
-    """Why a row is out of scope: another level than the option ``level``, or England."""
+    """Why a row is out of scope: another level than the option ``level``, or England (unless
+    the option asks for England: ``national``, one organisation ``ENG``, as NHS England's
+    national headline)."""
     level = str(options.get("level", "provider"))
     lv = raw["level"].astype(str)
     why = ("level '" + lv + f"' (the source option level is '{level}')").where(
         lv.isin(LEVELS) & (lv != level), ""
     )
+    if level == "national":
+        return why
     return why.mask(lv == "national", "the England total (level 'national'), not an organisation")
 
 
@@ -488,8 +492,9 @@ def read_rtt_incomplete_monthly(key: str, source: SourceLike, root: Path) -> Ing
 
 
 def read_cancer_waits_monthly(key: str, source: SourceLike, root: Path) -> Ingested:
-    """Cancer Waiting Times (FDS28, CMB31, CMB62) by provider or ICB (option ``level``)."""
-    _level(source)
+    """Cancer Waiting Times (FDS28, CMB31, CMB62) by provider or ICB (option ``level``), or
+    NHS England's national rows (``level: national``)."""
+    _level(source, (*LEVELS, "national"))
     return _read_flat(key, source, root, CANCER_MONTHLY_SPEC)
 
 
