@@ -99,3 +99,17 @@ def test_england_here_is_set_beside_nhs_englands_headline(acute, icb) -> None:
     # the 42 ICBs add up to within half a point of England's cancer and RTT headlines
     nat = _national(icb[0])
     assert len(nat) >= 12 and (nat.difference.abs() < 0.5).all()
+
+
+def test_the_sensitivity_table_runs_on_the_real_acute_trusts(acute) -> None:
+    """Specialist trusts are flagged in the acute cohort; the sensitivity table tries them in a
+    cohort of their own and the other segmentation method (there is no financial override
+    without finance data)."""
+    p, a, m = acute
+    rules = p.run.settings.assess
+    specs = {s.id: s for s in assess.scored_metrics(p.run)}
+    values = m[["org_code", "period", "metric_id", "value"]]
+    sens = assess.sensitivity(a.assign(in_deficit=False), values, specs, rules)
+    every = sens[sens.period == "all years"].set_index("scenario")
+    assert set(every.index) == {"thresholds", "specialist_own_cohort", "equal_weight_per_domain"}
+    assert every.loc["specialist_own_cohort"].changed_segment > 0
