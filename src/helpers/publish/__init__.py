@@ -5,6 +5,8 @@
 * :mod:`helpers.publish.pages`: an assessment's pages (overview, metric pages, report cards,
   methodology, downloads) from its result tables, through the Jinja2 templates in
   ``templates/``.
+* :mod:`helpers.publish.workbook`: every result table in one Excel workbook, with a README
+  sheet and the data dictionary of the metrics.
 * :mod:`helpers.publish.site_index`: the site-wide sidebar, home page and Quarto profile.
 * :mod:`helpers.publish.render`: ``quarto render``, or the labelled preview renderer.
 """
