@@ -325,6 +325,101 @@ def trend_charts(jobs: list[TrendJob], workers: int | None = None) -> list[Figur
         return list(pool.map(trend_chart, jobs, chunksize=8))
 
 
+@dataclass(frozen=True)
+class SpineRow:
+    """One metric of a spine chart: the organisation's value, England's, and the spread of its
+    peers (minimum, quartiles, maximum) in the same year."""
+
+    label: str
+    value: float
+    england: float
+    low: float
+    q1: float
+    q3: float
+    high: float
+    better: str  # "higher", "lower" or "" (no judgement)
+    comparison: str
+    value_text: str
+
+
+@dataclass(frozen=True)
+class SpineJob:
+    org_code: str
+    org_name: str
+    path: Path
+    rows: tuple[SpineRow, ...]
+    units: str
+
+
+def _spine_x(v: np.ndarray, r: SpineRow) -> np.ndarray:
+    """Fingertips scaling: England at 0, the peer furthest from England at -1 or 1; flipped
+    when lower is better, so that better is always to the right."""
+    half = max(abs(r.england - r.low), abs(r.high - r.england)) or 1.0
+    x = (np.asarray(v, dtype=float) - r.england) / half
+    return -x if r.better == "lower" else x
+
+
+def spine_chart(job: SpineJob) -> Figure:
+    """Fingertips-style spine chart: one row per metric, England on the centre line, the peers'
+    range (light band) and middle half (dark band), the organisation's value as a marker whose
+    colour and shape give its comparison with England; better is to the right."""
+    rows = job.rows
+    height = 1.3 + 0.42 * len(rows)
+    fig, ax = plt.subplots(figsize=(10, height))
+    fig.subplots_adjust(left=0.40, right=0.84, top=1 - 0.35 / height, bottom=0.95 / height)
+    for i, r in enumerate(rows):
+        y = len(rows) - 1 - i
+        lo, q1, q3, hi = sorted(_spine_x(np.array([r.low, r.q1, r.q3, r.high]), r))
+        ax.barh(y, hi - lo, left=lo, height=0.6, color="#d9d9d9", zorder=1)
+        ax.barh(y, q3 - q1, left=q1, height=0.6, color="#8c8c8c", zorder=2)
+        colour, marker, _label = COMPARISON_STYLE.get(r.comparison, COMPARISON_STYLE["similar"])
+        x = float(_spine_x(np.array([r.value]), r)[0])
+        ax.plot(x, y, marker=marker, color=colour, ms=9, mec="black", mew=0.6, zorder=4)
+        ax.text(1.08, y, r.value_text, va="center", ha="left", fontsize=9,
+                transform=ax.get_yaxis_transform())  # fmt: skip
+    ax.axvline(0, color=ENGLAND_COLOUR, lw=1.5, zorder=3)
+    ax.set_yticks(range(len(rows)), [r.label for r in reversed(rows)])
+    ax.set_xlim(-1.08, 1.08)
+    ax.set_xticks([-1, 0, 1], ["worse", "England", "better"])
+    ax.grid(False)
+    ax.set_title(f"{job.org_name}: where it stands among {job.units}", loc="left")
+    handles = [
+        plt.Line2D([], [], ls="", marker=m, color=c, mec="black", label=lab)
+        for key, (c, m, lab) in COMPARISON_STYLE.items()
+        if key in {r.comparison for r in rows}
+    ]
+    if handles:
+        fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8,
+                   frameon=False, bbox_to_anchor=(0.62, 0.0))  # fmt: skip
+    _save(fig, job.path, palette=True)
+    counts = {k: [r.label for r in rows if r.comparison == k] for k in COMPARISON_STYLE}
+    said = [
+        f"{lower_first(COMPARISON_LABEL[k])} on {len(v)} ({', '.join(v)})"
+        for k, v in counts.items()
+        if v
+    ]
+    alt = (
+        f"Spine chart of {len(rows)} metrics for {job.org_name}, latest year of each. Each row "
+        f"has England on the centre line, the range of {job.units} as a light band and the "
+        "middle half of them as a dark band, scaled so that better is to the right; the "
+        f"marker is {job.org_name}: " + "; ".join(said) + "."
+    )
+    caption = (
+        f"Where {job.org_name} stands among {job.units} (latest year of each metric; better "
+        "to the right; the shape and colour of the marker give the comparison with England)."
+    )
+    return Figure(job.path, alt, caption)
+
+
+def spine_charts(jobs: list[SpineJob], workers: int | None = None) -> list[Figure]:
+    """Draw many spine charts in parallel processes (as :func:`trend_charts`)."""
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) < 8:
+        return [spine_chart(j) for j in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(spine_chart, jobs, chunksize=8))
+
+
 _FUNNEL_MARKS = {
     "above_998": ("#0072B2", "^"),
     "above_95": ("#56B4E9", "^"),

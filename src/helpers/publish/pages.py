@@ -334,6 +334,10 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
         for code in codes
     ]
     figs = {f.path.stem.removesuffix("_trend"): f for f in figures.trend_charts(jobs)}
+    spines = {
+        f.path.stem.removesuffix("_spine"): f
+        for f in figures.spine_charts(_spine_jobs(ctx, codes, res, orgs))
+    }
     succ = ctx.successions
     views = []
     template = env.get_template("org.qmd.j2")
@@ -403,6 +407,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             "split_into": sorted(split.new_code),
             "metrics": metrics,
             "figure": figs[code],
+            "spine": spines.get(code),
             "worse": _count_latest(metrics, "worse"),
             "better": _count_latest(metrics, "better"),
             "plans": plan_views,
@@ -413,6 +418,58 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
         _write(ctx.paths.orgs / f"{code}.qmd", template.render(o=view, **common))
         views.append(view)
     return views
+
+
+_BETTER = {"higher_is_better": "higher", "lower_is_better": "lower"}
+
+
+def _spine_jobs(
+    ctx: SiteContext, codes: list[str], res: pd.DataFrame, orgs: pd.DataFrame
+) -> list[figures.SpineJob]:
+    """A spine chart per organisation: each metric in its latest year with a value, against
+    England and the spread of every organisation of the type that year."""
+    allv = ctx.results[ctx.results.value.notna()]
+    spread = allv.groupby(["metric_id", "period"]).value.describe()
+    eng = ctx.england.set_index(["metric_id", "period"]).value
+    words = unit_words(ctx.run.settings.org_type)
+    jobs = []
+    for code in codes:
+        own = res[(res.org_code == code) & res.value.notna()]
+        latest = own.sort_values("period").groupby("metric_id").tail(1).set_index("metric_id")
+        rows = []
+        for spec in ctx.run.metrics:
+            if spec.id not in latest.index:
+                continue
+            r = latest.loc[spec.id]
+            key = (spec.id, r.period)
+            if key not in spread.index or key not in eng.index or spread.loc[key, "count"] < 2:
+                continue
+            d = spread.loc[key]
+            rows.append(
+                figures.SpineRow(
+                    label=spec.short_title,
+                    value=float(r.value),
+                    england=float(eng.loc[key]),
+                    low=float(d["min"]),
+                    q1=float(d["25%"]),
+                    q3=float(d["75%"]),
+                    high=float(d["max"]),
+                    better=_BETTER.get(spec.polarity, ""),
+                    comparison=str(r.comparison or "not_compared"),
+                    value_text=f"{fmt_value(float(r.value), spec)} ({r.period})",
+                )
+            )
+        if rows:
+            jobs.append(
+                figures.SpineJob(
+                    org_code=code,
+                    org_name=str(orgs.org_name.get(code, code)),
+                    path=ctx.paths.figures / "orgs" / f"{code}_spine.png",
+                    rows=tuple(rows),
+                    units=f"{words['units']} of the same type",
+                )
+            )
+    return jobs
 
 
 def _metric_plans(ctx: SiteContext, spec: MetricSpec) -> dict | None:

@@ -14,7 +14,7 @@ from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
 from helpers.pipeline.provenance import build_provenance
 from helpers.publish.pages import SiteContext, write_pages
-from helpers.publish.text import COMPARISON_BADGE, fmt
+from helpers.publish.text import COMPARISON_BADGE, COMPARISON_LABEL, fmt, lower_first
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +99,21 @@ def test_every_page_names_the_code_version_and_input_hashes(site) -> None:
         assert f["sha256"][:16] in prov
     for page in [*ctx.paths.metrics.glob("*.qmd"), *ctx.paths.orgs.glob("*.qmd")]:
         assert re.search(r"_provenance\.md", page.read_text(encoding="utf-8")), page.name
+
+
+def test_report_card_opens_with_a_spine_chart_written_from_the_data(site) -> None:
+    """Each card has a spine chart (one row per metric in its latest year) whose alt text counts
+    the metrics better, similar and worse than England as the results do."""
+    ctx, _, codes = site
+    for code in codes:
+        card = (ctx.paths.orgs / f"{code}.qmd").read_text(encoding="utf-8")
+        assert (ctx.paths.figures / "orgs" / f"{code}_spine.png").exists()
+        head, _, rest = card.partition("## At a glance")
+        assert rest and "## Latest values" in rest and "## Latest values" not in head
+        alt = rest.split("fig-alt=", 1)[1].split("}\n", 1)[0]
+        rows = ctx.results[(ctx.results.org_code == code) & ctx.results.value.notna()]
+        latest = rows.sort_values("period").groupby("metric_id").tail(1)
+        assert f"Spine chart of {len(latest)} metrics" in alt
+        for comparison, n in latest.comparison.value_counts().items():
+            label = lower_first(COMPARISON_LABEL[comparison])
+            assert f"{label} on {n} (" in alt, (code, comparison)
