@@ -277,7 +277,8 @@ def org_assessment(ctx: Any, code: str, published: set[str]) -> dict | None:
     latest = latest_period(a)
     mine = a[a.org_code == code]
     if mine.empty:
-        return {"period": latest, "latest": latest, "assessed": False, "scores": []}
+        return {"period": latest, "latest": latest, "assessed": False, "scores": [],
+                "headline": []}  # fmt: skip
     period = str(mine.period.max())
     r = mine[mine.period == period].iloc[0]
     view: dict[str, Any] = {
@@ -293,6 +294,7 @@ def org_assessment(ctx: Any, code: str, published: set[str]) -> dict | None:
         "scores": _metric_scores(ctx, code, period),
     }
     if not view["segmented"]:
+        view["headline"] = headline(view)
         return view
     seg, unadj = _int(r.segment), _int(r.segment_unadjusted)
     size = _int(r.cohort_size)
@@ -329,7 +331,54 @@ def org_assessment(ctx: Any, code: str, published: set[str]) -> dict | None:
         "next": _next_segment(ctx, r, code, period),
         "accountability": _accountability(r),
     }
+    view["headline"] = headline(view)
     return view
+
+
+def headline(s: dict) -> list[str]:
+    """The report card's verdict in plain English, from its assessment view (``s``): segment
+    and how sure, likely rank, quartile only when confident, consequence and its rule, change
+    since last year (called more than chance only when it is), and what would move it up. Every
+    sentence is built from the result tables; nothing is claimed that is not significant."""
+    if not s.get("segmented"):
+        return [f"Not segmented in {s['period']}: {s['reason']}."] if s.get("assessed") else []
+    seg, size = s["segment"], s["cohort_size"]
+    p_own = dict(s["p_segments"]).get(seg, "")
+    out = [
+        f"In {s['period']} it is in segment {seg} of {5 if seg == 5 else 4} in the cohort "
+        f"{s['cohort']} ({size} organisations)"
+        + (f"; the probability that it belongs in segment {seg} is {p_own}" if p_own else "")
+        + f", and its likely league rank is {s['rank_range']} of {size}."
+    ]
+    if s.get("overridden"):
+        out.append(
+            f"Its average score alone would place it in segment {s['unadjusted']}; the financial "
+            f"override placed it in segment {seg}."
+        )
+    if s.get("confident"):
+        out.append(f"It is confidently in the {s['confident']} quarter of the cohort.")
+    else:
+        out.append("It cannot be placed with confidence in the top or the bottom quarter.")
+    acc = s.get("accountability") or {}
+    if acc.get("consequence"):
+        out.append(
+            f"Consequence under the assessment's rules: {acc['consequence']} (rule: {acc['rule']})."
+        )
+    if acc.get("change"):
+        out.append(
+            f"Since {acc['previous']} its average score changed by {acc['change']} (lower is "
+            "better): more than chance."
+            if acc.get("change_significant")
+            else f"Since {acc['previous']} the change in its average score ({acc['change']}) is "
+            "within what chance alone could explain."
+        )
+    nxt = s.get("next")
+    if nxt:
+        out.append(
+            f"To reach segment {nxt['segment']} its average score would need to be at most "
+            f"{nxt['boundary']}, {nxt['gap']} better than now."
+        )
+    return out
 
 
 def _accountability(r: pd.Series) -> dict:

@@ -412,3 +412,36 @@ def test_methodology_shows_the_sensitivity_table_when_there_is_one(site) -> None
     finally:
         (results / "sensitivity.csv").unlink()
     assert "| segments \\| by \\*thresholds\\* | 10 | 3 | 30% | 1 | 2 |" in text
+
+
+def test_no_sentence_of_the_headline_claims_what_is_not_significant(site) -> None:
+    """Every report card's "In brief" is checked against the assessment table: the segment
+    and likely rank are the published ones; a quartile is claimed only when the whole likely
+    range lies in it; a change is called more than chance only when its interval excludes 0."""
+    ctx, _, _ = site
+    a = _latest(ctx).set_index("org_code")
+    seen = 0
+    for path in sorted(ctx.paths.orgs.glob("*.qmd")):
+        if path.stem not in a.index:
+            continue
+        r = a.loc[path.stem]
+        text = _read(path)
+        if "## In brief" not in text:
+            assert pd.isna(r.segment), path.stem
+            continue
+        brief = text.split("## In brief", 1)[1].split(":::", 1)[0]
+        if pd.isna(r.segment):
+            assert "Not segmented" in brief
+            continue
+        seen += 1
+        assert f"it is in segment {int(r.segment)} of" in brief
+        assert f"likely league rank is {int(r.rank_lower)}" in brief
+        claims_top = "confidently in the top quarter" in brief
+        claims_bottom = "confidently in the bottom quarter" in brief
+        assert claims_top == bool(r.confidently_top_quartile), path.stem
+        assert claims_bottom == bool(r.confidently_bottom_quartile), path.stem
+        if "more than chance" in brief:
+            assert bool(r.change_significant), path.stem
+        if pd.notna(r.change_significant) and not r.change_significant:
+            assert "within what chance alone could explain" in brief, path.stem
+    assert seen >= 1
