@@ -345,8 +345,8 @@ def headline(s: dict) -> list[str]:
     seg, size = s["segment"], s["cohort_size"]
     p_own = dict(s["p_segments"]).get(seg, "")
     out = [
-        f"In {s['period']} it is in segment {seg} of {5 if seg == 5 else 4} in the cohort "
-        f"{s['cohort']} ({size} organisations)"
+        f"In {s['period']} it is in segment {seg} of {5 if seg == 5 else 4} among the {size} "
+        f"{s['cohort'][:1].lower()}{s['cohort'][1:]} of its cohort"
         + (f"; the probability that it belongs in segment {seg} is {p_own}" if p_own else "")
         + f", and its likely league rank is {s['rank_range']} of {size}."
     ]
