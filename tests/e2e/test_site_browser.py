@@ -263,3 +263,30 @@ def test_fixture_site(browser, fixture_site):
         assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px"  # CSS loaded
     finally:
         context.close()
+
+
+def test_search_finds_an_organisation_from_any_page(browser, pipeline_site):
+    """The search box of every page lists report cards by name or code, from the file system
+    too; choosing one opens it; a hostile query is shown as text."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        start = next((pipeline_site / "reports" / "uec-fast" / "metrics").glob("*.html"))
+        page.goto(start.as_uri())  # a page two folders down, opened from the file system
+        box = page.locator("#org-search")
+        box.fill("frimley")
+        first = page.locator("#org-search-results a").first
+        assert "Frimley" in first.inner_text() and "(RDU)" in first.inner_text()
+        box.fill("rdu")  # a code, lower case
+        assert "(RDU)" in page.locator("#org-search-results a").first.inner_text()
+        box.press("Enter")
+        page.wait_for_url("**/orgs/RDU.html")
+        assert "Frimley" in page.locator("main h1").inner_text()
+        box = page.locator("#org-search")
+        box.fill("<b>zz</b>")
+        assert (
+            page.locator("#org-search-results li").inner_text().startswith("No report card matches")
+        )
+        assert page.locator("#org-search-results b").count() == 0
+    finally:
+        context.close()

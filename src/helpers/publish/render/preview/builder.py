@@ -4,6 +4,7 @@ the page template with its navigation, then copy the resources and the styleshee
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -26,6 +27,10 @@ from helpers.publish.render.project import find_pages, find_resources, page_opti
 
 TEMPLATES = Path(__file__).parent / "templates"
 CSS_PATH = "site_libs/preview/site.css"
+SEARCH_JS = "site_libs/preview/search.js"
+SEARCH_INDEX = "site_libs/preview/org-index.js"
+_REPORT_CARD = re.compile(r"^reports/[^/]+/orgs/(?!index\.)[^/]+\.qmd$")
+_CARD_CODE = re.compile(r"Report card: (\S+)")
 BANNER_TEXT = (
     "Preview build: rendered without Quarto by helpers.publish.render from the same pages and "
     "navigation. The published site is rendered with <code>quarto render</code>."
@@ -78,7 +83,34 @@ class Preview:
         css = state.out_dir / CSS_PATH
         css.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(TEMPLATES / "site.css", css)
+        shutil.copyfile(TEMPLATES / "search.js", state.out_dir / SEARCH_JS)
+        (state.out_dir / SEARCH_INDEX).write_text(
+            "window.ORG_INDEX = " + json.dumps(self._org_index(), ensure_ascii=True) + ";\n",
+            encoding="utf-8",
+        )
         return [p.out for p in state.pages.values()], state.warnings
+
+    def _org_index(self) -> list[dict[str, str]]:
+        """Every report card for the search box: name, code, assessment and the page (relative
+        to the site root), sorted. Written as JSON in a script of its own (the site opens from
+        the file system, where a page cannot fetch a JSON file); the names are data, shown by
+        the script as text only."""
+        state = self.state
+        out = []
+        for key, page in sorted(state.pages.items()):
+            if not _REPORT_CARD.match(key):
+                continue
+            code = _CARD_CODE.search(str(page.opts.get("subtitle") or ""))
+            assessment = state.pages.get(str(PurePosixPath(key).parent.parent / "index.qmd"))
+            out.append(
+                {
+                    "t": strip_tags(page.title),
+                    "c": code.group(1) if code else page.src.stem,
+                    "a": strip_tags(assessment.title) if assessment else "",
+                    "u": page.out.as_posix(),
+                }
+            )
+        return out
 
     # ---------------------------------------------------------------- pages
     def _render_markdown(self, page: Page) -> None:
@@ -198,6 +230,9 @@ class Preview:
             "site_title": site_title,
             "home_href": state.relative(home, page) if home else None,
             "css_href": state.relative(CSS_PATH, page),
+            "search_js": state.relative(SEARCH_JS, page),
+            "search_index": state.relative(SEARCH_INDEX, page),
+            "site_root": state.relative("index.html", page).removesuffix("index.html"),
             "meta_description": str(desc or website.get("description") or ""),
             "banner": BANNER_TEXT,
             "navbar_left": navbar(state, navbar_items.get("left"), page),
