@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -316,13 +318,18 @@ def trend_chart(job: TrendJob) -> Figure:
     return Figure(job.path, alt, caption)
 
 
-def trend_charts(jobs: list[TrendJob], workers: int | None = None) -> list[Figure]:
+def _draw_many(draw: Callable[[Any], Figure], jobs: list, workers: int | None) -> list[Figure]:
     """Draw many report-card charts in parallel processes (one kernel, many pages)."""
     workers = workers or min(4, os.cpu_count() or 1)
     if workers <= 1 or len(jobs) < 8:
-        return [trend_chart(j) for j in jobs]
+        return [draw(j) for j in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(trend_chart, jobs, chunksize=8))
+        return list(pool.map(draw, jobs, chunksize=8))
+
+
+def trend_charts(jobs: list[TrendJob], workers: int | None = None) -> list[Figure]:
+    """The report cards' trend charts (:func:`trend_chart`), in parallel."""
+    return _draw_many(trend_chart, jobs, workers)
 
 
 @dataclass(frozen=True)
@@ -412,12 +419,8 @@ def spine_chart(job: SpineJob) -> Figure:
 
 
 def spine_charts(jobs: list[SpineJob], workers: int | None = None) -> list[Figure]:
-    """Draw many spine charts in parallel processes (as :func:`trend_charts`)."""
-    workers = workers or min(4, os.cpu_count() or 1)
-    if workers <= 1 or len(jobs) < 8:
-        return [spine_chart(j) for j in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(spine_chart, jobs, chunksize=8))
+    """The report cards' spine charts (:func:`spine_chart`), in parallel."""
+    return _draw_many(spine_chart, jobs, workers)
 
 
 _FUNNEL_MARKS = {
