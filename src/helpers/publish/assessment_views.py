@@ -335,6 +335,64 @@ def org_assessment(ctx: Any, code: str, published: set[str]) -> dict | None:
     return view
 
 
+def overview_view(assessment: pd.DataFrame, orgs: pd.DataFrame) -> dict | None:
+    """The assessment on the overview page, latest year: the segment distribution per cohort,
+    the regional view (segments, persistent failures, turnaround, segment 5 candidates by
+    region) and the movements since the year before (a transition table of segments, with how
+    many changes of average score are more than chance)."""
+    if assessment is None or assessment.empty:
+        return None
+    latest = latest_period(assessment)
+    a = assessment[assessment.segment.notna()]
+    now = a[a.period == latest]
+    if now.empty:
+        return None
+    segs = [s for s in (1, 2, 3, 4, 5) if s <= 4 or (now.segment == 5).any()]
+
+    def counts(g: pd.DataFrame) -> list[int]:
+        return [int((g.segment == s).sum()) for s in segs]
+
+    region = dict(zip(orgs.org_code, orgs.region, strict=False))
+    now = now.assign(region=now.org_code.map(region).fillna("Unknown region"))
+    flag = lambda c: now[c].fillna(False).astype(bool) if c in now else False  # noqa: E731
+    now = now.assign(
+        _pf=flag("persistent_failure"),
+        _cand=flag("segment_5_candidate"),
+        _turn=now.get("consequence_rule", pd.Series("", index=now.index)) == "turnaround",
+    )
+    regions = [
+        {
+            "region": str(name),
+            "organisations": len(g),
+            "segments": counts(g),
+            "persistent": int(g._pf.sum()),
+            "turnaround": int(g._turn.sum()),
+            "candidates": int(g._cand.sum()),
+        }
+        for name, g in now.groupby("region", sort=True)
+    ]
+    cohorts = [
+        {"cohort": str(c), "organisations": len(g), "segments": counts(g)}
+        for c, g in now.groupby("cohort", sort=True)
+    ]
+    moves = None
+    if "previous_segment" in now and now.previous_segment.notna().any():
+        both = now[now.previous_segment.notna()]
+        moves = {
+            "previous": str(both.previous_period.iloc[0]),
+            "rows": [
+                {"from": s, "counts": [int(((both.previous_segment == s)
+                                             & (both.segment == t)).sum()) for t in segs]}
+                for s in segs
+            ],  # fmt: skip
+            "organisations": len(both),
+            "same": int((both.previous_segment == both.segment).sum()),
+            "significant": int(both.change_significant.fillna(False).astype(bool).sum()),
+        }
+    return {"period": latest, "segments": segs, "cohorts": cohorts, "regions": regions,
+            "moves": moves}  # fmt: skip
+
+
 def headline(s: dict) -> list[str]:
     """The report card's verdict in plain English, from its assessment view (``s``): segment
     and how sure, likely rank, quartile only when confident, consequence and its rule, change

@@ -198,6 +198,7 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
             assessment_summary=av.summary_text(ctx.assessment, common)
             if ctx.has_assessment
             else "",
+            overview=av.overview_view(ctx.assessment, ctx.orgs) if ctx.has_assessment else None,
             **common,
         ),
     )

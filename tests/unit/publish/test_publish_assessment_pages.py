@@ -445,3 +445,28 @@ def test_no_sentence_of_the_headline_claims_what_is_not_significant(site) -> Non
         if pd.notna(r.change_significant) and not r.change_significant:
             assert "within what chance alone could explain" in brief, path.stem
     assert seen >= 1
+
+
+def test_overview_shows_segments_by_cohort_and_region_and_the_movements(site) -> None:
+    ctx, _, _ = site
+    text = _read(ctx.paths.base / "index.qmd")
+    latest = _latest(ctx)
+    seg = latest[latest.segment.notna()]
+    period = latest.period.iat[0]
+    for cohort, g in seg.groupby("cohort"):
+        counts = " | ".join(str(int((g.segment == s).sum())) for s in (1, 2, 3, 4))
+        assert f"| {md_text(cohort)} | {len(g)} | {counts} |" in text
+    section = text.split(f"### By region, {period}", 1)[1].split("###", 1)[0]
+    region = dict(zip(ctx.orgs.org_code, ctx.orgs.region, strict=False))
+    by_region = seg.assign(region=seg.org_code.map(region)).groupby("region")
+    for name, g in by_region:
+        counts = " | ".join(str(int((g.segment == s).sum())) for s in (1, 2, 3, 4))
+        pf = int(g.persistent_failure.fillna(False).sum())
+        assert f"| {md_text(name)} | {len(g)} | {counts} | {pf} |" in section, name
+    moves = text.split("### Movements since", 1)[1]
+    both = seg[seg.previous_segment.notna()]
+    assert f"{int((both.previous_segment == both.segment).sum())} of the {len(both)}" in moves
+    rows = [line for line in moves.splitlines() if re.match(r"^\| [1-4] \| \d", line)]
+    assert len(rows) == 4
+    cells = [c.strip() for r in rows for c in r.strip().strip("|").split("|")[1:]]
+    assert sum(int(c) for c in cells if c) == len(both)
