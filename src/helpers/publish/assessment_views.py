@@ -381,8 +381,13 @@ def overview_view(assessment: pd.DataFrame, orgs: pd.DataFrame) -> dict | None:
         moves = {
             "previous": str(both.previous_period.iloc[0]),
             "rows": [
-                {"from": s, "counts": [int(((both.previous_segment == s)
-                                             & (both.segment == t)).sum()) for t in segs]}
+                {
+                    "from": s,
+                    "counts": [
+                        int(((both.previous_segment == s) & (both.segment == t)).sum())
+                        for t in segs
+                    ],
+                }
                 for s in segs
             ],  # fmt: skip
             "organisations": len(both),
