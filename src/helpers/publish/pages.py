@@ -574,6 +574,7 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         .to_dict("records"),
         splits=ctx.splits.to_dict("records"),
         gaps=ctx.run.settings.known_gaps,
+        assumptions=ctx.run.settings.assumptions,
         methods=[_method_view(ctx, spec) for spec in ctx.run.metrics],
         n_draws=f"{N_DRAWS:,}",
         trend_points=TREND_POINTS,

@@ -10,6 +10,7 @@ from helpers.settings.models import (
     MAX_METRICS,
     AssessmentRules,
     AssessmentSettings,
+    Assumption,
     Catalogue,
     ConfigError,
     ConsequenceRule,
@@ -29,6 +30,7 @@ from helpers.settings.models import (
 )
 
 __all__ = [
+    "Assumption",
     "ConsequenceRule",
     "PersistentFailure",
     "PlanScoring",

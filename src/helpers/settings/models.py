@@ -306,6 +306,21 @@ class KnownGap(_Strict):
     reason: str
 
 
+Rating = Literal["green", "amber", "red"]
+
+
+class Assumption(_Strict):
+    """One entry of the assumptions and caveats log (as in the UK government's analytical
+    quality assurance practice): what is assumed, how sound it is (``quality``: green = well
+    founded, red = weak) and how much the results depend on it (``impact``: green = little,
+    red = a lot), and what is done about it."""
+
+    assumption: str
+    quality: Rating
+    impact: Rating
+    note: str = ""
+
+
 class SyntheticData(_Strict):
     """The assessment runs on a generated SYNTHETIC England (``assess demo-data``)."""
 
@@ -544,6 +559,9 @@ class AssessmentSettings(_Strict):
         None, description="publish pages for these organisations only (benchmarks use all)"
     )
     known_gaps: list[KnownGap] = []
+    assumptions: list[Assumption] = Field(
+        default_factory=list, description="the assumptions and caveats log, with RAG ratings"
+    )
     max_rejected_rows: int = Field(0, ge=0, description="invalid rows tolerated before failing")
     seed: int = 20260401
     synthetic: SyntheticData | None = Field(

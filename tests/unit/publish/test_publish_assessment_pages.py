@@ -27,7 +27,7 @@ from helpers.publish.render.preview.markdown import make_markdown, split_front_m
 from helpers.publish.site_index import write_site_index
 from helpers.publish.templating import md_text, template_env
 from helpers.publish.text import fmt_value, ordinal, unit_words
-from helpers.settings import FinancialOverride
+from helpers.settings import Assumption, FinancialOverride
 
 NOF_EXTRACT = "data/raw/nof_2025_26_q3_trust_segmentation_extract.csv"
 
@@ -470,3 +470,28 @@ def test_overview_shows_segments_by_cohort_and_region_and_the_movements(site) ->
     assert len(rows) == 4
     cells = [c.strip() for r in rows for c in r.strip().strip("|").split("|")[1:]]
     assert sum(int(c) for c in cells if c) == len(both)
+
+
+def test_methodology_has_the_assumptions_log_with_ratings_in_words(site) -> None:
+    ctx, _, _ = site
+    log = [
+        Assumption(assumption=HOSTILE, quality="red", impact="amber", note="n | 1"),
+        Assumption(assumption="Counts are whole", quality="green", impact="green"),
+    ]
+    run = ctx.run.model_copy(
+        update={"settings": ctx.run.settings.model_copy(update={"assumptions": log})}
+    )
+    text = pages.methodology_page(
+        replace(ctx, run=run), template_env(), pages.page_context(replace(ctx, run=run))
+    )
+    section = text.split("## Assumptions and caveats log", 1)[1].split("\n## ", 1)[0]
+    assert f"| {md_text(HOSTILE)} | ■ Red | ▲ Amber | n \\| 1 |" in section
+    assert "| Counts are whole | ● Green | ● Green |" in section
+    assert "<script>" not in _html(section)
+    none = ctx.run.model_copy(
+        update={"settings": ctx.run.settings.model_copy(update={"assumptions": []})}
+    )
+    bare = pages.methodology_page(
+        replace(ctx, run=none), template_env(), pages.page_context(replace(ctx, run=none))
+    )
+    assert "## Assumptions and caveats log" not in bare  # none in the settings
