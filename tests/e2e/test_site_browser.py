@@ -290,3 +290,33 @@ def test_search_finds_an_organisation_from_any_page(browser, pipeline_site):
         assert page.locator("#org-search-results b").count() == 0
     finally:
         context.close()
+
+
+def test_keyboard_only_and_print(browser, pipeline_site):
+    """From the top of a report card, the keyboard alone reaches the skip link, then the search
+    box, a result and the card it opens; printed on A4, navigation and search are left out."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto((pipeline_site / "reports" / "uec-fast" / "orgs" / "RDU.html").as_uri())
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+        for _ in range(80):
+            if page.evaluate("document.activeElement.id") == "org-search":
+                break
+            page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "org-search"
+        page.keyboard.type("Manchester University")
+        page.keyboard.press("Tab")
+        assert "(R0A)" in page.evaluate("document.activeElement.textContent")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/orgs/R0A.html")
+        page.emulate_media(media="print")
+        for hidden in (".sidebar", "#org-search", ".preview-banner"):
+            assert not page.locator(hidden).first.is_visible(), hidden
+        assert page.locator("main h1").is_visible()
+        main = page.evaluate("document.querySelector('main').getBoundingClientRect().width")
+        assert main > 0.9 * page.viewport_size["width"] - 40
+        assert page.pdf(format="A4").startswith(b"%PDF")
+    finally:
+        context.close()

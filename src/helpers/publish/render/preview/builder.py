@@ -84,11 +84,26 @@ class Preview:
         css.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(TEMPLATES / "site.css", css)
         shutil.copyfile(TEMPLATES / "search.js", state.out_dir / SEARCH_JS)
+        for name in self._project_css():
+            target = state.out_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(state.root / name, target)
         (state.out_dir / SEARCH_INDEX).write_text(
             "window.ORG_INDEX = " + json.dumps(self._org_index(), ensure_ascii=True) + ";\n",
             encoding="utf-8",
         )
         return [p.out for p in state.pages.values()], state.warnings
+
+    def _project_css(self) -> list[str]:
+        """The project's own stylesheets (``format.html.css`` of ``_quarto.yml``, a path or a
+        list), linked from every page as Quarto links them; a missing file stops the build."""
+        html_opts = ((self.state.config.get("format") or {}).get("html")) or {}
+        css = html_opts.get("css") if isinstance(html_opts, dict) else None
+        names = [css] if isinstance(css, str) else list(css or [])
+        for name in names:
+            if not (self.state.root / name).is_file():
+                raise SiteBuildError(f"format.html.css: {name} not found", path=self.state.root)
+        return [str(PurePosixPath(n)) for n in names]
 
     def _org_index(self) -> list[dict[str, str]]:
         """Every report card for the search box: name, code, assessment and the page (relative
@@ -230,6 +245,7 @@ class Preview:
             "site_title": site_title,
             "home_href": state.relative(home, page) if home else None,
             "css_href": state.relative(CSS_PATH, page),
+            "project_css": [state.relative(n, page) for n in self._project_css()],
             "search_js": state.relative(SEARCH_JS, page),
             "search_index": state.relative(SEARCH_INDEX, page),
             "site_root": state.relative("index.html", page).removesuffix("index.html"),
