@@ -87,18 +87,24 @@ def failing_years(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.DataFr
     )
 
 
+def ends_run(frame: pd.DataFrame, flag: pd.Series, years: int) -> pd.Series:
+    """True for an organisation-year (``frame``: ``org_code, period``) where ``flag`` holds in
+    ``years`` consecutive financial years, this one the last."""
+    start = frame.period.map(fy_start)
+    key = dict(zip(zip(frame.org_code, start, strict=True), flag, strict=True))
+    flags = [
+        all(key.get((o, y - k), False) for k in range(years))
+        for o, y in zip(frame.org_code, start, strict=True)
+    ]
+    return pd.Series(flags, index=frame.index, dtype=bool)
+
+
 def persistent_failure(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
     """True for an organisation-year that ends a run of ``years`` consecutive failing financial
     years (:func:`failing_years`)."""
-    n = rules.persistent_failure.years
     failing = failing_years(assessment, rules).failing
-    start = assessment.period.map(fy_start)
-    key = dict(zip(zip(assessment.org_code, start, strict=True), failing, strict=True))
-    flags = [
-        all(key.get((o, y - k), False) for k in range(n))
-        for o, y in zip(assessment.org_code, start, strict=True)
-    ]
-    return pd.Series(flags, index=assessment.index, name="persistent_failure")
+    flags = ends_run(assessment, failing, rules.persistent_failure.years)
+    return flags.rename("persistent_failure")
 
 
 def failure_reasons(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
@@ -114,7 +120,7 @@ def failure_reasons(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Seri
         if f.concern.iloc[i]:
             parts.append(f"special-cause concern on {str(metrics.iloc[i]).replace(';', ', ')}")
         why[(o, fy_start(p))] = ", ".join(parts)
-    flags = persistent_failure(assessment, rules)
+    flags = ends_run(assessment, f.failing, n)  # persistent_failure, from the same years
     out = []
     for o, p, flag in zip(assessment.org_code, assessment.period, flags, strict=True):
         y = fy_start(p)

@@ -35,14 +35,18 @@ def is_specialist(subtype: pd.Series) -> pd.Series:
     return subtype.fillna("").astype(str).str.contains("specialist", case=False)
 
 
+def specialist_acute(orgs: pd.DataFrame) -> pd.Series:
+    """Specialist acute trusts among ``orgs`` (``org_type``, ``org_subtype``)."""
+    return is_specialist(orgs.org_subtype) & (orgs.org_type == "acute_trust")
+
+
 def cohort_labels(orgs: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
     """The cohort of each organisation: its type (NOF's tables: acute, mental health and
     community, ambulance, ICB), with specialist acute trusts in their own cohort when the
     settings say so. Providers and commissioners are never in one cohort."""
     base = orgs.org_type.map(lambda t: ORG_TYPE_LABELS.get(t, str(t)) + "s")
     if rules.specialist == "own_cohort":
-        spec = is_specialist(orgs.org_subtype) & (orgs.org_type == "acute_trust")
-        base = base.where(~spec, "Specialist acute trusts")
+        base = base.where(~specialist_acute(orgs), "Specialist acute trusts")
     return base
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.assess.engine import cohort_labels, is_specialist, score_values
+from helpers.assess.engine import cohort_labels, score_values, specialist_acute
 from helpers.assess.plans import PLANS_ID
 from helpers.settings import AssessmentRules, MetricSpec
 
@@ -100,7 +100,7 @@ def sensitivity(
     )
     v = values.merge(orgs, on="org_code")
     rows = []
-    specialists = bool((is_specialist(orgs.org_subtype) & (orgs.org_type == "acute_trust")).any())
+    specialists = bool(specialist_acute(orgs).any())
     for name, text, alt in scenarios(rules, specs):
         if name.startswith("specialist_") and not specialists:
             continue  # no specialist trust: the cohort arrangement cannot change anything

@@ -20,7 +20,7 @@ import pandas as pd
 
 from helpers.assess import rules_text, scoring_rules_table, summary_text
 from helpers.publish import figures
-from helpers.publish.text import fmt_diff, fmt_value, is_true, ordinal
+from helpers.publish.text import fmt_diff, fmt_value, is_true, lower_first, ordinal
 from helpers.settings import LoadedAssessment, MetricSpec
 
 SEGMENTS = (1, 2, 3, 4)
@@ -354,11 +354,10 @@ def overview_view(assessment: pd.DataFrame, orgs: pd.DataFrame) -> dict | None:
 
     region = dict(zip(orgs.org_code, orgs.region, strict=False))
     now = now.assign(region=now.org_code.map(region).fillna("Unknown region"))
-    flag = lambda c: now[c].fillna(False).astype(bool) if c in now else False  # noqa: E731
     now = now.assign(
-        _pf=flag("persistent_failure"),
-        _cand=flag("segment_5_candidate"),
-        _turn=now.get("consequence_rule", pd.Series("", index=now.index)) == "turnaround",
+        _pf=now.persistent_failure.fillna(False).astype(bool),
+        _cand=now.segment_5_candidate.fillna(False).astype(bool),
+        _turn=now.consequence_rule == "turnaround",
     )
     regions = [
         {
@@ -376,7 +375,7 @@ def overview_view(assessment: pd.DataFrame, orgs: pd.DataFrame) -> dict | None:
         for c, g in now.groupby("cohort", sort=True)
     ]
     moves = None
-    if "previous_segment" in now and now.previous_segment.notna().any():
+    if now.previous_segment.notna().any():
         both = now[now.previous_segment.notna()]
         moves = {
             "previous": str(both.previous_period.iloc[0]),
@@ -409,7 +408,7 @@ def headline(s: dict) -> list[str]:
     p_own = dict(s["p_segments"]).get(seg, "")
     out = [
         f"In {s['period']} it is in segment {seg} of {5 if seg == 5 else 4} among the {size} "
-        f"{s['cohort'][:1].lower()}{s['cohort'][1:]} of its cohort"
+        f"{lower_first(s['cohort'])} of its cohort"
         + (f"; the probability that it belongs in segment {seg} is {p_own}" if p_own else "")
         + f", and its likely league rank is {s['rank_range']} of {size}."
     ]

@@ -28,9 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.assess.accountability import ends_run
 from helpers.assess.engine import cohort_labels, score_values
 from helpers.assess.plans import PLANS_ID, PLANS_SPEC
-from helpers.core.fy import financial_year, fy_label, fy_start
+from helpers.core.fy import financial_year, fy_label
 from helpers.core.paths import project_root
 from helpers.settings import AssessmentRules, FinancialOverride, MetricSpec, load_catalogue
 from helpers.synthetic.expected import EXPECTED_COLUMNS
@@ -219,20 +220,6 @@ def true_plans_kept(
     )[cols]
 
 
-def _runs(assessed: pd.DataFrame, flag: pd.Series, years: int) -> pd.Series:
-    """True where ``flag`` holds for the organisation in ``years`` consecutive financial years,
-    this one the last."""
-    start = assessed.period.map(fy_start)
-    key = dict(zip(zip(assessed.org_code, start, strict=True), flag, strict=True))
-    return pd.Series(
-        [
-            all(key.get((o, y - k), False) for k in range(years))
-            for o, y in zip(assessed.org_code, start, strict=True)
-        ],  # fmt: skip
-        index=assessed.index,
-    )
-
-
 def persistently_failing(
     assessed: pd.DataFrame, failing: frozenset[str], years: int = 2
 ) -> pd.Series:
@@ -241,7 +228,7 @@ def persistently_failing(
     ``persistently_failing`` where its noise-free values also put it in the lowest segment in
     each of those years (:func:`true_persistent_lowest`): what the assessment's
     persistent-failure rule must find."""
-    return _runs(assessed, assessed.org_code.isin(failing), years)
+    return ends_run(assessed, assessed.org_code.isin(failing), years)
 
 
 def true_persistent_lowest(assessed: pd.DataFrame, years: int = 2, segment: int = 4) -> pd.Series:
@@ -250,7 +237,7 @@ def true_persistent_lowest(assessed: pd.DataFrame, years: int = 2, segment: int 
     the noise-free values. A flag where this is false is a false flag (an organisation near the
     boundary may be truly lowest without being planted to fail: finding it is not required,
     flagging an organisation that is not truly lowest is wrong)."""
-    return _runs(assessed, assessed.true_segment >= segment, years)
+    return ends_run(assessed, assessed.true_segment >= segment, years)
 
 
 def true_assessment(world: World, values: pd.DataFrame, specs: list[MetricSpec]) -> pd.DataFrame:

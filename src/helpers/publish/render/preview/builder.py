@@ -51,6 +51,7 @@ class Preview:
         self.sources = find_pages(root, config)
         pages = {s.as_posix(): Page(s, s.with_suffix(".html")) for s in self.sources}
         self.state = BuildState(root, config, build, md, variables, pages)
+        self.project_css = self._project_css()
 
     def build(self) -> tuple[list[Path], list[str]]:
         """Render every page; return the pages written (relative to ``build``) and the
@@ -84,7 +85,7 @@ class Preview:
         css.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(TEMPLATES / "site.css", css)
         shutil.copyfile(TEMPLATES / "search.js", state.out_dir / SEARCH_JS)
-        for name in self._project_css():
+        for name in self.project_css:
             target = state.out_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(state.root / name, target)
@@ -245,7 +246,7 @@ class Preview:
             "site_title": site_title,
             "home_href": state.relative(home, page) if home else None,
             "css_href": state.relative(CSS_PATH, page),
-            "project_css": [state.relative(n, page) for n in self._project_css()],
+            "project_css": [state.relative(n, page) for n in self.project_css],
             "search_js": state.relative(SEARCH_JS, page),
             "search_index": state.relative(SEARCH_INDEX, page),
             "site_root": state.relative("index.html", page).removesuffix("index.html"),
