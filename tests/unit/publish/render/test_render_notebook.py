@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from render_support import site_fixture
 
@@ -31,6 +33,20 @@ def test_notebook_cell_options(built):
     assert '<a href="../metrics/ae_4hr_pct.html">metric</a>' in nb  # Markdown() output
     figures = list((root / "_site/reports/demo/pipeline/01-analysis_files").rglob("*.png"))
     assert len(figures) == 2
+
+
+def test_notebook_blocks_that_scroll_are_in_the_tab_order(built):
+    """Code and text outputs scroll sideways rather than wrap: each is a named region a keyboard
+    user can focus (and so scroll); the code's highlighting is unchanged."""
+    root, _ = built
+    nb = (root / "_site/reports/demo/pipeline/01-analysis.html").read_text()
+    pres = re.findall(r"<pre\b[^>]*>", nb)
+    assert pres, "no code or text output in the demo notebook"
+    for tag in pres:
+        assert 'tabindex="0"' in tag and 'role="region"' in tag, tag
+        assert re.search(r'aria-label="(Code|Output|Output \d+|Error) of cell \d+"', tag), tag
+    assert '<pre tabindex="0" role="region" aria-label="Code of cell' in nb
+    assert 'class="sourceCode"' in nb
 
 
 def test_broken_notebook_names_the_file(tmp_path):

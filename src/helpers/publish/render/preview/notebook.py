@@ -65,6 +65,17 @@ def _truthy(value: Any) -> bool:
     return value not in (False, "false", "False", None)
 
 
+def _scrolls(block: str, label: str) -> str:
+    """Make the first ``<pre>`` of ``block`` (code or text, which scrolls sideways rather than
+    wrap) a named region in the tab order, so that a keyboard user can scroll it (WCAG 2.1.1)."""
+    attrs = f'<pre tabindex="0" role="region" aria-label="{html.escape(label, quote=True)}"'
+    return block.replace("<pre", attrs, 1)
+
+
+def _output_label(n: int, m: int) -> str:
+    return f"Output of cell {n}" if m == 1 else f"Output {m} of cell {n}"
+
+
 def render_notebook(state: BuildState, page: Page) -> None:
     """Render the notebook ``page`` (its title, options and body)."""
     path = state.root / page.src
@@ -144,7 +155,7 @@ def _code_cell(
         eff["output"] = False
     out = []
     if _truthy(eff.get("echo", True)) and code.strip():
-        block = highlight_code(code, lang)
+        block = _scrolls(highlight_code(code, lang), f"Code of cell {n}")
         fold = eff.get("code-fold")
         if fold in (True, "true", "show"):
             summary = html.escape(str(eff.get("code-summary") or "Code"))
@@ -181,6 +192,7 @@ def _output(
     env: dict[str, Any],
 ) -> tuple[str, int]:
     otype = output.get("output_type")
+    label = _output_label(n, m)
     if otype == "stream":
         if output.get("name") == "stderr" and eff.get("warning") is False:
             return "", 0
@@ -188,18 +200,14 @@ def _output(
         if asis:
             return state.render_md(text, page, env), 0
         cls = "cell-output-stderr" if output.get("name") == "stderr" else "cell-output-stdout"
-        return (
-            f'<pre class="cell-output {cls}"><code>{html.escape(strip_ansi(text))}</code></pre>',
-            0,
-        )
+        text = html.escape(strip_ansi(text))
+        return _scrolls(f'<pre class="cell-output {cls}"><code>{text}</code></pre>', label), 0
     if otype == "error":
         if eff.get("error") is False:
             return "", 0
         text = strip_ansi("\n".join(output.get("traceback") or [output.get("evalue", "")]))
-        return (
-            f'<pre class="cell-output cell-output-error"><code>{html.escape(text)}</code></pre>',
-            0,
-        )
+        block = f'<pre class="cell-output cell-output-error"><code>{html.escape(text)}</code></pre>'
+        return _scrolls(block, f"Error of cell {n}"), 0
     if otype not in ("display_data", "execute_result"):
         return "", 0
     data = output.get("data") or {}
@@ -218,7 +226,7 @@ def _output(
         if "<table" in value:
             return (
                 '<div class="cell-output cell-output-display table-wrap" role="region" '
-                f'aria-label="Table" tabindex="0">\n{value}\n</div>'
+                f'aria-label="Table, {label.lower()}" tabindex="0">\n{value}\n</div>'
             ), 0
         return f'<div class="cell-output cell-output-display">\n{value}\n</div>', 0
     if mime.startswith("image/"):
@@ -245,11 +253,8 @@ def _output(
             )
         return f'<div class="cell-output cell-output-display">\n{img}\n</div>', 1
     if mime == "text/latex":
-        return (
-            f'<div class="cell-output cell-output-display"><pre>{html.escape(value)}</pre></div>',
-            0,
-        )
-    return (
-        '<pre class="cell-output cell-output-display"><code>'
-        f"{html.escape(strip_ansi(value))}</code></pre>"
-    ), 0
+        block = f"<pre>{html.escape(value)}</pre>"
+        return f'<div class="cell-output cell-output-display">{_scrolls(block, label)}</div>', 0
+    text = html.escape(strip_ansi(value))
+    block = f'<pre class="cell-output cell-output-display"><code>{text}</code></pre>'
+    return _scrolls(block, label), 0
