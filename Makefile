@@ -6,6 +6,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.package-lock.json
 CONFIGS ?= $(wildcard config/assessments/*.yml)
 
 .PHONY: help env site site-england run render test unit notebooks e2e parity lint bench clean
@@ -20,21 +21,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $(STAMP)
 
-env: $(STAMP) ## create .venv and install the pinned dependencies
+# The site's front-end files (DataTables) and the browser tests' axe-core, pinned in package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found: install Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
-site: $(STAMP) ## run every assessment in config/assessments/ and render the site into _site/
+env: $(STAMP) $(NODE_STAMP) ## create .venv and node_modules and install the pinned dependencies
+
+site: $(STAMP) $(NODE_STAMP) ## run every assessment in config/assessments/ and render the site into _site/
 	$(BIN)/assess site
 
-site-england: $(STAMP) ## the SYNTHETIC England at full scale (config/england/, several minutes)
+site-england: $(STAMP) $(NODE_STAMP) ## the SYNTHETIC England at full scale (config/england/, several minutes)
 	$(BIN)/assess site $(wildcard config/england/*.yml)
 
 run: $(STAMP) ## run the assessment pipelines only (no site)
 	$(BIN)/assess run $(CONFIGS)
 
-render: $(STAMP) ## render the site from what the last run produced
+render: $(STAMP) $(NODE_STAMP) ## render the site from what the last run produced
 	$(BIN)/assess render
 
-test: $(STAMP) ## lint, import layers, unit tests, notebooks (nbval), parity and the browser test
+test: $(STAMP) $(NODE_STAMP) ## lint, import layers, unit tests, notebooks (nbval), parity and the browser test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports

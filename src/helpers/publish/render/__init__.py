@@ -14,7 +14,8 @@ Supported in the preview (the subset of Quarto the pipeline's pages use):
 
 * ``.qmd``/``.md``: YAML front matter (``title``, ``subtitle``, ``description``, ``author``,
   ``date``, ``toc``...), CommonMark with pipe tables (and ``: caption`` lines), strikethrough,
-  footnotes, raw HTML, ``{#id .class key=value}`` attributes on images, links, spans and headings,
+  footnotes, raw HTML (inline and ```` ```{=html} ```` blocks), ``{#id .class key=value}``
+  attributes on images, links, spans and headings,
   pandoc fenced divs (nested, ``::: {.callout-*}`` with a ``## Title`` or ``title=`` and
   ``collapse=``), implicit figures (an image alone in a paragraph with a caption), ``fig-alt``,
   the ``include``, ``meta``, ``var`` and ``pagebreak`` shortcodes, links to ``.qmd``/``.ipynb``
@@ -36,6 +37,7 @@ Modules (dependencies flow down this list, never up):
 * :mod:`.errors`: :class:`SiteBuildError`.
 * :mod:`.project`: reading the Quarto project, its pages and resources, a page's options.
 * :mod:`.quarto`: running ``quarto render``.
+* :mod:`.vendor`: the front-end files from npm the site ships (``assets/vendor.json``).
 * :mod:`.preview.state`: the pages and what the preview build collects (shared by the stages).
 * :mod:`.preview.markdown`: pandoc-flavoured markdown, front matter and shortcodes.
 * :mod:`.preview.notebook`: executed notebooks and Quarto's cell options.
@@ -57,6 +59,7 @@ from helpers.publish.render.errors import SiteBuildError
 from helpers.publish.render.preview.builder import Preview
 from helpers.publish.render.project import load_project
 from helpers.publish.render.quarto import quarto_render
+from helpers.publish.render.vendor import install_vendor
 
 __all__ = ["RenderResult", "SiteBuildError", "render_site", "summarise_warnings"]
 
@@ -90,6 +93,7 @@ def render_site(
     out = out.resolve()
     if out == root or out in root.parents:
         raise SiteBuildError(f"refusing to build into {out}: it contains the project")
+    install_vendor(root)  # npm's pinned front-end files (assets/vendor.json), before any page
     with building(out) as tmp:
         quarto = None if force_preview else shutil.which("quarto")
         if quarto:
