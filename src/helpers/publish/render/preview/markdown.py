@@ -398,6 +398,19 @@ def _render_table_close(self: Any, tokens: Sequence[Any], idx: int, options: Any
     return "</table>\n</div>\n"
 
 
+def _raw_fence(default: Any) -> Any:
+    """Pandoc's raw blocks: a ```` ```{=html} ```` fence passes through as HTML (as in Quarto); a
+    raw block for another format is left out; any other fence is code."""
+
+    def render(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
+        info = tokens[idx].info.strip().replace(" ", "")
+        if info.startswith("{=") and info.endswith("}"):
+            return tokens[idx].content if info == "{=html}" else ""
+        return default(tokens, idx, options, env)
+
+    return render
+
+
 def make_markdown() -> MarkdownIt:
     """The markdown-it parser configured for Quarto's pandoc markdown (the subset we use)."""
     md = MarkdownIt("commonmark", {"html": True, "highlight": highlight_code})
@@ -434,6 +447,7 @@ def make_markdown() -> MarkdownIt:
     md.add_render_rule("image", _render_image)
     md.add_render_rule("table_open", render_table_open)
     md.add_render_rule("table_close", _render_table_close)
+    md.add_render_rule("fence", _raw_fence(md.renderer.rules["fence"]))
     return md
 
 
