@@ -26,7 +26,7 @@ from helpers.core.paths import RunPaths
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
 from helpers.publish import assessment_views as av
-from helpers.publish import figures
+from helpers.publish import figures, league_html
 from helpers.publish.templating import template_env
 from helpers.publish.text import (
     ASSURANCE_TEXT,
@@ -211,20 +211,38 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
     return {
         "metric_pages": len(metric_views),
         "report_cards": len(org_views),
-        **({"league_pages": 1} if league else {}),
+        **({"league_pages": 1 + league["n_pages"]} if league else {}),
     }
 
 
 def league_page(ctx: SiteContext, env: Environment, common: dict) -> dict | None:
-    """``league.qmd``: the latest year's league table of every cohort (none without an
-    assessment)."""
+    """``league.qmd``, the hub (rules, caveats, a link to every table), and one page per cohort
+    and year, ``league/<cohort>-<year>.qmd``, with its sortable, filterable table (none without
+    an assessment). Returns the hub's view with ``n_pages``."""
     words = unit_words(ctx.run.settings.org_type)
-    view = av.league_view(ctx, words, set(ctx.published_orgs()), ctx.paths.figures)
+    view = av.league_view(ctx, words)
     if view is None:
         return None
     _write(
         ctx.paths.base / "league.qmd", env.get_template("league.qmd.j2").render(lg=view, **common)
     )
+    published = set(ctx.published_orgs())
+    template = env.get_template("league_cohort.qmd.j2")
+    for pg in view["pages"]:
+        c = av.league_cohort_view(ctx, pg["cohort"], pg["period"], published, ctx.paths.figures)
+        table_id = "league-" + Path(pg["href"]).stem
+        table = league_html.table_html(
+            table_id,
+            f"League table: {c['name']}, {c['period']}",
+            c["rows"],
+            c["n"],
+            "../orgs/{code}.qmd",
+        )
+        text = template.render(
+            lg=view, c=c, table=table, assets=league_html.assets_html("../../../"), **common
+        )
+        _write(ctx.paths.base / pg["href"], text)
+    view["n_pages"] = len(view["pages"])
     return view
 
 

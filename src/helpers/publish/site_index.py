@@ -16,6 +16,26 @@ from helpers.publish.templating import template_env
 SITE_PROFILE = "assess"
 
 
+def league_section(base: Path, rel: str) -> dict:
+    """The sidebar's league tables: the hub, then each cohort-and-year page, newest first."""
+    pages = []
+    for page in (base / "league").glob("*.qmd"):
+        text = page.read_text(encoding="utf-8")
+        front = yaml.safe_load(text.split("---", 2)[1]) if text.startswith("---") else {}
+        title = str((front or {}).get("title", ""))
+        period = title.rsplit(", ", 1)[-1]
+        text = title.removeprefix("League table: ") or page.stem
+        pages.append((period, text, f"{rel}/league/{page.name}"))
+    pages.sort(key=lambda p: (-int(p[0][:4]) if p[0][:4].isdigit() else 0, p[1]))
+    return {
+        "section": "League tables",
+        "contents": [
+            {"href": f"{rel}/league.qmd", "text": "League tables: all cohorts and years"},
+            *({"href": href, "text": text} for _period, text, href in pages),
+        ],
+    }
+
+
 def completed_runs(reports: Path) -> list[Path]:
     """Assessment folders under reports/ that finished (they have provenance.json)."""
     return sorted(
@@ -43,7 +63,7 @@ def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
                 "section": summary["short_title"],
                 "contents": [
                     {"href": f"{rel}/index.qmd", "text": "Overview"},
-                    *([{"href": f"{rel}/league.qmd", "text": "League table"}] if league else []),
+                    *([league_section(base, rel)] if league else []),
                     {
                         "section": "Metrics",
                         "contents": [

@@ -6,6 +6,7 @@ hostile name, which every page must show as text and never as markup."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import replace
@@ -22,7 +23,12 @@ from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
 from helpers.pipeline.provenance import build_provenance
 from helpers.publish import figures, pages
-from helpers.publish.assessment_views import league_page_rows, league_view, org_assessment
+from helpers.publish.assessment_views import (
+    league_cohort_view,
+    league_page_rows,
+    league_view,
+    org_assessment,
+)
 from helpers.publish.render.preview.markdown import make_markdown, split_front_matter
 from helpers.publish.site_index import write_site_index
 from helpers.publish.templating import md_text, template_env
@@ -100,50 +106,79 @@ def _latest(ctx) -> pd.DataFrame:
     return a[a.period == a.period.max()]
 
 
-def test_league_page_rows_agree_with_the_league_table(site) -> None:
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _cohort_page(ctx, cohort: str, period: str):
+    return ctx.paths.base / "league" / f"{_slug(cohort)}-{_slug(period)}.qmd"
+
+
+def test_every_cohort_and_year_has_a_league_page_whose_rows_agree_with_the_table(site) -> None:
     ctx, counts, _ = site
-    assert counts["league_pages"] == 1
-    league = ctx.league[ctx.league.Reporting_date == ctx.league.Reporting_date.max()]
-    league = league[league.Segment.notna()]
-    expected = [
-        {
-            "rank": str(int(r.Rank)),
-            "rank_range": r.Likely_range_of_rank,
-            "org_code": r.Trust_code,
-            "average_score": f"{r.Average_score:.2f}",
-            "score_range": r.Likely_range_of_average_score,
-            "segment": str(int(r.Segment)),
-        }
-        for r in league.itertuples()
-    ]
-    shown = league_page_rows(_read(ctx.paths.base / "league.qmd"))
-    assert len(shown) == len(expected) > 100
-    assert shown == expected
+    a = ctx.assessment
+    pairs = sorted(set(zip(a.period, a.cohort, strict=True)))
+    assert len(pairs) >= 3 and counts["league_pages"] == 1 + len(pairs)
+    hub = _read(ctx.paths.base / "league.qmd")
+    n_rows = 0
+    for period, cohort in pairs:
+        page = _cohort_page(ctx, cohort, period)
+        assert f"]({page.relative_to(ctx.paths.base).as_posix()})" in hub
+        league = ctx.league[(ctx.league.Reporting_date == period) & (ctx.league.Cohort == cohort)]
+        league = league[league.Segment.notna()]
+        expected = [
+            {
+                "rank": str(int(r.Rank)),
+                "rank_range": r.Likely_range_of_rank,
+                "org_code": r.Trust_code,
+                "average_score": f"{r.Average_score:.2f}",
+                "score_range": r.Likely_range_of_average_score,
+                "segment": str(int(r.Segment)),
+            }
+            for r in league.itertuples()
+        ]
+        shown = league_page_rows(_read(page))
+        assert shown == expected, (period, cohort)
+        n_rows += len(shown)
+    assert n_rows > 300
 
 
-def test_league_page_has_every_cohort_its_caveats_a_figure_and_the_csv(site) -> None:
+def test_league_pages_have_the_banner_a_figure_filters_and_the_csv(site) -> None:
     ctx, _, codes = site
-    text = _read(ctx.paths.base / "league.qmd")
+    hub = _read(ctx.paths.base / "league.qmd")
     period = ctx.assessment.period.max()
-    for cohort in sorted(_latest(ctx).cohort.unique()):
-        assert f"## {md_text(cohort)}, {period}" in text
-        slug = re.sub(r"[^a-z0-9]+", "-", cohort.lower()).strip("-")
-        figure = ctx.paths.figures / f"league_{slug}.png"
-        assert figure.exists() and f"](figures/{figure.name}){{fig-alt=" in text
-    for caveat in (
+    caveats = (
+        "What it does not show",
         "Ranks are uncertain",
         "cannot be told apart",
         "The financial override",
         "Cohorts never mix",
         "Most scores are relative to the cohort",
-    ):
-        assert caveat in text, caveat
-    assert md_text(assess.rules_text(ctx.run)) in text
-    assert "[league_table.csv](results/league_table.csv)" in text
-    # the unsegmented organisation is listed with its reason, not ranked
-    row = _latest(ctx).set_index("org_code").loc[codes["unsegmented"]]
-    reason = md_text(row.segment_reason.removeprefix("not segmented: "))
-    assert f"({codes['unsegmented']}): {reason}" in text
+    )
+    for cohort in sorted(_latest(ctx).cohort.unique()):
+        text = _read(_cohort_page(ctx, cohort, period))
+        figure = ctx.paths.figures / f"league_{_slug(cohort)}_{_slug(period)}.png"
+        assert figure.exists() and f"](../figures/{figure.name}){{fig-alt=" in text
+        for caveat in caveats:
+            assert caveat in text and caveat in hub, caveat
+        # the table: every row with both interval charts, the filters, DataTables and our script
+        body = _html(text)
+        n = len(league_page_rows(text))
+        assert body.count('<svg class="interval') == 2 * n
+        assert body.count('role="img" aria-label="Average score ') == n
+        for control in ("Region", "Segment", "Persistent failure"):
+            assert f">{control}</label>" in body, control
+        assert "../../../assets/vendor/datatables/dataTables.min.js" in body
+        assert "../../../assets/league-table.js" in body
+        assert 'data-quarto-disable-processing="true"' in body
+        if cohort == _latest(ctx).set_index("org_code").loc[codes["unsegmented"]].cohort:
+            # the unsegmented organisation is listed with its reason, not ranked
+            row = _latest(ctx).set_index("org_code").loc[codes["unsegmented"]]
+            reason = md_text(row.segment_reason.removeprefix("not segmented: "))
+            assert f"({codes['unsegmented']}): {reason}" in text
+            assert codes["unsegmented"] not in {r["org_code"] for r in league_page_rows(text)}
+    assert md_text(assess.rules_text(ctx.run)) in hub
+    assert "[league_table.csv](results/league_table.csv)" in hub
     # the overview links to it, with the summary in words
     overview = _read(ctx.paths.base / "index.qmd")
     assert "[League table](league.qmd)" in overview
@@ -204,18 +239,24 @@ def test_unsegmented_report_card_says_why(site) -> None:
 def test_hostile_name_is_text_on_the_league_page_and_report_card(site) -> None:
     ctx, _, codes = site
     code = codes["hostile"]
-    league = _read(ctx.paths.base / "league.qmd")
+    row = _latest(ctx).set_index("org_code").loc[code]
+    league = _read(_cohort_page(ctx, row.cohort, row.period))
     card = _read(ctx.paths.orgs / f"{code}.qmd")
     escaped = md_text(HOSTILE)
-    assert f"[{escaped}](orgs/{code}.qmd) ({code})" in league
+    assert f'<a href="../orgs/{code}.qmd">{html.escape(HOSTILE)} ({code})</a>' in league
     for text in (league, card):
         # the name may appear raw only inside a figure's alt text: a quoted attribute value,
         # which both renderers write HTML-escaped
         prose = re.sub(r'\{fig-alt="(?:[^"\\]|\\.)*"\}', "{fig-alt}", text)
         assert HOSTILE not in prose and "<script>" not in prose
-        assert "<script" not in _html(text)
+        # the only scripts are the league table's own two, by address
+        scripts = re.findall(r"<script[^>]*>", _html(text))
+        assert all(
+            re.fullmatch(r'<script src="\.\./\.\./\.\./assets/[\w./-]+\.js" defer>', t)
+            for t in scripts
+        ), scripts
     assert "&lt;script&gt;alert(1)&lt;/script&gt; | *x* &quot;q&quot;" in _html(league)
-    # the league row still reads back whole: the pipe in the name did not split the table cell
+    # the league row still reads back whole: the name did not break the table's markup
     row = next(r for r in league_page_rows(league) if r["org_code"] == code)
     assert row["rank"] == str(int(_latest(ctx).set_index("org_code").loc[code]["rank"]))
     # front matter: valid YAML whose title renders as the text, not markup
@@ -339,10 +380,11 @@ def test_sidebar_lists_the_league_table_only_when_the_run_has_one(tmp_path) -> N
             (base / "league.qmd").write_text("---\ntitle: x\n---\n", encoding="utf-8")
     write_site_index(tmp_path)
     nav = yaml.safe_load((tmp_path / "reports" / "_website.yml").read_text(encoding="utf-8"))
-    hrefs = {
-        s["section"]: [c.get("href") for c in s["contents"]]
-        for s in nav["website"]["sidebar"]["contents"]
-    }
+
+    def flat(items: list) -> list:
+        return [h for c in items for h in ([c.get("href")] + flat(c.get("contents", [])))]
+
+    hrefs = {s["section"]: flat(s["contents"]) for s in nav["website"]["sidebar"]["contents"]}
     assert "reports/with/league.qmd" in hrefs["with"]
     assert not any("league" in (h or "") for h in hrefs["without"])
     home = (tmp_path / "reports" / "_home.md").read_text(encoding="utf-8")
@@ -370,10 +412,12 @@ def test_financial_override_is_explained_on_the_card_and_the_league_row(site) ->
     assert view["deficit_words"] == (
         f"{metric.short_title} was {fmt_value(value, metric)}, below {fmt_value(200.0, metric)}"
     )
-    rows = league_view(capped, unit_words("trust"), {code}, ctx.paths.base / "tmp_figures")
-    row = next(r for c in rows["cohorts"] for r in c["rows"] if r["code"] == code)
+    hub = league_view(capped, unit_words("trust"))
+    cohort = a[hit].cohort.iloc[0]
+    page = league_cohort_view(capped, cohort, a.period.max(), {code}, ctx.paths.base / "tmp_fig")
+    row = next(r for r in page["rows"] if r["code"] == code)
     assert row["segment"] == 3 and row["segment_note"] == "1 before the financial override"
-    assert row["deficit"] == "Yes" and rows["has_override"]
+    assert row["deficit"] == "Yes" and hub["has_override"]
 
 
 def test_report_cards_show_the_change_since_last_year_and_the_consequence(site) -> None:

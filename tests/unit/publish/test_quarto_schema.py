@@ -243,8 +243,10 @@ def test_every_generated_page_front_matter_validates(schema, site) -> None:
         base / "orgs" / "index.qmd",
         *(base / "orgs" / f"{c}.qmd" for c in codes),
         *base.glob("metrics/*.qmd"),
+        *base.glob("league/*.qmd"),
         *base.glob("pipeline/*.ipynb"),
     }
+    assert len(list(base.glob("league/*.qmd"))) >= 3  # a page per cohort and year
     assert expected <= set(page_files) and len(list(base.glob("metrics/*.qmd"))) == n_metrics
     for path in page_files:
         text = qv.front_matter(path)
