@@ -31,6 +31,48 @@ def _goal(spec: MetricSpec, period: str) -> float | None:
     return goals[-1].value if goals else None
 
 
+def spc_points(
+    run: LoadedAssessment, monthly: pd.DataFrame, orgs: set[str], metric_ids: list[str]
+) -> pd.DataFrame:
+    """The XmR chart points behind :func:`spc_and_trend` (the same values, rules and goal), for
+    drawing: ``org_code, metric_id, month, value, mean, lpl, upl, point_type, target``."""
+    years = run.settings.financial_years
+    monthly = monthly[monthly.org_code.isin(orgs)]
+    specs = {m.id: m for m in run.metrics}
+    out = []
+    for metric_id in metric_ids:
+        spec = specs[metric_id]
+        m = monthly_values(monthly, spec, years)
+        if m.empty:
+            continue
+        direction = SPC_DIRECTION[spec.polarity]
+        points = spc(
+            m.rename(columns={"month": "date"}),
+            "value",
+            "date",
+            facet="org_code",
+            improvement_direction=direction,
+            target=_goal(spec, years[-1]) if direction != "neutral" else None,
+        )
+        out.append(
+            pd.DataFrame(
+                {
+                    "org_code": points.f,
+                    "metric_id": metric_id,
+                    "month": points.x,
+                    "value": points.y,
+                    "mean": points.mean_col,
+                    "lpl": points.lpl,
+                    "upl": points.upl,
+                    "point_type": points.point_type,
+                    "target": points.target,
+                }
+            )
+        )
+    cols = ["org_code", "metric_id", "month", "value", "mean", "lpl", "upl", "point_type"]
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=[*cols, "target"])
+
+
 def spc_and_trend(run: LoadedAssessment, monthly: pd.DataFrame, orgs: set[str]) -> pd.DataFrame:
     """Making Data Count variation and assurance (XmR on monthly values) and the Fingertips
     recent trend (last five quarters), for every organisation and metric, within the latest

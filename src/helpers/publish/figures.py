@@ -17,6 +17,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates  # noqa: E402
 import matplotlib.pyplot as plt
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
@@ -421,6 +422,112 @@ def spine_chart(job: SpineJob) -> Figure:
 def spine_charts(jobs: list[SpineJob], workers: int | None = None) -> list[Figure]:
     """The report cards' spine charts (:func:`spine_chart`), in parallel."""
     return _draw_many(spine_chart, jobs, workers)
+
+
+#: Making Data Count point types -> (colour, marker, label): blue improvement, orange concern,
+#: purple for a neutral metric's special cause, grey common cause; shapes say the same
+SPC_STYLE: dict[str, tuple[str, str, str]] = {
+    "common_cause": ("#7f7f7f", "o", "Common cause"),
+    "special_cause_improvement": ("#0072B2", "^", "Special cause: improvement"),
+    "special_cause_concern": ("#D55E00", "v", "Special cause: concern"),
+    "special_cause_neutral_high": ("#7a3e9d", "^", "Special cause: high"),
+    "special_cause_neutral_low": ("#7a3e9d", "v", "Special cause: low"),
+}
+
+
+@dataclass(frozen=True)
+class SpcPanel:
+    label: str
+    points: pd.DataFrame  # month, value, mean, lpl, upl, point_type, target
+    spec: MetricSpec
+
+
+@dataclass(frozen=True)
+class SpcJob:
+    org_code: str
+    org_name: str
+    path: Path
+    panels: tuple[SpcPanel, ...]
+
+
+def _month(ts: Any) -> str:
+    return pd.Timestamp(ts).strftime("%b %Y")
+
+
+def spc_chart(job: SpcJob) -> Figure:
+    """Making Data Count XmR charts of the key metrics, one panel each: monthly values, the
+    mean and the process limits; special-cause points by colour and shape."""
+    n = len(job.panels)
+    height = 1.0 + 2.5 * n
+    fig, axes = plt.subplots(n, 1, figsize=(8, height), squeeze=False)
+    fig.subplots_adjust(left=0.1, right=0.95, top=1 - 0.4 / height, bottom=0.75 / height,
+                        hspace=0.9 / 2.5 + 0.3)  # fmt: skip
+    alts, seen = [], set()
+    for ax, panel in zip(axes.flat, job.panels, strict=True):
+        d = panel.points.sort_values("month")
+        x = pd.to_datetime(d.month)
+        ax.plot(x, d.value, "-", color="#444444", lw=1, zorder=2)
+        ax.plot(x, d["mean"], "-", color="#000000", lw=1.2, label="Mean")
+        ax.plot(x, d.lpl, "--", color="#555555", lw=1, label="Process limits")
+        ax.plot(x, d.upl, "--", color="#555555", lw=1)
+        if d.target.notna().any():
+            seen.add("goal")
+            ax.plot(x, d.target, ":", color="#009E73", lw=1.5, label="Goal")
+        ax.xaxis.set_major_locator(matplotlib.dates.MonthLocator(bymonth=(4, 10)))
+        ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%b %Y"))
+        for kind, (colour, marker, label) in SPC_STYLE.items():
+            sub = d[d.point_type == kind]
+            if len(sub):
+                seen.add(kind)
+                ax.plot(pd.to_datetime(sub.month), sub.value, ls="", marker=marker, color=colour,
+                        ms=5, mec="black", mew=0.4, zorder=3, label=label)  # fmt: skip
+        ax.set_title(panel.label, loc="left", fontsize=10)
+        ax.set_ylabel(panel.spec.unit)
+        last = d.iloc[-1]
+        special = d[d.point_type != "common_cause"]
+        latest_kind = SPC_STYLE.get(str(last.point_type), SPC_STYLE["common_cause"])[2]
+        alts.append(
+            f"{panel.label}: {len(d)} months from {_month(d.month.iloc[0])} to "
+            f"{_month(last.month)}, mean {fmt(float(last['mean']), panel.spec)}, process "
+            f"limits {fmt(float(last.lpl), panel.spec)} to {fmt(float(last.upl), panel.spec)}; "
+            f"latest {fmt(float(last.value), panel.spec)} ({lower_first(latest_kind)}); "
+            f"{len(special)} month(s) of special cause"
+        )
+    handles = [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker=SPC_STYLE[k][1],
+            color=SPC_STYLE[k][0],
+            mec="black",
+            label=SPC_STYLE[k][2],
+        )  # fmt: skip
+        for k in SPC_STYLE
+        if k in seen
+    ] + [
+        Line2D([], [], color="#000000", label="Mean"),
+        Line2D([], [], color="#555555", ls="--", label="Process limits"),
+        *([Line2D([], [], color="#009E73", ls=":", label="Goal")] if "goal" in seen else []),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=8, frameon=False)
+    _save(fig, job.path, palette=True)
+    alt = (
+        f"Statistical process control (XmR) charts for {job.org_name}, one per key metric. "
+        + "; ".join(alts)
+        + "."
+    )
+    caption = (
+        "Monthly values on XmR charts (Making Data Count): the solid line is the mean, the "
+        "dashed lines the process limits; points outside them, or in runs, are special cause, "
+        "marked by shape and colour (▲ improvement, ▼ concern)."
+    )
+    return Figure(job.path, alt, caption)
+
+
+def spc_charts(jobs: list[SpcJob], workers: int | None = None) -> list[Figure]:
+    """The report cards' SPC charts (:func:`spc_chart`), in parallel."""
+    return _draw_many(spc_chart, jobs, workers)
 
 
 _FUNNEL_MARKS = {

@@ -22,6 +22,7 @@ from helpers.compare.funnels import (
 )
 from helpers.compare.plans import PLAN_STATUSES, delivery_summary
 from helpers.compare.ranks import N_DRAWS
+from helpers.compare.spc_trend import spc_points
 from helpers.core.paths import RunPaths
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
@@ -76,6 +77,7 @@ class SiteContext:
     metric_scores: pd.DataFrame | None = None  # results/metric_scores.csv
     league: pd.DataFrame | None = None  # results/league_table.csv
     segment_changes: pd.DataFrame | None = None  # results/segment_changes.csv
+    monthly: pd.DataFrame | None = None  # monthly numerators and denominators (the SPC charts)
 
     @property
     def has_assessment(self) -> bool:
@@ -335,6 +337,46 @@ def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: di
     return view
 
 
+#: at most this many key metrics get an SPC chart on a report card
+KEY_SPC_METRICS = 4
+
+
+def key_spc_metrics(ctx: SiteContext) -> list[str]:
+    """The metrics whose SPC charts a report card draws: the persistent-failure trigger's core
+    metrics first, then the other scored metrics in catalogue order; only those with monthly
+    data; at most :data:`KEY_SPC_METRICS`."""
+    if ctx.monthly is None or ctx.monthly.empty:
+        return []
+    with_months = set(ctx.monthly.metric_id)
+    core = list(ctx.run.settings.assess.persistent_failure.spc_metrics)
+    scored = [m.id for m in ctx.run.metrics if m.score_mode != "none"]
+    ordered = list(dict.fromkeys([*core, *scored]))
+    return [m for m in ordered if m in with_months][:KEY_SPC_METRICS]
+
+
+def _spc_figures(ctx: SiteContext, codes: list[str], orgs: pd.DataFrame) -> dict[str, Any]:
+    keys = key_spc_metrics(ctx)
+    if not keys:
+        return {}
+    points = spc_points(ctx.run, ctx.monthly, set(codes), keys)
+    by_org = dict(tuple(points.groupby("org_code"))) if len(points) else {}
+    jobs = []
+    for code in codes:
+        d = by_org.get(code)
+        if d is None:
+            continue
+        panels = tuple(
+            figures.SpcPanel(ctx.specs[m].short_title, d[d.metric_id == m], ctx.specs[m])
+            for m in keys
+            if (d.metric_id == m).sum() >= 2
+        )
+        if panels:
+            name = str(orgs.org_name.get(code, code))
+            path = ctx.paths.figures / "orgs" / f"{code}_spc.png"
+            jobs.append(figures.SpcJob(code, name, path, panels))
+    return {f.path.stem.removesuffix("_spc"): f for f in figures.spc_charts(jobs)}
+
+
 def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
     codes = ctx.published_orgs()
     published = set(codes)
@@ -357,6 +399,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
         f.path.stem.removesuffix("_spine"): f
         for f in figures.spine_charts(_spine_jobs(ctx, codes, res, orgs))
     }
+    spc_figs = _spc_figures(ctx, codes, orgs)
     succ = ctx.successions
     views = []
     template = env.get_template("org.qmd.j2")
@@ -427,6 +470,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             "metrics": metrics,
             "figure": figs[code],
             "spine": spines.get(code),
+            "spc_figure": spc_figs.get(code),
             "worse": _count_latest(metrics, "worse"),
             "better": _count_latest(metrics, "better"),
             "plans": plan_views,

@@ -41,8 +41,9 @@ HOSTILE = '<script>alert(1)</script> | *x* "q"'
 
 
 @pytest.fixture(scope="module")
-def site(built, tmp_path_factory):
+def site(built, built_monthly, tmp_path_factory):
     run, _annual, england, results, mapping, splits = built
+    monthly = built_monthly[2]
     orgs = org_ref.organisations(run)
     rules = run.settings.assess
     assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=200)
@@ -86,6 +87,7 @@ def site(built, tmp_path_factory):
         metric_scores=scores,
         league=assess.league_table(assessment),
         segment_changes=changes,
+        monthly=monthly,
     )
     counts = pages.write_pages(ctx)
     return ctx, counts, {"hostile": hostile, "top": top, "unsegmented": unsegmented}
@@ -430,7 +432,7 @@ def test_report_cards_show_the_change_since_last_year_and_the_consequence(site) 
         if not path.exists():
             continue
         text = _read(path)
-        assert f"average score {r.change_since_last_year:+.2f} (95% interval" in text
+        assert f"**Average score {r.change_since_last_year:+.2f}** (95% interval" in text
         word = "more than chance" if r.change_significant else "within what chance alone"
         assert word in text
         assert f"(rule: {r.consequence_rule.replace('_', ' ')})" in text
@@ -539,3 +541,37 @@ def test_methodology_has_the_assumptions_log_with_ratings_in_words(site) -> None
         replace(ctx, run=none), template_env(), pages.page_context(replace(ctx, run=none))
     )
     assert "## Assumptions and caveats log" not in bare  # none in the settings
+
+
+def test_every_report_card_has_the_sections_of_a_verdict_in_order(site) -> None:
+    """Headline, spine chart, the assessment with each metric's score, SPC charts of the key
+    metrics, delivery against its own plan (where it has plans), change since last year (where
+    there is a last year) and the caveats, in that order; the SPC chart loaded from its file."""
+    ctx, counts, codes = site
+    keys = pages.key_spc_metrics(ctx)
+    assert keys[:2] == ["ae_4hr_pct", "ae_dta_over_4h_pct"]  # the UEC trigger's core metrics
+    checked = 0
+    for path in sorted(ctx.paths.orgs.glob("*.qmd")):
+        if path.stem == "index":
+            continue
+        text = _read(path)
+        row = _latest(ctx).set_index("org_code").loc[path.stem]
+        order = ["## In brief", "## At a glance", "## Assessment, "]
+        if pd.notna(row.segment):
+            order.append("### Scores by metric, ")
+        order.append("## Change over time: statistical process control")
+        if "## Delivery against its own plan" in text:
+            order.append("## Delivery against its own plan")
+        if pd.notna(row.change_since_last_year):
+            order.append(f"## Change since {row.previous_period}")
+        order.append("## Caveats")
+        at = [text.find(h) for h in order]
+        assert -1 not in at and at == sorted(at), (path.stem, dict(zip(order, at, strict=True)))
+        spc = ctx.paths.figures / "orgs" / f"{path.stem}_spc.png"
+        assert spc.exists() and f"](../figures/orgs/{spc.name}){{fig-alt=" in text
+        alt = re.search(r"_spc\.png\)\{fig-alt=(\"(?:[^\"\\]|\\.)*\")\}", text).group(1)
+        # the alt text is written from the data: the charted metrics with their mean and limits
+        alt = json.loads(alt)
+        assert any(f"{ctx.specs[k].short_title}: " in alt for k in keys) and ", mean " in alt
+        checked += 1
+    assert checked == len(codes)
