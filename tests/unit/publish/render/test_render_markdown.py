@@ -61,3 +61,13 @@ def test_missing_include_names_file_and_line(tmp_path):
         render_site(root, force_preview=True)
     assert not (root / "_site").exists()
     assert not list(root.glob("_site.*"))
+
+
+def test_raw_html_blocks_pass_through_and_other_formats_are_left_out():
+    out = make_markdown().render(
+        "```{=html}\n<table data-x='1'><tr><td>a</td></tr></table>\n```\n\n"
+        "```{=latex}\n\\newpage\n```\n\n```\n<b>code</b>\n```\n"
+    )
+    assert "<table data-x='1'><tr><td>a</td></tr></table>" in out  # as written, as Quarto does
+    assert "newpage" not in out
+    assert "&lt;b&gt;code&lt;/b&gt;" in out and "<b>code</b>" not in out  # code stays escaped
