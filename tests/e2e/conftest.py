@@ -1,13 +1,18 @@
 """Fixtures for the browser end-to-end tests: Debian's Chromium driven by Playwright (never
-``playwright install``) and a static file server for a built site."""
+``playwright install``), and the site of the fast UEC assessment built once per session from a
+fresh copy of the repository."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import unavailable
+from e2e_support import FAST_CONFIG, REPO, fresh_copy, run_cli, unavailable
+
+SCREENSHOTS = pytest.StashKey[Path]()
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,3 +46,45 @@ def browser() -> Iterator[object]:
     finally:
         chromium.close()
         pw.stop()
+
+
+@pytest.fixture(scope="session")
+def pipeline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy of the repository (the files ``git ls-files`` lists, and nothing else) runs
+    ``assess run config/fast/uec-fast.yml`` and ``assess render``: the built ``_site``."""
+    assess = Path(sys.executable).parent / "assess"
+    if not assess.exists():
+        unavailable(f"{assess} not found (run `make env`)")
+    if not (REPO / FAST_CONFIG).is_file():
+        unavailable(f"{FAST_CONFIG} does not exist yet")
+    copy = fresh_copy(tmp_path_factory.mktemp("repo"))
+    if not (copy / FAST_CONFIG).is_file():
+        pytest.fail(f"{FAST_CONFIG} is not tracked by git", pytrace=False)
+    if (REPO / "node_modules").is_dir():  # what `make env` (npm ci) installed, as in a clone
+        (copy / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
+    run_cli([str(assess), "run", FAST_CONFIG], copy)
+    run_cli([str(assess), "render"], copy)
+    site = copy / "_site"
+    assert (site / "index.html").is_file(), "assess render did not produce _site/index.html"
+    return site
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Where screenshots go: ``$SCREENSHOT_DIR`` if set, else a pytest temporary folder (pytest
+    keeps the last three runs'); named at the end of the run."""
+    configured = os.environ.get("SCREENSHOT_DIR")
+    folder = Path(configured).resolve() if configured else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    request.config.stash[SCREENSHOTS] = folder
+    return folder
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    folder = config.stash.get(SCREENSHOTS, None)
+    if folder is not None:
+        terminalreporter.write_line(f"screenshots: {folder}")

@@ -1,7 +1,8 @@
 """End-to-end: build the site, serve it, and use it in headless Chromium like a reader would.
 
 * ``test_pipeline_site``: a fresh copy of the repository (the files ``git ls-files`` lists, and
-  nothing else) runs ``assess run config/fast/uec-fast.yml`` and ``assess render``.
+  nothing else) runs ``assess run config/fast/uec-fast.yml`` and ``assess render`` (the session
+  fixture ``pipeline_site`` of conftest.py, shared with test_accessibility.py).
 * ``test_fixture_site``: the small fixture project of the unit tests, rendered by the preview
   renderer, also served from a sub-path and opened from ``file://``.
 
@@ -13,92 +14,20 @@ with no console errors and no failed requests.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import StaticServer, unavailable
+from e2e_support import StaticServer
 from site_fixture import make_fixture_project
 
 pytestmark = pytest.mark.e2e
-
-REPO = Path(__file__).resolve().parents[2]
-FAST_CONFIG = "config/fast/uec-fast.yml"
-BUILD_TIMEOUT = 20 * 60
 
 
 # --------------------------------------------------------------------------------------------
 # building
 # --------------------------------------------------------------------------------------------
-
-
-def _tail(text: str, n: int = 40) -> str:
-    return "\n".join((text or "").strip().splitlines()[-n:])
-
-
-def fresh_copy(dest: Path) -> Path:
-    """Copy the files git tracks (and nothing else) into ``dest``."""
-    if shutil.which("git") is None:
-        unavailable("git is not installed")
-    proc = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, stdin=subprocess.DEVNULL
-    )
-    if proc.returncode != 0:
-        unavailable(f"{REPO} is not a git checkout: {proc.stderr.decode().strip()}")
-    for name in proc.stdout.decode().split("\0"):
-        src = REPO / name
-        if not name or not src.is_file():  # deleted in the working tree
-            continue
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, target)
-    return dest
-
-
-def run_cli(args: list[str], cwd: Path) -> None:
-    env = dict(os.environ)
-    env["ASSESS_ROOT"] = str(cwd)  # the copy, whatever the caller's environment says
-    env["PYTHONPATH"] = os.pathsep.join([str(cwd / "src"), env.get("PYTHONPATH", "")]).strip(
-        os.pathsep
-    )
-    env.setdefault("MPLBACKEND", "Agg")
-    proc = subprocess.run(
-        args,
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=BUILD_TIMEOUT,
-    )
-    if proc.returncode != 0:
-        pytest.fail(
-            f"`{' '.join(args)}` failed (exit {proc.returncode})\n--- stdout\n{_tail(proc.stdout)}"
-            f"\n--- stderr\n{_tail(proc.stderr)}",
-            pytrace=False,
-        )
-
-
-@pytest.fixture(scope="module")
-def pipeline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    assess = Path(sys.executable).parent / "assess"
-    if not assess.exists():
-        unavailable(f"{assess} not found (run `make env`)")
-    if not (REPO / FAST_CONFIG).is_file():
-        unavailable(f"{FAST_CONFIG} does not exist yet")
-    copy = fresh_copy(tmp_path_factory.mktemp("repo"))
-    if not (copy / FAST_CONFIG).is_file():
-        pytest.fail(f"{FAST_CONFIG} is not tracked by git", pytrace=False)
-    run_cli([str(assess), "run", FAST_CONFIG], copy)
-    run_cli([str(assess), "render"], copy)
-    site = copy / "_site"
-    assert (site / "index.html").is_file(), "assess render did not produce _site/index.html"
-    return site
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +128,10 @@ def browse(browser: Any, home_url: str) -> dict[str, str]:
 
         league = page.locator("nav.sidebar a", has_text="League table")
         if league.count():  # an assessment run (notebook 35) has a league table page
+            link = page.locator("a", has_text="League table")
+            closed = page.locator("nav.sidebar details:not([open])", has=link)
+            if closed.count():  # the link is in a sidebar section of its own ("League tables")
+                closed.last.locator(":scope > summary").click()
             follow(page, league, "League table")
             images += check_page(page, problems, "league table")
             visited["league"] = page.url
