@@ -144,3 +144,25 @@ def test_site_publishes_only_the_assessments_named(first_run):
         assert (site / "reports" / "zz-stale" / "index.html").exists()
     finally:
         shutil.rmtree(stale)
+
+
+def test_downloads_page_links_every_table_and_the_workbook_holds_them(first_run):
+    """Every result table of the run is linked from the downloads page; the Excel workbook has
+    a sheet per table (but the plotting table and the data dictionary, which has its own
+    sheet) and opens in pandas; the data dictionary CSV is the catalogue's."""
+    from helpers.publish.workbook import NOT_IN_WORKBOOK, data_dictionary
+    from helpers.settings import load_assessment
+
+    root, result, _ = first_run
+    out = result.output_dir
+    downloads = (out / "downloads.qmd").read_text(encoding="utf-8")
+    tables = sorted(p.name for p in (out / "results").glob("*.csv"))
+    unlinked = [t for t in tables if f"(results/{t})" not in downloads]
+    assert not unlinked and "(results/uec-fast.xlsx)" in downloads
+    sheets = pd.read_excel(out / "results" / "uec-fast.xlsx", sheet_name=None)
+    expected = {p[:-4] for p in tables} - NOT_IN_WORKBOOK
+    assert {"README", "Data dictionary"} <= set(sheets) and len(sheets) == 2 + len(expected)
+    run = load_assessment(FAST, root)
+    written = pd.read_csv(out / "results" / "data_dictionary.csv")
+    assert list(written.metric_id) == [m.id for m in run.metrics]
+    assert list(written.columns) == list(data_dictionary(run).columns)

@@ -47,6 +47,7 @@ from helpers.publish.text import (
     target_text,
     unit_words,
 )
+from helpers.publish.workbook import result_tables
 from helpers.settings import LoadedAssessment, MetricSpec
 from helpers.stats.trend import POINTS as TREND_POINTS
 
@@ -206,9 +207,10 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
     )
     _write(p.base / "methodology.qmd", methodology_page(ctx, env, common))
     league = league_page(ctx, env, common)
+    tables = result_tables(p.results, ctx.run.settings.org_type)
     _write(
         p.base / "downloads.qmd",
-        env.get_template("downloads.qmd.j2").render(**common),
+        env.get_template("downloads.qmd.j2").render(tables=tables, **common),
     )
     return {
         "metric_pages": len(metric_views),

@@ -106,6 +106,17 @@ SHEET_TEXT = {
     "ledger": "Every input file, with its SHA-256 hash and the rows read, accepted, excluded "
     "and rejected.",
     "funnel_limits": "The control limits of each metric's funnel plot, by year.",
+    "nhse_segment_crosstab": "Our segments against NHS England's published segments: how "
+    "many trusts in each pair.",
+    "nof_reproduction": "NHS England's published segments reproduced by this engine from "
+    "their own published scores, trust by trust.",
+    "nof_agreement": "How often the reproduction agrees with NHS England's published segment.",
+    "nof_cutoffs": "The average-score cut-offs between segments, NHS England's and ours.",
+    "case_mix_coefficients": "The case-mix model's coefficients (record-level outcomes: age, "
+    "sex, admission method, deprivation), with their standard errors.",
+    "case_mix_model": "The case-mix model's fit: records used, events and discrimination.",
+    "data_dictionary": "Every metric of the catalogue: definition, source, statistic, "
+    "interval method, polarity, scoring and caveats.",
     "overdispersion": "The overdispersion of each metric's funnel plot, by year.",
     "rejected_rows": "Input rows rejected as invalid, with the reason.",
     "trends": "Each {unit}'s monthly variation (statistical process control), assurance against "
@@ -345,9 +356,28 @@ def _sheet_name(stem: str, taken: set[str]) -> str:
     return name
 
 
-#: plotting tables left out of the workbook (large, of no use in a spreadsheet; the CSV stays
-#: among the downloads): the funnel limits are two thirds of the acute workbook's cells
-NOT_IN_WORKBOOK = frozenset({"funnel_limits"})
+#: result tables left out of the workbook's per-table sheets: the funnel limits are a plotting
+#: table (two thirds of the acute workbook's cells, of no use in a spreadsheet; the CSV stays
+#: among the downloads); the data dictionary is the workbook's own "Data dictionary" sheet
+NOT_IN_WORKBOOK = frozenset({"funnel_limits", "data_dictionary"})
+
+
+def result_tables(results_dir: Path, org_type: str) -> list[dict[str, object]]:
+    """Every result table of a run for the downloads page, in the workbook's order: its stem,
+    whether a Parquet copy sits beside the CSV, whether the workbook has it, and what it holds
+    (the workbook's own words)."""
+    stems = {p.stem for p in results_dir.glob("*.csv") if p.is_file()}
+    ordered = [s for s in SHEET_ORDER if s in stems] + sorted(stems - set(SHEET_ORDER))
+    words = unit_words(org_type)
+    return [
+        {
+            "stem": stem,
+            "parquet": (results_dir / f"{stem}.parquet").is_file(),
+            "in_workbook": stem not in NOT_IN_WORKBOOK,
+            "text": SHEET_TEXT.get(stem, f"The result table {stem}.csv.").format(**words),
+        }
+        for stem in ordered
+    ]
 
 
 def _result_csvs(results_dir: Path) -> list[Path]:
