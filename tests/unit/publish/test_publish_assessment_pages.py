@@ -340,11 +340,28 @@ def test_methodology_explains_the_assessment_with_or_without_nof_files(site) -> 
     assert "financial deficit" in section and "CQC" in section
 
 
-def test_downloads_list_the_assessment_tables(site) -> None:
+def test_downloads_list_every_result_table_with_what_it_holds(site, tmp_path) -> None:
+    from helpers.core.tables import save_table
+    from helpers.publish.workbook import SHEET_TEXT, result_tables
+
     ctx, _, _ = site
-    text = _read(ctx.paths.base / "downloads.qmd")
-    for name in ("assessment", "metric_scores", "league_table", "segment_changes"):
-        assert f"[{name}.csv](results/{name}.csv)" in text, name
+    for name in ("assessment", "metric_scores", "segment_changes"):
+        save_table(getattr(ctx, name), tmp_path, name)
+    save_table(ctx.league, tmp_path, "league_table", parquet=False)
+    save_table(ctx.league.head(0), tmp_path, "an_unknown_table", parquet=False)
+    tables = result_tables(tmp_path, "trust")
+    assert [t["stem"] for t in tables][:2] == ["assessment", "league_table"]  # workbook order
+    text = (
+        template_env()
+        .get_template("downloads.qmd.j2")
+        .render(tables=tables, **pages.page_context(ctx))
+    )
+    for name in ("assessment", "metric_scores", "segment_changes"):
+        row = f"| `{name}` | [CSV](results/{name}.csv) · [Parquet](results/{name}.parquet) |"
+        assert row in text, name
+    assert "| `league_table` | [CSV](results/league_table.csv) |" in text
+    assert SHEET_TEXT["segment_changes"].format(unit="trust") in text
+    assert "The result table an_unknown_table.csv." in text
 
 
 def test_league_chart_alt_text_is_written_from_the_data(tmp_path) -> None:
