@@ -390,7 +390,9 @@ def spine_chart(job: SpineJob) -> Figure:
     ax.set_xlim(-1.08, 1.08)
     ax.set_xticks([-1, 0, 1], ["worse", "England", "better"])
     ax.grid(False)
-    ax.set_title(f"{job.org_name}: where it stands among {job.units}", loc="left")
+    # the title across the whole figure (over the metric labels too), so that a long name fits
+    fig.text(0.01, 1 - 0.08 / height, f"{job.org_name}: where it stands among {job.units}",
+             ha="left", va="top", fontsize=11)  # fmt: skip
     handles = [
         plt.Line2D([], [], ls="", marker=m, color=c, mec="black", label=lab)
         for key, (c, m, lab) in COMPARISON_STYLE.items()
