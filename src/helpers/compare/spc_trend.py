@@ -31,6 +31,21 @@ def _goal(spec: MetricSpec, period: str) -> float | None:
     return goals[-1].value if goals else None
 
 
+def _xmr(m: pd.DataFrame, spec: MetricSpec, years: list[str]) -> tuple[pd.DataFrame, str]:
+    """One metric's XmR points per organisation (Making Data Count, the last year's goal as
+    the target) and the improvement direction."""
+    direction = SPC_DIRECTION[spec.polarity]
+    points = spc(
+        m.rename(columns={"month": "date"}),
+        "value",
+        "date",
+        facet="org_code",
+        improvement_direction=direction,
+        target=_goal(spec, years[-1]) if direction != "neutral" else None,
+    )
+    return points, direction
+
+
 def spc_points(
     run: LoadedAssessment, monthly: pd.DataFrame, orgs: set[str], metric_ids: list[str]
 ) -> pd.DataFrame:
@@ -45,15 +60,7 @@ def spc_points(
         m = monthly_values(monthly, spec, years)
         if m.empty:
             continue
-        direction = SPC_DIRECTION[spec.polarity]
-        points = spc(
-            m.rename(columns={"month": "date"}),
-            "value",
-            "date",
-            facet="org_code",
-            improvement_direction=direction,
-            target=_goal(spec, years[-1]) if direction != "neutral" else None,
-        )
+        points, _direction = _xmr(m, spec, years)
         out.append(
             pd.DataFrame(
                 {
@@ -84,16 +91,8 @@ def spc_and_trend(run: LoadedAssessment, monthly: pd.DataFrame, orgs: set[str]) 
         m = monthly_values(monthly, spec, years)
         if m.empty:
             continue
-        direction = SPC_DIRECTION[spec.polarity]
+        points, direction = _xmr(m, spec, years)
         target = _goal(spec, years[-1]) if direction != "neutral" else None
-        points = spc(
-            m.rename(columns={"month": "date"}),
-            "value",
-            "date",
-            facet="org_code",
-            improvement_direction=direction,
-            target=target,
-        )
         summary = spc_summary(points, direction)
         last = summary.sort_values("rebase_group").groupby("f").tail(1).set_index("f")
         # quarterly points for the recent trend
