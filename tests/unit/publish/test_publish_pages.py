@@ -91,13 +91,20 @@ def test_report_card_shows_each_latest_comparison_with_its_symbol(site) -> None:
         assert COMPARISON_BADGE[latest.comparison] in card, metric_id
 
 
-def test_every_page_names_the_code_version_and_input_hashes(site) -> None:
+def test_every_page_names_the_code_version_settings_packages_and_input_hashes(site) -> None:
     ctx, _, _ = site
     prov = (ctx.paths.base / "_provenance.md").read_text(encoding="utf-8")
-    assert ctx.provenance["code_version"] in prov
-    for f in ctx.provenance["inputs"]:
+    p = ctx.provenance
+    assert p["code_version"] in prov and p["settings"]["sha256"][:12] in prov
+    assert f"Python {p['python']}" in prov
+    for name, version in p["packages"].items():
+        assert f"{name} {version}" in prov, name
+    for f in p["inputs"]:
         assert f["sha256"][:16] in prov
-    for page in [*ctx.paths.metrics.glob("*.qmd"), *ctx.paths.orgs.glob("*.qmd")]:
+    base = ctx.paths.base
+    pages = [*base.glob("*.qmd"), *base.glob("*/*.qmd")]
+    assert len(pages) > 10
+    for page in pages:
         assert re.search(r"_provenance\.md", page.read_text(encoding="utf-8")), page.name
 
 
