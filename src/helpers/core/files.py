@@ -84,11 +84,14 @@ def deep_merge(base: Any, over: Any, lists: Literal["concat", "replace"] = "conc
 
 
 def describe_os_error(exc: OSError, where: Path | str | None = None) -> str:
-    """One line for an operating-system error: the path (``where`` when the error names none)
-    and the reason in words, e.g. ``/srv/_site: no space left on device (the disk is full)``."""
-    reason = _REASONS.get(exc.errno or 0) or exc.strerror or type(exc).__name__
+    """One line for an operating-system error: the path (``where`` when the error names none,
+    as a write to a full disk does) and the reason in words, e.g.
+    ``/srv/_site: no space left on device (the disk is full)``."""
+    if exc.errno is None:  # not the system's error: its own message
+        return str(exc) or type(exc).__name__
+    reason = _REASONS.get(exc.errno) or exc.strerror or os.strerror(exc.errno)
     paths = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
-    if not paths and where is not None:
+    if not paths and where is not None:  # e.g. a write to a full disk names no file
         paths = [str(where)]
     return f"{' -> '.join(paths)}: {reason}" if paths else reason
 

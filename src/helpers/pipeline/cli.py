@@ -6,6 +6,11 @@ assess site [CONFIG ...]         run (default: every config/assessments/*.yml), 
 assess validate CONFIG ...       validate settings and catalogue only
 assess demo-data --scale {small,england} --seed N --out DIR
                                  write a deterministic SYNTHETIC England
+
+Errors are one line on stderr (``assess: error: ...``) and exit status 2, a file that cannot be
+written included (a full disk, no permission: the path and the reason); the previous reports/<id>
+and _site/ are then left as they were. One `assess render` at a time (reports/.site.lock), as
+one `assess run` of an assessment at a time.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from helpers.core.paths import project_root
+from helpers.core.files import Busy, describe_os_error, exclusive
+from helpers.core.paths import project_root, reports_dir
 from helpers.ingest import IngestError, check_sources
 from helpers.pipeline.run import RunError, run_assessment
 from helpers.publish.render import SiteBuildError, render_site
@@ -45,10 +51,21 @@ def cmd_run(root: Path, configs: list[str]) -> list[str]:
 
 def cmd_render(root: Path, preview: bool, only: list[str] | None = None) -> None:
     t0 = time.perf_counter()
-    runs = write_site_index(root, only)
-    if not runs:
-        raise RunError("nothing to render: no finished assessment in reports/ (run `assess run`)")
-    result = render_site(root, force_preview=preview, profile=SITE_PROFILE)
+    reports = reports_dir(root)
+    reports.mkdir(exist_ok=True)
+    # one render at a time: the site index in reports/ and _site/ are written by each
+    lock = reports / ".site.lock"
+    busy = (
+        f"another `assess render` (or `assess site`) is building the site "
+        f"(it holds reports/{lock.name}); wait for it to finish"
+    )
+    with exclusive(lock, busy):
+        runs = write_site_index(root, only)
+        if not runs:
+            raise RunError(
+                "nothing to render: no finished assessment in reports/ (run `assess run`)"
+            )
+        result = render_site(root, force_preview=preview, profile=SITE_PROFILE)
     label = "Quarto" if result.kind == "quarto" else "PREVIEW (no quarto on PATH)"
     index = result.output_dir / "index.html"
     print(
@@ -99,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"assess: site built in {time.perf_counter() - t0:.1f}s")
         elif args.command == "validate":
             cmd_validate(root, args.configs)
-    except (ConfigError, IngestError, RunError, SiteBuildError) as exc:
+    except (ConfigError, IngestError, RunError, SiteBuildError, Busy) as exc:
         print(f"assess: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a full disk, an unwritable folder: the path and the reason
+        print(f"assess: error: {describe_os_error(exc)}", file=sys.stderr)
         return 2
     return 0
 

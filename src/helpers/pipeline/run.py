@@ -6,24 +6,29 @@ swapped in only when every notebook has succeeded, so a failure never leaves a h
 assessment and the previous good output stays in place. On failure the error names the notebook
 and the failing cell, and the partly executed notebook is kept in ``reports/_failed/<id>/`` for
 inspection.
+
+Faults: a run killed at any moment (even with SIGKILL) leaves ``reports/<id>`` as it was, and the
+next run starts afresh (its lock went with the killed process, the build folder is replaced); a
+second run of the same assessment while one is in progress stops at once with a clear message;
+a kernel that dies (killed, out of memory) and a file that cannot be written (a full disk, no
+permission) are one clear error naming the notebook or the path, the previous output kept.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import papermill as pm
+from nbclient.exceptions import DeadKernelError
 
-from helpers.core.files import building
+from helpers.core.files import Busy, building, describe_os_error, exclusive
 from helpers.core.paths import project_root, reports_dir
 from helpers.ingest import check_sources
 from helpers.settings import load_assessment
@@ -70,20 +75,16 @@ def _failing_cell(exc: pm.PapermillExecutionError, output: Path) -> str:
     return f"{where}\n  {exc.ename}: {exc.evalue}"
 
 
-@contextmanager
-def _exclusive(lock_path: Path, aid: str) -> Iterator[None]:
-    """Hold an exclusive lock on ``lock_path`` while an assessment is built."""
-    with lock_path.open("w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunError(
-                f"assessment '{aid}': another `assess run` of it is in progress ({lock_path})"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _keep_failed(executed: Path, failed: Path, root: Path) -> str:
+    """Keep the partly executed notebook in ``failed`` for inspection; say where (or why not:
+    the disk may be full)."""
+    try:
+        shutil.rmtree(failed, ignore_errors=True)
+        failed.mkdir(parents=True)
+        shutil.copy2(executed, failed / executed.name)
+    except OSError as exc:
+        return f"The executed notebook could not be kept ({describe_os_error(exc)})"
+    return f"The executed notebook is in {failed.relative_to(root)}/{executed.name}"
 
 
 def run_assessment(
@@ -110,8 +111,14 @@ def run_assessment(
     os.environ["ASSESS_ROOT"] = str(root)
     start = time.perf_counter()
     log(f"assess: running '{aid}' ({settings_rel}), {len(notebooks)} notebooks")
+    lock = reports / f".{aid}.lock"
+    busy = (
+        f"assessment '{aid}': another `assess run` of it is in progress "
+        f"(it holds reports/{lock.name}); wait for it to finish"
+    )
+    kept = f"reports/{aid} was left as it was"
     try:
-        with _exclusive(reports / f".{aid}.lock", aid), building(final, build) as build:
+        with exclusive(lock, busy), building(final, build) as build:
             (build / "pipeline").mkdir()
             for i, nb in enumerate(notebooks, 1):
                 out = build / "pipeline" / nb.name
@@ -129,19 +136,26 @@ def run_assessment(
                         report_mode=False,
                     )
                 except pm.PapermillExecutionError as exc:
-                    failed = reports / "_failed" / aid
-                    shutil.rmtree(failed, ignore_errors=True)
-                    failed.mkdir(parents=True)
-                    shutil.copy2(out, failed / nb.name)
+                    where = _keep_failed(out, reports / "_failed" / aid, root)
                     raise RunError(
                         f"assessment '{aid}': notebook {nb.relative_to(root)} failed at "
                         f"{_failing_cell(exc, out)}\n"
-                        f"  The executed notebook is in {failed.relative_to(root)}/{nb.name}; "
-                        f"the previous output in reports/{aid} was left in place."
+                        f"  {where}; the previous output in reports/{aid} was left in place."
+                    ) from None
+                except DeadKernelError:
+                    where = _keep_failed(out, reports / "_failed" / aid, root)
+                    raise RunError(
+                        f"assessment '{aid}': the kernel running notebook "
+                        f"{nb.relative_to(root)} died (killed, or out of memory?)\n"
+                        f"  {where}; {kept}."
                     ) from None
                 log(f"        done in {time.perf_counter() - t0:.1f}s")
             if not (build / "provenance.json").exists():
                 raise RunError(f"assessment '{aid}': the pipeline did not write provenance.json")
+    except Busy as exc:
+        raise RunError(str(exc)) from None
+    except OSError as exc:  # a full disk, an unwritable reports/: one line, the path and why
+        raise RunError(f"assessment '{aid}': {describe_os_error(exc, build)}; {kept}") from None
     finally:
         if env_before is None:
             os.environ.pop("ASSESS_ROOT", None)

@@ -200,3 +200,9 @@ def test_os_errors_in_one_line_with_the_path(code: int, reason: str) -> None:
     )
     renamed = OSError(code, os.strerror(code), "/srv/a", None, "/srv/b")
     assert describe_os_error(renamed) == f"/srv/a -> /srv/b: {reason}"
+
+
+def test_an_error_that_is_not_the_systems_keeps_its_message() -> None:
+    assert describe_os_error(TimeoutError("the kernel did not start"), "/x") == (
+        "the kernel did not start"
+    )

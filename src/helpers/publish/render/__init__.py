@@ -8,7 +8,9 @@ page carries a visible banner saying so.
 Both renderers build into a hidden temporary sibling folder (``._site.tmp-*``, see
 :func:`helpers.core.files.building`) and only swap it into place when every page rendered; on
 failure :class:`SiteBuildError` names the page (and line where known), the previous site is left
-untouched and the temporary folder is removed.
+untouched and the temporary folder is removed; a file that cannot be written (a full disk, no
+permission) is a :class:`SiteBuildError` too, naming the path and the reason. A build killed
+meanwhile leaves the previous site as it was, and its temporary folder is removed by the next.
 
 Supported in the preview (the subset of Quarto the pipeline's pages use):
 
@@ -54,7 +56,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.core.files import building
+from helpers.core.files import building, describe_os_error
 from helpers.publish.render.errors import SiteBuildError
 from helpers.publish.render.preview.builder import Preview
 from helpers.publish.render.project import load_project
@@ -93,16 +95,21 @@ def render_site(
     out = out.resolve()
     if out == root or out in root.parents:
         raise SiteBuildError(f"refusing to build into {out}: it contains the project")
-    install_vendor(root)  # npm's pinned front-end files (assets/vendor.json), before any page
-    with building(out) as tmp:
-        quarto = None if force_preview else shutil.which("quarto")
-        if quarto:
-            kind, warnings = "quarto", quarto_render(quarto, root, tmp, profile)
-            pages = sorted(p.relative_to(tmp) for p in tmp.rglob("*.html"))
-        else:
-            kind = "preview"
-            pages, warnings = Preview(root, config, tmp).build()
-        (tmp / ".preview").write_text(kind + "\n", encoding="utf-8")
+    try:
+        install_vendor(root)  # npm's pinned front-end files (assets/vendor.json), before any page
+        with building(out) as tmp:
+            quarto = None if force_preview else shutil.which("quarto")
+            if quarto:
+                kind, warnings = "quarto", quarto_render(quarto, root, tmp, profile)
+                pages = sorted(p.relative_to(tmp) for p in tmp.rglob("*.html"))
+            else:
+                kind = "preview"
+                pages, warnings = Preview(root, config, tmp).build()
+            (tmp / ".preview").write_text(kind + "\n", encoding="utf-8")
+    except OSError as exc:  # a full disk, an unwritable folder: one line, the path and why
+        raise SiteBuildError(
+            f"{describe_os_error(exc, out)}; the previous site in {out} was left as it was"
+        ) from None
     for line in summarise_warnings(warnings):
         log.warning("%s", line)
     return RenderResult(kind, out, [out / p for p in pages], warnings)
