@@ -67,6 +67,15 @@ class RunPaths:
         return self
 
 
+def project_path(path: Path, root: Path) -> str:
+    """How a file is named in what a run writes (provenance, notebook parameters, messages): its
+    path from the project root when it is inside the project, else its absolute path (a user's
+    own settings or data anywhere on disk)."""
+    path = Path(path).resolve()
+    root = Path(root).resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+
+
 def reports_dir(root: Path) -> Path:
     return root / "reports"
 

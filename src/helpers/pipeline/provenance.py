@@ -11,6 +11,7 @@ import pandas as pd
 
 from helpers import __version__
 from helpers.core.files import sha256
+from helpers.core.paths import project_path
 from helpers.ingest import input_files
 from helpers.settings import LoadedAssessment
 
@@ -37,16 +38,15 @@ def build_provenance(run: LoadedAssessment, ledger: pd.DataFrame) -> dict:
     """Everything a reader needs to reproduce the run. Deliberately has no timestamp, so the
     same inputs and code give the same file."""
     root = run.root
-    settings_rel = run.settings_path.relative_to(root).as_posix()
     files = [{"file": r.file, "sha256": r.sha256, "role": r.role} for r in ledger.itertuples()]
     return {
         "assessment": run.settings.id,
         "title": run.settings.title,
-        "settings": {
-            "file": settings_rel,
+        "settings": {  # a file outside the project by its absolute path (with its hash)
+            "file": project_path(run.settings_path, root),
             "sha256": sha256(run.settings_path),
             "extends": [
-                {"file": f.relative_to(root).as_posix(), "sha256": sha256(f)}
+                {"file": project_path(f, root), "sha256": sha256(f)}
                 for f in run.settings_files
                 if f != run.settings_path
             ],

@@ -29,7 +29,7 @@ import papermill as pm
 from nbclient.exceptions import DeadKernelError
 
 from helpers.core.files import Busy, building, describe_os_error, exclusive
-from helpers.core.paths import project_root, reports_dir
+from helpers.core.paths import project_path, project_root, reports_dir
 from helpers.ingest import check_sources
 from helpers.settings import load_assessment
 
@@ -100,7 +100,8 @@ def run_assessment(
     reports = reports_dir(root)
     reports.mkdir(exist_ok=True)
     final = reports / aid
-    settings_rel = run.settings_path.relative_to(root).as_posix()
+    # a settings file outside the project is passed to the notebooks by its absolute path
+    settings_rel = project_path(run.settings_path, root)
     # built in a hidden folder beside reports/<id> and swapped in only when complete; its name
     # is fixed (one run of an assessment at a time, by the lock) so that the executed notebooks
     # are the same on every run

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 
 from helpers.core.files import sha256
+from helpers.core.paths import project_path
 from helpers.ingest import ingest_sources, reference_ledger, used_sources
 from helpers.pipeline.provenance import PACKAGES, build_provenance, code_version, describe
 from helpers.settings import load_assessment
@@ -44,3 +45,19 @@ def test_notebook_header_names_the_code_version_and_input_files(root) -> None:
     assert code_version(root) in header
     for key in used_sources(run):
         assert run.settings.sources[key].path in header
+
+
+def test_settings_outside_the_project_recorded_by_absolute_path_and_hash(root, tmp_path) -> None:
+    """A user's own settings file anywhere on disk: provenance names it by its absolute path
+    with its SHA-256 (paths inside it still resolve from the project root)."""
+    own = tmp_path / "my settings" / "my.yml"
+    own.parent.mkdir()
+    own.write_bytes((root / "config/fast/uec-fast.yml").read_bytes())
+    run = load_assessment(own, root)
+    prov = build_provenance(run, pd.DataFrame(columns=["file", "sha256", "role"]))
+    assert prov["settings"]["file"] == own.resolve().as_posix()
+    assert prov["settings"]["sha256"] == sha256(own)
+    assert prov["catalogue"]["file"] == "config/metrics/uec.yml"
+    assert "my.yml" in describe(run)
+    assert project_path(root / "config/fast/uec-fast.yml", root) == "config/fast/uec-fast.yml"
+    assert project_path(own, root) == own.resolve().as_posix()
