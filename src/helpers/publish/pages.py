@@ -7,6 +7,7 @@ a kernel start each. Numbers in the prose come from the results, never typed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,10 @@ from helpers.publish.workbook import result_tables
 from helpers.settings import LoadedAssessment, MetricSpec
 from helpers.stats.trend import POINTS as TREND_POINTS
 
+#: an organisation code as it may name a file: letters and digits only (ODS codes such as RDU,
+#: ONS codes such as E54000008); nothing that could leave the folder or change the file type
+ORG_CODE = re.compile(r"[A-Za-z0-9]{1,12}")
+
 #: Below this many organisations a peer group is called small on every page (and no funnel plot
 #: is drawn: helpers.compare.funnels)
 SMALL_PEER_GROUP = MIN_FUNNEL_ORGANISATIONS
@@ -92,9 +97,20 @@ class SiteContext:
         return str(self.england[self.england.metric_id == metric_id].period.max())
 
     def published_orgs(self) -> list[str]:
+        """The organisations that get a report card. Their codes name files (``orgs/<code>.qmd``,
+        ``figures/orgs/<code>_*.png``), so each must be a plain organisation code: a code with
+        a path separator or any other character is refused before anything is written."""
         codes = sorted(self.results.org_code.unique())
         only = self.run.settings.org_codes
-        return [c for c in codes if only is None or c in only]
+        published = [c for c in codes if only is None or c in only]
+        bad = [c for c in published if not ORG_CODE.fullmatch(str(c))]
+        if bad:
+            raise ValueError(
+                f"organisation code(s) {bad[:5]!r} cannot name a report card: a code must be "
+                "1 to 12 letters and digits (ODS and ONS codes are); correct the input file "
+                "(the ledger names each file)"
+            )
+        return published
 
 
 def _row_view(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples() tuple

@@ -1,10 +1,11 @@
 """The run summary (``results/summary.json``): headline figures for the home page and the
-sidebar, computed from the results."""
+sidebar, computed from the results. The headlines are markdown: names in them are escaped."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from helpers.publish.templating import md_text
 from helpers.publish.text import fmt
 from helpers.settings import LoadedAssessment
 
@@ -35,7 +36,9 @@ def run_summary(
                 f"{c.get('better', 0)} better, {c.get('similar', 0)} similar, "
                 f"{c.get('worse', 0)} worse than England"
             )
-        headlines.append(f"**{spec.short_title}** ({period}): England {fmt(value, spec)}; {split}.")
+        headlines.append(
+            f"**{md_text(spec.short_title)}** ({period}): England {fmt(value, spec)}; {split}."
+        )
     return {
         "id": run.settings.id,
         "title": run.settings.title,

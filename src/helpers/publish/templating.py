@@ -1,7 +1,8 @@
 """The Jinja2 environment of the page templates (``templates/``).
 
-Templates write Quarto markdown; three filters escape data for where it lands: ``yaml_str`` (a
-YAML front-matter string), ``cell`` (a pipe-table cell) and ``md`` (text from the data, such as an
+Templates write Quarto markdown; four filters escape data for where it lands: ``yaml_str`` (a
+YAML front-matter string), ``alt`` (a figure's quoted ``fig-alt``), ``cell`` (a pipe-table cell
+of our own text) and ``md`` (text from the data, such as an
 organisation's name, in prose, a link's text, a heading or a table cell: every character that
 markdown, HTML, Quarto or pandoc would read as markup is backslash-escaped, so the text shows as
 written and never becomes markup). Quarto reads front-matter strings as markdown too, so a title
@@ -30,6 +31,15 @@ def md_text(value: object) -> str:
     return _MARKUP.sub(r"\\\1", text)
 
 
+def attr_text(value: object) -> str:
+    """``value`` as a quoted attribute value (a figure's ``fig-alt``): one line, JSON-quoted, with
+    braces written as parentheses, so that no text from the data can end the attribute list
+    early (the preview's parser stops at a brace even inside quotes) or be read as a Quarto
+    shortcode; the words stay the same for a screen reader. Both renderers HTML-escape it."""
+    text = " ".join(str(value).splitlines()).replace("{", "(").replace("}", ")")
+    return json.dumps(text, ensure_ascii=False)
+
+
 def template_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -42,4 +52,5 @@ def template_env() -> Environment:
     env.filters["yaml_str"] = lambda s: json.dumps(str(s), ensure_ascii=False)
     env.filters["cell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
     env.filters["md"] = md_text
+    env.filters["alt"] = attr_text
     return env

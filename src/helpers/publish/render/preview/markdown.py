@@ -264,7 +264,8 @@ def _pandoc_paragraphs(md: MarkdownIt) -> None:
 
 def _image_attrs(tok: Any, caption_text: str) -> tuple[str, dict[str, str]]:
     attrs = {k: str(v) for k, v in tok.attrs.items()}
-    alt = attrs.pop("fig-alt", "") or caption_text or ""
+    # pandoc reads \" and \\ in a quoted attribute as " and \; the attrs plugin keeps them
+    alt = re.sub(r"\\([\\\"])", r"\1", attrs.pop("fig-alt", "")) or caption_text or ""
     for key in ("fig-align", "fig-cap", "fig-env", "fig-pos", "alt"):
         attrs.pop(key, None)
     styles = [attrs.pop("style")] if "style" in attrs else []
@@ -483,6 +484,10 @@ def expand_shortcodes(
             lead, trail = m.group(1) or "", m.group(4) or ""
             if name == "include":
                 target = (root / args.lstrip("/")) if args.startswith("/") else path.parent / args
+                if not target.resolve().is_relative_to(root.resolve()):
+                    raise SiteBuildError(
+                        f"cannot include {args!r}: it is outside the project", rel, n
+                    )
                 try:
                     included = target.read_text(encoding="utf-8")
                 except OSError as exc:

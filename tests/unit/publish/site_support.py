@@ -1,0 +1,118 @@
+"""Building one assessment's pages in-process from the real UEC results (the ``built`` fixture of
+tests/unit/conftest.py), for the publish tests: the assessment with few draws, optional renames
+of organisations and of the catalogue's and settings' text, and a Quarto project around it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from helpers import assess, compare
+from helpers.core.files import write_json
+from helpers.core.paths import RunPaths
+from helpers.ingest import ingest_sources, reference_ledger
+from helpers.ingest import reference as org_ref
+from helpers.pipeline.provenance import build_provenance
+from helpers.publish import pages
+from helpers.publish.site_index import write_site_index
+from helpers.publish.summary import run_summary
+from helpers.settings import LoadedAssessment
+
+
+def assessment_site(
+    built: tuple,
+    root: Path,
+    project: Path,
+    *,
+    published: Callable[[pd.DataFrame], list[str]],
+    first_name: str | None = None,
+    retitle: Callable[[LoadedAssessment], LoadedAssessment] | None = None,
+    monthly: pd.DataFrame | None = None,
+    n_draws: int = 200,
+) -> tuple[pages.SiteContext, dict[str, int]]:
+    """Write the pages of the UEC assessment into ``project/reports/<id>`` with a Quarto project
+    around it (``_quarto.yml``, sidebar, summary, provenance, the pipeline notebooks).
+    ``published(latest)`` picks the report cards from the latest year's assessment rows;
+    ``first_name`` renames the first of them everywhere; ``retitle`` rewrites the settings and
+    the catalogue (e.g. hostile titles)."""
+    run, _annual, england, results, mapping, splits = built
+    if retitle is not None:
+        run = retitle(run)
+    orgs = org_ref.organisations(run)
+    rules = run.settings.assess
+    assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=n_draws)
+    changes = assess.segment_changes(years, {m.id: m for m in assess.scored_metrics(run)}, rules)
+    assessment = assess.add_accountability(assessment, scores, years, None, rules)
+    assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
+    scores = assess.finish_metric_scores(scores)
+    codes = published(assessment[assessment.period == assessment.period.max()])
+
+    def rename(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        if first_name is not None:
+            df.loc[df.org_code == codes[0], "org_name"] = first_name
+        return df
+
+    results, orgs, assessment, scores = map(rename, (results, orgs, assessment, scores))
+    settings = run.settings.model_copy(update={"org_codes": codes})
+    run = run.model_copy(update={"settings": settings})
+    results, overdispersion, funnels = compare.add_funnels(results, {m.id: m for m in run.metrics})
+    _, ledger, rejected = ingest_sources(run)
+    ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
+    paths = RunPaths(project / "reports" / run.settings.id).ensure()
+    ctx = pages.SiteContext(
+        run=run,
+        paths=paths,
+        results=compare.order_results(results),
+        england=england,
+        orgs=orgs,
+        ledger=ledger,
+        rejected=rejected,
+        successions=mapping,
+        splits=splits,
+        provenance=build_provenance(run, ledger),
+        funnel_limits=compare.funnel_limits_table(funnels),
+        overdispersion=overdispersion,
+        assessment=assessment,
+        metric_scores=scores,
+        league=assess.league_table(assessment),
+        segment_changes=changes,
+        monthly=monthly,
+    )
+    counts = pages.write_pages(ctx)
+    notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for nb in notebooks:
+        shutil.copy(nb, paths.pipeline / nb.name)
+    summary = run_summary(run, ctx.results, england, [nb.name for nb in notebooks])
+    write_json(paths.results / "summary.json", summary)
+    write_json(paths.provenance, ctx.provenance)
+    shutil.copy(root / "_quarto.yml", project / "_quarto.yml")
+    for name in ("index.qmd", "about.qmd", "print.css"):
+        shutil.copy(root / name, project / name)
+    write_site_index(project, only=[run.settings.id])
+    return ctx, counts
+
+
+def retitled(run: LoadedAssessment, text: str, metrics: int = 1) -> LoadedAssessment:
+    """``run`` with ``text`` in the settings' titles and in the first ``metrics`` metrics' title,
+    short title, description and caveats (settings-derived text on every page kind)."""
+    specs: list[Any] = []
+    for i, m in enumerate(run.metrics):
+        if i < metrics:
+            m = m.model_copy(
+                update={
+                    "title": f"{text} (title)",
+                    "short_title": f"{text} (short)",
+                    "description": f"{text} (description)",
+                    "caveats": [f"{text} (caveat)"],
+                }
+            )
+        specs.append(m)
+    settings = run.settings.model_copy(
+        update={"title": f"{text} (assessment)", "short_title": f"{text} (short assessment)"}
+    )
+    return run.model_copy(update={"metrics": specs, "settings": settings})
