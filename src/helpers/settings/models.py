@@ -542,6 +542,26 @@ class AssessmentRules(_Strict):
         return self
 
 
+class Disclosure(_Strict):
+    """Disclosure control of small numbers (NHS England's and HES's practice): every published
+    count from 1 to ``min_count - 1`` is suppressed on the pages, figures and downloads, with
+    secondary suppression so that it cannot be worked out from a published total. The
+    assessment itself uses the true values (:mod:`helpers.publish.disclosure`)."""
+
+    min_count: int = Field(
+        8, ge=0, description="counts from 1 to min_count - 1 are suppressed (0: no suppression)"
+    )
+    metrics: Literal["record_level", "all", "none"] | list[str] = Field(
+        "record_level",
+        description="the metrics whose counts are controlled: 'record_level' (built from a "
+        "record-level source, whose counts this assessment is the first to publish), 'all', "
+        "'none', or a list of metric ids",
+    )
+    suppress_zeros: bool = Field(
+        False, description="suppress counts of 0 too (by default a zero is published)"
+    )
+
+
 class AssessmentSettings(_Strict):
     """One assessment run: what to assess, from which files, with which metrics."""
 
@@ -569,6 +589,9 @@ class AssessmentSettings(_Strict):
     )
     assess: AssessmentRules = Field(
         default_factory=AssessmentRules, description="the scoring and segmentation rules"
+    )
+    disclosure: Disclosure = Field(
+        default_factory=Disclosure, description="suppression of small counts in what is published"
     )
 
     @field_validator("financial_years")

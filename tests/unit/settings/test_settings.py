@@ -282,3 +282,19 @@ def test_every_shipped_catalogue_scores_what_it_judges(root):
                 assert m.score_mode in ("none", "target"), m.id
             else:
                 assert m.score_mode in ("continuous", "discrete", "target"), m.id
+
+
+def test_disclosure_control_defaults_and_errors_name_the_key(tmp_path, root, uec):
+    """Counts 1 to 7 of record-level metrics are suppressed unless the settings say otherwise."""
+    rule = load_assessment("config/assessments/uec.yml", root).settings.disclosure
+    assert (rule.min_count, rule.metrics, rule.suppress_zeros) == (8, "record_level", False)
+    uec["disclosure"] = {"min_count": 11, "metrics": ["ae_4hr_pct"], "suppress_zeros": True}
+    assert load_assessment(write(tmp_path / "s.yml", uec), root).settings.disclosure.min_count == 11
+    for bad, message in (
+        ({"min_count": -1}, r"disclosure.min_count"),
+        ({"metrics": "some"}, r"disclosure.metrics"),
+        ({"threshold": 5}, r"disclosure.threshold"),
+    ):
+        uec["disclosure"] = bad
+        with pytest.raises(ConfigError, match=message):
+            load_assessment(write(tmp_path / "s.yml", uec), root)
