@@ -83,6 +83,10 @@ STATUS_LONG = {
     "missed_within_chance": "fell short of its plan, but by no more than chance could explain",
     "missed": "missed its plan",
 }
+#: a cell withheld by disclosure control (helpers.publish.disclosure): the ``reason`` of its row
+#: in the published tables and its note on the pages; the same words for a small count and for
+#: its complement, so that neither can be told from the other
+SUPPRESSED = "Suppressed (small numbers)"
 #: what the pages call one organisation of the peer group
 UNIT_WORDS = {
     "icb": {
