@@ -5,6 +5,9 @@
 * :mod:`helpers.publish.pages`: an assessment's pages (overview, metric pages, report cards,
   methodology, downloads) from its result tables, through the Jinja2 templates in
   ``templates/``.
+* :mod:`helpers.publish.disclosure`: disclosure control: the small counts (and their
+  complements) withheld from everything published, the public version of each result table,
+  and the analyst's private log.
 * :mod:`helpers.publish.workbook`: every result table in one Excel workbook, with a README
   sheet and the data dictionary of the metrics.
 * :mod:`helpers.publish.site_index`: the site-wide sidebar, home page and Quarto profile.
