@@ -46,6 +46,13 @@ class RunPaths:
         return self.base / "results"
 
     @property
+    def private(self) -> Path:
+        """The analyst's records that are never published (the disclosure control log): a name
+        that starts with ``_``, which Quarto and the preview renderer skip, outside
+        ``results/``, whose files are published."""
+        return self.base / "_private"
+
+    @property
     def metrics(self) -> Path:
         return self.base / "metrics"
 
