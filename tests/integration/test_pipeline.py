@@ -27,6 +27,22 @@ def digest(folder: Path) -> dict[str, str]:
     }
 
 
+def digest_tree(folder: Path) -> dict[str, str]:
+    """Every published file of a run (pages, figures, result tables, workbook, provenance) by
+    its path, but the executed notebooks (compared by :func:`executed`)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.suffix != ".ipynb"
+    }
+
+
+@pytest.fixture(scope="module")
+def first_tree(first_run) -> dict[str, str]:
+    """The first run's published files, taken before any test runs it again."""
+    return digest_tree(first_run[1].output_dir)
+
+
 @pytest.fixture(scope="module")
 def first_run(project_copy: Path):
     result = run_assessment(FAST, project_copy, log=lambda s: None)
@@ -72,13 +88,19 @@ def executed(folder: Path) -> dict[str, str]:
     return out
 
 
-def test_same_inputs_give_byte_identical_tables_and_notebooks(first_run):
+def test_same_inputs_give_byte_identical_tables_pages_figures_and_notebooks(first_run, first_tree):
     root, result, before = first_run
     notebooks = executed(result.output_dir / "pipeline")
     again = run_assessment(FAST, root, log=lambda s: None)
     assert digest(again.output_dir / "results") == before
     assert {"indicators.csv", "indicators.parquet", "england.csv", "ledger.csv"} <= set(before)
     assert executed(again.output_dir / "pipeline") == notebooks  # no clock, no build path
+    # and every page, figure, workbook and provenance file, byte for byte
+    tree = digest_tree(again.output_dir)
+    kinds = {Path(p).suffix for p in tree}
+    assert {".qmd", ".md", ".png", ".csv", ".parquet", ".xlsx", ".json"} <= kinds
+    changed = sorted(p for p in tree.keys() | first_tree.keys() if tree.get(p) != first_tree.get(p))
+    assert not changed, changed[:20]
 
 
 def test_one_run_of_an_assessment_at_a_time(first_run):

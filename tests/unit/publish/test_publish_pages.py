@@ -14,6 +14,7 @@ from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
 from helpers.pipeline.provenance import build_provenance
 from helpers.publish.pages import SiteContext, write_pages
+from helpers.publish.templating import md_text
 from helpers.publish.text import COMPARISON_BADGE, COMPARISON_LABEL, fmt, lower_first
 
 
@@ -67,7 +68,7 @@ def test_overview_counts_agree_with_the_results(site) -> None:
         row = next(
             line
             for line in text.splitlines()
-            if line.startswith(f"| [{m.short_title}](metrics/{m.id}.qmd)")
+            if line.startswith(f"| [{md_text(m.short_title)}](metrics/{m.id}.qmd)")
         )
         cells = [x.strip() for x in row.strip("|").split("|")]
         assert cells[1] == period and cells[2] == fmt(float(england.value.iloc[0]), m)
