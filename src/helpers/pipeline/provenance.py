@@ -73,8 +73,10 @@ def describe(run: LoadedAssessment, ledger: pd.DataFrame | None = None) -> str:
         f"`{path}` (sha256 `{(hashes.get(path) or sha256(run.root / path))[:12]}`)"
         for path, _role in input_files(run)
     ]
+    packages = ", ".join(f"{p} {metadata.version(p)}" for p in PACKAGES)
     return (
-        f"Code version **{code_version(run.root)}**; settings `{run.settings_path.name}`; "
-        f"catalogue `{run.settings.catalogue}` version {run.catalogue.version}. "
+        f"Code version **{code_version(run.root)}**; settings `{run.settings_path.name}` "
+        f"(sha256 `{sha256(run.settings_path)[:12]}`); catalogue `{run.settings.catalogue}` "
+        f"version {run.catalogue.version}; Python {platform.python_version()} with {packages}. "
         f"Inputs: {', '.join(files)}."
     )

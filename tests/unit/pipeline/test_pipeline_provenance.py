@@ -4,6 +4,7 @@ timestamp, so the same inputs and code give the same record."""
 from __future__ import annotations
 
 import json
+from importlib import metadata
 
 import pandas as pd
 
@@ -39,10 +40,13 @@ def test_extended_settings_files_are_recorded(root) -> None:
     assert "config/synthetic/base.yml" in extends
 
 
-def test_notebook_header_names_the_code_version_and_input_files(root) -> None:
+def test_notebook_header_names_the_code_settings_packages_and_input_files(root) -> None:
     run = load_assessment("config/fast/uec-fast.yml", root)
     header = describe(run)
     assert code_version(root) in header
+    assert sha256(run.settings_path)[:12] in header
+    for package in PACKAGES:
+        assert f"{package} {metadata.version(package)}" in header, package
     for key in used_sources(run):
         assert run.settings.sources[key].path in header
 
