@@ -21,7 +21,8 @@ import pandas as pd
 
 from helpers.assess import rules_text, scoring_rules_table, summary_text
 from helpers.publish import figures
-from helpers.publish.text import fmt_diff, fmt_value, is_true, lower_first, ordinal
+from helpers.publish.disclosure import SUPPRESSED_MODE
+from helpers.publish.text import SUPPRESSED, fmt_diff, fmt_value, is_true, lower_first, ordinal
 from helpers.settings import LoadedAssessment, MetricSpec
 
 SEGMENTS = (1, 2, 3, 4)
@@ -594,11 +595,14 @@ def _metric_scores(ctx: Any, code: str, period: str) -> list[dict]:
         if spec is None:
             continue
         rank, n = _int(r.metric_rank), _int(r.organisations_scored)
+        # withheld by disclosure control: scored with the true value, which is not published
+        withheld = getattr(r, "score_mode", "") == SUPPRESSED_MODE
+        unscored = "Scored, not published" if withheld else "Not scored"
         out.append(
             {
                 "spec": spec,
-                "value": fmt_value(_num(r.value), spec),
-                "score": fmt_score(r.score) if np.isfinite(_num(r.score)) else "Not scored",
+                "value": SUPPRESSED if withheld else fmt_value(_num(r.value), spec),
+                "score": fmt_score(r.score) if np.isfinite(_num(r.score)) else unscored,
                 "score_range": _range(r.score_lower, r.score_upper, ".2f"),
                 "rank": f"{ordinal(rank)} of {n}" if rank is not None and n else "",
                 "rank_range": _range(r.metric_rank_lower, r.metric_rank_upper, "d"),

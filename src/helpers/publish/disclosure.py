@@ -263,13 +263,14 @@ def _complements(
             }
         ).sort_values(["other_icb", "size", "org_code"])
         pick = str(order.org_code.iloc[0])
+        where = "" if order.other_icb.iloc[0] else " of the same ICB"
         why = (
             "the only withheld cell of England's sum"
             if len(withheld) == 1
             else "the withheld cells of England's sum add up to less than "
             f"{rule.min_count} ({', '.join(COUNT_WORDS[k] for k in short)})"
         )
-        added.append((pick, f"complement: {why}; smallest of the published cells"))
+        added.append((pick, f"complement: {why}; the smallest published cell{where}"))
         withheld = [*withheld, pick]
 
 
@@ -441,6 +442,18 @@ def public_england(england: pd.DataFrame, withheld: pd.DataFrame) -> pd.DataFram
     return _blank(out, hit, ENGLAND_BLANK)
 
 
+def public_national(national: pd.DataFrame, withheld: pd.DataFrame) -> pd.DataFrame:
+    """NHS England's national headlines beside England here, as published: England's value
+    and the difference are blanked where England's counts are withheld."""
+    w = withheld[withheld.table == "england"]
+    out = national.copy()
+    if w.empty or out.empty:
+        return out
+    keys = set(zip(w.metric_id, w.period, strict=True))
+    hit = np.array([(m, str(p)) in keys for m, p in zip(out.metric_id, out.period, strict=True)])
+    return _blank(out, hit, ("england_value", "difference"))
+
+
 def public_metric_scores(scores: pd.DataFrame, withheld: pd.DataFrame) -> pd.DataFrame:
     """Metric scores as published: a withheld cell's value, score and rank are blanked and its
     ``score_mode`` is :data:`SUPPRESSED_MODE` (the assessment used the true value)."""
@@ -498,9 +511,10 @@ def write_log(
     """Write the analyst's log (``folder/disclosure_log.csv`` with a README): every withheld
     cell with the organisation's name and the true numerator and denominator."""
     folder.mkdir(parents=True, exist_ok=True)
-    true = results[[*KEYS, "org_name", "numerator", "denominator"]].astype({"period": str})
+    true = results[[*KEYS, "numerator", "denominator"]].astype({"period": str})
+    names = results.drop_duplicates("org_code").set_index("org_code").org_name
     log = withheld.merge(true, on=KEYS, how="left")
-    log.insert(1, "org_name", log.pop("org_name").fillna(""))
+    log.insert(1, "org_name", log.org_code.map(names).fillna(""))
     log.insert(0, "assessment", run.settings.id)
     log["min_count"] = run.settings.disclosure.min_count
     path = folder / LOG_NAME

@@ -28,7 +28,7 @@ from helpers.core.paths import RunPaths
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
 from helpers.publish import assessment_views as av
-from helpers.publish import figures, league_html
+from helpers.publish import disclosure, figures, league_html
 from helpers.publish.templating import template_env
 from helpers.publish.text import (
     ASSURANCE_TEXT,
@@ -38,6 +38,7 @@ from helpers.publish.text import (
     QUARTILE_TEXT,
     STATUS_LONG,
     STATUS_TEXT,
+    SUPPRESSED,
     TREND_TEXT,
     VARIATION_TEXT,
     fmt_ci,
@@ -191,6 +192,8 @@ def page_context(ctx: SiteContext) -> dict:
         "has_assessment": ctx.has_assessment,
         "has_nhse_comparison": (ctx.paths.results / "nhse_comparison.csv").exists(),
         "has_sensitivity": (ctx.paths.results / "sensitivity.csv").exists(),
+        # the note of a cell withheld by disclosure control (helpers.publish.disclosure)
+        "suppressed": SUPPRESSED,
     }
 
 
@@ -665,6 +668,7 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         nof=av.nof_view(ctx.paths.results),
         sensitivity=av.sensitivity_view(ctx.paths.results),
         national=av.national_view(ctx.paths.results, ctx.specs),
+        disclosure=disclosure.summary(ctx.run, ctx.results),
         **common,
     )
 
