@@ -60,7 +60,10 @@ def cmd_render(root: Path, preview: bool, only: list[str] | None = None) -> None
         f"(it holds reports/{lock.name}); wait for it to finish"
     )
     with exclusive(lock, busy):
-        runs = write_site_index(root, only)
+        try:
+            runs = write_site_index(root, only)
+        except OSError as exc:  # a write names no file: the folder is named
+            raise RunError(f"writing the site index: {describe_os_error(exc, reports)}") from None
         if not runs:
             raise RunError(
                 "nothing to render: no finished assessment in reports/ (run `assess run`)"

@@ -203,4 +203,6 @@ def test_render_one_at_a_time_and_a_write_error_in_one_line(
 
     monkeypatch.setattr(cli, "write_site_index", full)
     assert cli.main(["render", "--preview"]) == 2
-    assert capsys.readouterr().err == f"assess: error: {project}/reports/_home.md: {ENOSPC}\n"
+    assert capsys.readouterr().err == (
+        f"assess: error: writing the site index: {project}/reports/_home.md: {ENOSPC}\n"
+    )
