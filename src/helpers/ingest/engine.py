@@ -40,6 +40,7 @@ from helpers.ingest.ledger import (
     rejected_reasons,
 )
 from helpers.ingest.parse import (
+    DEFAULT_ENCODING,
     MISSING,
     SUPPRESSED,
     Table,
@@ -116,12 +117,25 @@ def read_table(
         rows = sheets[name]
         where = f"{source.path}, sheet '{name}'"
     else:
-        rows = csv_rows(path, source.path)
+        encoding = str((source.options or {}).get("encoding", DEFAULT_ENCODING))
+        rows = csv_rows(path, source.path, encoding)
     table = find_table(rows, spec.required, where)
     return finish(key, source, path, table, spec)
 
 
 _YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def check_exclude_months(drop: object, where: str) -> None:
+    """The source option ``exclude_months`` maps months ``"YYYY-MM"`` to a reason; raise
+    :class:`IngestError` naming ``where`` (the file, or the settings key) otherwise."""
+    if not isinstance(drop, Mapping):
+        raise IngestError(
+            f"{where}: option 'exclude_months' must map months 'YYYY-MM' to a reason (not {drop!r})"
+        )
+    wrong = [m for m in drop if not (isinstance(m, str) and _YEAR_MONTH.match(m))]
+    if wrong:
+        raise IngestError(f"{where}: option 'exclude_months': {wrong} are not months 'YYYY-MM'")
 
 
 def _excluded_months(
@@ -137,16 +151,7 @@ def _excluded_months(
     drop = (source.options or {}).get("exclude_months") or {}
     if not drop:
         return excluded, excluded_by
-    if not isinstance(drop, Mapping):
-        raise ValueError(
-            f"{source.path}: option 'exclude_months' must map months 'YYYY-MM' to a reason "
-            f"(not {drop!r})"
-        )
-    wrong = [m for m in drop if not (isinstance(m, str) and _YEAR_MONTH.match(m))]
-    if wrong:
-        raise ValueError(
-            f"{source.path}: option 'exclude_months': {wrong} are not months 'YYYY-MM'"
-        )
+    check_exclude_months(drop, source.path)
     ym = pd.to_datetime(month, errors="coerce").dt.strftime("%Y-%m")
     out = dict(excluded_by)
     hit = pd.Series(False, index=month.index)
@@ -168,6 +173,11 @@ def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSp
     """Validate the rows of a located table with ``spec`` (see the module notes)."""
     raw = table.rows
     options: Mapping[str, Any] = source.options or {}
+    keys = [c for c in spec.key if c not in ("org", "month")]
+    read = [spec.org, spec.month, *spec.numeric, *spec.allowed, *keys, *spec.header_of.values()]
+    missing = [c for c in dict.fromkeys(read) if c not in raw.columns]
+    if missing:  # columns the reader reads beyond those that found the header
+        raise IngestError(f"{source.path}: missing column(s) {missing} in the header")
     rej = Rejects(source.path)
     line = raw["_line"]
     excluded = pd.Series(False, index=raw.index)
@@ -215,7 +225,9 @@ def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSp
             reject(num < 0, col, "negative count")
         data[col] = num
         data[f"_sup_{col}"] = sup
-        data[f"_miss_{col}"] = miss
+        blank = raw[col].fillna("").astype(str).str.strip() == ""
+        data[f"_miss_{col}"] = miss & blank
+        data[f"_mark_{col}"] = miss & ~blank
     for check in spec.checks:  # only on rows whose values are otherwise valid
         reject(check.bad(data) & ~bad, check.column, check.reason)
     if spec.key:
@@ -235,6 +247,9 @@ def finish(key: str, source: SourceLike, path: Path, table: Table, spec: TableSp
         reasons[f"accepted with '{col}' blank (value missing)"] = int(
             accepted[f"_miss_{col}"].sum()
         )
+        reasons[
+            f"accepted with '{col}' a missing-value marker ('-', '..', 'NA'; value missing)"
+        ] = int(accepted[f"_mark_{col}"].sum())
     rejected = rej.frame()
     if line.duplicated().any():  # cells of a melted wide table: each cell under its first reason
         per = first_reason[bad].value_counts()
@@ -405,6 +420,7 @@ def finish_cells(
 
 __all__ = [
     "ID_COLUMNS",
+    "check_exclude_months",
     "MeasureList",
     "TableSpec",
     "finish",

@@ -10,6 +10,7 @@ engine (:mod:`helpers.ingest.engine`) validates what they return.
 from __future__ import annotations
 
 import csv
+import gzip
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -110,15 +111,64 @@ def block(rows: list[tuple[int, list[str]]], header_i: int, where: str) -> tuple
     return frame, i
 
 
-def csv_rows(path: Path, rel: str) -> list[tuple[int, list[str]]]:
+#: The text encoding of CSV files unless the source option ``encoding`` says otherwise (a byte
+#: order mark is allowed and dropped).
+DEFAULT_ENCODING = "utf-8-sig"
+
+
+def _open_text(path: Path, encoding: str) -> Any:
+    """``path`` as text (gzip-compressed when its name ends ``.gz``)."""
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rt", encoding=encoding, newline="")
+    return path.open(encoding=encoding, newline="")
+
+
+def _undecodable_line(path: Path, encoding: str) -> str:
+    """Where a file stops being ``encoding`` text: 'line N (byte 0xNN at character C)'."""
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                return f"line {n} (byte 0x{raw[exc.start]:02x} at character {exc.start + 1})"
+    return "a line"  # pragma: no cover - the decoder failed on the whole file only
+
+
+def csv_rows(path: Path, rel: str, encoding: str = DEFAULT_ENCODING) -> list[tuple[int, list[str]]]:
+    """The rows of a CSV file (gzip-compressed if its name ends ``.gz``) with the physical line
+    each ends on. Quotes are read strictly: a stray quote, or a quoted cell that is never
+    closed (which would swallow every line after it into one cell), stops with the file and line
+    named; so does text that is not in ``encoding``."""
     if not path.exists():
         raise IngestError(f"{rel}: file not found")
+    rows: list[tuple[int, list[str]]] = []
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            return [(reader.line_num, r) for r in reader]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise IngestError(f"{rel}: cannot be read as CSV: {exc}") from exc
+        with _open_text(path, encoding) as fh:
+            reader = csv.reader(fh, strict=True)
+            for row in reader:
+                rows.append((reader.line_num, row))
+    except UnicodeDecodeError:
+        raise IngestError(
+            f"{rel}, {_undecodable_line(path, encoding)}: not {encoding} text; save the file "
+            "as UTF-8, or give its encoding in the source option 'encoding' (e.g. cp1252)"
+        ) from None
+    except LookupError as exc:
+        raise IngestError(f"{rel}: source option 'encoding': {exc}") from None
+    except csv.Error as exc:
+        start = rows[-1][0] + 1 if rows else 1
+        if "unexpected end of data" in str(exc):
+            raise IngestError(
+                f"{rel}, line {start}: a quoted cell is never closed (the quote runs to the "
+                f"end of the file, line {reader.line_num}); a quote inside a cell must be doubled"
+            ) from None
+        raise IngestError(
+            f"{rel}, line {reader.line_num}: stray quote ({exc}); a quote inside a cell must "
+            "be doubled and a quoted cell must end at a comma"
+        ) from None
+    except (OSError, EOFError) as exc:
+        raise IngestError(f"{rel}: cannot be read as CSV: {exc}") from None
+    return rows
 
 
 def excel_sheets(path: Path, rel: str) -> dict[str, list[tuple[int, list[str]]]]:
@@ -140,9 +190,28 @@ def excel_sheets(path: Path, rel: str) -> dict[str, list[tuple[int, list[str]]]]
     return out
 
 
+def _rows_after_the_end(
+    rows: list[tuple[int, list[str]]], end: int, width: int, where: str
+) -> None:
+    """A table ends at its first blank or footnote line; a line further down that looks like
+    a data row (at least half the header's cells filled, two at least) would be lost, so it
+    stops the run with both lines named."""
+    fill = max(2, width // 2)
+    for n, cells in rows[end + 1 :]:
+        filled = sum(1 for c in cells if c.strip())
+        if filled >= fill and not FOOTNOTE.match(cells[0] if cells else ""):
+            first = rows[end][0] if end < len(rows) else n
+            raise IngestError(
+                f"{where}, row {n}: a data row after the end of the table (the table ends at "
+                f"the blank or footnote row {first}); remove that row, or the rows after it "
+                "would be lost"
+            )
+
+
 def find_table(rows: list[tuple[int, list[str]]], required: tuple[str, ...], where: str) -> Table:
     h = locate(rows, required, where)
     frame, end = block(rows, h, where)
+    _rows_after_the_end(rows, end, len([c for c in frame.columns if not c.startswith("_")]), where)
     skipped = {}
     if h:
         skipped["title lines above the header (not data)"] = h

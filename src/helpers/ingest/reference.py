@@ -58,14 +58,52 @@ REFERENCE_READERS: dict[str, str] = {
 }
 
 
+#: The ODS files an assessment names under ``reference:`` when it has no ``organisations``
+#: file, and the columns read from each.
+ODS_REFERENCE: dict[str, tuple[str, ...]] = {
+    "trusts": (
+        "org_code",
+        "org_name",
+        "national_grouping_code",
+        "high_level_health_geography_code",
+        "close_date",
+    ),
+    "trust_reference": (
+        "org_code",
+        "nof_trust_type",
+        "nof_trust_subtype",
+        "has_type1_ae_2016_19",
+    ),
+    "regions": ("nhs_region21_nhs_code", "nhs_region21_name"),
+    "icbs": ("ICB24CDH", "ICB24NM"),
+}
+#: The columns read from the other reference files.
+REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    **ODS_REFERENCE,
+    "successions": ("old_code", "new_code", "date"),
+    "successions_supplement": ("old_code", "new_code", "date"),
+    "org_type_supplement": ("org_code", "org_type", "org_subtype"),
+}
+
+
 def _read(run: LoadedAssessment, key: str) -> pd.DataFrame:
+    """A reference file, with the columns it must have checked (file and columns named)."""
+    if key not in run.settings.reference:
+        raise IngestError(f"{run.settings_path}: key 'reference.{key}': no such file is named")
     src = run.settings.reference[key]
     if src.reader not in REFERENCE_READERS:
         raise IngestError(
             f"reference '{key}': unknown reader {src.reader!r} "
             f"(known: {', '.join(sorted(REFERENCE_READERS))})"
         )
-    return read_lookup(run.root / src.path, src.path)
+    table = read_lookup(run.root / src.path, src.path)
+    missing = [c for c in REFERENCE_COLUMNS.get(key, ()) if c not in table.columns]
+    if missing:
+        raise IngestError(
+            f"{src.path}: line 1: missing column(s) {missing} (reference '{key}'); found "
+            f"{list(table.columns)}"
+        )
+    return table
 
 
 def successions(run: LoadedAssessment) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -121,7 +159,7 @@ def organisations_from_contract(run: LoadedAssessment) -> pd.DataFrame:
     missing = sorted(set(ORGANISATION_COLUMNS) - set(f.columns))
     if missing:
         path = run.settings.reference["organisations"].path
-        raise ValueError(f"{path}: missing column(s) {missing}; found {list(f.columns)}")
+        raise IngestError(f"{path}: line 1: missing column(s) {missing}; found {list(f.columns)}")
     out = f[list(ORGANISATION_COLUMNS)].rename(columns={"region_name": "region"})
     icb_names = dict(
         zip(f.org_code[f.org_type == "icb"], f.org_name[f.org_type == "icb"], strict=True)

@@ -18,6 +18,7 @@ call after :func:`load_assessment`.
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,21 @@ SYNTHETIC_PLACEHOLDER = "{synthetic}"
 
 
 def format_errors(path: Path, err: ValidationError) -> str:
+    """One line per problem, naming the key; a key not allowed that looks like a missing one
+    (a misspelling) says which it may be."""
+    errors = err.errors()
+    missing: dict[tuple, list[str]] = {}
+    for e in errors:
+        if e["type"] == "missing" and e["loc"]:
+            missing.setdefault(tuple(e["loc"][:-1]), []).append(str(e["loc"][-1]))
     lines = [f"{path}: {err.error_count()} problem(s)"]
-    for e in err.errors():
+    for e in errors:
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        lines.append(f"  - key '{key}': {e['msg']}")
+        hint = ""
+        if e["type"] == "extra_forbidden" and e["loc"]:
+            near = get_close_matches(str(e["loc"][-1]), missing.get(tuple(e["loc"][:-1]), []), 1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+        lines.append(f"  - key '{key}': {e['msg']}{hint}")
     return "\n".join(lines)
 
 
@@ -110,7 +122,7 @@ def load_catalogue(path: Path) -> Catalogue:
         raise ConfigError(format_errors(path, exc)) from None
 
 
-def _pending_synthetic_folder(settings: AssessmentSettings, root: Path) -> Path | None:
+def pending_synthetic_folder(settings: AssessmentSettings, root: Path) -> Path | None:
     """The synthetic data folder when it has not been generated yet (no manifest), else None.
 
     Files inside it cannot exist before `assess run` generates them, so validating the settings
@@ -176,7 +188,10 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
             if m.plan is not None and m.plan.source not in settings.sources:
                 raise ConfigError(
                     f"{cat_path}: metric '{m.id}' key 'plan.source': {m.plan.source!r} is not "
-                    f"a source in {path.name} (known: {sorted(settings.sources)})"
+                    f"a source in {path.name} (known: {sorted(settings.sources)}): a metric "
+                    "with a `plan:` block needs the organisations' plans; add the source "
+                    f"'{m.plan.source}' (reader: plans; a file with only the header line "
+                    "holds no plans) or leave the metric out under 'metrics:'"
                 )
             if d.source not in settings.sources:
                 raise ConfigError(
@@ -184,15 +199,18 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
                     f"a source in {path.name} (known: {sorted(settings.sources)})"
                 )
     _check_rules(settings, metrics, path)
-    pending = _pending_synthetic_folder(settings, root)
-    for key, src in {**settings.sources, **settings.reference}.items():
+    pending = pending_synthetic_folder(settings, root)
+    named = [("sources", k, s) for k, s in settings.sources.items()]
+    named += [("reference", k, s) for k, s in settings.reference.items()]
+    for block, key, src in named:
         if pending is not None and (root / src.path).resolve().is_relative_to(pending):
             continue  # `assess run` generates this file before anything reads it
         if is_glob(src.path):
             if not glob_source(src.path, root):
-                raise ConfigError(f"{path}: key 'sources.{key}.path': no file matches {src.path}")
-        elif not (root / src.path).exists():
-            raise ConfigError(f"{path}: key 'sources.{key}.path': file not found: {src.path}")
+                raise ConfigError(f"{path}: key '{block}.{key}.path': no file matches {src.path}")
+        elif not (root / src.path).is_file():
+            what = "not a file" if (root / src.path).exists() else "file not found"
+            raise ConfigError(f"{path}: key '{block}.{key}.path': {what}: {src.path}")
     rules = settings.assess
     if rules.financial_override and rules.financial_override.deficit_register:
         reg = rules.financial_override.deficit_register
@@ -232,6 +250,13 @@ def _check_rules(settings: AssessmentSettings, metrics: list[MetricSpec], path: 
             f"{path}: key 'assess.persistent_failure.spc_metrics': {core} are not metrics of "
             f"this assessment with a better direction (judged: {sorted(judged)})"
         )
+    for i, gap in enumerate(settings.known_gaps):
+        unknown = sorted(set(gap.metrics) - ids)
+        if unknown:
+            raise ConfigError(
+                f"{path}: key 'known_gaps[{i}].metrics': {unknown} are not metrics of this "
+                f"assessment (known: {sorted(ids)})"
+            )
     fo = rules.financial_override
     if fo is not None and fo.metric is not None and fo.metric not in ids:
         raise ConfigError(

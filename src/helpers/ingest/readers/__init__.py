@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,12 @@ class Reader:
     read: ReadFn
     shape: str
     produces: tuple[str, ...] | Callable[[Mapping[str, Any]], tuple[str, ...]]
+    #: source options the reader cannot do without
+    required_options: tuple[str, ...] = ()
+    #: source options that name another file (a path from the project root, or absolute)
+    file_options: tuple[str, ...] = ()
+    #: source options that take one of a few values
+    option_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def measures(self, options: Mapping[str, Any] | None = None) -> tuple[str, ...]:
         p = self.produces
@@ -79,6 +85,7 @@ READERS: dict[str, Reader] = {
             "RTT incomplete pathways by provider and ICB, one row per organisation and month "
             "(gzip CSV; option level)",
             ("rtt_total", "rtt_within_18w", "rtt_over_52w"),
+            option_values={"level": flat_csv.LEVELS},
         ),
         Reader(
             "nhse_cancer_waits_monthly",
@@ -90,6 +97,7 @@ READERS: dict[str, Reader] = {
                 for s in ("28d", "31d", "62d")
                 for m in ("total", "within", "breaches")
             ),
+            option_values={"level": (*flat_csv.LEVELS, "national")},
         ),
         Reader(
             "nhs_staff_survey_questions",
@@ -104,18 +112,24 @@ READERS: dict[str, Reader] = {
             "UKHSA Table S6: infection rates per 100,000 by organism and ICB, a column per "
             "financial year (cp1252; option population)",
             ("hcai_mrsa", "hcai_cdiff", "hcai_ecoli", "population"),
+            required_options=("population",),
+            file_options=("population",),
         ),
         Reader(
             "nhse_icb_ae_monthly",
             flat_csv.read_icb_ae_monthly,
             "NHS England monthly A&E by ICB (System Level Data), ONS codes (option codes)",
             (*_AE, "emergency_admissions", "dta_over_4h"),
+            required_options=("codes",),
+            file_options=("codes",),
         ),
         Reader(
             "imd_icb",
             flat_csv.read_imd_icb,
             "English Indices of Deprivation 2025, ICB summaries (context; options codes, year)",
             ("imd_average_score", "imd_pct_most_deprived_decile", "one"),
+            required_options=("codes",),
+            file_options=("codes",),
         ),
         # NHS England's published shapes
         Reader(
@@ -211,6 +225,7 @@ READERS: dict[str, Reader] = {
             record_level.read_record_level,
             "record-level admissions extract (Parquet, one row per spell; DuckDB)",
             _record_level_measures,
+            file_options=("population",),
         ),
     )
 }

@@ -51,8 +51,6 @@ Dates are ``YYYY-MM-DD`` (the first of the month) unless stated. The column layo
 
 from __future__ import annotations
 
-import csv
-import gzip
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -64,7 +62,14 @@ import pandas as pd
 from helpers.core.fy import check_fy
 from helpers.ingest.engine import MeasureList, TableSpec, finish, read_table
 from helpers.ingest.ledger import Ingested, IngestError, RowCheck, SourceLike, not_more_than
-from helpers.ingest.parse import Table, find_table, month_from_fy, month_from_text
+from helpers.ingest.parse import (
+    DEFAULT_ENCODING,
+    Table,
+    csv_rows,
+    find_table,
+    month_from_fy,
+    month_from_text,
+)
 from helpers.ingest.reference import read_lookup
 
 
@@ -204,32 +209,19 @@ def read_beds_occupancy(key: str, source: SourceLike, root: Path) -> Ingested:
 # real extracts: flattened NHS England statistics (gzip), UKHSA Table S6 (cp1252, wide), IMD
 
 
-def _csv_rows(path: Path, rel: str, encoding: str) -> list[tuple[int, list[str]]]:
-    """The rows of a CSV file (gzip-compressed if its name ends ``.gz``) with their line
-    numbers (of the uncompressed text)."""
-    if not path.exists():
-        raise IngestError(f"{rel}: file not found")
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    try:
-        with opener(path, "rt", encoding=encoding, newline="") as fh:
-            reader = csv.reader(fh)
-            return [(reader.line_num, r) for r in reader]
-    except (UnicodeDecodeError, csv.Error, OSError) as exc:
-        raise IngestError(f"{rel}: cannot be read as CSV ({encoding}): {exc}") from exc
-
-
 def _read_flat(
     key: str,
     source: SourceLike,
     root: Path,
     spec: TableSpec,
-    encoding: str = "utf-8-sig",
+    encoding: str = DEFAULT_ENCODING,
     reshape: Callable[[Table], Table] | None = None,
 ) -> Ingested:
     """:func:`helpers.ingest.engine.read_table` for gzip or other encodings; ``reshape`` turns
     the table found into the one validated (a wide table melted into cells)."""
     path = root / source.path
-    table = find_table(_csv_rows(path, source.path, encoding), spec.required, source.path)
+    encoding = str(_option(source, "encoding", encoding))  # the source option wins
+    table = find_table(csv_rows(path, source.path, encoding), spec.required, source.path)
     return finish(key, source, path, reshape(table) if reshape else table, spec)
 
 
@@ -506,8 +498,7 @@ def read_staff_survey_questions(key: str, source: SourceLike, root: Path) -> Ing
 def read_hcai_icb_rates(key: str, source: SourceLike, root: Path) -> Ingested:
     """UKHSA Table S6: rates by ICB -> estimated cases with the option ``population``."""
     melt = _melt_hcai(source.path, _icb_population(source, root))
-    encoding = str(_option(source, "encoding", "cp1252"))
-    return _read_flat(key, source, root, HCAI_ICB_SPEC, encoding, melt)
+    return _read_flat(key, source, root, HCAI_ICB_SPEC, "cp1252", melt)
 
 
 def read_icb_ae_monthly(key: str, source: SourceLike, root: Path) -> Ingested:

@@ -100,6 +100,28 @@ ACS_GROUPS: tuple[str, ...] = (
     "ACS_UTI",
     "ACS_CELLULITIS",
 )
+#: The column types the checks and aggregations need (DuckDB's names): a date written as text,
+#: a flag as a number, ... is a structural error naming the column, its type and the one expected.
+_INTS = tuple("TINYINT SMALLINT INTEGER BIGINT HUGEINT UTINYINT USMALLINT UINTEGER UBIGINT".split())
+_INTEGER = ("an integer", _INTS)
+_ID = ("an integer or text", (*_INTS, "VARCHAR"))
+_TEXT = ("text (VARCHAR)", ("VARCHAR",))
+_DATES = ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+_DATE = ("a date (DATE or TIMESTAMP)", (*_DATES, "TIMESTAMP WITH TIME ZONE"))
+COLUMN_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "spell_id": _ID,
+    "patient_id": _ID,
+    "provider_code": _TEXT,
+    "icb_code": _TEXT,
+    "admission_date": _DATE,
+    "discharge_date": _DATE,
+    "age_band": _TEXT,
+    "sex": _TEXT,
+    "imd_decile": _INTEGER,
+    "diagnosis_group": _TEXT,
+    "admission_method": _TEXT,
+    "died": ("a boolean", ("BOOLEAN",)),
+}
 MAX_REJECTED_DETAIL = 1000
 _TABLE_IDS = itertools.count(1)
 READMISSION_WINDOW_DAYS = 30
@@ -113,6 +135,11 @@ def _q(text: str) -> str:
 
 def _in_list(values: object) -> str:
     return "(" + ", ".join(_q(v) for v in values) + ")"
+
+
+#: dates outside these are impossible in an admissions extract (placeholders such as 1800-01-01
+#: or 9999-12-31 stand for a missing date)
+_FIRST_DAY, _LAST_DAY = "DATE '1900-01-01'", "DATE '2099-12-31'"
 
 
 # (column, reason, SQL predicate that is true for a bad row); the first true one is the row's
@@ -139,6 +166,16 @@ def _checks(known: bool) -> list[tuple[str, str, str]]:
         ("icb_code", "blank ICB of residence", "icb_code IS NULL OR trim(icb_code) = ''"),
         ("admission_date", "missing admission date", "admission_date IS NULL"),
         ("discharge_date", "missing discharge date", "discharge_date IS NULL"),
+        (
+            "admission_date",
+            "admission date before 1900 or after 2099 (a placeholder for a missing date?)",
+            f"admission_date NOT BETWEEN {_FIRST_DAY} AND {_LAST_DAY}",
+        ),
+        (
+            "discharge_date",
+            "discharge date before 1900 or after 2099 (a placeholder for a missing date?)",
+            f"discharge_date NOT BETWEEN {_FIRST_DAY} AND {_LAST_DAY}",
+        ),
         ("discharge_date", "discharge before admission", "discharge_date < admission_date"),
         (
             "age_band",
@@ -198,12 +235,40 @@ def read_extract(
     con = con if con is not None else duckdb.connect()
     src = f"read_parquet({_q(str(path))}, file_row_number = true)"
     try:
-        columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+        described = con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()
     except duckdb.Error as exc:
-        raise IngestError(f"{label}: cannot be read as Parquet: {exc}") from exc
+        raise IngestError(f"{label}: cannot be read as Parquet: {_first_line(exc)}") from None
+    types = {c[0]: str(c[1]) for c in described if c[0] != "file_row_number"}
+    columns = list(types)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise IngestError(f"{label}: missing column(s) {missing}; found {columns}")
+    wrong = [
+        f"'{c}' is {types[c]}, not {what}"
+        for c, (what, ok) in COLUMN_TYPES.items()
+        if types[c] not in ok
+    ]
+    if wrong:
+        raise IngestError(f"{label}: column type(s): {'; '.join(wrong)}")
+    try:
+        return _validate(con, src, label, path, role, known_providers)
+    except duckdb.Error as exc:  # a damaged page found while reading the rows
+        raise IngestError(f"{label}: cannot be read as Parquet: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    src: str,
+    label: str,
+    path: Path,
+    role: str,
+    known_providers: set[str] | None,
+) -> tuple[duckdb.DuckDBPyRelation, dict, pd.DataFrame]:
+    """The checks of :func:`read_extract` on a readable file with the required columns."""
     known = known_providers is not None
     if known:
         con.execute(
@@ -402,10 +467,31 @@ def mortality_measures(
     return measures, model
 
 
-def _population_frame(population: pd.DataFrame | Path | str) -> pd.DataFrame:
+POPULATION_COLUMNS = ("icb_code", "year", "age_band", "sex", "population")
+
+
+def _population_frame(population: pd.DataFrame | Path | str, label: str = "") -> pd.DataFrame:
+    """The ICB population table (``label``: how the file is named in errors)."""
     if isinstance(population, pd.DataFrame):
         return population
-    return pd.read_csv(population, dtype={"icb_code": str, "age_band": str, "sex": str})
+    label = label or str(population)
+    if not Path(population).is_file():
+        raise IngestError(f"{label} (source option 'population'): file not found")
+    try:
+        pop = pd.read_csv(population, dtype={"icb_code": str, "age_band": str, "sex": str})
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"{label}: cannot be read as CSV: {_first_line(exc)}") from None
+    missing = [c for c in POPULATION_COLUMNS if c not in pop.columns]
+    if missing:
+        raise IngestError(f"{label}: line 1: missing column(s) {missing}")
+    for col in ("year", "population"):
+        bad = pd.to_numeric(pop[col], errors="coerce").isna()
+        if bad.any():
+            line = int(bad.to_numpy().argmax()) + 2
+            raise IngestError(
+                f"{label}: line {line}, column '{col}': {pop[col].iloc[line - 2]!r} is not a number"
+            )
+    return pop
 
 
 def avoidable_admission_measures(
@@ -414,6 +500,7 @@ def avoidable_admission_measures(
     *,
     source: str = "record_level_admissions",
     acs_groups: tuple[str, ...] = ACS_GROUPS,
+    population_label: str = "",
 ) -> pd.DataFrame:
     """Emergency ACS admissions by ICB of residence, admission month and age band, plus the
     ICB population by year and age band (both sexes), as long measures with ``stratum``.
@@ -431,7 +518,7 @@ def avoidable_admission_measures(
         f"AND diagnosis_group IN {_in_list(acs_groups)} GROUP BY ALL",
     ).df()
     acs = _long(wide, source, "icb_code", ["acs_admissions"], stratum="age_band")
-    pop = _population_frame(population)
+    pop = _population_frame(population, population_label)
     pop = (
         pop.assign(year=pop["year"].astype(int))
         .groupby(["icb_code", "year", "age_band"], as_index=False)["population"]
@@ -452,8 +539,9 @@ def read_record_level(key: str, source: SourceLike, root: Path) -> Ingested:
     mortality, model = mortality_measures(relation, source=key)
     parts.append(mortality)
     if "population" in source.options:
+        rel = str(source.options["population"])
         parts.append(
-            avoidable_admission_measures(relation, root / source.options["population"], source=key)
+            avoidable_admission_measures(relation, root / rel, source=key, population_label=rel)
         )
     measures = pd.concat(parts, ignore_index=True)
     ingested = Ingested(measures=measures, ledger=ledger, rejected=rejected)
