@@ -537,3 +537,18 @@ def summary(run: LoadedAssessment, results: pd.DataFrame) -> dict:
         "metrics": [m for m in run.metrics if m.id in controlled],
         "cells": int(reason.str.contains(SUPPRESSED, regex=False).sum()),
     }
+
+
+def rule_text(run: LoadedAssessment) -> str:
+    """The rule in one sentence (the workbook's README)."""
+    rule = run.settings.disclosure
+    controlled = [m.short_title for m in run.metrics if m.id in controlled_metrics(run)]
+    if not controlled:
+        return "No metric of this assessment is under disclosure control (settings: disclosure)."
+    zeros = " and zeros" if rule.suppress_zeros else ""
+    return (
+        f"Counts from 1 to {rule.min_count - 1}{zeros} of {', '.join(controlled)} are "
+        "suppressed, with the cells that would reveal them: those rows read "
+        f"'{SUPPRESSED}' (reason) or '{SUPPRESSED_MODE}' (score_mode) and their figures are "
+        "blank. See the methodology page."
+    )

@@ -58,6 +58,7 @@ from openpyxl.writer.excel import ExcelWriter
 from helpers.assess.scores import scoring_rule_text
 from helpers.core.files import read_json
 from helpers.methods import CI_METHOD_TEXT
+from helpers.publish import disclosure
 from helpers.publish.text import unit_words
 from helpers.settings import LoadedAssessment, MetricSpec, Target
 
@@ -502,6 +503,7 @@ def _readme_rows(
             f"Whole numbers {WHOLE}; probabilities and scores {PROBABILITY}; other decimals "
             f"{DECIMAL} (one to three decimals). Each cell holds the full value.",
         ],
+        ["Disclosure control", disclosure.rule_text(run)],
     ]
     inputs = prov.get("inputs") or []
     if inputs:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.methods import STATISTICS
 from helpers.publish import disclosure as dc
 from helpers.publish.text import SUPPRESSED
 from helpers.settings import LoadedAssessment, load_assessment
@@ -89,8 +90,6 @@ def test_the_counts_of_each_statistic() -> None:
     assert list(dc.counts(df, "rate").columns) == ["numerator"]
     assert list(dc.counts(df, "mean").columns) == ["denominator"]  # respondents
     assert dc.counts(df, "ratio").empty  # accounts: no count of people
-    from helpers.methods import STATISTICS
-
     assert set(dc.COUNTS) == set(STATISTICS)
 
 
@@ -292,6 +291,9 @@ def test_the_analysts_log_is_private_and_names_each_cell(uec, tmp_path) -> None:
     assert set(log.suppression) == {"primary", "secondary"}
     assert log.set_index("org_code").numerator["R00"] == 3
     assert dc.summary(uec, dc.public_indicators(res, w))["cells"] == 2
+    assert "Counts from 1 to 7 of " in dc.rule_text(uec) and SUPPRESSED in dc.rule_text(uec)
+    off = dc.rule_text(with_rule(uec, metrics="none"))
+    assert off.startswith("No metric of this assessment is under disclosure control")
 
 
 def test_withheld_cells_are_the_same_on_every_run(uec) -> None:

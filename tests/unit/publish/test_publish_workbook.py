@@ -199,6 +199,8 @@ def test_readme_names_the_assessment_licence_sources_and_sheets(
     sheet_col = [r[0] for r in ws.iter_rows(values_only=True) if r]
     start = sheet_col.index("Sheet")
     assert sheet_col[start + 1 : start + 1 + len(EXPECTED_SHEETS)] == EXPECTED_SHEETS
+    rows = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and r[0]}
+    assert rows.get("Disclosure control")  # the rule in force (helpers.publish.disclosure)
     readme = pd.read_excel(book, sheet_name=README, header=None)
     assert readme.iloc[0, 0] == run.settings.title
     assert readme.astype(str).apply(lambda c: c.str.contains(OGL_LINE, regex=False)).any().any()
