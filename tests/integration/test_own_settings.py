@@ -39,6 +39,11 @@ def test_own_settings_outside_the_project_without_optional_files(project_copy: P
         )
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert "Traceback" not in proc.stderr
+        # the kernels' own warnings are in the run's log, not in the analyst's console
+        if command == "run":
+            assert "Kernel is running over TCP" not in proc.stderr + proc.stdout
+            log = project_copy / "reports" / "_logs" / "own-settings.log"
+            assert "IPKernelApp" in log.read_text(encoding="utf-8")
     out = project_copy / "reports" / "own-settings"
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["settings"] == {

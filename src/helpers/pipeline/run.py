@@ -20,7 +20,8 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,27 @@ from helpers.settings import load_assessment
 
 class RunError(RuntimeError):
     """A pipeline notebook failed. The message names the notebook and the cell."""
+
+
+@contextmanager
+def kernel_messages_to(log_file: Path) -> Iterator[None]:
+    """While the notebooks run, standard error (file descriptor 2, which the kernels inherit)
+    goes to ``log_file``: ipykernel's own warnings (``Kernel is running over TCP without
+    encryption``, a ZMQ message at shutdown) are kept there, not in the analyst's console.
+    Errors of the run itself are raised and printed after it, on the console."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with log_file.open("wb") as f:
+            os.dup2(f.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 @dataclass(frozen=True)
@@ -119,7 +141,11 @@ def run_assessment(
     )
     kept = f"reports/{aid} was left as it was"
     try:
-        with exclusive(lock, busy), building(final, build) as build:
+        with (
+            exclusive(lock, busy),
+            kernel_messages_to(reports / "_logs" / f"{aid}.log"),
+            building(final, build) as build,
+        ):
             (build / "pipeline").mkdir()
             for i, nb in enumerate(notebooks, 1):
                 out = build / "pipeline" / nb.name
