@@ -3,6 +3,11 @@
 assess run CONFIG [CONFIG ...]   run assessments (papermill), publish into reports/<id>/
 assess render [--preview]        render the site from the finished runs into _site/
 assess site [CONFIG ...]         run (default: every config/assessments/*.yml), then render
+
+run and site take --jobs N (assessments at once; default $ASSESS_JOBS, else 2 on 2 or more
+cores) and --no-cache (run every step even when its inputs, settings and code are unchanged;
+see helpers.pipeline.cache). A step, a figure or the site whose inputs did not change is taken
+from the cache; the timings table at the end says which.
 assess validate CONFIG ...       validate settings and catalogue only
 assess demo-data --scale {small,england} --seed N --out DIR
                                  write a deterministic SYNTHETIC England
@@ -23,7 +28,9 @@ from pathlib import Path
 from helpers.core.files import Busy, describe_os_error, exclusive
 from helpers.core.paths import project_root, reports_dir
 from helpers.ingest import IngestError, check_sources
-from helpers.pipeline.run import RunError, run_assessment
+from helpers.pipeline.many import run_many, timings_table
+from helpers.pipeline.run import RunError, RunResult
+from helpers.pipeline.site_cache import mark_site, site_is_current, site_key
 from helpers.publish.render import SiteBuildError, render_site
 from helpers.publish.site_index import SITE_PROFILE, write_site_index
 from helpers.settings import ConfigError, load_assessment
@@ -40,16 +47,20 @@ def _configs(root: Path, given: list[str]) -> list[str]:
     return [str(p.relative_to(root)) for p in found]
 
 
-def cmd_run(root: Path, configs: list[str]) -> list[str]:
-    """Run the assessments; return their ids."""
-    ids = []
-    for c in _configs(root, configs):
+def cmd_run(
+    root: Path, configs: list[str], jobs: int | None = None, use_cache: bool = True
+) -> list[RunResult]:
+    """Run the assessments (``jobs`` at a time); return their results."""
+    configs = _configs(root, configs)
+    for c in configs:
         ensure_synthetic_data(c, root)
-        ids.append(run_assessment(c, root).assessment_id)
-    return ids
+    return run_many(root, configs, jobs=jobs, use_cache=use_cache)
 
 
-def cmd_render(root: Path, preview: bool, only: list[str] | None = None) -> None:
+def cmd_render(
+    root: Path, preview: bool, only: list[str] | None = None, use_cache: bool = True
+) -> tuple[float, bool]:
+    """Render the site; return (seconds, whether it was unchanged and kept as it was)."""
     t0 = time.perf_counter()
     reports = reports_dir(root)
     reports.mkdir(exist_ok=True)
@@ -68,7 +79,15 @@ def cmd_render(root: Path, preview: bool, only: list[str] | None = None) -> None
             raise RunError(
                 "nothing to render: no finished assessment in reports/ (run `assess run`)"
             )
+        key = site_key(root, runs, preview, SITE_PROFILE) if use_cache else None
+        out = root / "_site"
+        if key is not None and site_is_current(out, key):
+            seconds = time.perf_counter() - t0
+            print(f"assess: the site in {out.name}/ is unchanged (from the cache, {seconds:.1f}s)")
+            return seconds, True
         result = render_site(root, force_preview=preview, profile=SITE_PROFILE)
+        if key is not None:
+            mark_site(result.output_dir, key)
     label = "Quarto" if result.kind == "quarto" else "PREVIEW (no quarto on PATH)"
     index = result.output_dir / "index.html"
     print(
@@ -76,6 +95,7 @@ def cmd_render(root: Path, preview: bool, only: list[str] | None = None) -> None
         f"{time.perf_counter() - t0:.1f}s for {', '.join(runs)}"
     )
     print(f"assess: open {index} (or serve it: python -m http.server -d {result.output_dir})")
+    return time.perf_counter() - t0, False
 
 
 def cmd_validate(root: Path, configs: list[str]) -> None:
@@ -98,9 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("configs", nargs="+", help="config/assessments/<id>.yml")
     p_render = sub.add_parser("render", help="render the site into _site/")
     p_render.add_argument("--preview", action="store_true", help="use the preview renderer")
+    p_render.add_argument("--no-cache", action="store_true", help="render even if unchanged")
     p_site = sub.add_parser("site", help="run every assessment, then render the site")
     p_site.add_argument("configs", nargs="*")
     p_site.add_argument("--preview", action="store_true")
+    for p in (p_run, p_site):
+        p.add_argument("--jobs", type=int, default=None, help="assessments at once")
+        p.add_argument("--no-cache", action="store_true", help="run every step afresh")
     p_val = sub.add_parser("validate", help="validate settings and catalogue")
     p_val.add_argument("configs", nargs="*")
     sub.add_parser("demo-data", help="write a SYNTHETIC England (--scale, --seed, --out)")
@@ -108,14 +132,17 @@ def main(argv: list[str] | None = None) -> int:
     root = project_root()
     try:
         if args.command == "run":
-            cmd_run(root, args.configs)
+            results = cmd_run(root, args.configs, args.jobs, not args.no_cache)
+            print(timings_table(results))
         elif args.command == "render":
-            cmd_render(root, args.preview)
+            cmd_render(root, args.preview, use_cache=not args.no_cache)
         elif args.command == "site":
             t0 = time.perf_counter()
             # the site shows exactly the assessments just run (not stale test runs in reports/)
-            ids = cmd_run(root, args.configs)
-            cmd_render(root, args.preview, only=ids)
+            results = cmd_run(root, args.configs, args.jobs, not args.no_cache)
+            ids = [r.assessment_id for r in results]
+            render = cmd_render(root, args.preview, only=ids, use_cache=not args.no_cache)
+            print(timings_table(results, render))
             print(f"assess: site built in {time.perf_counter() - t0:.1f}s")
         elif args.command == "validate":
             cmd_validate(root, args.configs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 import subprocess
 from importlib import metadata
@@ -18,11 +19,27 @@ from helpers.settings import LoadedAssessment
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill")
 
 
+#: what "the code" is: a change here (committed or not) is a new code version. Settings and
+#: data are not code: they are named by their own hashes in the provenance.
+CODE_PATHS = ("src", "notebooks", "pyproject.toml", "package-lock.json", "_quarto.yml", "assets")
+
+
+@functools.cache
 def code_version(root: Path) -> str:
-    """``<package version>+g<commit>`` (``-dirty`` when the work tree has changes)."""
+    """``<package version>+g<commit>``, with ``-dirty`` when the code (:data:`CODE_PATHS`) has
+    uncommitted changes; an edited settings or data file is not a code change (each is named
+    by its hash). Asked once per process."""
     try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--abbrev=10"],
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--abbrev=10"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS],
             cwd=root,
             capture_output=True,
             text=True,
@@ -31,7 +48,7 @@ def code_version(root: Path) -> str:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return f"{__version__} (no git metadata)"
-    return f"{__version__}+g{out}"
+    return f"{__version__}+g{commit}{'-dirty' if changed else ''}"
 
 
 def build_provenance(run: LoadedAssessment, ledger: pd.DataFrame) -> dict:

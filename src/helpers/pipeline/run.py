@@ -16,13 +16,14 @@ permission) are one clear error naming the notebook or the path, the previous ou
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -32,6 +33,19 @@ from nbclient.exceptions import DeadKernelError
 from helpers.core.files import Busy, building, describe_os_error, exclusive
 from helpers.core.paths import project_path, project_root, reports_dir
 from helpers.ingest import check_sources
+from helpers.pipeline.cache import (
+    BUILT_FROM,
+    HashMemo,
+    StepCache,
+    StepRecord,
+    code_fingerprint,
+    extra_inputs_fingerprint,
+    inputs_fingerprint,
+    settings_fingerprint,
+    state_digest,
+    state_of,
+    step_key,
+)
 from helpers.settings import load_assessment
 
 
@@ -61,11 +75,38 @@ def kernel_messages_to(log_file: Path) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class StepTiming:
+    """One step of a run: the notebook, its seconds in this run, and whether its output came
+    from the cache (``cached``; then ``seconds`` is the time to restore it, and ``ran_in``
+    what it cost when it ran)."""
+
+    assessment_id: str
+    notebook: str
+    seconds: float
+    cached: bool
+    ran_in: float | None = None
+
+
+@dataclass(frozen=True)
+class StepStart:
+    """A step is starting (for a progress display)."""
+
+    assessment_id: str
+    notebook: str
+
+
+@dataclass(frozen=True)
 class RunResult:
     assessment_id: str
     output_dir: Path
     seconds: float
     notebooks: list[str]
+    steps: list[StepTiming] = field(default_factory=list)
+
+    @property
+    def cached(self) -> bool:
+        """Every step came from the cache."""
+        return bool(self.steps) and all(s.cached for s in self.steps)
 
 
 def pipeline_notebooks(root: Path) -> list[Path]:
@@ -109,12 +150,28 @@ def _keep_failed(executed: Path, failed: Path, root: Path) -> str:
     return f"The executed notebook is in {failed.relative_to(root)}/{executed.name}"
 
 
+def _built_from(folder: Path) -> str | None:
+    try:
+        return str(json.loads((folder / BUILT_FROM).read_text(encoding="utf-8"))["key"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def run_assessment(
     settings_path: str | Path,
     root: Path | None = None,
     log: Callable[[str], None] = print,
+    *,
+    use_cache: bool = True,
+    on_step: Callable[[StepStart | StepTiming], None] | None = None,
 ) -> RunResult:
-    """Execute every pipeline notebook for one assessment and publish it atomically."""
+    """Execute every pipeline notebook for one assessment and publish it atomically.
+
+    Steps whose key (:mod:`helpers.pipeline.cache`) is in the cache are not run: their output
+    is copied from it; when every step is found and ``reports/<id>`` was built from them, the
+    run does nothing. ``use_cache=False`` runs every step (and refreshes the cache).
+    ``on_step`` is told :class:`StepStart` as each step starts and its :class:`StepTiming` when it
+    ends (for a progress bar)."""
     root = root or project_root()
     run = load_assessment(settings_path, root)  # fails fast with a clear ConfigError
     check_sources(run)  # every reader exists and produces what the catalogue asks of it
@@ -130,67 +187,164 @@ def run_assessment(
     build = reports / f".{aid}.build"
     build_rel = build.relative_to(root).as_posix()
     notebooks = pipeline_notebooks(root)
-    env_before = os.environ.get("ASSESS_ROOT")
-    os.environ["ASSESS_ROOT"] = str(root)
+    notify = on_step or (lambda _event: None)
     start = time.perf_counter()
-    log(f"assess: running '{aid}' ({settings_rel}), {len(notebooks)} notebooks")
     lock = reports / f".{aid}.lock"
     busy = (
         f"assessment '{aid}': another `assess run` of it is in progress "
         f"(it holds reports/{lock.name}); wait for it to finish"
     )
     kept = f"reports/{aid} was left as it was"
+    env_before = {k: os.environ.get(k) for k in ("ASSESS_ROOT", "ASSESS_FIGURE_CACHE")}
+    os.environ["ASSESS_ROOT"] = str(root)
+    steps: list[StepTiming] = []
     try:
-        with (
-            exclusive(lock, busy),
-            kernel_messages_to(reports / "_logs" / f"{aid}.log"),
-            building(final, build) as build,
-        ):
-            (build / "pipeline").mkdir()
-            for i, nb in enumerate(notebooks, 1):
-                out = build / "pipeline" / nb.name
-                t0 = time.perf_counter()
-                log(f"  [{i}/{len(notebooks)}] {nb.name} ...")
-                try:
-                    pm.execute_notebook(
-                        str(nb),
-                        str(out),
-                        parameters={"config_path": settings_rel, "output_dir": build_rel},
-                        cwd=str(root / "notebooks"),
-                        kernel_name="python3",
-                        progress_bar=False,
-                        log_output=False,
-                        report_mode=False,
+        with exclusive(lock, busy):
+            memo = HashMemo(reports / "_cache" / "hashes.json")
+            cache = StepCache(root, aid, enabled=use_cache).load()
+            code = code_fingerprint(root, memo)
+            settings_fp = _digest_pair(
+                settings_fingerprint(run, memo), extra_inputs_fingerprint(run, memo)
+            )
+            inputs_fp = inputs_fingerprint(run, memo)
+            memo.save()
+            if use_cache:
+                os.environ["ASSESS_FIGURE_CACHE"] = str(cache.folder / "figures")
+            else:
+                os.environ.pop("ASSESS_FIGURE_CACHE", None)
+
+            def key_of(i: int, state: dict[str, str] | None) -> str:
+                nb = notebooks[i]
+                if i == 0:
+                    return step_key(nb.name, nb, code, settings_fp, inputs_fp, None)
+                return step_key(nb.name, nb, code, settings_fp, None, state_digest(state or {}))
+
+            # how far the cache goes: follow the chain of keys through the cached states
+            hits: list[tuple[str, StepRecord]] = []
+            state: dict[str, str] | None = None
+            for i, nb in enumerate(notebooks):
+                key = key_of(i, state)
+                record = cache.lookup(nb.name, key)
+                if record is None:
+                    break
+                hits.append((key, record))
+                state = record.state
+            if len(hits) == len(notebooks) and final.is_dir() and _built_from(final) == hits[-1][0]:
+                for nb, (_key, record) in zip(notebooks, hits, strict=True):
+                    t = StepTiming(aid, nb.name, 0.0, True, record.seconds)
+                    steps.append(t)
+                    notify(t)
+                seconds = time.perf_counter() - start
+                log(f"assess: '{aid}' unchanged: every step is in the cache ({seconds:.1f}s)")
+                return RunResult(aid, final, seconds, [n.name for n in notebooks], steps)
+            log(
+                f"assess: running '{aid}' ({settings_rel}), {len(notebooks)} notebooks"
+                + (f", {len(hits)} from the cache" if hits else "")
+            )
+            try:
+                with (
+                    kernel_messages_to(reports / "_logs" / f"{aid}.log"),
+                    building(final, build) as build,
+                ):
+                    (build / "pipeline").mkdir()
+                    if hits:
+                        t0 = time.perf_counter()
+                        cache.restore(hits[-1][1], build)
+                        restore_s = time.perf_counter() - t0
+                        for nb, (_key, record) in zip(notebooks, hits, strict=False):
+                            t = StepTiming(
+                                aid, nb.name, restore_s / len(hits), True, record.seconds
+                            )
+                            steps.append(t)
+                            notify(t)
+                            log(f"  [{len(steps)}/{len(notebooks)}] {nb.name}: from the cache")
+                    state = hits[-1][1].state if hits else None
+                    key = hits[-1][0] if hits else ""
+                    for i in range(len(hits), len(notebooks)):
+                        nb = notebooks[i]
+                        key = key_of(i, state)
+                        out = build / "pipeline" / nb.name
+                        t0 = time.perf_counter()
+                        notify(StepStart(aid, nb.name))
+                        record = cache.lookup(nb.name, key) if i > len(hits) else None
+                        if record is not None:  # an earlier step ran, with the same output
+                            cache.restore(record, build, step=nb.name)
+                            state = {**record.state}
+                            t = StepTiming(
+                                aid, nb.name, time.perf_counter() - t0, True, record.seconds
+                            )
+                            steps.append(t)
+                            notify(t)
+                            log(f"  [{i + 1}/{len(notebooks)}] {nb.name}: from the cache")
+                            continue
+                        log(f"  [{i + 1}/{len(notebooks)}] {nb.name} ...")
+                        _execute(nb, out, settings_rel, build_rel, root, aid, reports, kept)
+                        seconds = time.perf_counter() - t0
+                        state = state_of(build, memo)
+                        cache.store(nb.name, key, build, state, seconds)
+                        t = StepTiming(aid, nb.name, seconds, False)
+                        steps.append(t)
+                        notify(t)
+                        log(f"        done in {seconds:.1f}s")
+                    if not (build / "provenance.json").exists():
+                        raise RunError(
+                            f"assessment '{aid}': the pipeline did not write provenance.json"
+                        )
+                    (build / BUILT_FROM).write_text(
+                        json.dumps({"key": key}) + "\n", encoding="utf-8"
                     )
-                except pm.PapermillExecutionError as exc:
-                    where = _keep_failed(out, reports / "_failed" / aid, root)
-                    raise RunError(
-                        f"assessment '{aid}': notebook {nb.relative_to(root)} failed at "
-                        f"{_failing_cell(exc, out)}\n"
-                        f"  {where}; the previous output in reports/{aid} was left in place."
-                    ) from None
-                except DeadKernelError:
-                    where = _keep_failed(out, reports / "_failed" / aid, root)
-                    raise RunError(
-                        f"assessment '{aid}': the kernel running notebook "
-                        f"{nb.relative_to(root)} died (killed, or out of memory?)\n"
-                        f"  {where}; {kept}."
-                    ) from None
-                log(f"        done in {time.perf_counter() - t0:.1f}s")
-            if not (build / "provenance.json").exists():
-                raise RunError(f"assessment '{aid}': the pipeline did not write provenance.json")
+            finally:  # the steps that ran are kept, even when a later one failed
+                cache.save(keep=[nb.name for nb in notebooks])
     except Busy as exc:
         raise RunError(str(exc)) from None
     except OSError as exc:  # a full disk, an unwritable reports/: one line, the path and why
         raise RunError(f"assessment '{aid}': {describe_os_error(exc, build)}; {kept}") from None
     finally:
-        if env_before is None:
-            os.environ.pop("ASSESS_ROOT", None)
-        else:
-            os.environ["ASSESS_ROOT"] = env_before
+        for k, v in env_before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     seconds = time.perf_counter() - start
     log(f"assess: '{aid}' published to {final.relative_to(root)} in {seconds:.1f}s")
-    return RunResult(aid, final, seconds, [n.name for n in notebooks])
+    return RunResult(aid, final, seconds, [n.name for n in notebooks], steps)
+
+
+def _digest_pair(a: str, b: str) -> str:
+    return a if not b else f"{a}+{b}"
+
+
+def _execute(
+    nb: Path, out: Path, settings_rel: str, build_rel: str, root: Path, aid: str,
+    reports: Path, kept: str,
+) -> None:  # fmt: skip
+    """Run one notebook with papermill; a failure is one :class:`RunError` naming the notebook
+    and the failing cell (the partly executed notebook kept in ``reports/_failed/<id>/``)."""
+    try:
+        pm.execute_notebook(
+            str(nb),
+            str(out),
+            parameters={"config_path": settings_rel, "output_dir": build_rel},
+            cwd=str(root / "notebooks"),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        where = _keep_failed(out, reports / "_failed" / aid, root)
+        raise RunError(
+            f"assessment '{aid}': notebook {nb.relative_to(root)} failed at "
+            f"{_failing_cell(exc, out)}\n"
+            f"  {where}; the previous output in reports/{aid} was left in place."
+        ) from None
+    except DeadKernelError:
+        where = _keep_failed(out, reports / "_failed" / aid, root)
+        raise RunError(
+            f"assessment '{aid}': the kernel running notebook "
+            f"{nb.relative_to(root)} died (killed, or out of memory?)\n"
+            f"  {where}; {kept}."
+        ) from None
 
 
 def main_run(paths: list[str]) -> int:

@@ -41,6 +41,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     monkeypatch.setattr(run_module, "load_assessment", lambda path, root: loaded)
     monkeypatch.setattr(run_module, "check_sources", lambda run: [])
+    # the stand-in settings name no files: their part of the cache keys is a constant
+    for name in ("settings_fingerprint", "inputs_fingerprint", "extra_inputs_fingerprint"):
+        monkeypatch.setattr(run_module, name, lambda run, memo=None: "stand-in")
     monkeypatch.setattr(cli, "project_root", lambda: root)
     monkeypatch.setattr(cli, "ensure_synthetic_data", lambda settings, root: None)
     return root
