@@ -40,7 +40,7 @@ from typing import Any
 
 from helpers.core.files import sha256
 from helpers.core.paths import reports_dir
-from helpers.ingest import input_files
+from helpers.ingest import input_files, used_sources
 from helpers.pipeline.provenance import code_version
 from helpers.settings import LoadedAssessment
 
@@ -161,7 +161,11 @@ def _input_paths(run: LoadedAssessment) -> tuple[set[Path], set[Path]]:
     """(the files of the ledger, every other file a setting names)."""
     root = run.root
     ledger = {Path(p) if Path(p).is_absolute() else root / p for p, _role in input_files(run)}
-    named = set(_named_files(run.settings.model_dump(mode="json"), root))
+    settings = run.settings.model_dump(mode="json")
+    # the sources the assessment does not use are not read: their files are not its inputs
+    used = set(used_sources(run))
+    settings["sources"] = {k: v for k, v in settings.get("sources", {}).items() if k in used}
+    named = set(_named_files(settings, root))
     return ledger, named - ledger
 
 

@@ -46,6 +46,7 @@ from helpers.pipeline.cache import (
     state_of,
     step_key,
 )
+from helpers.publish.figure_cache import prune
 from helpers.settings import load_assessment
 
 
@@ -198,6 +199,7 @@ def run_assessment(
     env_before = {k: os.environ.get(k) for k in ("ASSESS_ROOT", "ASSESS_FIGURE_CACHE")}
     os.environ["ASSESS_ROOT"] = str(root)
     steps: list[StepTiming] = []
+    last_started = time.time()
     try:
         with exclusive(lock, busy):
             memo = HashMemo(reports / "_cache" / "hashes.json")
@@ -265,6 +267,7 @@ def run_assessment(
                         key = key_of(i, state)
                         out = build / "pipeline" / nb.name
                         t0 = time.perf_counter()
+                        last_started = time.time() - 1  # the file system's clock, a margin
                         notify(StepStart(aid, nb.name))
                         record = cache.lookup(nb.name, key) if i > len(hits) else None
                         if record is not None:  # an earlier step ran, with the same output
@@ -295,6 +298,9 @@ def run_assessment(
                     )
             finally:  # the steps that ran are kept, even when a later one failed
                 cache.save(keep=[nb.name for nb in notebooks])
+            # the figures the last step drew or reused are kept, the others dropped
+            if steps and not steps[-1].cached and use_cache:
+                prune(cache.folder / "figures", older_than=last_started)
     except Busy as exc:
         raise RunError(str(exc)) from None
     except OSError as exc:  # a full disk, an unwritable reports/: one line, the path and why
