@@ -18,7 +18,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
+
+
+def _stats():  # noqa: ANN202 - scipy.stats, imported when first needed (about 0.8 s)
+    """``scipy.stats``, imported on first use: every notebook imports this module (through
+    the settings), most never compute an interval."""
+    from scipy import stats
+
+    return stats
+
 
 CI_LEVELS: tuple[float, float] = (0.95, 0.998)
 CI_COLUMNS: tuple[str, ...] = (
@@ -35,7 +43,7 @@ SMALL_COUNT: int = 10
 
 
 def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    return float(_stats().norm.ppf(1 - (1 - confidence) / 2))
 
 
 def _check_confidence(confidence: float) -> float:
@@ -113,7 +121,7 @@ def exact_poisson_lower(x: ArrayLike, confidence: float = 0.95) -> np.ndarray:
 
     def fn(v: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
-            return np.where(v == 0, 0.0, stats.chi2.ppf((1 - c) / 2, 2 * v) / 2)
+            return np.where(v == 0, 0.0, _stats().chi2.ppf((1 - c) / 2, 2 * v) / 2)
 
     return _on_unique(fn, x)
 
@@ -125,7 +133,7 @@ def exact_poisson_upper(x: ArrayLike, confidence: float = 0.95) -> np.ndarray:
 
     def fn(v: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
-            return stats.chi2.ppf(1 - (1 - c) / 2, 2 * v + 2) / 2
+            return _stats().chi2.ppf(1 - (1 - c) / 2, 2 * v + 2) / 2
 
     return _on_unique(fn, x)
 
@@ -267,7 +275,7 @@ def mean_ci_from_summary(mean: ArrayLike, sd: ArrayLike, n: ArrayLike) -> pd.Dat
         df = np.where(k > 1, k - 1, np.nan)
         limits = {}
         for c in CI_LEVELS:
-            half = stats.t.ppf(1 - (1 - c) / 2, df) * se
+            half = _stats().t.ppf(1 - (1 - c) / 2, df) * se
             limits[c] = (m - half, m + half)
     ok = np.isfinite(m) & np.isfinite(s) & (k > 1)
     method = np.where(ok, "Student's t-distribution", "").astype(object)
