@@ -85,7 +85,8 @@ def cmd_render(
             seconds = time.perf_counter() - t0
             print(f"assess: the site in {out.name}/ is unchanged (from the cache, {seconds:.1f}s)")
             return seconds, True
-        result = render_site(root, force_preview=preview, profile=SITE_PROFILE)
+        md_cache = reports / "_cache" / "markdown" if use_cache else None
+        result = render_site(root, force_preview=preview, profile=SITE_PROFILE, md_cache=md_cache)
         if key is not None:
             mark_site(result.output_dir, key)
     label = "Quarto" if result.kind == "quarto" else "PREVIEW (no quarto on PATH)"

@@ -84,10 +84,13 @@ def render_site(
     *,
     force_preview: bool = False,
     profile: str | None = None,
+    md_cache: Path | None = None,
 ) -> RenderResult:
     """Render the Quarto website project at ``root`` into ``output_dir`` (default: the project's
     ``output-dir``, ``_site``). Uses ``quarto render`` when Quarto is on PATH and
-    ``force_preview`` is false, else the preview renderer; ``profile`` as Quarto's."""
+    ``force_preview`` is false, else the preview renderer; ``profile`` as Quarto's. The preview
+    keeps the rendered markdown of every page in ``md_cache`` (a folder) when given, so that the
+    pages that did not change are not parsed again."""
     root = Path(root).resolve()
     config = load_project(root, profile)
     project = config.get("project") or {}
@@ -104,7 +107,7 @@ def render_site(
                 pages = sorted(p.relative_to(tmp) for p in tmp.rglob("*.html"))
             else:
                 kind = "preview"
-                pages, warnings = Preview(root, config, tmp).build()
+                pages, warnings = Preview(root, config, tmp, md_cache).build()
             (tmp / ".preview").write_text(kind + "\n", encoding="utf-8")
     except OSError as exc:  # a full disk, an unwritable folder: one line, the path and why
         raise SiteBuildError(

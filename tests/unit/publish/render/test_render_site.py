@@ -97,3 +97,46 @@ def test_fixture_builds_without_unexpected_warnings(built):
 def test_summarise_warnings():
     lines = summarise_warnings(["a.qmd: bad", "b.qmd: bad", "b.qmd: bad", "c.qmd: other", "nav"])
     assert lines == ["2 pages, e.g. a.qmd: bad", "c.qmd: other", "nav"]
+
+
+def test_a_rebuild_with_the_markdown_cache_gives_the_same_site_and_parses_only_what_changed(
+    tmp_path, monkeypatch
+):
+    root = site_fixture.make_fixture_project(tmp_path / "project")
+    cache = tmp_path / "md-cache"
+    plain = render_site(root, tmp_path / "plain", force_preview=True)
+    first = render_site(root, force_preview=True, md_cache=cache)
+
+    def read(result):
+        return {
+            p.relative_to(result.output_dir).as_posix(): p.read_bytes()
+            for p in result.output_dir.rglob("*")
+            if p.is_file()
+        }
+
+    site = read(first)
+    assert site == read(plain)  # the cache changes nothing in what is built
+    assert first.warnings == plain.warnings
+    from helpers.publish.render.preview.state import BuildState
+
+    parsed, texts = [], set()
+    real = BuildState.render_md
+
+    def counting(self, text, page, env, *, whole=False):
+        if whole:
+            texts.add(text)
+            if self.md_cache.get(text) is None:
+                parsed.append(page.src.as_posix())
+        return real(self, text, page, env, whole=whole)
+
+    monkeypatch.setattr(BuildState, "render_md", counting)
+    page = root / "reports/demo/metrics/rtt_18wk_pct.qmd"
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    again = render_site(root, force_preview=True, md_cache=cache)
+    assert parsed == ["reports/demo/metrics/rtt_18wk_pct.qmd"]  # the other pages: from the cache
+    changed = {k for k, v in read(again).items() if site.get(k) != v}
+    assert changed == {"reports/demo/metrics/rtt_18wk_pct.html"}
+    html = (again.output_dir / "reports/demo/metrics/rtt_18wk_pct.html").read_text()
+    assert "One more sentence." in html
+    # one entry per page text of the last build: the page's old text is dropped
+    assert len(list(cache.glob("*.json"))) == len(texts)

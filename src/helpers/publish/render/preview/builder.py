@@ -22,7 +22,13 @@ from helpers.publish.render.preview.markdown import (
 )
 from helpers.publish.render.preview.nav import check_nav, navbar, page_links, sidebar_for
 from helpers.publish.render.preview.notebook import render_notebook
-from helpers.publish.render.preview.state import SCHEME, BuildState, Page, strip_tags
+from helpers.publish.render.preview.state import (
+    SCHEME,
+    BuildState,
+    MarkdownCache,
+    Page,
+    strip_tags,
+)
 from helpers.publish.render.project import find_pages, find_resources, page_options, read_yaml
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,13 +50,17 @@ _ATTR = re.compile(r"(\s)(href|src|poster|data)\s*=\s*(\"[^\"]*\"|'[^']*')", re.
 class Preview:
     """Build the project at ``root`` (its merged ``config``) into the folder ``build``."""
 
-    def __init__(self, root: Path, config: dict[str, Any], build: Path) -> None:
+    def __init__(
+        self, root: Path, config: dict[str, Any], build: Path, md_cache: Path | None = None
+    ) -> None:
         md = make_markdown()
         var_file = root / "_variables.yml"
         variables = read_yaml(var_file) if var_file.exists() else {}
         self.sources = find_pages(root, config)
         pages = {s.as_posix(): Page(s, s.with_suffix(".html")) for s in self.sources}
         self.state = BuildState(root, config, build, md, variables, pages)
+        if md_cache is not None:  # rendered markdown of unchanged pages, kept between builds
+            self.state.md_cache = MarkdownCache(md_cache)
         self.project_css = self._project_css()
 
     def build(self) -> tuple[list[Path], list[str]]:
@@ -88,11 +98,14 @@ class Preview:
         for name in self.project_css:
             target = state.out_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)  # a resource linked there already
             shutil.copyfile(state.root / name, target)
         (state.out_dir / SEARCH_INDEX).write_text(
             "window.ORG_INDEX = " + json.dumps(self._org_index(), ensure_ascii=True) + ";\n",
             encoding="utf-8",
         )
+        if state.md_cache is not None:
+            state.md_cache.prune()
         return [p.out for p in state.pages.values()], state.warnings
 
     def _project_css(self) -> list[str]:
@@ -144,7 +157,7 @@ class Preview:
             warnings=state.warnings,
         )
         page.title = state.title_html(page.opts.get("title"))
-        page.body = state.render_md(body, page, {})
+        page.body = state.render_md(body, page, {}, whole=True)
 
     # ---------------------------------------------------------------- links and resources
     def _resolve(self, url: str, page: Page) -> str:
@@ -214,7 +227,10 @@ class Preview:
             if target.exists():
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(state.root / rel, target)
+            try:  # a hard link: no copy of the figures (nothing rewrites a published file)
+                os.link(state.root / rel, target)
+            except OSError:  # another file system, or links not allowed
+                shutil.copy2(state.root / rel, target)
 
     # ---------------------------------------------------------------- layout
     def _context(self, page: Page) -> dict[str, Any]:
