@@ -2,13 +2,20 @@
 
 Colour is never the only cue: comparison groups also differ in marker shape, and every chart has
 a table beside it on its page.
+
+The report cards' charts (trend, spine, SPC: three per organisation, hundreds per assessment)
+are drawn on a canvas kept per process: the figure, its axes and everything that is the same on
+every card (England's series, titles, axis labels, tick positions of the periods) are made once,
+and each card only sets its own data on artists that already exist (:class:`_TrendCanvas`,
+:class:`_SpineCanvas`, :class:`_SpcCanvas`). Every artist a card sets is reset for the next one,
+so a card's bytes do not depend on which cards the process drew before it (tested).
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +30,12 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.artist import Artist  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.figure import Figure as MplFigure  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -56,6 +68,14 @@ plt.rcParams.update(
     }
 )
 sns.set_theme(style="whitegrid", rc={"axes.edgecolor": "#444444"})
+# Titles at a fixed height (the axes' top plus the pad) instead of placed at every draw above
+# whatever the axes has at its top (tight bounding boxes of every tick label: the costliest step
+# of a draw). No chart here has ticks or labels at the top of an axes, so the place is the same.
+plt.rcParams.update({"axes.titley": 1.0, "axes.titlepad": 6.0})
+
+#: how many processes draw the report cards' charts (:func:`_draw_many`); the pipeline may run
+#: two assessments at once, so that they do not oversubscribe the machine
+WORKERS_ENV = "ASSESS_FIGURE_WORKERS"
 
 
 @dataclass(frozen=True)
@@ -70,22 +90,113 @@ def _yerr(d: pd.DataFrame) -> np.ndarray:
     return np.clip(np.vstack([d.value - d.ci95_lower, d.ci95_upper - d.value]), 0, None)
 
 
-def _save(fig: plt.Figure, path: Path, palette: bool = False) -> None:
+def _new_figure(width: float, height: float, **kwargs: Any) -> MplFigure:
+    """A figure outside pyplot (no figure manager, nothing to close, never shown by a notebook's
+    inline backend) on an Agg canvas."""
+    fig = MplFigure(figsize=(width, height), dpi=DPI, **kwargs)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: MplFigure, path: Path, palette: bool = False) -> None:
     """Save as PNG without a timestamp or version (byte-identical reruns). ``palette``: reduce to
-    256 colours (indistinguishable for these line charts, about a third of the bytes; used for
-    the large report-card charts, one per organisation)."""
+    256 colours (:func:`_write_palette_png`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not palette:
         fig.savefig(path, metadata={"Software": None})
-    else:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
-        buf.seek(0)
-        with Image.open(buf) as im:
-            im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
-                path, format="PNG"
-            )
-    plt.close(fig)
+        return
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    canvas.draw()
+    _write_palette_png(canvas, path)
+
+
+def _write_palette_png(canvas: FigureCanvasAgg, path: Path) -> None:
+    """The canvas's pixels as a 256-colour PNG, without a timestamp or version: indistinguishable
+    for these line charts and about a third of the bytes (used for the large report-card
+    charts, one per organisation). Quantised by fast octree, an order of magnitude quicker than
+    median cut and smaller files; the background's palette entry is then set to the exact
+    background colour, which the octree's averaging leaves a shade off."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = canvas.get_width_height(physical=True)
+    rgba = Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    im = rgba.convert("RGB")
+    q = im.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    entry = q.getpixel((0, 0))
+    assert isinstance(entry, int)
+    colours = q.getpalette() or []
+    colours[3 * entry : 3 * entry + 3] = im.getpixel((0, 0))
+    q.putpalette(colours)
+    q.save(path, format="PNG")
+
+
+class _Canvas:
+    """A report-card figure drawn in two layers. What is the same on every card (``static``:
+    axes' backgrounds, the axes given, titles) is drawn once into a background, kept as pixels;
+    every other artist is animated (left out of that draw) and drawn on a copy of the
+    background for each card, in the order a full draw would draw it (by z-order, then the
+    order added: the figure's own texts and legends after the axes). A card must therefore not
+    change anything static: the canvas's key names all that it depends on."""
+
+    key: Any
+    fig: MplFigure
+
+    def _freeze(self, static: set[Artist]) -> None:
+        canvas = self.fig.canvas
+        assert isinstance(canvas, FigureCanvasAgg)
+        self._canvas = canvas
+        self._layers: list[tuple[Axes, list[Artist]]] = []
+        for ax in self.fig.axes:
+            if not ax.get_visible():
+                continue
+            dynamic = [a for a in ax.get_children() if a is not ax.patch and a not in static]
+            for a in dynamic:
+                a.set_animated(True)
+            self._layers.append((ax, dynamic))
+        self._figure_texts = [t for t in self.fig.texts if t not in static]
+        for t in self._figure_texts:
+            t.set_animated(True)
+        canvas.draw()
+        self._background = canvas.copy_from_bbox(self.fig.bbox)
+
+    def render(self) -> FigureCanvasAgg:
+        """The card: the background and, over it, every animated artist as it now is."""
+        canvas = self._canvas
+        canvas.restore_region(self._background)
+        renderer = canvas.get_renderer()
+        for ax, dynamic in self._layers:
+            _ = ax.viewLim  # apply any pending autoscaling, as a full draw does first
+            for a in sorted(dynamic, key=Artist.get_zorder):
+                a.draw(renderer)
+        for a in sorted([*self._figure_texts, *self.fig.legends], key=Artist.get_zorder):
+            a.draw(renderer)
+        return canvas
+
+
+#: the report cards' canvases of this process: kind -> key -> canvas, the latest used last
+_CANVASES: dict[str, dict[Any, _Canvas]] = {}
+#: canvases kept of each kind (a trend chart's canvas holds two copies of 11 MB of pixels)
+_CANVASES_KEPT = 2
+
+
+def _canvas(kind: str, key: Any, make: Callable[[], _Canvas]) -> Any:
+    """This process's canvas of a kind for ``key`` (all that it draws once): one kept, or a new
+    one, kept in place of the least recently used."""
+    held = _CANVASES.setdefault(kind, {})
+    canvas = held.pop(key, None)
+    if canvas is None:
+        canvas = make()
+        while len(held) >= _CANVASES_KEPT:
+            del held[next(iter(held))]
+    held[key] = canvas
+    return canvas
+
+
+def _replace_legend(fig: MplFigure, old: Legend | None, **kwargs: Any) -> Legend | None:
+    """A new figure legend in place of ``old`` (none without handles)."""
+    if old is not None:
+        old.remove()
+    return fig.legend(**kwargs) if kwargs.get("handles") else None
 
 
 def ranked_chart(
@@ -94,7 +205,8 @@ def ranked_chart(
     """Caterpillar chart: every organisation's value with its 95% interval, ranked, against
     England."""
     d = year[year.value.notna()].sort_values("value").reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
+    fig = _new_figure(8, 4.2, layout="constrained")
+    ax = fig.subplots()
     for comp, (colour, marker, label) in COMPARISON_STYLE.items():
         sub = d[d.comparison == comp]
         if sub.empty:
@@ -144,7 +256,8 @@ def distribution_chart(
     """Box and strip plot of organisations' values in each year, with England marked."""
     d = data[data.value.notna()]
     periods = sorted(d.period.unique())
-    fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
+    fig = _new_figure(8, 3.8, layout="constrained")
+    ax = fig.subplots()
     sns.boxplot(data=d, x="period", y="value", order=periods, color="#dddddd", fliersize=0, ax=ax)
     # seaborn jitters with numpy's global generator: seed it here (and restore it after) so a
     # rerun draws the same figure, byte for byte
@@ -196,117 +309,175 @@ class TrendJob:
     specs: tuple[MetricSpec, ...]
 
 
+def _floats(s: pd.Series) -> np.ndarray:
+    return s.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _specs_key(specs: Sequence[MetricSpec]) -> tuple[str, ...]:
+    return tuple(s.model_dump_json() for s in specs)
+
+
+def _frame_key(d: pd.DataFrame, columns: list[str]) -> str:
+    """A digest of the columns' values (what a canvas drew once from a table)."""
+    hashed = pd.util.hash_pandas_object(d[columns], index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+@dataclass
+class _TrendPanel:
+    ax: Axes
+    spec: MetricSpec
+    x: dict[str, int]  # period -> position
+    covers: list[np.ndarray]  # per definition: does it cover the period at each position
+    bars: LineCollection  # the 95% intervals
+    caps: dict[str, Line2D]  # comparison -> the intervals' caps
+    marks: dict[str, Line2D]  # comparison -> the values
+    lines: list[Line2D]  # per definition: the values joined
+
+
+class _TrendCanvas(_Canvas):
+    """The small multiples of :func:`trend_chart` for one set of metrics and England's values:
+    panels, England's series, series breaks and titles made once, the periods' axes and the
+    titles drawn once; a card sets its values, intervals and the legend."""
+
+    def __init__(self, specs: tuple[MetricSpec, ...], england: pd.DataFrame, key: Any) -> None:
+        self.key = key
+        n = len(specs)
+        cols = 2 if n > 1 else 1
+        rows = int(np.ceil(n / cols))
+        height = 2.6 * rows
+        self.fig = fig = _new_figure(8, height)
+        axes = fig.subplots(rows, cols, squeeze=False)
+        # fixed margins (in inches) instead of constrained layout: the same look, half the time
+        fig.subplots_adjust(
+            left=0.09,
+            right=0.985,
+            top=1 - 0.45 / height,
+            bottom=0.75 / height,
+            hspace=0.95 / (2.6 - 0.95),
+            wspace=0.3,
+        )
+        self.panels = []
+        static: set[Artist] = set()
+        for ax, spec in zip(axes.flat, specs, strict=False):
+            e = england[england.metric_id == spec.id].sort_values("period")
+            periods = sorted(set(e.period))
+            x = {p: i for i, p in enumerate(periods)}
+            for d_def in spec.definitions:
+                seg = e[e.period.map(d_def.covers)]
+                ax.plot([x[p] for p in seg.period], _floats(seg.value), "D--",
+                        color=ENGLAND_COLOUR, ms=4, lw=1)  # fmt: skip
+            # the card's artists, in the order (and z-order) ax.errorbar and ax.plot made them:
+            # intervals and caps, the lines joining the values, the markers on top
+            bars = LineCollection([], linewidths=1.2, zorder=2)
+            ax.add_collection(bars, autolim=False)
+            caps = {
+                comp: ax.plot([], [], ls="none", marker="_", ms=6, mew=1.0, color=colour, zorder=2)[
+                    0
+                ]  # fmt: skip
+                for comp, (colour, _marker, _label) in COMPARISON_STYLE.items()
+            }
+            lines = [ax.plot([], [], "-", color="#333333", lw=0.8)[0] for _ in spec.definitions]
+            marks = {
+                comp: ax.plot([], [], ls="none", marker=marker, color=colour, ms=6, zorder=2.1)[0]
+                for comp, (colour, marker, _label) in COMPARISON_STYLE.items()
+            }
+            # one line per definition: never join values across a series break
+            for d_def in spec.definitions[1:]:
+                starts = [x[p] for p in periods if d_def.covers(p)]
+                if starts and starts[0] > 0:
+                    ax.axvline(starts[0] - 0.5, color="#888888", ls=":", lw=1)
+                    ax.text(starts[0] - 0.45, 0.02, "series break",
+                            transform=ax.get_xaxis_transform(), fontsize=7,
+                            color="#555555")  # fmt: skip
+            ax.set_xticks(range(len(periods)))
+            ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=8)
+            # the limits autoscaling gives the periods (5% margins), fixed: drawn once
+            last = max(len(periods) - 1, 0)
+            ax.set_xlim((-0.05 * last, 1.05 * last) if last else (-0.5, 0.5))
+            static |= {ax.xaxis, ax.set_title(spec.short_title, fontsize=10)}
+            ax.set_ylabel(spec.unit)
+            covers = [
+                np.array([d.covers(p) for p in periods], dtype=bool) for d in spec.definitions
+            ]
+            self.panels.append(_TrendPanel(ax, spec, x, covers, bars, caps, marks, lines))
+        for ax in list(axes.flat)[n:]:
+            ax.set_visible(False)
+        self.legend: Legend | None = None
+        self._freeze(static)
+
+    def draw(self, job: TrendJob) -> list[str]:
+        """Set the card's values on every panel; returns the alt text of each panel."""
+        rows = job.rows.sort_values("period", kind="stable")
+        at = rows.groupby("metric_id", sort=False).indices
+        period = rows.period.to_numpy(dtype=object)
+        value, lo, hi = (_floats(rows[c]) for c in ("value", "ci95_lower", "ci95_upper"))
+        comparison = rows.comparison.to_numpy(dtype=object)
+        none = np.array([], dtype=int)
+        alts = []
+        for p in self.panels:
+            i = at.get(p.spec.id, none)
+            i = i[~np.isnan(value[i])]
+            xs = np.array([p.x[q] for q in period[i]], dtype=int)
+            v, comp = value[i], comparison[i]
+            # the interval, clipped at the value (rounding at 0% and 100%), as in _yerr
+            low = v - np.clip(v - lo[i], 0, None)
+            high = v + np.clip(hi[i] - v, 0, None)
+            styled = np.isin(comp, list(COMPARISON_STYLE))
+            segs = np.stack([np.stack([xs, low], 1), np.stack([xs, high], 1)], 1)[styled]
+            p.bars.set_segments(list(segs))
+            p.bars.set_color([COMPARISON_STYLE[c][0] for c in comp[styled]])
+            for c, line in p.caps.items():
+                m = comp == c
+                line.set_data(np.concatenate([xs[m], xs[m]]), np.concatenate([low[m], high[m]]))
+                p.marks[c].set_data(xs[m], v[m])
+            for line, cov in zip(p.lines, p.covers, strict=True):
+                m = cov[xs] if len(xs) else np.zeros(0, dtype=bool)
+                line.set_data(xs[m], v[m])
+            p.ax.relim()
+            p.ax.autoscale_view(scalex=False)
+            if len(i):
+                last = i[-1]
+                alts.append(
+                    f"{p.spec.short_title}: {fmt(value[last], p.spec)} in {period[last]} "
+                    f"({lower_first(COMPARISON_STYLE[comparison[last]][2])})"
+                )
+            else:
+                alts.append(f"{p.spec.short_title}: no value")
+        # one legend for every panel (a legend per panel, placed by "best", is slow and crowded)
+        handles = [
+            Line2D([], [], color=ENGLAND_COLOUR, marker="D", ls="--", ms=4, lw=1, label="England"),
+            Line2D(
+                [],
+                [],
+                color="#333333",
+                marker="o",
+                ls="-",
+                ms=5,
+                lw=0.8,
+                label=f"{job.org_code} (95% interval; marker shape = compared with England)",
+            ),
+        ]
+        self.legend = _replace_legend(
+            self.fig,
+            self.legend,
+            handles=handles,
+            loc="upper right",
+            ncols=2,
+            fontsize=8,
+            frameon=False,
+            bbox_to_anchor=(0.985, 1.0),
+        )
+        return alts
+
+
 def trend_chart(job: TrendJob) -> Figure:
     """Small multiples: one panel per metric, the organisation's value and 95% interval by year
     against England."""
-    specs = job.specs
-    n = len(specs)
-    cols = 2 if n > 1 else 1
-    rows = int(np.ceil(n / cols))
-    height = 2.6 * rows
-    fig, axes = plt.subplots(rows, cols, figsize=(8, height), squeeze=False)
-    # fixed margins (in inches) instead of constrained layout: the same look, half the time
-    fig.subplots_adjust(
-        left=0.09,
-        right=0.985,
-        top=1 - 0.45 / height,
-        bottom=0.75 / height,
-        hspace=0.95 / (2.6 - 0.95),
-        wspace=0.3,
-    )
-    alts = []
-    for ax, spec in zip(axes.flat, specs, strict=False):
-        d = job.rows[job.rows.metric_id == spec.id].sort_values("period")
-        e = job.england[job.england.metric_id == spec.id].sort_values("period")
-        periods = sorted(set(e.period))
-        x = {p: i for i, p in enumerate(periods)}
-        for k, d_def in enumerate(spec.definitions):
-            seg = e[e.period.map(d_def.covers)]
-            ax.plot(
-                [x[p] for p in seg.period],
-                seg.value,
-                "D--",
-                color=ENGLAND_COLOUR,
-                ms=4,
-                lw=1,
-                label="England" if k == 0 else None,
-            )
-        ok = d[d.value.notna()]
-        for comp, (colour, marker, _label) in COMPARISON_STYLE.items():
-            sub = ok[ok.comparison == comp]
-            if len(sub):
-                ax.errorbar(
-                    [x[p] for p in sub.period],
-                    sub.value,
-                    yerr=_yerr(sub),
-                    fmt=marker,
-                    color=colour,
-                    ms=6,
-                    capsize=3,
-                    lw=0,
-                    elinewidth=1.2,
-                )
-        # one line per definition: never join values across a series break
-        for k, d_def in enumerate(spec.definitions):
-            seg = ok[ok.period.map(d_def.covers)]
-            if len(seg):
-                ax.plot(
-                    [x[p] for p in seg.period],
-                    seg.value,
-                    "-",
-                    color="#333333",
-                    lw=0.8,
-                    label=job.org_code if k == 0 else None,
-                )
-        for d_def in spec.definitions[1:]:
-            starts = [x[p] for p in periods if d_def.covers(p)]
-            if starts and starts[0] > 0:
-                ax.axvline(starts[0] - 0.5, color="#888888", ls=":", lw=1)
-                ax.text(
-                    starts[0] - 0.45,
-                    0.02,
-                    "series break",
-                    transform=ax.get_xaxis_transform(),
-                    fontsize=7,
-                    color="#555555",
-                )
-        ax.set_xticks(range(len(periods)))
-        ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=8)
-        ax.set_title(spec.short_title, fontsize=10)
-        ax.set_ylabel(spec.unit)
-        if len(ok):
-            last = ok.iloc[-1]
-            alts.append(
-                f"{spec.short_title}: {fmt(last.value, spec)} in {last.period} "
-                f"({lower_first(COMPARISON_STYLE[last.comparison][2])})"
-            )
-        else:
-            alts.append(f"{spec.short_title}: no value")
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
-    # one legend for every panel (a legend per panel, placed by "best", is slow and crowded)
-    handles = [
-        Line2D([], [], color=ENGLAND_COLOUR, marker="D", ls="--", ms=4, lw=1, label="England"),
-        Line2D(
-            [],
-            [],
-            color="#333333",
-            marker="o",
-            ls="-",
-            ms=5,
-            lw=0.8,
-            label=f"{job.org_code} (95% interval; marker shape = compared with England)",
-        ),
-    ]
-    fig.legend(
-        handles=handles,
-        loc="upper right",
-        ncols=2,
-        fontsize=8,
-        frameon=False,
-        bbox_to_anchor=(0.985, 1.0),
-    )
-    _save(fig, job.path, palette=True)
+    key = (_specs_key(job.specs), _frame_key(job.england, ["metric_id", "period", "value"]))
+    canvas = _canvas("trend", key, lambda: _TrendCanvas(job.specs, job.england, key))
+    alts = canvas.draw(job)
+    _write_palette_png(canvas.render(), job.path)
     alt = (
         f"Trend charts for {job.org_name}, one panel per metric, with England for comparison. "
         "Latest values: " + "; ".join(alts) + "."
@@ -319,9 +490,24 @@ def trend_chart(job: TrendJob) -> Figure:
     return Figure(job.path, alt, caption)
 
 
+def figure_workers() -> int:
+    """The processes that draw the report cards' charts: ``$ASSESS_FIGURE_WORKERS`` when set
+    (1 draws in this process), else up to 4, one per core."""
+    env = os.environ.get(WORKERS_ENV, "").strip()
+    if not env:
+        return min(4, os.cpu_count() or 1)
+    try:
+        workers = int(env)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise ValueError(f"{WORKERS_ENV}={env!r}: give a whole number of processes, 1 or more")
+    return workers
+
+
 def _draw_many(draw: Callable[[Any], Figure], jobs: list, workers: int | None) -> list[Figure]:
     """Draw many report-card charts in parallel processes (one kernel, many pages)."""
-    workers = workers or min(4, os.cpu_count() or 1)
+    workers = workers or figure_workers()
     if workers <= 1 or len(jobs) < 8:
         return [draw(j) for j in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -367,41 +553,80 @@ def _spine_x(v: np.ndarray, r: SpineRow) -> np.ndarray:
     return -x if r.better == "lower" else x
 
 
+class _SpineCanvas(_Canvas):
+    """The spine chart of :func:`spine_chart` for a list of metrics (their labels): axes, centre
+    line, bands, markers and value labels made once, the axes and the labels drawn once; a card
+    sets the places, the values' texts, the title and the legend."""
+
+    def __init__(self, labels: tuple[str, ...], key: Any) -> None:
+        self.key = key
+        n = len(labels)
+        height = 1.3 + 0.42 * n
+        self.fig = fig = _new_figure(10, height)
+        self.ax = ax = fig.subplots()
+        fig.subplots_adjust(left=0.40, right=0.84, top=1 - 0.35 / height, bottom=0.95 / height)
+        ys = np.arange(n - 1, -1, -1)  # the first row at the top
+        self.range = ax.barh(ys, np.zeros(n), height=0.6, color="#d9d9d9", zorder=1).patches
+        self.middle = ax.barh(ys, np.zeros(n), height=0.6, color="#8c8c8c", zorder=2).patches
+        self.marks = {
+            comp: ax.plot(
+                [], [], ls="none", marker=marker, color=colour, ms=9, mec="black", mew=0.6, zorder=4
+            )[0]  # fmt: skip
+            for comp, (colour, marker, _label) in COMPARISON_STYLE.items()
+        }
+        self.texts = [
+            ax.text(
+                1.08, y, "", va="center", ha="left", fontsize=9, transform=ax.get_yaxis_transform()
+            )  # fmt: skip
+            for y in ys
+        ]
+        ax.axvline(0, color=ENGLAND_COLOUR, lw=1.5, zorder=3)
+        ax.set_yticks(range(n), list(reversed(labels)))
+        ax.set_xlim(-1.08, 1.08)
+        ax.set_xticks([-1, 0, 1], ["worse", "England", "better"])
+        ax.grid(False)
+        ax.set_ylim(ax.get_ylim())  # as autoscaled to the bands, fixed: the labels drawn once
+        # the title across the whole figure (over the metric labels too), so that a long name fits
+        self.title = fig.text(0.01, 1 - 0.08 / height, "", ha="left", va="top", fontsize=11)
+        self.legend: Legend | None = None
+        self._freeze({ax.xaxis, ax.yaxis})
+
+    def draw(self, job: SpineJob) -> None:
+        rows = job.rows
+        placed: dict[str, tuple[list[float], list[float]]] = {c: ([], []) for c in self.marks}
+        for i, r in enumerate(rows):
+            y = len(rows) - 1 - i
+            lo, q1, q3, hi = sorted(_spine_x(np.array([r.low, r.q1, r.q3, r.high]), r))
+            self.range[i].set_x(lo)
+            self.range[i].set_width(hi - lo)
+            self.middle[i].set_x(q1)
+            self.middle[i].set_width(q3 - q1)
+            comp = r.comparison if r.comparison in COMPARISON_STYLE else "similar"
+            placed[comp][0].append(float(_spine_x(np.array([r.value]), r)[0]))
+            placed[comp][1].append(y)
+            self.texts[i].set_text(r.value_text)
+        for comp, line in self.marks.items():
+            line.set_data(*placed[comp])
+        self.title.set_text(f"{job.org_name}: where it stands among {job.units}")
+        handles = [
+            Line2D([], [], ls="", marker=m, color=c, mec="black", label=lab)
+            for key, (c, m, lab) in COMPARISON_STYLE.items()
+            if key in {r.comparison for r in rows}
+        ]
+        self.legend = _replace_legend(self.fig, self.legend, handles=handles, loc="lower center",
+                                      ncol=len(handles), fontsize=8, frameon=False,
+                                      bbox_to_anchor=(0.62, 0.0))  # fmt: skip
+
+
 def spine_chart(job: SpineJob) -> Figure:
     """Fingertips-style spine chart: one row per metric, England on the centre line, the peers'
     range (light band) and middle half (dark band), the organisation's value as a marker whose
     colour and shape give its comparison with England; better is to the right."""
     rows = job.rows
-    height = 1.3 + 0.42 * len(rows)
-    fig, ax = plt.subplots(figsize=(10, height))
-    fig.subplots_adjust(left=0.40, right=0.84, top=1 - 0.35 / height, bottom=0.95 / height)
-    for i, r in enumerate(rows):
-        y = len(rows) - 1 - i
-        lo, q1, q3, hi = sorted(_spine_x(np.array([r.low, r.q1, r.q3, r.high]), r))
-        ax.barh(y, hi - lo, left=lo, height=0.6, color="#d9d9d9", zorder=1)
-        ax.barh(y, q3 - q1, left=q1, height=0.6, color="#8c8c8c", zorder=2)
-        colour, marker, _label = COMPARISON_STYLE.get(r.comparison, COMPARISON_STYLE["similar"])
-        x = float(_spine_x(np.array([r.value]), r)[0])
-        ax.plot(x, y, marker=marker, color=colour, ms=9, mec="black", mew=0.6, zorder=4)
-        ax.text(1.08, y, r.value_text, va="center", ha="left", fontsize=9,
-                transform=ax.get_yaxis_transform())  # fmt: skip
-    ax.axvline(0, color=ENGLAND_COLOUR, lw=1.5, zorder=3)
-    ax.set_yticks(range(len(rows)), [r.label for r in reversed(rows)])
-    ax.set_xlim(-1.08, 1.08)
-    ax.set_xticks([-1, 0, 1], ["worse", "England", "better"])
-    ax.grid(False)
-    # the title across the whole figure (over the metric labels too), so that a long name fits
-    fig.text(0.01, 1 - 0.08 / height, f"{job.org_name}: where it stands among {job.units}",
-             ha="left", va="top", fontsize=11)  # fmt: skip
-    handles = [
-        plt.Line2D([], [], ls="", marker=m, color=c, mec="black", label=lab)
-        for key, (c, m, lab) in COMPARISON_STYLE.items()
-        if key in {r.comparison for r in rows}
-    ]
-    if handles:
-        fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8,
-                   frameon=False, bbox_to_anchor=(0.62, 0.0))  # fmt: skip
-    _save(fig, job.path, palette=True)
+    key = tuple(r.label for r in rows)
+    canvas = _canvas("spine", key, lambda: _SpineCanvas(key, key))
+    canvas.draw(job)
+    _write_palette_png(canvas.render(), job.path)
     counts = {k: [r.label for r in rows if r.comparison == k] for k in COMPARISON_STYLE}
     said = [
         f"{lower_first(COMPARISON_LABEL[k])} on {len(v)} ({', '.join(v)})"
@@ -456,64 +681,139 @@ def _month(ts: Any) -> str:
     return pd.Timestamp(ts).strftime("%b %Y")
 
 
+@dataclass
+class _SpcAxes:
+    ax: Axes
+    value: Line2D
+    mean: Line2D
+    lpl: Line2D
+    upl: Line2D
+    goal: Line2D
+    points: dict[str, Line2D]  # point type -> its markers
+
+
+class _SpcCanvas(_Canvas):
+    """The XmR charts of :func:`spc_chart` for a list of panels (title, unit, first and last
+    month): axes, lines and titles made once, the months' axes and the titles drawn once; a card
+    sets the values, mean, limits, goal, special causes and the legend."""
+
+    def __init__(self, panels: Sequence[tuple[str, str, float, float]], key: Any) -> None:
+        self.key = key
+        n = len(panels)
+        height = 1.0 + 2.5 * n
+        self.fig = fig = _new_figure(8, height)
+        axes = fig.subplots(n, 1, squeeze=False)
+        fig.subplots_adjust(left=0.1, right=0.95, top=1 - 0.4 / height, bottom=0.75 / height,
+                            hspace=0.9 / 2.5 + 0.3)  # fmt: skip
+        self.panels = []
+        static: set[Artist] = set()
+        for ax, (label, unit, first, last) in zip(axes.flat, panels, strict=True):
+            self.panels.append(
+                _SpcAxes(
+                    ax,
+                    ax.plot([], [], "-", color="#444444", lw=1, zorder=2)[0],
+                    ax.plot([], [], "-", color="#000000", lw=1.2)[0],
+                    ax.plot([], [], "--", color="#555555", lw=1)[0],
+                    ax.plot([], [], "--", color="#555555", lw=1)[0],
+                    ax.plot([], [], ":", color="#009E73", lw=1.5)[0],
+                    {
+                        kind: ax.plot(
+                            [],
+                            [],
+                            ls="",
+                            marker=marker,
+                            color=colour,
+                            ms=5,
+                            mec="black",
+                            mew=0.4,
+                            zorder=3,
+                        )[0]  # fmt: skip
+                        for kind, (colour, marker, _label) in SPC_STYLE.items()
+                    },
+                )
+            )
+            # months as matplotlib dates (days since the epoch), ticked in April and October
+            ax.xaxis.set_major_locator(matplotlib.dates.MonthLocator(bymonth=(4, 10)))
+            ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%b %Y"))
+            # the limits autoscaling gives the months (5% margins), fixed: drawn once
+            margin = 0.05 * (last - first) or 1.0
+            ax.set_xlim(first - margin, last + margin)
+            static |= {ax.xaxis, ax.set_title(label, loc="left", fontsize=10)}
+            ax.set_ylabel(unit)
+        self.legend: Legend | None = None
+        self._freeze(static)
+
+    def draw(self, job: SpcJob) -> tuple[list[str], set[str]]:
+        """Set the card's series on every panel; returns the alt text of each panel and the kinds
+        of point (and ``"goal"``) drawn."""
+        alts, seen = [], set()
+        for p, panel in zip(self.panels, job.panels, strict=True):
+            d = panel.points.sort_values("month")
+            x = matplotlib.dates.date2num(pd.to_datetime(d.month).to_numpy())
+            p.value.set_data(x, _floats(d.value))
+            p.mean.set_data(x, _floats(d["mean"]))
+            p.lpl.set_data(x, _floats(d.lpl))
+            p.upl.set_data(x, _floats(d.upl))
+            target = _floats(d.target)
+            if np.isfinite(target).any():
+                seen.add("goal")
+                p.goal.set_data(x, target)
+            else:
+                p.goal.set_data([], [])
+            kinds = d.point_type.to_numpy(dtype=object)
+            for kind, line in p.points.items():
+                m = kinds == kind
+                if m.any():
+                    seen.add(kind)
+                line.set_data(x[m], _floats(d.value)[m])
+            p.ax.relim()
+            p.ax.autoscale_view(scalex=False)
+            last = d.iloc[-1]
+            special = d[d.point_type != "common_cause"]
+            latest_kind = SPC_STYLE.get(str(last.point_type), SPC_STYLE["common_cause"])[2]
+            alts.append(
+                f"{panel.label}: {len(d)} months from {_month(d.month.iloc[0])} to "
+                f"{_month(last.month)}, mean {fmt(float(last['mean']), panel.spec)}, process "
+                f"limits {fmt(float(last.lpl), panel.spec)} to {fmt(float(last.upl), panel.spec)};"
+                f" latest {fmt(float(last.value), panel.spec)} ({lower_first(latest_kind)}); "
+                f"{len(special)} month(s) of special cause"
+            )
+        handles = [
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=SPC_STYLE[k][1],
+                color=SPC_STYLE[k][0],
+                mec="black",
+                label=SPC_STYLE[k][2],
+            )  # fmt: skip
+            for k in SPC_STYLE
+            if k in seen
+        ] + [
+            Line2D([], [], color="#000000", label="Mean"),
+            Line2D([], [], color="#555555", ls="--", label="Process limits"),
+            *([Line2D([], [], color="#009E73", ls=":", label="Goal")] if "goal" in seen else []),
+        ]
+        self.legend = _replace_legend(self.fig, self.legend, handles=handles, loc="lower center",
+                                      ncols=3, fontsize=8, frameon=False)  # fmt: skip
+        return alts, seen
+
+
 def spc_chart(job: SpcJob) -> Figure:
     """Making Data Count XmR charts of the key metrics, one panel each: monthly values, the
     mean and the process limits; special-cause points by colour and shape."""
-    n = len(job.panels)
-    height = 1.0 + 2.5 * n
-    fig, axes = plt.subplots(n, 1, figsize=(8, height), squeeze=False)
-    fig.subplots_adjust(left=0.1, right=0.95, top=1 - 0.4 / height, bottom=0.75 / height,
-                        hspace=0.9 / 2.5 + 0.3)  # fmt: skip
-    alts, seen = [], set()
-    for ax, panel in zip(axes.flat, job.panels, strict=True):
-        d = panel.points.sort_values("month")
-        x = pd.to_datetime(d.month)
-        ax.plot(x, d.value, "-", color="#444444", lw=1, zorder=2)
-        ax.plot(x, d["mean"], "-", color="#000000", lw=1.2, label="Mean")
-        ax.plot(x, d.lpl, "--", color="#555555", lw=1, label="Process limits")
-        ax.plot(x, d.upl, "--", color="#555555", lw=1)
-        if d.target.notna().any():
-            seen.add("goal")
-            ax.plot(x, d.target, ":", color="#009E73", lw=1.5, label="Goal")
-        ax.xaxis.set_major_locator(matplotlib.dates.MonthLocator(bymonth=(4, 10)))
-        ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%b %Y"))
-        for kind, (colour, marker, label) in SPC_STYLE.items():
-            sub = d[d.point_type == kind]
-            if len(sub):
-                seen.add(kind)
-                ax.plot(pd.to_datetime(sub.month), sub.value, ls="", marker=marker, color=colour,
-                        ms=5, mec="black", mew=0.4, zorder=3, label=label)  # fmt: skip
-        ax.set_title(panel.label, loc="left", fontsize=10)
-        ax.set_ylabel(panel.spec.unit)
-        last = d.iloc[-1]
-        special = d[d.point_type != "common_cause"]
-        latest_kind = SPC_STYLE.get(str(last.point_type), SPC_STYLE["common_cause"])[2]
-        alts.append(
-            f"{panel.label}: {len(d)} months from {_month(d.month.iloc[0])} to "
-            f"{_month(last.month)}, mean {fmt(float(last['mean']), panel.spec)}, process "
-            f"limits {fmt(float(last.lpl), panel.spec)} to {fmt(float(last.upl), panel.spec)}; "
-            f"latest {fmt(float(last.value), panel.spec)} ({lower_first(latest_kind)}); "
-            f"{len(special)} month(s) of special cause"
+    key = tuple(
+        (
+            p.label,
+            p.spec.unit,
+            *matplotlib.dates.date2num(pd.to_datetime(p.points.month).agg(["min", "max"])),
         )
-    handles = [
-        Line2D(
-            [],
-            [],
-            ls="",
-            marker=SPC_STYLE[k][1],
-            color=SPC_STYLE[k][0],
-            mec="black",
-            label=SPC_STYLE[k][2],
-        )  # fmt: skip
-        for k in SPC_STYLE
-        if k in seen
-    ] + [
-        Line2D([], [], color="#000000", label="Mean"),
-        Line2D([], [], color="#555555", ls="--", label="Process limits"),
-        *([Line2D([], [], color="#009E73", ls=":", label="Goal")] if "goal" in seen else []),
-    ]
-    fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=8, frameon=False)
-    _save(fig, job.path, palette=True)
+        for p in job.panels
+    )
+    canvas = _canvas("spc", key, lambda: _SpcCanvas(key, key))
+    alts, _seen = canvas.draw(job)
+    _write_palette_png(canvas.render(), job.path)
     alt = (
         f"Statistical process control (XmR) charts for {job.org_name}, one per key metric. "
         + "; ".join(alts)
@@ -563,7 +863,8 @@ def funnel_chart(
     adjusted = bool(info["overdispersion_adjusted"])
     cols = ("ll95", "ul95", "ll998", "ul998")
     lo95, hi95, lo998, hi998 = (f"od{c}" for c in cols) if adjusted else cols
-    fig, ax = plt.subplots(figsize=(8, 4.4), layout="constrained")
+    fig = _new_figure(8, 4.4, layout="constrained")
+    ax = fig.subplots()
     x = lim.number_seq
     ax.plot(x, lim[lo95], color="#444444", lw=1, ls="--", label="95% limits")
     ax.plot(x, lim[hi95], color="#444444", lw=1, ls="--")
@@ -659,7 +960,8 @@ def rank_interval_chart(year: pd.DataFrame, spec: MetricSpec, period: str, path:
     hi = d.rank_upper.astype(float)
     top = d.confidently_top_quartile.fillna(False).astype(bool)
     bottom = d.confidently_bottom_quartile.fillna(False).astype(bool)
-    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
+    fig = _new_figure(8, 4.2, layout="constrained")
+    ax = fig.subplots()
     groups = [
         (top, "#0072B2", "^", "Confidently in the top quarter"),
         (bottom, "#D55E00", "v", "Confidently in the bottom quarter"),
@@ -712,7 +1014,8 @@ def league_chart(d: pd.DataFrame, cohort: str, period: str, path: Path) -> Figur
     hi = d.rank_upper.astype(float)
     seg = d.segment.astype(float).round().astype(int)
     n = len(d)
-    fig, ax = plt.subplots(figsize=(8, 4.4), layout="constrained")
+    fig = _new_figure(8, 4.4, layout="constrained")
+    ax = fig.subplots()
     counts = []
     for s, (colour, marker) in SEGMENT_MARKS.items():
         mask = (seg == s).to_numpy()
