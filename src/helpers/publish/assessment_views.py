@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -336,15 +337,51 @@ def _names(ctx: Any) -> dict[str, str]:
     return dict(zip(ctx.orgs.org_code, ctx.orgs.org_name, strict=False))
 
 
-def org_assessment(ctx: Any, code: str, published: set[str]) -> dict | None:
-    """The report card's assessment section for the latest year (or, for an organisation not in
-    it, such as one that closed, its own latest year), or ``None`` when the assessment has not
-    been run."""
+def _by_org(d: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    return {} if d is None or d.empty else dict(tuple(d.groupby("org_code", sort=False)))
+
+
+@dataclass(frozen=True)
+class OrgTables:
+    """The assessment's tables split by organisation once (:func:`org_tables`), so that each
+    report card looks its rows up instead of filtering every table."""
+
+    latest: str
+    assessment: dict[str, pd.DataFrame]
+    metric_scores: dict[str, pd.DataFrame]
+    segment_changes: dict[str, pd.DataFrame]
+    #: (period, cohort, indistinguishable group) -> its organisations' rows
+    groups: dict[tuple, pd.DataFrame]
+
+
+def org_tables(ctx: Any) -> OrgTables | None:
+    """The assessment's tables by organisation (``None`` when the assessment has not been run)."""
     a = ctx.assessment
     if a is None or a.empty:
         return None
-    latest = latest_period(a)
-    mine = a[a.org_code == code]
+    keys = ["period", "cohort", "indistinguishable_group"]
+    return OrgTables(
+        latest=latest_period(a),
+        assessment=_by_org(a),
+        metric_scores=_by_org(ctx.metric_scores),
+        segment_changes=_by_org(ctx.segment_changes),
+        groups=dict(tuple(a.groupby(keys, sort=False))),
+    )
+
+
+def org_assessment(
+    ctx: Any, code: str, published: set[str], tables: OrgTables | None = None
+) -> dict | None:
+    """The report card's assessment section for the latest year (or, for an organisation not in
+    it, such as one that closed, its own latest year), or ``None`` when the assessment has not
+    been run. ``tables``: :func:`org_tables` of ``ctx`` (made here when not given; give it when
+    writing many cards)."""
+    if tables is None:
+        tables = org_tables(ctx)
+    if tables is None:
+        return None
+    latest = tables.latest
+    mine = tables.assessment.get(code, ctx.assessment.iloc[:0])
     if mine.empty:
         return {"period": latest, "latest": latest, "assessed": False, "scores": [],
                 "headline": []}  # fmt: skip
@@ -360,7 +397,7 @@ def org_assessment(ctx: Any, code: str, published: set[str]) -> dict | None:
         "reason": _text(r.segment_reason).removeprefix("not segmented: "),
         "metrics_scored": _int(r.metrics_scored),
         "metrics_in_cohort": _int(r.metrics_in_cohort),
-        "scores": _metric_scores(ctx, code, period),
+        "scores": _metric_scores(ctx, tables.metric_scores.get(code), period),
     }
     if not view["segmented"]:
         view["headline"] = headline(view)
@@ -368,12 +405,8 @@ def org_assessment(ctx: Any, code: str, published: set[str]) -> dict | None:
     seg, unadj = _int(r.segment), _int(r.segment_unadjusted)
     size = _int(r.cohort_size)
     top, bottom = is_true(r.confidently_top_quartile), is_true(r.confidently_bottom_quartile)
-    group = a[
-        (a.period == period)
-        & (a.cohort == r.cohort)
-        & (a.indistinguishable_group == r.indistinguishable_group)
-        & (a.org_code != code)
-    ].sort_values(["rank", "org_code"])
+    group = tables.groups.get((r.period, r.cohort, r.indistinguishable_group), mine.iloc[:0])
+    group = group[group.org_code != code].sort_values(["rank", "org_code"])
     view |= {
         "score": fmt_score(r.average_score),
         "score_range": _range(r.average_score_lower, r.average_score_upper, ".2f"),
@@ -397,7 +430,7 @@ def org_assessment(ctx: Any, code: str, published: set[str]) -> dict | None:
             {"code": g.org_code, "name": g.org_name, "linked": g.org_code in published}
             for g in group.head(GROUP_NAMES_MAX).itertuples()
         ],
-        "next": _next_segment(ctx, r, code, period),
+        "next": _next_segment(ctx, r, tables.segment_changes.get(code), period),
         "accountability": _accountability(r),
     }
     view["headline"] = headline(view)
@@ -545,15 +578,15 @@ def sensitivity_view(results: Path) -> list[dict] | None:
     return [{k: _cell_text(v) for k, v in row.items()} for row in t.to_dict("records")]
 
 
-def _next_segment(ctx: Any, r: pd.Series, code: str, period: str) -> dict | None:
-    """What would move the organisation up a segment (before the financial override)."""
+def _next_segment(ctx: Any, r: pd.Series, sc: pd.DataFrame | None, period: str) -> dict | None:
+    """What would move the organisation up a segment (before the financial override); ``sc``:
+    the organisation's rows of the segment changes."""
     nxt = _int(r.next_segment)
     if nxt is None:
         return None
     changes = []
-    sc = ctx.segment_changes
     if sc is not None and len(sc):
-        mine = sc[(sc.org_code == code) & (sc.period.astype(str) == period)]
+        mine = sc[sc.period.astype(str) == period]
         mine = mine.sort_values(["places_to_climb", "metric_id"], na_position="last").head(3)
         for c in mine.itertuples():
             spec = ctx.specs.get(c.metric_id)
@@ -583,11 +616,11 @@ def _next_segment(ctx: Any, r: pd.Series, code: str, period: str) -> dict | None
     }
 
 
-def _metric_scores(ctx: Any, code: str, period: str) -> list[dict]:
-    ms = ctx.metric_scores
+def _metric_scores(ctx: Any, ms: pd.DataFrame | None, period: str) -> list[dict]:
+    """The organisation's metric scores in a year (``ms``: its rows of the metric scores)."""
     if ms is None or ms.empty:
         return []
-    mine = ms[(ms.org_code == code) & (ms.period.astype(str) == period)]
+    mine = ms[ms.period.astype(str) == period]
     order = {m.id: i for i, m in enumerate(ctx.run.metrics)}
     out = []
     for r in sorted(mine.itertuples(), key=lambda x: order.get(x.metric_id, len(order))):

@@ -380,16 +380,20 @@ def _spc_figures(ctx: SiteContext, codes: list[str], orgs: pd.DataFrame) -> dict
     if not keys:
         return {}
     points = spc_points(ctx.run, ctx.monthly, set(codes), keys)
-    by_org = dict(tuple(points.groupby("org_code"))) if len(points) else {}
+    # each organisation's months of each metric, split once
+    by_org: dict[str, dict[str, pd.DataFrame]] = {}
+    if len(points):
+        for (code, m), d in points.groupby(["org_code", "metric_id"], sort=False):
+            by_org.setdefault(code, {})[m] = d
     jobs = []
     for code in codes:
-        d = by_org.get(code)
-        if d is None:
+        mine = by_org.get(code)
+        if mine is None:
             continue
         panels = tuple(
-            figures.SpcPanel(ctx.specs[m].short_title, d[d.metric_id == m], ctx.specs[m])
+            figures.SpcPanel(ctx.specs[m].short_title, mine[m], ctx.specs[m])
             for m in keys
-            if (d.metric_id == m).sum() >= 2
+            if m in mine and len(mine[m]) >= 2
         )
         if panels:
             name = str(orgs.org_name.get(code, code))
@@ -398,18 +402,39 @@ def _spc_figures(ctx: SiteContext, codes: list[str], orgs: pd.DataFrame) -> dict
     return {f.path.stem.removesuffix("_spc"): f for f in figures.spc_charts(jobs)}
 
 
+def _region_medians(results: pd.DataFrame) -> dict[tuple, tuple[float, int]]:
+    """(metric, period, region) -> the median value of the region's organisations and how many
+    have a value: one pass over the results for every card."""
+    if "region" not in results.columns:
+        return {}
+    g = results.groupby(["metric_id", "period", "region"], sort=False).value
+    stats = pd.DataFrame({"median": g.median(), "n": g.count()})
+    return {
+        k: (float(m), int(n)) for k, m, n in zip(stats.index, stats["median"], stats.n, strict=True)
+    }
+
+
+def _rows_by_org_metric(res: pd.DataFrame) -> dict[tuple[str, str], list[Any]]:
+    """(organisation, metric) -> its rows (itertuples) by period, split in one pass."""
+    out: dict[tuple[str, str], list[Any]] = {}
+    for r in res.sort_values("period", kind="stable").itertuples():
+        out.setdefault((r.org_code, r.metric_id), []).append(r)
+    return out
+
+
 def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
     codes = ctx.published_orgs()
     published = set(codes)
     res = ctx.results[ctx.results.org_code.isin(codes)]
     specs = tuple(ctx.run.metrics)
     orgs = ctx.orgs.set_index("org_code")
+    by_org = dict(tuple(res.groupby("org_code", sort=False)))
     jobs = [
         figures.TrendJob(
             org_code=code,
             org_name=str(orgs.org_name.get(code, code)),
             path=ctx.paths.figures / "orgs" / f"{code}_trend.png",
-            rows=res[res.org_code == code],
+            rows=by_org[code],
             england=ctx.england,
             specs=specs,
         )
@@ -422,47 +447,58 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
     }
     spc_figs = _spc_figures(ctx, codes, orgs)
     succ = ctx.successions
+    succ_by_new = dict(tuple(succ.groupby("new_code", sort=False))) if len(succ) else {}
+    splits_by_old = (
+        dict(tuple(ctx.splits.groupby("old_code", sort=False))) if len(ctx.splits) else {}
+    )
+    names = ctx.orgs[["org_code", "org_name"]]
+    region_medians = _region_medians(ctx.results)
+    rows_of = _rows_by_org_metric(res)
+    tables = av.org_tables(ctx)
+    no_priorities: list[Any] = []
     views = []
     template = env.get_template("org.qmd.j2")
-    by_org = dict(tuple(res.groupby("org_code")))
     trends = {}
     if ctx.trends is not None and len(ctx.trends):
         trends = {(r["org_code"], r["metric_id"]): r for r in ctx.trends.to_dict("records")}
     delivery = ctx.plan_delivery if ctx.plan_delivery is not None else pd.DataFrame()
     plans_by_org = dict(tuple(delivery.groupby("org_code"))) if len(delivery) else {}
     prio = ctx.local_priorities if ctx.local_priorities is not None else pd.DataFrame()
-    prio_by_org = dict(tuple(prio.groupby("icb_code"))) if len(prio) else {}
+    prio_by_org = (
+        {k: list(g.itertuples()) for k, g in prio.groupby("icb_code", sort=False)}
+        if len(prio)
+        else {}
+    )
     for code in codes:
         rows = by_org[code]
         info = orgs.loc[code] if code in orgs.index else None
+        region = info.region if info is not None else ""
         metrics = []
         for spec in specs:
-            mrows = rows[rows.metric_id == spec.id].sort_values("period")
-            if mrows.empty:
+            mrows = rows_of.get((code, spec.id))
+            if not mrows:
                 continue
-            history = [_row_view(r, spec) for r in mrows.itertuples()]
-            valid = mrows[mrows.value.notna()]
-            latest = _row_view(valid.iloc[-1], spec) if len(valid) else None
-            region_peers = ctx.results[
-                (ctx.results.metric_id == spec.id)
-                & (ctx.results.period == (latest or history[-1])["period"])
-                & (ctx.results.region == (info.region if info is not None else ""))
-            ]
+            history = [_row_view(r, spec) for r in mrows]
+            valid = [r for r in mrows if pd.notna(r.value)]
+            latest = _row_view(valid[-1], spec) if valid else None
+            period = (latest or history[-1])["period"]
+            median, n = region_medians.get((spec.id, period, region), (np.nan, 0))
             metrics.append(
                 {
                     "spec": spec,
                     "latest": latest,
                     "history": history,
-                    "region_median": fmt_value(float(region_peers.value.median()), spec),
-                    "region_n": int(region_peers.value.notna().sum()),
+                    "region_median": fmt_value(median, spec),
+                    "region_n": n,
                     "spc": _spc_view(trends.get((code, spec.id))),
                 }
             )
         own = {c for p in rows.predecessors.dropna() for c in p.split(",") if c}
-        preds = succ[(succ.new_code == code) & succ.old_code.isin(own)].merge(
-            ctx.orgs[["org_code", "org_name"]], left_on="old_code", right_on="org_code", how="left"
+        mine = succ_by_new.get(code, succ.iloc[:0])
+        preds = mine[mine.old_code.isin(own)].merge(
+            names, left_on="old_code", right_on="org_code", how="left"
         )
-        split = ctx.splits[ctx.splits.old_code == code]
+        split = splits_by_old.get(code, ctx.splits.iloc[:0])
         plan_views = _org_plans(plans_by_org.get(code), ctx.specs)
         by_metric = {m["spec"].id: m for m in metrics}
         priorities = [
@@ -472,9 +508,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
                 "reason": r.reason,
                 "view": by_metric.get(r.metric_id),
             }
-            for r in prio_by_org.get(
-                code, pd.DataFrame(columns=["metric_id", "reason"])
-            ).itertuples()
+            for r in prio_by_org.get(code, no_priorities)
         ]
         view = {
             "code": code,
@@ -497,7 +531,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             "plans": plan_views,
             "plan_latest": _plan_latest_counts(plan_views),
             "priorities": priorities,
-            "assessment": av.org_assessment(ctx, code, published),
+            "assessment": av.org_assessment(ctx, code, published, tables),
         }
         _write(ctx.paths.orgs / f"{code}.qmd", template.render(o=view, **common))
         views.append(view)
@@ -513,31 +547,46 @@ def _spine_jobs(
     """A spine chart per organisation: each metric in its latest year with a value, against
     England and the spread of every organisation of the type that year."""
     allv = ctx.results[ctx.results.value.notna()]
-    spread = allv.groupby(["metric_id", "period"]).value.describe()
-    eng = ctx.england.set_index(["metric_id", "period"]).value
+    g = allv.groupby(["metric_id", "period"], sort=False).value
+    # the spread of every (metric, year): count, minimum, quartiles, maximum (as describe())
+    spread = {
+        k: v
+        for k, *v in zip(
+            g.count().index,
+            g.count(),
+            g.min(),
+            g.quantile(0.25),
+            g.quantile(0.75),
+            g.max(),
+            strict=True,
+        )
+    }
+    eng = dict(zip(zip(ctx.england.metric_id, ctx.england.period, strict=True),
+                   ctx.england.value, strict=True))  # fmt: skip
     words = unit_words(ctx.run.settings.org_type)
+    # each organisation's latest year with a value, per metric
+    own = res[res.value.notna()].sort_values("period", kind="stable")
+    latest: dict[tuple[str, str], Any] = {(r.org_code, r.metric_id): r for r in own.itertuples()}
     jobs = []
     for code in codes:
-        own = res[(res.org_code == code) & res.value.notna()]
-        latest = own.sort_values("period").groupby("metric_id").tail(1).set_index("metric_id")
         rows = []
         for spec in ctx.run.metrics:
-            if spec.id not in latest.index:
+            r = latest.get((code, spec.id))
+            if r is None:
                 continue
-            r = latest.loc[spec.id]
             key = (spec.id, r.period)
-            if key not in spread.index or key not in eng.index or spread.loc[key, "count"] < 2:
+            if key not in spread or key not in eng or spread[key][0] < 2:
                 continue
-            d = spread.loc[key]
+            _n, low, q1, q3, high = spread[key]
             rows.append(
                 figures.SpineRow(
                     label=spec.short_title,
                     value=float(r.value),
-                    england=float(eng.loc[key]),
-                    low=float(d["min"]),
-                    q1=float(d["25%"]),
-                    q3=float(d["75%"]),
-                    high=float(d["max"]),
+                    england=float(eng[key]),
+                    low=float(low),
+                    q1=float(q1),
+                    q3=float(q3),
+                    high=float(high),
                     better=_BETTER.get(spec.polarity, ""),
                     comparison=str(r.comparison or "not_compared"),
                     value_text=f"{fmt_value(float(r.value), spec)} ({r.period})",
@@ -596,10 +645,13 @@ def _org_plans(rows: pd.DataFrame | None, specs: dict[str, MetricSpec]) -> list[
     """One entry per metric with a plan: its label and every year's planned against actual."""
     if rows is None or rows.empty:
         return []
+    by_metric: dict[str, list[Any]] = {}
+    for r in rows.sort_values("period", kind="stable").itertuples():
+        by_metric.setdefault(r.metric_id, []).append(r)
     out = []
-    for metric_id, g in rows.groupby("metric_id", sort=False):
+    for metric_id, g in by_metric.items():
         spec = specs[metric_id]
-        years = [_plan_row(r, spec) for r in g.sort_values("period").itertuples()]
+        years = [_plan_row(r, spec) for r in g]
         out.append(
             {
                 "spec": spec,
