@@ -91,7 +91,8 @@ def executed(folder: Path) -> dict[str, str]:
 def test_same_inputs_give_byte_identical_tables_pages_figures_and_notebooks(first_run, first_tree):
     root, result, before = first_run
     notebooks = executed(result.output_dir / "pipeline")
-    again = run_assessment(FAST, root, log=lambda s: None)
+    again = run_assessment(FAST, root, log=lambda s: None, use_cache=False)  # every step runs
+    assert not any(s.cached for s in again.steps)
     assert digest(again.output_dir / "results") == before
     assert {"indicators.csv", "indicators.parquet", "england.csv", "ledger.csv"} <= set(before)
     assert executed(again.output_dir / "pipeline") == notebooks  # no clock, no build path
@@ -101,6 +102,15 @@ def test_same_inputs_give_byte_identical_tables_pages_figures_and_notebooks(firs
     assert {".qmd", ".md", ".png", ".csv", ".parquet", ".xlsx", ".json"} <= kinds
     changed = sorted(p for p in tree.keys() | first_tree.keys() if tree.get(p) != first_tree.get(p))
     assert not changed, changed[:20]
+
+
+def test_an_unchanged_rerun_takes_every_step_from_the_cache(first_run, first_tree):
+    root, result, _ = first_run
+    marker = (result.output_dir / "provenance.json").stat().st_ino
+    again = run_assessment(FAST, root, log=lambda s: None)
+    assert again.cached and len(again.steps) == 5
+    assert (again.output_dir / "provenance.json").stat().st_ino == marker  # not rebuilt
+    assert digest_tree(again.output_dir) == first_tree
 
 
 def test_one_run_of_an_assessment_at_a_time(first_run):
@@ -119,11 +129,18 @@ def test_failing_notebook_is_named_and_previous_output_kept(first_run, tmp_path)
     cell = next(c for c in nb.cells if c.cell_type == "code" and "compare_with_peers" in c.source)
     cell.source = "raise ValueError('planted failure')\n" + cell.source
     nbformat.write(nb, nb_path)
+    lines: list[str] = []
     try:
         with pytest.raises(RunError) as err:
-            run_assessment(FAST, root, log=lambda s: None)
+            run_assessment(FAST, root, log=lines.append)
     finally:
         nb_path.write_text(original)
+    # only the changed notebook and those after it run: steps 1 and 2 come from the cache
+    assert [ln.split("] ")[1] for ln in lines if ln.startswith("  [")] == [
+        "10_ingest.ipynb: from the cache",
+        "20_indicators.ipynb: from the cache",
+        "30_peer_comparison.ipynb ...",
+    ]
     msg = str(err.value)
     assert "notebooks/30_peer_comparison.ipynb" in msg
     assert "code cell" in msg and "planted failure" in msg

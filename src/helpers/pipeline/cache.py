@@ -3,7 +3,8 @@
 A *step* is one pipeline notebook of one assessment. Its key is the SHA-256 of everything its
 output can depend on:
 
-* the **code**: every file under ``src/helpers`` and ``notebooks/``, ``pyproject.toml``, the
+* the step's **notebook** (its bytes);
+* the **code**: every file under ``src/helpers`` and ``pyproject.toml``, the
   code version printed on the pages (:func:`helpers.pipeline.provenance.code_version`), the
   Python version and the version of every installed package;
 * the **settings**: the resolved settings (after ``extends:``) and the bytes of every settings
@@ -113,10 +114,11 @@ def _tree(root: Path, folders: Iterable[str], suffixes: tuple[str, ...] | None =
 
 
 def code_fingerprint(root: Path, memo: HashMemo | None = None) -> str:
-    """The code a run executes: helpers' sources and templates, the notebooks, the pinned
-    dependencies, the code version printed on the pages, Python and every installed package."""
+    """The code a run executes: helpers' sources and templates (each step's notebook is part
+    of its own key), the pinned dependencies, the code version printed on the pages, Python
+    and every installed package."""
     memo = memo or HashMemo(None)
-    files = _tree(root, ("src/helpers", "notebooks", "pyproject.toml"))
+    files = _tree(root, ("src/helpers", "pyproject.toml"))  # each step's notebook: its own key
     packages = sorted(
         {(d.metadata["Name"] or "").lower(): d.version for d in metadata.distributions()}.items()
     )
