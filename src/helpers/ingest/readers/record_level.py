@@ -1,7 +1,12 @@
-"""Outcome indicators from a record-level admissions extract (one row per spell), with DuckDB.
+"""Outcome indicators from a record-level admissions extract (one row per spell), with DuckDB
+(the default) or Spark.
 
 The extract (``record_level/admissions.parquet``, columns as :data:`REQUIRED_COLUMNS`) is read
-by DuckDB straight from Parquet; only aggregated tables reach pandas. Steps:
+by DuckDB straight from Parquet; only aggregated tables reach pandas. The indicator definitions
+are SQL written once (DuckDB's dialect) over a table named ``spells`` (:func:`readmission_sql`,
+:func:`case_mix_cells_sql`, :func:`expected_deaths_sql`, :func:`acs_admissions_sql`) and run
+unchanged on DuckDB or, translated by SQLGlot, on Spark (:mod:`helpers.ingest.record_engine`).
+Steps:
 
 1. :func:`read_extract` validates every row and accounts for it in a ledger row (the shape of
    :data:`helpers.ingest.ledger.LEDGER_COLUMNS`); rejected rows are named by their row number in the
@@ -12,7 +17,10 @@ by DuckDB straight from Parquet; only aggregated tables reach pandas. Steps:
    format plus ``stratum`` ('' when not stratified).
 3. :func:`read_record_level` is the reader (``reader: record_level_admissions``): it runs the
    steps above and keeps the fitted case-mix model (:mod:`helpers.ingest.casemix`) for the
-   methodology page. :func:`helpers.indicators.dsr.annual_dsr` later sums the avoidable
+   methodology page. The validation always runs on DuckDB; the measures run on the engine
+   ``$ASSESS_RECORD_ENGINE`` names (``duckdb`` by default, or ``spark``: there the accepted
+   rows are selected again by :func:`accepted_sql`, the same checks as SQL, and their count
+   must equal the ledger's). :func:`helpers.indicators.dsr.annual_dsr` later sums the avoidable
    admissions over each financial year into directly age-standardised rates.
 
 Measures:
@@ -70,6 +78,13 @@ from helpers.ingest.ledger import (
     SourceLike,
     ledger_row,
 )
+from helpers.ingest.record_engine import (
+    DuckDBEngine,
+    SparkEngine,
+    SpellsEngine,
+    duckdb_connection,
+    engine_choice,
+)
 from helpers.stats.esp2013 import ESP2013_BANDS
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -125,7 +140,10 @@ COLUMN_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
 MAX_REJECTED_DETAIL = 1000
 _TABLE_IDS = itertools.count(1)
 READMISSION_WINDOW_DAYS = 30
+#: what the measure functions read: a DuckDB relation of spells, or a Parquet file's path
 Extract = duckdb.DuckDBPyRelation | Path | str
+#: the type of ``month`` in the measures, whichever engine computed them
+MONTH_DTYPE = "datetime64[us]"
 
 
 def _q(text: str) -> str:
@@ -142,9 +160,13 @@ def _in_list(values: object) -> str:
 _FIRST_DAY, _LAST_DAY = "DATE '1900-01-01'", "DATE '2099-12-31'"
 
 
+#: true for a provider code missing from the organisation list of :func:`read_extract`
+_UNKNOWN_PROVIDER = "provider_code NOT IN (SELECT code FROM _known_providers)"
+
+
 # (column, reason, SQL predicate that is true for a bad row); the first true one is the row's
 # reason in the ledger, and every true one is listed in the rejected-row detail.
-def _checks(known: bool) -> list[tuple[str, str, str]]:
+def _checks(known: bool, unknown_provider: str = _UNKNOWN_PROVIDER) -> list[tuple[str, str, str]]:
     checks = [
         ("spell_id", "missing spell id", "spell_id IS NULL"),
         ("patient_id", "missing patient id", "patient_id IS NULL"),
@@ -159,7 +181,7 @@ def _checks(known: bool) -> list[tuple[str, str, str]]:
             (
                 "provider_code",
                 "provider code not in the organisation list",
-                "provider_code NOT IN (SELECT code FROM _known_providers)",
+                unknown_provider,
             )
         )
     checks += [
@@ -206,6 +228,25 @@ def _checks(known: bool) -> list[tuple[str, str, str]]:
 DUPLICATE = ("spell_id", "duplicate spell_id", "")
 
 
+def accepted_sql(known_providers: set[str] | None = None) -> str:
+    """Engine-neutral SQL for the rows :func:`read_extract` accepts, read from a table named
+    ``extract`` (the file as it is): every check of the validation, and no ``spell_id`` shared
+    by two rows otherwise valid. The Spark engine selects its ``spells`` with it."""
+    if known_providers is None:
+        checks = _checks(False)
+    elif known_providers:
+        checks = _checks(True, f"provider_code NOT IN {_in_list(sorted(known_providers))}")
+    else:  # an empty organisation list: no provider code is known
+        checks = _checks(True, "true")
+    bad = " OR ".join(f"coalesce({pred}, false)" for _, _, pred in checks)
+    cols = ", ".join(REQUIRED_COLUMNS)
+    return (
+        f"WITH valid AS (SELECT {cols} FROM extract WHERE NOT ({bad})) "
+        f"SELECT {cols} FROM valid WHERE spell_id NOT IN "
+        f"(SELECT spell_id FROM valid GROUP BY spell_id HAVING count(*) > 1)"
+    )
+
+
 def read_extract(
     path: Path,
     role: str,
@@ -217,12 +258,14 @@ def read_extract(
     """Validate a record-level extract and return ``(accepted, ledger, rejected)``.
 
     ``accepted`` is a DuckDB relation of the accepted spells (the columns of
-    :data:`REQUIRED_COLUMNS`) held in a temporary table of ``con`` (a new in-memory connection
-    by default). Rows are rejected for a discharge before admission, an unknown age band, sex,
-    IMD decile or admission method, a missing value, a blank provider code, a provider code not
-    in ``known_providers`` (when given) and a duplicated ``spell_id`` (every row sharing it, among
-    rows otherwise valid). ``ledger`` is a ledger row (:func:`helpers.ingest.ledger.ledger_row`;
-    exact counts, each rejected row counted under its first reason). ``rejected`` (columns
+    :data:`REQUIRED_COLUMNS`) on ``con`` (by default a new connection from
+    :func:`helpers.ingest.record_engine.duckdb_connection`: bounded memory, out of core): a view
+    of the file, not a copy, so each query on it reads the file again. Rows are rejected for a
+    discharge before admission, an unknown age band, sex, IMD decile or admission method, a
+    missing value, a blank provider code, a provider code not in ``known_providers`` (when
+    given) and a duplicated ``spell_id`` (every row sharing it, among rows otherwise valid).
+    ``ledger`` is a ledger row (:func:`helpers.ingest.ledger.ledger_row`; exact counts, each
+    rejected row counted under its first reason). ``rejected`` (columns
     :data:`helpers.ingest.ledger.REJECT_COLUMNS`; ``line`` = row number in the file, 1-based)
     lists every failing check for the first :data:`MAX_REJECTED_DETAIL` rejected rows only.
 
@@ -232,7 +275,7 @@ def read_extract(
     label = file_label if file_label is not None else str(path)
     if not path.exists():
         raise IngestError(f"{label}: file not found")
-    con = con if con is not None else duckdb.connect()
+    con = con if con is not None else duckdb_connection()
     src = f"read_parquet({_q(str(path))}, file_row_number = true)"
     try:
         described = con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()
@@ -268,64 +311,89 @@ def _validate(
     role: str,
     known_providers: set[str] | None,
 ) -> tuple[duckdb.DuckDBPyRelation, dict, pd.DataFrame]:
-    """The checks of :func:`read_extract` on a readable file with the required columns."""
+    """The checks of :func:`read_extract` on a readable file with the required columns.
+
+    Nothing is copied out of the file: a view gives each row its line and first failing check
+    (``_bad``), one pass collects the ``spell_id`` values shared by rows otherwise valid (a
+    small table, usually empty), another counts the rows by reason, and the accepted rows are
+    a view of the file, read again (out of core) by each measure query.
+    """
+    n = next(_TABLE_IDS)  # names of this call: earlier relations stay valid
     known = known_providers is not None
+    unknown_provider = _UNKNOWN_PROVIDER
     if known:
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _known_providers AS SELECT unnest(?::VARCHAR[]) AS code",
+            f"CREATE OR REPLACE TEMP TABLE _known_providers_{n} AS "
+            "SELECT unnest(?::VARCHAR[]) AS code",
             [sorted(known_providers or ())],
         )
-    checks = _checks(known)
+        unknown_provider = f"provider_code NOT IN (SELECT code FROM _known_providers_{n})"
+    checks = _checks(known, unknown_provider)
     first_bad = " ".join(
         f"WHEN coalesce({pred}, false) THEN {i}" for i, (_, _, pred) in enumerate(checks)
     )
     cols = ", ".join(REQUIRED_COLUMNS)
-    table = f"_spells_{next(_TABLE_IDS)}"  # one table per call: earlier relations stay valid
+    rows, dups = f"_rows_{n}", f"_duplicates_{n}"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {cols}, file_row_number + 1 AS _line, "
+        f"CREATE OR REPLACE TEMP VIEW {rows} AS SELECT {cols}, file_row_number + 1 AS _line, "
         f"CASE {first_bad} ELSE NULL END::INTEGER AS _bad FROM {src}"
     )
-    dup = len(checks)
     con.execute(
-        f"UPDATE {table} SET _bad = {dup} WHERE _bad IS NULL AND spell_id IN "
-        f"(SELECT spell_id FROM {table} WHERE _bad IS NULL GROUP BY spell_id "
-        f"HAVING count(*) > 1)"
+        f"CREATE OR REPLACE TEMP TABLE {dups} AS SELECT spell_id, count(*) AS n FROM {rows} "
+        f"WHERE _bad IS NULL GROUP BY spell_id HAVING count(*) > 1"
     )
-    counts = dict(con.sql(f"SELECT _bad, count(*) FROM {table} GROUP BY _bad").fetchall())
+    counts = dict(con.execute(f"SELECT _bad, count(*) FROM {rows} GROUP BY _bad").fetchall())
+    dup = len(checks)
+    n_duplicated = int(con.execute(f"SELECT coalesce(sum(n), 0) FROM {dups}").fetchall()[0][0])
+    if n_duplicated:
+        counts[None] = counts.get(None, 0) - n_duplicated
+        counts[dup] = n_duplicated
     n_read = int(sum(counts.values()))
     n_rejected = int(sum(v for k, v in counts.items() if k is not None))
     all_checks = [*checks, DUPLICATE]
     reasons = {f"rejected: {all_checks[k][1]}": int(v) for k, v in counts.items() if k is not None}
 
-    detail = con.sql(
-        "SELECT _line, _bad, "
-        + ", ".join(f"coalesce({pred}, false)" for _, _, pred in checks)
-        + ", "
-        + ", ".join(f"CAST({c} AS VARCHAR)" for c in REQUIRED_COLUMNS)
-        + f" FROM {table} WHERE _bad IS NOT NULL ORDER BY _line LIMIT {MAX_REJECTED_DETAIL}"
-    ).fetchall()
-    rows = []
-    for rec in detail:
-        line, bad = rec[0], rec[1]
-        flags = rec[2 : 2 + len(checks)]
-        values = dict(zip(REQUIRED_COLUMNS, rec[2 + len(checks) :], strict=True))
-        failing = [i for i, f in enumerate(flags) if f] or [bad]
-        for i in failing:
-            column, reason, _ = all_checks[i]
-            rows.append((label, int(line), column, values[column] or "", reason))
-    rejected = pd.DataFrame(rows, columns=REJECT_COLUMNS)
+    rows_ = []
+    if n_rejected:
+        bad = f"coalesce(_bad, CASE WHEN spell_id IN (SELECT spell_id FROM {dups}) THEN {dup} END)"
+        detail = con.execute(
+            f"SELECT _line, {bad} AS _b, "
+            + ", ".join(f"coalesce({pred}, false)" for _, _, pred in checks)
+            + ", "
+            + ", ".join(f"CAST({c} AS VARCHAR)" for c in REQUIRED_COLUMNS)
+            + f" FROM {rows} WHERE {bad} IS NOT NULL ORDER BY _line LIMIT {MAX_REJECTED_DETAIL}"
+        ).fetchall()
+        for rec in detail:
+            line, first = rec[0], rec[1]
+            flags = rec[2 : 2 + len(checks)]
+            values = dict(zip(REQUIRED_COLUMNS, rec[2 + len(checks) :], strict=True))
+            failing = [i for i, f in enumerate(flags) if f] or [first]
+            for i in failing:
+                column, reason, _ = all_checks[i]
+                rows_.append((label, int(line), column, values[column] or "", reason))
+    rejected = pd.DataFrame(rows_, columns=REJECT_COLUMNS)
 
     ledger = ledger_row(
         label, sha256(path), role, n_read, n_read - n_rejected, 0, n_rejected, reasons
     )
-    accepted = con.sql(f"SELECT {cols} FROM {table} WHERE _bad IS NULL")
+    if n_rejected:
+        accepted = con.sql(
+            f"SELECT {cols} FROM {rows} WHERE _bad IS NULL "
+            f"AND spell_id NOT IN (SELECT spell_id FROM {dups})"
+        )
+    else:  # every row accepted: the file as it is
+        accepted = con.sql(f"SELECT {cols} FROM {src}")
     return accepted, ledger, rejected
 
 
-def _relation(extract: Extract) -> duckdb.DuckDBPyRelation:
-    if isinstance(extract, duckdb.DuckDBPyRelation):
-        return extract
-    return duckdb.connect().sql(f"SELECT * FROM read_parquet({_q(str(extract))})")
+def _engine(extract: Extract | None, engine: SpellsEngine | None) -> SpellsEngine:
+    """The engine that runs a measure function's queries: ``engine``, or DuckDB over
+    ``extract`` (exactly one of the two is given)."""
+    if engine is not None and extract is None:
+        return engine
+    if extract is not None and engine is None:
+        return DuckDBEngine(extract)
+    raise TypeError("give the extract (run on DuckDB) or an engine, not both or neither")
 
 
 def _fy_sql(date_col: str) -> str:
@@ -352,7 +420,7 @@ def _long(
                 {
                     "source": source,
                     "org_code_published": wide[org].astype(str).to_numpy(),
-                    "month": pd.to_datetime(wide["month"]).to_numpy(),
+                    "month": pd.to_datetime(wide["month"]).astype(MONTH_DTYPE).to_numpy(),
                     "measure": m,
                     "value": wide[m].to_numpy(dtype=float),
                     "stratum": wide[stratum].astype(str).to_numpy() if stratum else "",
@@ -367,23 +435,14 @@ def _long(
     )[MEASURE_COLUMNS]
 
 
-def readmission_measures(
-    extract: Extract,
-    *,
-    source: str = "record_level_admissions",
-    window_days: int = READMISSION_WINDOW_DAYS,
-    period_end: str | pd.Timestamp | None = None,
-) -> pd.DataFrame:
-    """30-day emergency readmissions per index provider and discharge month (long measures).
-
-    Measures ``index_spells`` (denominator) and ``readmissions_30d`` (numerator); see the
-    module notes for the definition. ``period_end`` (default: the last admission date in the
-    extract) bounds the follow-up: index spells discharged after ``period_end - window_days``
-    are left out.
-    """
-    rel = _relation(extract)
+def readmission_sql(
+    window_days: int = READMISSION_WINDOW_DAYS, period_end: str | pd.Timestamp | None = None
+) -> str:
+    """Index spells and 30-day emergency readmissions per provider and discharge month, as
+    engine-neutral SQL over ``spells`` (columns ``provider_code, month, index_spells,
+    readmissions_30d``); see the module notes for the definition."""
     w = int(window_days)
-    sql = f"""
+    return f"""
         WITH idx AS (
             SELECT spell_id, patient_id, provider_code, discharge_date FROM spells
             WHERE NOT died AND discharge_date <= {_end_sql(period_end)} - {w}
@@ -401,9 +460,28 @@ def readmission_measures(
         SELECT i.provider_code, date_trunc('month', i.discharge_date) AS month,
                count(*) AS index_spells, count(h.spell_id) AS readmissions_30d
         FROM idx i LEFT JOIN hit h ON h.spell_id = i.spell_id
-        GROUP BY ALL
+        GROUP BY i.provider_code, date_trunc('month', i.discharge_date)
+        ORDER BY provider_code, month
     """
-    wide = rel.query("spells", sql).df()
+
+
+def readmission_measures(
+    extract: Extract | None = None,
+    *,
+    engine: SpellsEngine | None = None,
+    source: str = "record_level_admissions",
+    window_days: int = READMISSION_WINDOW_DAYS,
+    period_end: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """30-day emergency readmissions per index provider and discharge month (long measures).
+
+    Measures ``index_spells`` (denominator) and ``readmissions_30d`` (numerator); see the
+    module notes for the definition. ``period_end`` (default: the last admission date in the
+    extract) bounds the follow-up: index spells discharged after ``period_end - window_days``
+    are left out. The spells are ``extract`` (read with DuckDB) or those of ``engine``
+    (:mod:`helpers.ingest.record_engine`).
+    """
+    wide = _engine(extract, engine).sql(readmission_sql(window_days, period_end))
     return _long(wide, source, "provider_code", ["index_spells", "readmissions_30d"])
 
 
@@ -425,9 +503,49 @@ def _eta_sql(coefs: dict[str, list[Term]]) -> str:
     return f"(CASE fy {' '.join(years)} END)"
 
 
+def _scored_spells_sql(period_end: str | pd.Timestamp | None) -> str:
+    """The spells discharged by ``period_end`` with their financial year of discharge ``fy``."""
+    return (
+        f"SELECT *, {_fy_sql('discharge_date')} AS fy FROM spells "
+        f"WHERE discharge_date <= {_end_sql(period_end)}"
+    )
+
+
+def case_mix_cells_sql(period_end: str | pd.Timestamp | None = None) -> str:
+    """The covariate-pattern cells the case-mix model is fitted on, as engine-neutral SQL over
+    ``spells``: spells and deaths per financial year of discharge and combination of the
+    :data:`helpers.ingest.casemix.CASE_MIX_FACTORS`, in a fixed order (the fit depends on it
+    in the last digits)."""
+    keys = ", ".join(CASE_MIX_FACTORS)
+    return (
+        f"WITH s AS ({_scored_spells_sql(period_end)}) SELECT fy, {keys}, count(*) AS spells, "
+        f"CAST(sum(CAST(died AS INTEGER)) AS BIGINT) AS deaths FROM s "
+        f"GROUP BY fy, {keys} ORDER BY fy, {keys}"
+    )
+
+
+def expected_deaths_sql(
+    coefs: dict[str, list[Term]], period_end: str | pd.Timestamp | None = None
+) -> str:
+    """Observed deaths and the case-mix model's expected deaths (``coefs``: each financial
+    year's coefficients) per provider and discharge month, as engine-neutral SQL over
+    ``spells`` (columns ``provider_code, month, observed_deaths, expected_deaths``)."""
+    eta = _eta_sql(coefs)
+    month = "date_trunc('month', discharge_date)"
+    return (
+        f"WITH s AS ({_scored_spells_sql(period_end)}) SELECT provider_code, {month} AS month, "
+        f"sum(CAST(died AS INTEGER)) AS observed_deaths, "
+        # summed as exact decimals: DuckDB adds doubles in a thread-dependent order, which
+        # changed the last digits of expected deaths from one run to the next
+        f"CAST(sum(CAST(1.0 / (1.0 + exp(-{eta})) AS DECIMAL(38, 18))) AS DOUBLE) "
+        f"AS expected_deaths FROM s GROUP BY provider_code, {month} ORDER BY provider_code, month"
+    )
+
+
 def mortality_measures(
-    extract: Extract,
+    extract: Extract | None = None,
     *,
+    engine: SpellsEngine | None = None,
     source: str = "record_level_admissions",
     period_end: str | pd.Timestamp | None = None,
 ) -> tuple[pd.DataFrame, CaseMixModel]:
@@ -437,32 +555,15 @@ def mortality_measures(
     (the pipeline computes O/E with exact/Byar's limits, e.g. ``isr``), and the fitted
     :class:`helpers.ingest.casemix.CaseMixModel` (coefficients and c-statistic per financial
     year). Spells discharged after ``period_end`` (default: the end of the extract) are left
-    out.
+    out. The spells are ``extract`` (read with DuckDB) or those of ``engine``.
     """
-    rel = _relation(extract)
-    keys = ", ".join(CASE_MIX_FACTORS)
-    base = (
-        f"SELECT *, {_fy_sql('discharge_date')} AS fy FROM spells "
-        f"WHERE discharge_date <= {_end_sql(period_end)}"
-    )
-    cells = rel.query(
-        "spells",
-        f"WITH s AS ({base}) SELECT fy, {keys}, count(*) AS spells, "
-        f"sum(CAST(died AS INTEGER)) AS deaths FROM s GROUP BY ALL ORDER BY ALL",
-    ).df()
+    run = _engine(extract, engine)
+    cells = run.sql(case_mix_cells_sql(period_end))
+    cells = cells.astype({"fy": str, "spells": "int64", "deaths": "int64"})
     coefs, model = fit_case_mix(cells)
     if not coefs:
         return pd.DataFrame(columns=MEASURE_COLUMNS), model
-    eta = _eta_sql(coefs)
-    wide = rel.query(
-        "spells",
-        f"WITH s AS ({base}) SELECT provider_code, date_trunc('month', discharge_date) AS month, "
-        f"sum(CAST(died AS INTEGER)) AS observed_deaths, "
-        # summed as exact decimals: DuckDB adds doubles in a thread-dependent order, which
-        # changed the last digits of expected deaths from one run to the next
-        f"CAST(sum(CAST(1.0 / (1.0 + exp(-{eta})) AS DECIMAL(38, 18))) AS DOUBLE) "
-        f"AS expected_deaths FROM s GROUP BY ALL",
-    ).df()
+    wide = run.sql(expected_deaths_sql(coefs, period_end))
     measures = _long(wide, source, "provider_code", ["observed_deaths", "expected_deaths"])
     return measures, model
 
@@ -494,10 +595,24 @@ def _population_frame(population: pd.DataFrame | Path | str, label: str = "") ->
     return pop
 
 
+def acs_admissions_sql(acs_groups: tuple[str, ...] = ACS_GROUPS) -> str:
+    """Emergency admissions for the ACS diagnosis groups ``acs_groups`` per ICB of residence,
+    admission month and age band, as engine-neutral SQL over ``spells`` (columns ``icb_code,
+    month, age_band, acs_admissions``)."""
+    month = "date_trunc('month', admission_date)"
+    return (
+        f"SELECT icb_code, {month} AS month, age_band, count(*) AS acs_admissions "
+        f"FROM spells WHERE admission_method = 'emergency' "
+        f"AND diagnosis_group IN {_in_list(acs_groups)} "
+        f"GROUP BY icb_code, {month}, age_band ORDER BY icb_code, month, age_band"
+    )
+
+
 def avoidable_admission_measures(
-    extract: Extract,
+    extract: Extract | None,
     population: pd.DataFrame | Path | str,
     *,
+    engine: SpellsEngine | None = None,
     source: str = "record_level_admissions",
     acs_groups: tuple[str, ...] = ACS_GROUPS,
     population_label: str = "",
@@ -508,15 +623,10 @@ def avoidable_admission_measures(
     ``acs_admissions``: one row per ICB, month and age band with at least one admission (absent
     cells are zero). ``population``: one row per ICB, mid-year and age band, dated 1 April of
     the mid-year (the financial year it serves). ``population`` is the population table or CSV
-    (icb_code, year, age_band, sex, population).
+    (icb_code, year, age_band, sex, population). The spells are ``extract`` (read with DuckDB;
+    None when ``engine`` is given) or those of ``engine``.
     """
-    rel = _relation(extract)
-    wide = rel.query(
-        "spells",
-        f"SELECT icb_code, date_trunc('month', admission_date) AS month, age_band, "
-        f"count(*) AS acs_admissions FROM spells WHERE admission_method = 'emergency' "
-        f"AND diagnosis_group IN {_in_list(acs_groups)} GROUP BY ALL",
-    ).df()
+    wide = _engine(extract, engine).sql(acs_admissions_sql(acs_groups))
     acs = _long(wide, source, "icb_code", ["acs_admissions"], stratum="age_band")
     pop = _population_frame(population, population_label)
     pop = (
@@ -529,19 +639,43 @@ def avoidable_admission_measures(
     return pd.concat([acs, pop_long], ignore_index=True)[MEASURE_COLUMNS]
 
 
+def record_engine(
+    path: Path, accepted: duckdb.DuckDBPyRelation, ledger: dict, label: str
+) -> SpellsEngine:
+    """The engine of the reader's measures (``$ASSESS_RECORD_ENGINE``): DuckDB over the
+    ``accepted`` rows of :func:`read_extract`, or Spark over the file at ``path`` with the
+    accepted rows selected again by :func:`accepted_sql`; their count must equal the ledger's
+    (``label`` names the file in the error if not)."""
+    if engine_choice() != "spark":
+        return DuckDBEngine(accepted)
+    engine = SparkEngine(path, spells_sql=accepted_sql())
+    n = int(engine.sql("SELECT count(*) AS n FROM spells")["n"].iloc[0])
+    if n != ledger["rows_accepted"]:
+        raise IngestError(
+            f"{label}: Spark selects {n:,d} accepted rows, the validation "
+            f"{ledger['rows_accepted']:,d}"
+        )
+    return engine
+
+
 def read_record_level(key: str, source: SourceLike, root: Path) -> Ingested:
-    """A record-level admissions extract (Parquet, one row per spell), aggregated with DuckDB
-    into the outcome measures: 30-day emergency readmissions, observed and case-mix-expected
-    deaths (SHMI-like), and emergency admissions for ambulatory-care-sensitive conditions by
-    ICB of residence and age band, with the ICB population (``options.population``)."""
-    relation, ledger, rejected = read_extract(root / source.path, key, file_label=source.path)
-    parts = [readmission_measures(relation, source=key)]
-    mortality, model = mortality_measures(relation, source=key)
+    """A record-level admissions extract (Parquet, one row per spell), validated with DuckDB
+    and aggregated (with DuckDB, or Spark: :func:`record_engine`) into the outcome measures:
+    30-day emergency readmissions, observed and case-mix-expected deaths (SHMI-like), and
+    emergency admissions for ambulatory-care-sensitive conditions by ICB of residence and age
+    band, with the ICB population (``options.population``)."""
+    path = root / source.path
+    relation, ledger, rejected = read_extract(path, key, file_label=source.path)
+    engine = record_engine(path, relation, ledger, source.path)
+    parts = [readmission_measures(engine=engine, source=key)]
+    mortality, model = mortality_measures(engine=engine, source=key)
     parts.append(mortality)
     if "population" in source.options:
         rel = str(source.options["population"])
         parts.append(
-            avoidable_admission_measures(relation, root / rel, source=key, population_label=rel)
+            avoidable_admission_measures(
+                None, root / rel, engine=engine, source=key, population_label=rel
+            )
         )
     measures = pd.concat(parts, ignore_index=True)
     ingested = Ingested(measures=measures, ledger=ledger, rejected=rejected)
