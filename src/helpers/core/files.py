@@ -158,6 +158,16 @@ def _clear_leftovers(out: Path) -> None:
             _remove(path)
 
 
+def tidy(out: Path, tmp: Path | None = None) -> None:
+    """What :func:`building` does first, for a caller that builds nothing this time (its output
+    is up to date): remove what killed builds left beside ``out``, and the fixed temporary
+    folder ``tmp`` (the caller holds the lock that keeps others from building there)."""
+    if out.parent.is_dir():
+        _clear_leftovers(out)
+    if tmp is not None and (tmp.exists() or tmp.is_symlink()):
+        _remove(tmp)
+
+
 @functools.cache
 def _renameat2() -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers.core.files import Busy, describe_os_error, exclusive
+from helpers.core.files import Busy, describe_os_error, exclusive, tidy
 from helpers.core.paths import project_root, reports_dir
 from helpers.ingest import IngestError, check_sources
 from helpers.pipeline.many import run_many, timings_table
@@ -79,16 +79,16 @@ def cmd_render(
             raise RunError(
                 "nothing to render: no finished assessment in reports/ (run `assess run`)"
             )
-        key = site_key(root, runs, preview, SITE_PROFILE) if use_cache else None
+        key = site_key(root, runs, preview, SITE_PROFILE)
         out = root / "_site"
-        if key is not None and site_is_current(out, key):
+        if use_cache and site_is_current(out, key):
+            tidy(out)  # what a killed render left beside it
             seconds = time.perf_counter() - t0
             print(f"assess: the site in {out.name}/ is unchanged (from the cache, {seconds:.1f}s)")
             return seconds, True
         md_cache = reports / "_cache" / "markdown" if use_cache else None
         result = render_site(root, force_preview=preview, profile=SITE_PROFILE, md_cache=md_cache)
-        if key is not None:
-            mark_site(result.output_dir, key)
+        mark_site(result.output_dir, key)
     label = "Quarto" if result.kind == "quarto" else "PREVIEW (no quarto on PATH)"
     index = result.output_dir / "index.html"
     print(

@@ -30,7 +30,7 @@ import nbformat
 import papermill as pm
 from nbclient.exceptions import DeadKernelError
 
-from helpers.core.files import Busy, building, describe_os_error, exclusive
+from helpers.core.files import Busy, building, describe_os_error, exclusive, tidy
 from helpers.core.paths import project_path, project_root, reports_dir
 from helpers.ingest import check_sources
 from helpers.pipeline.cache import (
@@ -236,6 +236,7 @@ def run_assessment(
                     t = StepTiming(aid, nb.name, 0.0, True, record.seconds)
                     steps.append(t)
                     notify(t)
+                tidy(final, build)  # what a killed run left beside it
                 seconds = time.perf_counter() - start
                 log(f"assess: '{aid}' unchanged: every step is in the cache ({seconds:.1f}s)")
                 return RunResult(aid, final, seconds, [n.name for n in notebooks], steps)
