@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from helpers.ingest.ledger import IngestError
 
@@ -93,6 +92,8 @@ def fit_case_mix(cells: pd.DataFrame) -> tuple[dict[str, list[Term]], CaseMixMod
     """Fit the logistic case-mix model separately for each financial year of ``cells``
     (columns ``fy``, the :data:`CASE_MIX_FACTORS`, ``spells`` and ``deaths``: one row per
     covariate pattern). Returns each year's coefficients by term, and the model tables."""
+    import statsmodels.api as sm  # on first use: only step 1 fits the model (0.5 s)
+
     coef_rows = []
     fit_rows = []
     coefs: dict[str, list[Term]] = {}
