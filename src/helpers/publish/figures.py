@@ -24,6 +24,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.axis  # noqa: E402
 import matplotlib.dates  # noqa: E402
 import matplotlib.pyplot as plt
 import matplotlib.ticker  # noqa: E402
@@ -159,6 +160,15 @@ class _Canvas:
         canvas.draw()
         self._background = canvas.copy_from_bbox(self.fig.bbox)
 
+    def _show_legend(self, key: Any, make: Callable[[], Legend | None]) -> None:
+        """Show the figure legend of ``key`` (made once, by ``make``: legends differ only by the
+        kinds of mark a card has) and no other."""
+        legends: dict[Any, Legend | None] = self.__dict__.setdefault("_legends", {})
+        if key not in legends:
+            legends[key] = make()
+        legend = legends[key]
+        self.fig.legends[:] = [legend] if legend is not None else []
+
     def render(self) -> FigureCanvasAgg:
         """The card: the background and, over it, every animated artist as it now is."""
         canvas = self._canvas
@@ -192,11 +202,24 @@ def _canvas(kind: str, key: Any, make: Callable[[], _Canvas]) -> Any:
     return canvas
 
 
-def _replace_legend(fig: MplFigure, old: Legend | None, **kwargs: Any) -> Legend | None:
-    """A new figure legend in place of ``old`` (none without handles)."""
-    if old is not None:
-        old.remove()
-    return fig.legend(**kwargs) if kwargs.get("handles") else None
+def _fixed_bins(axis: matplotlib.axis.Axis) -> None:
+    """The default (auto) locator's ticks, with its number of intervals worked out once: it
+    depends only on the axes' size and the tick labels' font, which a canvas does not change,
+    and is otherwise measured again at every draw."""
+    nbins = int(np.clip(axis.get_tick_space(), 1, 9))
+    axis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]))
+
+
+def _autoscale_y(ax: Axes, *values: np.ndarray) -> None:
+    """Set the y limits autoscaling would give lines holding these values (their range, made
+    non-singular by the locator, widened by the axes' margin) without walking every artist."""
+    v = np.concatenate([np.asarray(x, dtype=float).ravel() for x in values])
+    v = v[np.isfinite(v)]
+    lo, hi = (float(v.min()), float(v.max())) if len(v) else (-np.inf, np.inf)
+    locator = ax.yaxis.get_major_locator()
+    lo, hi = locator.nonsingular(lo, hi)
+    delta = (hi - lo) * ax.margins()[1]
+    ax.set_ylim(locator.view_limits(lo - delta, hi + delta))
 
 
 def ranked_chart(
@@ -329,6 +352,7 @@ class _TrendPanel:
     spec: MetricSpec
     x: dict[str, int]  # period -> position
     covers: list[np.ndarray]  # per definition: does it cover the period at each position
+    england: np.ndarray  # England's values drawn
     bars: LineCollection  # the 95% intervals
     caps: dict[str, Line2D]  # comparison -> the intervals' caps
     marks: dict[str, Line2D]  # comparison -> the values
@@ -363,9 +387,11 @@ class _TrendCanvas(_Canvas):
             e = england[england.metric_id == spec.id].sort_values("period")
             periods = sorted(set(e.period))
             x = {p: i for i, p in enumerate(periods)}
+            england_values = []
             for d_def in spec.definitions:
                 seg = e[e.period.map(d_def.covers)]
-                ax.plot([x[p] for p in seg.period], _floats(seg.value), "D--",
+                england_values.append(_floats(seg.value))
+                ax.plot([x[p] for p in seg.period], england_values[-1], "D--",
                         color=ENGLAND_COLOUR, ms=4, lw=1)  # fmt: skip
             # the card's artists, in the order (and z-order) ax.errorbar and ax.plot made them:
             # intervals and caps, the lines joining the values, the markers on top
@@ -397,14 +423,34 @@ class _TrendCanvas(_Canvas):
             ax.set_xlim((-0.05 * last, 1.05 * last) if last else (-0.5, 0.5))
             static |= {ax.xaxis, ax.set_title(spec.short_title, fontsize=10)}
             ax.set_ylabel(spec.unit)
+            _fixed_bins(ax.yaxis)
             covers = [
                 np.array([d.covers(p) for p in periods], dtype=bool) for d in spec.definitions
             ]
-            self.panels.append(_TrendPanel(ax, spec, x, covers, bars, caps, marks, lines))
+            self.panels.append(
+                _TrendPanel(
+                    ax,
+                    spec,
+                    x,
+                    covers,
+                    np.concatenate([[], *england_values]),
+                    bars,
+                    caps,
+                    marks,
+                    lines,
+                )  # fmt: skip
+            )
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
-        self.legend: Legend | None = None
         self._freeze(static)
+        # one legend for every panel (a legend per panel, placed by "best", is slow and crowded);
+        # made after the static layer, as its second label names the organisation
+        handles = [
+            Line2D([], [], color=ENGLAND_COLOUR, marker="D", ls="--", ms=4, lw=1, label="England"),
+            Line2D([], [], color="#333333", marker="o", ls="-", ms=5, lw=0.8, label="-"),
+        ]
+        self.legend = fig.legend(handles=handles, loc="upper right", ncols=2, fontsize=8,
+                                 frameon=False, bbox_to_anchor=(0.985, 1.0))  # fmt: skip
 
     def draw(self, job: TrendJob) -> list[str]:
         """Set the card's values on every panel; returns the alt text of each panel."""
@@ -427,15 +473,19 @@ class _TrendCanvas(_Canvas):
             segs = np.stack([np.stack([xs, low], 1), np.stack([xs, high], 1)], 1)[styled]
             p.bars.set_segments(list(segs))
             p.bars.set_color([COMPARISON_STYLE[c][0] for c in comp[styled]])
+            # (an artist with nothing to show is hidden: drawing it costs as much as a full one)
             for c, line in p.caps.items():
                 m = comp == c
                 line.set_data(np.concatenate([xs[m], xs[m]]), np.concatenate([low[m], high[m]]))
                 p.marks[c].set_data(xs[m], v[m])
+                line.set_visible(m.any())
+                p.marks[c].set_visible(m.any())
             for line, cov in zip(p.lines, p.covers, strict=True):
                 m = cov[xs] if len(xs) else np.zeros(0, dtype=bool)
                 line.set_data(xs[m], v[m])
-            p.ax.relim()
-            p.ax.autoscale_view(scalex=False)
+                line.set_visible(m.any())
+            shown = styled | np.isin(xs, np.flatnonzero(np.any(p.covers, axis=0)))
+            _autoscale_y(p.ax, p.england, v[shown], low[styled], high[styled])
             if len(i):
                 last = i[-1]
                 alts.append(
@@ -444,29 +494,8 @@ class _TrendCanvas(_Canvas):
                 )
             else:
                 alts.append(f"{p.spec.short_title}: no value")
-        # one legend for every panel (a legend per panel, placed by "best", is slow and crowded)
-        handles = [
-            Line2D([], [], color=ENGLAND_COLOUR, marker="D", ls="--", ms=4, lw=1, label="England"),
-            Line2D(
-                [],
-                [],
-                color="#333333",
-                marker="o",
-                ls="-",
-                ms=5,
-                lw=0.8,
-                label=f"{job.org_code} (95% interval; marker shape = compared with England)",
-            ),
-        ]
-        self.legend = _replace_legend(
-            self.fig,
-            self.legend,
-            handles=handles,
-            loc="upper right",
-            ncols=2,
-            fontsize=8,
-            frameon=False,
-            bbox_to_anchor=(0.985, 1.0),
+        self.legend.texts[1].set_text(
+            f"{job.org_code} (95% interval; marker shape = compared with England)"
         )
         return alts
 
@@ -588,7 +617,6 @@ class _SpineCanvas(_Canvas):
         ax.set_ylim(ax.get_ylim())  # as autoscaled to the bands, fixed: the labels drawn once
         # the title across the whole figure (over the metric labels too), so that a long name fits
         self.title = fig.text(0.01, 1 - 0.08 / height, "", ha="left", va="top", fontsize=11)
-        self.legend: Legend | None = None
         self._freeze({ax.xaxis, ax.yaxis})
 
     def draw(self, job: SpineJob) -> None:
@@ -608,14 +636,20 @@ class _SpineCanvas(_Canvas):
         for comp, line in self.marks.items():
             line.set_data(*placed[comp])
         self.title.set_text(f"{job.org_name}: where it stands among {job.units}")
-        handles = [
-            Line2D([], [], ls="", marker=m, color=c, mec="black", label=lab)
-            for key, (c, m, lab) in COMPARISON_STYLE.items()
-            if key in {r.comparison for r in rows}
-        ]
-        self.legend = _replace_legend(self.fig, self.legend, handles=handles, loc="lower center",
-                                      ncol=len(handles), fontsize=8, frameon=False,
-                                      bbox_to_anchor=(0.62, 0.0))  # fmt: skip
+        shown = tuple(k for k in COMPARISON_STYLE if k in {r.comparison for r in rows})
+
+        def legend() -> Legend | None:
+            handles = [
+                Line2D([], [], ls="", marker=m, color=c, mec="black", label=lab)
+                for c, m, lab in (COMPARISON_STYLE[k] for k in shown)
+            ]
+            if not handles:
+                return None
+            return self.fig.legend(handles=handles, loc="lower center", ncol=len(handles),
+                                   fontsize=8, frameon=False,
+                                   bbox_to_anchor=(0.62, 0.0))  # fmt: skip
+
+        self._show_legend(shown, legend)
 
 
 def spine_chart(job: SpineJob) -> Figure:
@@ -740,80 +774,106 @@ class _SpcCanvas(_Canvas):
             ax.set_xlim(first - margin, last + margin)
             static |= {ax.xaxis, ax.set_title(label, loc="left", fontsize=10)}
             ax.set_ylabel(unit)
-        self.legend: Legend | None = None
+            _fixed_bins(ax.yaxis)
         self._freeze(static)
 
-    def draw(self, job: SpcJob) -> tuple[list[str], set[str]]:
-        """Set the card's series on every panel; returns the alt text of each panel and the kinds
-        of point (and ``"goal"``) drawn."""
-        alts, seen = [], set()
-        for p, panel in zip(self.panels, job.panels, strict=True):
-            d = panel.points.sort_values("month")
-            x = matplotlib.dates.date2num(pd.to_datetime(d.month).to_numpy())
-            p.value.set_data(x, _floats(d.value))
-            p.mean.set_data(x, _floats(d["mean"]))
-            p.lpl.set_data(x, _floats(d.lpl))
-            p.upl.set_data(x, _floats(d.upl))
-            target = _floats(d.target)
-            if np.isfinite(target).any():
+    def draw(self, series: list[_SpcSeries]) -> set[str]:
+        """Set the card's series on every panel; returns the kinds of point (and ``"goal"``)
+        drawn."""
+        seen = set()
+        for p, d in zip(self.panels, series, strict=True):
+            p.value.set_data(d.x, d.value)
+            p.mean.set_data(d.x, d.mean)
+            p.lpl.set_data(d.x, d.lpl)
+            p.upl.set_data(d.x, d.upl)
+            goal = np.isfinite(d.target).any()
+            p.goal.set_data(d.x if goal else [], d.target if goal else [])
+            p.goal.set_visible(goal)
+            if goal:
                 seen.add("goal")
-                p.goal.set_data(x, target)
-            else:
-                p.goal.set_data([], [])
-            kinds = d.point_type.to_numpy(dtype=object)
             for kind, line in p.points.items():
-                m = kinds == kind
+                m = d.kinds == kind
+                line.set_data(d.x[m], d.value[m])
+                line.set_visible(m.any())
                 if m.any():
                     seen.add(kind)
-                line.set_data(x[m], _floats(d.value)[m])
-            p.ax.relim()
-            p.ax.autoscale_view(scalex=False)
-            last = d.iloc[-1]
-            special = d[d.point_type != "common_cause"]
-            latest_kind = SPC_STYLE.get(str(last.point_type), SPC_STYLE["common_cause"])[2]
-            alts.append(
-                f"{panel.label}: {len(d)} months from {_month(d.month.iloc[0])} to "
-                f"{_month(last.month)}, mean {fmt(float(last['mean']), panel.spec)}, process "
-                f"limits {fmt(float(last.lpl), panel.spec)} to {fmt(float(last.upl), panel.spec)};"
-                f" latest {fmt(float(last.value), panel.spec)} ({lower_first(latest_kind)}); "
-                f"{len(special)} month(s) of special cause"
-            )
-        handles = [
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker=SPC_STYLE[k][1],
-                color=SPC_STYLE[k][0],
-                mec="black",
-                label=SPC_STYLE[k][2],
-            )  # fmt: skip
-            for k in SPC_STYLE
-            if k in seen
-        ] + [
-            Line2D([], [], color="#000000", label="Mean"),
-            Line2D([], [], color="#555555", ls="--", label="Process limits"),
-            *([Line2D([], [], color="#009E73", ls=":", label="Goal")] if "goal" in seen else []),
-        ]
-        self.legend = _replace_legend(self.fig, self.legend, handles=handles, loc="lower center",
-                                      ncols=3, fontsize=8, frameon=False)  # fmt: skip
-        return alts, seen
+            _autoscale_y(p.ax, d.value, d.mean, d.lpl, d.upl, d.target)
+        shown = tuple(k for k in [*SPC_STYLE, "goal"] if k in seen)
+
+        def legend() -> Legend:
+            handles = [
+                Line2D(
+                    [],
+                    [],
+                    ls="",
+                    marker=SPC_STYLE[k][1],
+                    color=SPC_STYLE[k][0],
+                    mec="black",
+                    label=SPC_STYLE[k][2],
+                )  # fmt: skip
+                for k in SPC_STYLE
+                if k in seen
+            ] + [
+                Line2D([], [], color="#000000", label="Mean"),
+                Line2D([], [], color="#555555", ls="--", label="Process limits"),
+                *(
+                    [Line2D([], [], color="#009E73", ls=":", label="Goal")]
+                    if "goal" in seen
+                    else []
+                ),
+            ]
+            return self.fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=8,
+                                   frameon=False)  # fmt: skip
+
+        self._show_legend(shown, legend)
+        return seen
+
+
+@dataclass(frozen=True)
+class _SpcSeries:
+    """A panel's months (as matplotlib dates), in order, with their values."""
+
+    months: np.ndarray  # datetime64
+    x: np.ndarray
+    value: np.ndarray
+    mean: np.ndarray
+    lpl: np.ndarray
+    upl: np.ndarray
+    target: np.ndarray
+    kinds: np.ndarray  # point types
+
+    @classmethod
+    def of(cls, points: pd.DataFrame) -> _SpcSeries:
+        months = pd.to_datetime(points.month).to_numpy()
+        order = np.argsort(months, kind="stable")
+        cols = (_floats(points[c])[order] for c in ("value", "mean", "lpl", "upl", "target"))
+        return cls(months[order], matplotlib.dates.date2num(months[order]), *cols,
+                   points.point_type.to_numpy(dtype=object)[order])  # fmt: skip
+
+    def alt(self, panel: SpcPanel) -> str:
+        spec = panel.spec
+        kind = self.kinds[-1]
+        latest_kind = SPC_STYLE.get(str(kind), SPC_STYLE["common_cause"])[2]
+        return (
+            f"{panel.label}: {len(self.x)} months from {_month(self.months[0])} to "
+            f"{_month(self.months[-1])}, mean {fmt(float(self.mean[-1]), spec)}, process "
+            f"limits {fmt(float(self.lpl[-1]), spec)} to {fmt(float(self.upl[-1]), spec)}; "
+            f"latest {fmt(float(self.value[-1]), spec)} ({lower_first(latest_kind)}); "
+            f"{int((self.kinds != 'common_cause').sum())} month(s) of special cause"
+        )
 
 
 def spc_chart(job: SpcJob) -> Figure:
     """Making Data Count XmR charts of the key metrics, one panel each: monthly values, the
     mean and the process limits; special-cause points by colour and shape."""
+    series = [_SpcSeries.of(p.points) for p in job.panels]
     key = tuple(
-        (
-            p.label,
-            p.spec.unit,
-            *matplotlib.dates.date2num(pd.to_datetime(p.points.month).agg(["min", "max"])),
-        )
-        for p in job.panels
+        (p.label, p.spec.unit, d.x[0], d.x[-1]) for p, d in zip(job.panels, series, strict=True)
     )
     canvas = _canvas("spc", key, lambda: _SpcCanvas(key, key))
-    alts, _seen = canvas.draw(job)
+    canvas.draw(series)
     _write_palette_png(canvas.render(), job.path)
+    alts = [d.alt(p) for p, d in zip(job.panels, series, strict=True)]
     alt = (
         f"Statistical process control (XmR) charts for {job.org_name}, one per key metric. "
         + "; ".join(alts)
