@@ -145,7 +145,8 @@ def national_headlines(
             continue
         d = spec.definitions[-1]
         m = measures[measures.source == nat.source]
-        m = m.assign(period=m.month.map(lambda t: fy_label(fy_of_month(t))))
+        years = {t: fy_label(fy_of_month(t)) for t in m.month.unique()}  # once per month
+        m = m.assign(period=m.month.map(years))
         for period in run.settings.financial_years:
             if not d.covers(period):
                 continue

@@ -20,7 +20,10 @@ SPC_DIRECTION = {
 def monthly_values(monthly: pd.DataFrame, spec: MetricSpec, years: list[str]) -> pd.DataFrame:
     """Monthly values of one metric in its latest definition's years (no series break)."""
     current = spec.definitions[-1]
-    m = monthly[(monthly.metric_id == spec.id) & monthly.period.map(current.covers)]
+    m = monthly[monthly.metric_id == spec.id]
+    # whether the definition covers each year, asked once per year (not once per row)
+    covered = {p: current.covers(p) for p in m.period.unique()}
+    m = m[m.period.map(covered).astype(bool)]
     m = m[m.period.isin(years) & m.numerator.notna() & (m.denominator > 0)]
     m = m.assign(value=spec.multiplier * m.numerator / m.denominator)
     return m.sort_values(["org_code", "month"])
