@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -30,11 +31,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+os.environ.pop("ASSESS_FIGURE_CACHE", None)  # every figure drawn: no cache
 
 from helpers.core.paths import RunPaths  # noqa: E402
-from helpers.core.tables import load_interim, load_table  # noqa: E402
 from helpers.pipeline.provenance import build_provenance  # noqa: E402
-from helpers.publish import disclosure, figures, pages  # noqa: E402
+from helpers.publish import figures, pages  # noqa: E402
+from helpers.publish.context import load_ledger, load_site_context  # noqa: E402
 from helpers.publish.templating import template_env  # noqa: E402
 from helpers.settings import load_assessment  # noqa: E402
 
@@ -45,48 +47,12 @@ BUILDS = [
 
 
 def site_context(built: Path, config: str, out: Path) -> pages.SiteContext:
-    """The context of notebook 40 for a built assessment, writing into ``out``."""
+    """The context of notebook 40 (:func:`load_site_context`) for a built assessment, writing
+    into ``out``."""
     run = load_assessment(str(ROOT / config))
     src = RunPaths(built)
-    results = load_table(src.results, "indicators")
-    ledger = load_table(src.results, "ledger", text=("reasons",))
-    return pages.SiteContext(
-        run=run,
-        paths=RunPaths(out).ensure(),
-        results=results,
-        england=load_table(src.results, "england"),
-        orgs=load_interim(src.interim, "organisations"),
-        ledger=ledger,
-        rejected=load_table(src.results, "rejected_rows", text=("value", "reason")),
-        successions=load_interim(src.interim, "successions"),
-        splits=load_interim(src.interim, "splits"),
-        provenance=build_provenance(run, ledger),
-        trends=load_table(src.results, "trends"),
-        funnel_limits=load_table(src.results, "funnel_limits"),
-        overdispersion=load_table(src.results, "overdispersion"),
-        plan_delivery=load_table(src.results, "plan_delivery"),
-        local_priorities=load_interim(src.interim, "local_priorities"),
-        assessment=load_table(
-            src.results,
-            "assessment",
-            text=("segment_reason", "deficit_basis", "closest_metrics"),
-        ),
-        metric_scores=load_table(src.results, "metric_scores"),
-        league=load_table(
-            src.results,
-            "league_table",
-            text=(
-                "Likely_range_of_average_score",
-                "Likely_range_of_rank",
-                "Trust_in_financial_deficit",
-                "Segment_reason",
-            ),
-        ),
-        segment_changes=load_table(src.results, "segment_changes"),
-        monthly=disclosure.public_monthly(
-            load_interim(src.interim, "monthly"), load_interim(src.interim, "disclosure")
-        ),
-    )
+    provenance = build_provenance(run, load_ledger(src.results))
+    return load_site_context(run, src, provenance, RunPaths(out).ensure())
 
 
 def timed(f: Callable[..., Any], *args: Any) -> float:
