@@ -41,6 +41,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from helpers.compare.ranks import N_DRAWS  # noqa: E402
+from helpers.publish.figure_cache import cached_draw  # noqa: E402
 from helpers.publish.text import COMPARISON_LABEL, FUNNEL_LABEL, fmt, lower_first  # noqa: E402
 from helpers.settings import MetricSpec  # noqa: E402
 
@@ -535,12 +536,18 @@ def figure_workers() -> int:
 
 
 def _draw_many(draw: Callable[[Any], Figure], jobs: list, workers: int | None) -> list[Figure]:
-    """Draw many report-card charts in parallel processes (one kernel, many pages)."""
+    """Draw many report-card charts in parallel processes (one kernel, many pages); a chart
+    whose data did not change since the last run is copied from the figure cache
+    (:mod:`helpers.publish.figure_cache`) instead."""
     workers = workers or figure_workers()
-    if workers <= 1 or len(jobs) < 8:
-        return [draw(j) for j in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(draw, jobs, chunksize=8))
+
+    def draw_all(todo: list) -> list[Figure]:
+        if workers <= 1 or len(todo) < 8:
+            return [draw(j) for j in todo]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(draw, todo, chunksize=8))
+
+    return cached_draw(draw, jobs, draw_all)
 
 
 def trend_charts(jobs: list[TrendJob], workers: int | None = None) -> list[Figure]:

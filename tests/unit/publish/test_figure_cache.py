@@ -111,3 +111,33 @@ def test_prune_keeps_what_the_last_run_used(tmp_path: Path) -> None:
     cached_draw(draw, jobs(tmp_path, {"X1": 1}), draw_all, cache)  # a hit: touched
     assert prune(cache, started) == 2  # X2's image and its text
     assert len(list(cache.iterdir())) == 2
+
+
+def test_the_report_cards_charts_go_through_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers.publish import figures
+
+    monkeypatch.setenv(figure_cache.ENV, str(tmp_path / "cache"))
+    real = figures.spine_chart
+    calls: list[str] = []
+
+    def counting(job: figures.SpineJob) -> Figure:
+        calls.append(job.org_code)
+        return real(job)
+
+    monkeypatch.setattr(figures, "spine_chart", counting)
+
+    def job(out: Path, value: float) -> figures.SpineJob:
+        row = figures.SpineRow(
+            "A&E 4-hour", value, 0.7, 0.5, 0.6, 0.8, 0.9, "higher", "similar", f"{value:.0%}"
+        )
+        return figures.SpineJob("RXX", "Trust X", out / "RXX_spine.png", (row,), "trusts")
+
+    first = figures.spine_charts([job(tmp_path / "a", 0.75)], workers=1)
+    second = figures.spine_charts([job(tmp_path / "b", 0.75)], workers=1)
+    assert calls == ["RXX"]  # the second came from the cache
+    assert first[0].path.read_bytes() == second[0].path.read_bytes()
+    assert first[0].alt == second[0].alt
+    figures.spine_charts([job(tmp_path / "c", 0.65)], workers=1)
+    assert calls == ["RXX", "RXX"]  # new data: drawn
