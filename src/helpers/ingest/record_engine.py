@@ -95,7 +95,10 @@ def duckdb_connection(memory_limit: str | None = None) -> duckdb.DuckDBPyConnect
             "preserve_insertion_order": False,
         }
     )
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:  # in a notebook kernel DuckDB refuses without ipywidgets; none shown
+        pass
     return con
 
 
