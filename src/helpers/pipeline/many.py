@@ -173,10 +173,9 @@ def _parallel(
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    # the figure pools of two assessments at once share the cores
-    figure_workers = os.environ.get("ASSESS_FIGURE_WORKERS") or str(
-        max(1, (os.cpu_count() or 1) // jobs)
-    )
+    # each assessment's figure pool may use every core: while one assessment draws its cards
+    # the other is often in a lighter step or done, and the system shares the cores
+    figure_workers = os.environ.get("ASSESS_FIGURE_WORKERS") or None
     futures: dict[str, Future[RunResult]] = {}
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
