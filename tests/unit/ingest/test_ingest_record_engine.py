@@ -134,3 +134,15 @@ def test_spark_without_pyspark_is_one_clear_error(monkeypatch) -> None:
     monkeypatch.setattr(record_engine.importlib, "import_module", no_pyspark)
     with pytest.raises(rl.IngestError, match="ASSESS_RECORD_ENGINE=spark needs pyspark"):
         record_engine.SparkEngine("admissions.parquet")
+
+
+def test_the_duckdb_connection_is_bounded_and_out_of_core(monkeypatch) -> None:
+    monkeypatch.delenv(record_engine.MEMORY_LIMIT_VARIABLE, raising=False)
+    con = record_engine.duckdb_connection()
+    setting = lambda name: con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]  # noqa: E731
+    assert setting("memory_limit") in ("1.8 GiB", "1.9 GiB", "2.0 GiB")  # 2GB as DuckDB shows it
+    assert setting("preserve_insertion_order") is False
+    assert "assess-duckdb-" in setting("temp_directory")
+    monkeypatch.setenv(record_engine.MEMORY_LIMIT_VARIABLE, "512MB")
+    con = record_engine.duckdb_connection()
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == "488.2 MiB"

@@ -314,9 +314,10 @@ def _validate(
     """The checks of :func:`read_extract` on a readable file with the required columns.
 
     Nothing is copied out of the file: a view gives each row its line and first failing check
-    (``_bad``), one pass collects the ``spell_id`` values shared by rows otherwise valid (a
-    small table, usually empty), another counts the rows by reason, and the accepted rows are
-    a view of the file, read again (out of core) by each measure query.
+    (``_bad``); one pass counts the rows by reason and the distinct ``spell_id`` values among
+    rows otherwise valid; only when those are fewer than the rows does a second pass collect
+    the shared values (a small table). The accepted rows are a view of the file, read again
+    (out of core) by each measure query.
     """
     n = next(_TABLE_IDS)  # names of this call: earlier relations stay valid
     known = known_providers is not None
@@ -338,16 +339,22 @@ def _validate(
         f"CREATE OR REPLACE TEMP VIEW {rows} AS SELECT {cols}, file_row_number + 1 AS _line, "
         f"CASE {first_bad} ELSE NULL END::INTEGER AS _bad FROM {src}"
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {dups} AS SELECT spell_id, count(*) AS n FROM {rows} "
-        f"WHERE _bad IS NULL GROUP BY spell_id HAVING count(*) > 1"
-    )
-    counts = dict(con.execute(f"SELECT _bad, count(*) FROM {rows} GROUP BY _bad").fetchall())
+    by_reason = con.execute(
+        f"SELECT _bad, count(*), count(DISTINCT spell_id) FROM {rows} GROUP BY _bad"
+    ).fetchall()
+    counts = {bad: int(k) for bad, k, _ in by_reason}
+    distinct_valid = sum(int(ids) for bad, _, ids in by_reason if bad is None)
     dup = len(checks)
-    n_duplicated = int(con.execute(f"SELECT coalesce(sum(n), 0) FROM {dups}").fetchall()[0][0])
-    if n_duplicated:
-        counts[None] = counts.get(None, 0) - n_duplicated
+    n_duplicated = 0
+    if distinct_valid < counts.get(None, 0):  # a spell_id shared by rows otherwise valid
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {dups} AS SELECT spell_id, count(*) AS n "
+            f"FROM {rows} WHERE _bad IS NULL GROUP BY spell_id HAVING count(*) > 1"
+        )
+        n_duplicated = int(con.execute(f"SELECT sum(n) FROM {dups}").fetchall()[0][0])
+        counts[None] -= n_duplicated
         counts[dup] = n_duplicated
+    in_dups = f"spell_id IN (SELECT spell_id FROM {dups})" if n_duplicated else "false"
     n_read = int(sum(counts.values()))
     n_rejected = int(sum(v for k, v in counts.items() if k is not None))
     all_checks = [*checks, DUPLICATE]
@@ -355,7 +362,7 @@ def _validate(
 
     rows_ = []
     if n_rejected:
-        bad = f"coalesce(_bad, CASE WHEN spell_id IN (SELECT spell_id FROM {dups}) THEN {dup} END)"
+        bad = f"coalesce(_bad, CASE WHEN {in_dups} THEN {dup} END)"
         detail = con.execute(
             f"SELECT _line, {bad} AS _b, "
             + ", ".join(f"coalesce({pred}, false)" for _, _, pred in checks)
@@ -377,10 +384,7 @@ def _validate(
         label, sha256(path), role, n_read, n_read - n_rejected, 0, n_rejected, reasons
     )
     if n_rejected:
-        accepted = con.sql(
-            f"SELECT {cols} FROM {rows} WHERE _bad IS NULL "
-            f"AND spell_id NOT IN (SELECT spell_id FROM {dups})"
-        )
+        accepted = con.sql(f"SELECT {cols} FROM {rows} WHERE _bad IS NULL AND NOT {in_dups}")
     else:  # every row accepted: the file as it is
         accepted = con.sql(f"SELECT {cols} FROM {src}")
     return accepted, ledger, rejected
