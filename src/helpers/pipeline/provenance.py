@@ -24,28 +24,20 @@ PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", 
 CODE_PATHS = ("src", "notebooks", "pyproject.toml", "package-lock.json", "_quarto.yml", "assets")
 
 
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, timeout=20, check=True
+    ).stdout.strip()
+
+
 @functools.cache
 def code_version(root: Path) -> str:
     """``<package version>+g<commit>``, with ``-dirty`` when the code (:data:`CODE_PATHS`) has
     uncommitted changes; an edited settings or data file is not a code change (each is named
     by its hash). Asked once per process."""
     try:
-        commit = subprocess.run(
-            ["git", "describe", "--always", "--abbrev=10"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        ).stdout.strip()
+        commit = _git(root, "describe", "--always", "--abbrev=10")
+        changed = _git(root, "status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
     except (OSError, subprocess.SubprocessError):
         return f"{__version__} (no git metadata)"
     return f"{__version__}+g{commit}{'-dirty' if changed else ''}"
