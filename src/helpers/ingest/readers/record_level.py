@@ -533,16 +533,27 @@ def expected_deaths_sql(
 ) -> str:
     """Observed deaths and the case-mix model's expected deaths (``coefs``: each financial
     year's coefficients) per provider and discharge month, as engine-neutral SQL over
-    ``spells`` (columns ``provider_code, month, observed_deaths, expected_deaths``)."""
+    ``spells`` (columns ``provider_code, month, observed_deaths, expected_deaths``).
+
+    The model's probability is computed once per covariate pattern (financial year and
+    factors: tens of thousands, not millions of spells) and joined to the spells; it is the
+    same expression on the same values, so the same number as computed spell by spell.
+    """
     eta = _eta_sql(coefs)
-    month = "date_trunc('month', discharge_date)"
+    keys = ("fy", *CASE_MIX_FACTORS)
+    month = "date_trunc('month', s.discharge_date)"
+    on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM p.{k}" for k in keys)
     return (
-        f"WITH s AS ({_scored_spells_sql(period_end)}) SELECT provider_code, {month} AS month, "
-        f"sum(CAST(died AS INTEGER)) AS observed_deaths, "
+        f"WITH s AS ({_scored_spells_sql(period_end)}), "
+        f"p AS (SELECT {', '.join(keys)}, "
         # summed as exact decimals: DuckDB adds doubles in a thread-dependent order, which
         # changed the last digits of expected deaths from one run to the next
-        f"CAST(sum(CAST(1.0 / (1.0 + exp(-{eta})) AS DECIMAL(38, 18))) AS DOUBLE) "
-        f"AS expected_deaths FROM s GROUP BY provider_code, {month} ORDER BY provider_code, month"
+        f"CAST(1.0 / (1.0 + exp(-{eta})) AS DECIMAL(38, 18)) AS p "
+        f"FROM (SELECT DISTINCT {', '.join(keys)} FROM s) AS patterns) "
+        f"SELECT s.provider_code, {month} AS month, "
+        f"sum(CAST(s.died AS INTEGER)) AS observed_deaths, "
+        f"CAST(sum(p.p) AS DOUBLE) AS expected_deaths FROM s JOIN p ON {on} "
+        f"GROUP BY s.provider_code, {month} ORDER BY provider_code, month"
     )
 
 
