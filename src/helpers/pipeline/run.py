@@ -33,6 +33,7 @@ from nbclient.exceptions import DeadKernelError
 from helpers.core.files import Busy, building, describe_os_error, exclusive, tidy
 from helpers.core.paths import project_path, project_root, reports_dir
 from helpers.ingest import check_sources
+from helpers.ingest.record_engine import ENGINE_VARIABLE
 from helpers.pipeline.cache import (
     BUILT_FROM,
     HashMemo,
@@ -205,8 +206,10 @@ def run_assessment(
             memo = HashMemo(reports / "_cache" / "hashes.json")
             cache = StepCache(root, aid, enabled=use_cache).load()
             code = code_fingerprint(root, memo)
+            # the record-level engine (DuckDB or Spark) is a setting of the run too
+            engine = os.environ.get(ENGINE_VARIABLE, "")
             settings_fp = _digest_pair(
-                settings_fingerprint(run, memo), extra_inputs_fingerprint(run, memo)
+                settings_fingerprint(run, memo), extra_inputs_fingerprint(run, memo) + engine
             )
             inputs_fp = inputs_fingerprint(run, memo)
             memo.save()
