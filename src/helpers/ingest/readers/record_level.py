@@ -400,9 +400,13 @@ def _engine(extract: Extract | None, engine: SpellsEngine | None) -> SpellsEngin
     raise TypeError("give the extract (run on DuckDB) or an engine, not both or neither")
 
 
-def _fy_sql(date_col: str) -> str:
-    """The financial year ('2024/25') of a date column, as SQL."""
-    start = f"(year({date_col}) - CASE WHEN month({date_col}) < 4 THEN 1 ELSE 0 END)"
+def _fy_start_sql(date_col: str) -> str:
+    """The first calendar year of a date column's financial year (2024 for 2024/25), as SQL."""
+    return f"(year({date_col}) - CASE WHEN month({date_col}) < 4 THEN 1 ELSE 0 END)"
+
+
+def _fy_label_sql(start: str) -> str:
+    """The financial year ('2024/25') starting in the year ``start`` (SQL), as SQL."""
     return (
         f"(CAST({start} AS VARCHAR) || '/' || lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0'))"
     )
@@ -508,23 +512,27 @@ def _eta_sql(coefs: dict[str, list[Term]]) -> str:
 
 
 def _scored_spells_sql(period_end: str | pd.Timestamp | None) -> str:
-    """The spells discharged by ``period_end`` with their financial year of discharge ``fy``."""
+    """The spells discharged by ``period_end``, with the first year of their financial year of
+    discharge ``fy_start`` (a number: the label '2024/25' is made for the few cells, not for
+    every spell)."""
     return (
-        f"SELECT *, {_fy_sql('discharge_date')} AS fy FROM spells "
+        f"SELECT *, {_fy_start_sql('discharge_date')} AS fy_start FROM spells "
         f"WHERE discharge_date <= {_end_sql(period_end)}"
     )
 
 
 def case_mix_cells_sql(period_end: str | pd.Timestamp | None = None) -> str:
     """The covariate-pattern cells the case-mix model is fitted on, as engine-neutral SQL over
-    ``spells``: spells and deaths per financial year of discharge and combination of the
-    :data:`helpers.ingest.casemix.CASE_MIX_FACTORS`, in a fixed order (the fit depends on it
-    in the last digits)."""
+    ``spells``: spells and deaths per financial year of discharge (``fy``, '2024/25') and
+    combination of the :data:`helpers.ingest.casemix.CASE_MIX_FACTORS`, in a fixed order (the
+    fit depends on it in the last digits)."""
     keys = ", ".join(CASE_MIX_FACTORS)
     return (
-        f"WITH s AS ({_scored_spells_sql(period_end)}) SELECT fy, {keys}, count(*) AS spells, "
+        f"WITH s AS ({_scored_spells_sql(period_end)}) "
+        f"SELECT {_fy_label_sql('fy_start')} AS fy, {keys}, spells, deaths FROM ("
+        f"SELECT fy_start, {keys}, count(*) AS spells, "
         f"CAST(sum(CAST(died AS INTEGER)) AS BIGINT) AS deaths FROM s "
-        f"GROUP BY fy, {keys} ORDER BY fy, {keys}"
+        f"GROUP BY fy_start, {keys}) AS cells ORDER BY fy, {keys}"
     )
 
 
@@ -540,7 +548,7 @@ def expected_deaths_sql(
     same expression on the same values, so the same number as computed spell by spell.
     """
     eta = _eta_sql(coefs)
-    keys = ("fy", *CASE_MIX_FACTORS)
+    keys = ("fy_start", *CASE_MIX_FACTORS)
     month = "date_trunc('month', s.discharge_date)"
     on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM p.{k}" for k in keys)
     return (
@@ -548,8 +556,9 @@ def expected_deaths_sql(
         f"p AS (SELECT {', '.join(keys)}, "
         # summed as exact decimals: DuckDB adds doubles in a thread-dependent order, which
         # changed the last digits of expected deaths from one run to the next
-        f"CAST(1.0 / (1.0 + exp(-{eta})) AS DECIMAL(38, 18)) AS p "
-        f"FROM (SELECT DISTINCT {', '.join(keys)} FROM s) AS patterns) "
+        f"CAST(1.0 / (1.0 + exp(-{eta})) AS DECIMAL(38, 18)) AS p FROM ("
+        f"SELECT *, {_fy_label_sql('fy_start')} AS fy "
+        f"FROM (SELECT DISTINCT {', '.join(keys)} FROM s) AS distinct_patterns) AS patterns) "
         f"SELECT s.provider_code, {month} AS month, "
         f"sum(CAST(s.died AS INTEGER)) AS observed_deaths, "
         f"CAST(sum(p.p) AS DOUBLE) AS expected_deaths FROM s JOIN p ON {on} "
