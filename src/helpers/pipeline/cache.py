@@ -216,6 +216,8 @@ class StepCache:
     root: Path
     assessment_id: str
     enabled: bool = True
+    #: whether a step may be taken from the cache (``--no-cache``: no, but what runs is kept)
+    read: bool = True
     steps: dict[str, StepRecord] = field(default_factory=dict)
 
     @property
@@ -241,7 +243,7 @@ class StepCache:
 
     def lookup(self, step: str, key: str) -> StepRecord | None:
         rec = self.steps.get(step)
-        if not self.enabled or rec is None or rec.key != key:
+        if not (self.enabled and self.read) or rec is None or rec.key != key:
             return None
         if not all(self._blob(h).exists() for h in rec.state.values()):
             return None

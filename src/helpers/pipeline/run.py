@@ -47,6 +47,8 @@ from helpers.pipeline.cache import (
     state_of,
     step_key,
 )
+from helpers.publish.figure_cache import ENV as FIGURE_CACHE
+from helpers.publish.figure_cache import ENV_READ as FIGURE_CACHE_READ
 from helpers.publish.figure_cache import prune
 from helpers.settings import load_assessment
 
@@ -197,14 +199,14 @@ def run_assessment(
         f"(it holds reports/{lock.name}); wait for it to finish"
     )
     kept = f"reports/{aid} was left as it was"
-    env_before = {k: os.environ.get(k) for k in ("ASSESS_ROOT", "ASSESS_FIGURE_CACHE")}
+    env_before = {k: os.environ.get(k) for k in ("ASSESS_ROOT", FIGURE_CACHE, FIGURE_CACHE_READ)}
     os.environ["ASSESS_ROOT"] = str(root)
     steps: list[StepTiming] = []
     last_started = time.time()
     try:
         with exclusive(lock, busy):
             memo = HashMemo(reports / "_cache" / "hashes.json")
-            cache = StepCache(root, aid, enabled=use_cache).load()
+            cache = StepCache(root, aid, read=use_cache).load()  # --no-cache still keeps
             code = code_fingerprint(root, memo)
             # the record-level engine (DuckDB or Spark) is a setting of the run too
             engine = os.environ.get(ENGINE_VARIABLE, "")
@@ -213,10 +215,9 @@ def run_assessment(
             )
             inputs_fp = inputs_fingerprint(run, memo)
             memo.save()
-            if use_cache:
-                os.environ["ASSESS_FIGURE_CACHE"] = str(cache.folder / "figures")
-            else:
-                os.environ.pop("ASSESS_FIGURE_CACHE", None)
+            # the figure cache: read and written, or (--no-cache) written only
+            os.environ[FIGURE_CACHE] = str(cache.folder / "figures")
+            os.environ[FIGURE_CACHE_READ] = "1" if use_cache else "0"
 
             def key_of(i: int, state: dict[str, str] | None) -> str:
                 nb = notebooks[i]
@@ -303,7 +304,7 @@ def run_assessment(
             finally:  # the steps that ran are kept, even when a later one failed
                 cache.save(keep=[nb.name for nb in notebooks])
             # the figures the last step drew or reused are kept, the others dropped
-            if steps and not steps[-1].cached and use_cache:
+            if steps and not steps[-1].cached:
                 prune(cache.folder / "figures", older_than=last_started)
     except Busy as exc:
         raise RunError(str(exc)) from None

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 ENV = "ASSESS_FIGURE_CACHE"
+#: "0": every figure is drawn (and kept for the next run), as ``assess run --no-cache`` asks
+ENV_READ = "ASSESS_FIGURE_CACHE_READ"
 
 
 def cache_folder() -> Path | None:
@@ -66,12 +68,13 @@ def cached_draw(
     if folder is None:
         return draw_all(list(jobs))
     folder.mkdir(parents=True, exist_ok=True)
+    read = os.environ.get(ENV_READ, "1") != "0"
     keys = [job_key(draw, j) for j in jobs]
     out: list[Any] = [None] * len(jobs)
     missing = []
     for i, (job, key) in enumerate(zip(jobs, keys, strict=True)):
         png, meta = folder / f"{key}.png", folder / f"{key}.json"
-        if png.exists() and meta.exists():
+        if read and png.exists() and meta.exists():
             try:
                 info = json.loads(meta.read_text(encoding="utf-8"))
             except (OSError, ValueError):

@@ -143,9 +143,10 @@ def test_a_lost_output_is_restored_from_the_cache_without_running(project: Proje
     assert '"executed": "30_publish.ipynb"' in executed.read_text()
 
 
-def test_no_cache_runs_every_step(project: Project) -> None:
-    project.run()
+def test_no_cache_runs_every_step_and_keeps_them_for_the_next_run(project: Project) -> None:
     assert project.run(use_cache=False) == list(STEPS)
+    assert project.run(use_cache=False) == list(STEPS)
+    assert project.run() == []
 
 
 def test_after_a_failed_step_the_rerun_starts_at_that_step(project: Project) -> None:

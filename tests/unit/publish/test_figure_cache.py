@@ -141,3 +141,16 @@ def test_the_report_cards_charts_go_through_the_cache(
     assert first[0].alt == second[0].alt
     figures.spine_charts([job(tmp_path / "c", 0.65)], workers=1)
     assert calls == ["RXX", "RXX"]  # new data: drawn
+
+
+def test_without_reading_every_figure_is_drawn_and_kept_for_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(figure_cache.ENV_READ, "0")  # assess run --no-cache
+    cached_draw(draw, jobs(tmp_path, {"X1": 1}), draw_all, cache)
+    cached_draw(draw, jobs(tmp_path, {"X1": 1}), draw_all, cache)
+    assert drawn == ["X1", "X1"]
+    monkeypatch.setenv(figure_cache.ENV_READ, "1")
+    cached_draw(draw, jobs(tmp_path, {"X1": 1}), draw_all, cache)
+    assert drawn == ["X1", "X1"]  # kept by the runs that did not read
