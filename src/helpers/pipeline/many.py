@@ -156,7 +156,10 @@ def _parallel(
     root: Path, configs: list[str], jobs: int, use_cache: bool, progress: _Progress
 ) -> list[RunResult]:
     order = sorted(configs, key=lambda c: -_expected_seconds(root, c))
-    ctx = multiprocessing.get_context("spawn")
+    # forked workers start at once with what this process has imported (a spawned one imports
+    # it all again: seconds on every `assess run`, an unchanged rerun included); each runs its
+    # notebooks in kernels of their own
+    ctx = multiprocessing.get_context("fork")
     manager = ctx.Manager()
     events = manager.Queue()
     log = _log_to(progress)
@@ -172,7 +175,6 @@ def _parallel(
                 progress.step(payload)
 
     reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
     # each assessment's figure pool may use every core: while one assessment draws its cards
     # the other is often in a lighter step or done, and the system shares the cores
     figure_workers = os.environ.get("ASSESS_FIGURE_WORKERS") or None
@@ -181,6 +183,9 @@ def _parallel(
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
             for c in order:
                 futures[c] = pool.submit(_child, c, str(root), use_cache, events, figure_workers)
+            # the workers are forked by now (by the submits), before this process has a second
+            # thread; their events wait in the queue meanwhile
+            reader.start()
             for c in order:
                 exc = futures[c].exception()
                 if exc is not None:
@@ -190,7 +195,8 @@ def _parallel(
         return [futures[c].result() for c in configs]
     finally:
         events.put(("stop", None))
-        reader.join(timeout=5)
+        if reader.is_alive():
+            reader.join(timeout=5)
         manager.shutdown()
 
 
