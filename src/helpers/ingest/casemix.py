@@ -16,6 +16,7 @@ compares each provider with what the national model predicts for its patients.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from dataclasses import dataclass, field
 
@@ -92,7 +93,7 @@ def fit_case_mix(cells: pd.DataFrame) -> tuple[dict[str, list[Term]], CaseMixMod
     """Fit the logistic case-mix model separately for each financial year of ``cells``
     (columns ``fy``, the :data:`CASE_MIX_FACTORS`, ``spells`` and ``deaths``: one row per
     covariate pattern). Returns each year's coefficients by term, and the model tables."""
-    import statsmodels.api as sm  # on first use: only step 1 fits the model (0.5 s)
+    sm = importlib.import_module("statsmodels.api")  # loaded here: only step 1 fits (0.5 s)
 
     coef_rows = []
     fit_rows = []

@@ -36,12 +36,17 @@ def cache_folder() -> Path | None:
     return Path(folder) if folder else None
 
 
+@dataclasses.dataclass(frozen=True)
+class CachedFigure:
+    path: Path
+    alt: str
+    caption: str
+
+
 @functools.cache
 def _looks() -> str:
     """What every figure's look depends on: the figures module and the plotting libraries."""
-    import helpers.publish.figures as figures_module
-
-    source = Path(str(figures_module.__file__)).read_bytes()
+    source = Path(__file__).with_name("figures.py").read_bytes()
     versions = [metadata.version(p) for p in ("matplotlib", "seaborn", "pillow", "numpy")]
     return hashlib.sha256(source + json.dumps(versions).encode()).hexdigest()
 
@@ -61,9 +66,11 @@ def cached_draw(
     jobs: Sequence[Any],
     draw_all: Callable[[list[Any]], list[Any]],
     folder: Path | None = None,
+    figure: Callable[[Path, str, str], Any] = CachedFigure,
 ) -> list[Any]:
     """``draw_all(jobs)``, with the jobs found in the cache copied instead of drawn. Each job
-    has a ``path``; each result is a figure with ``path``, ``alt`` and ``caption``."""
+    has a ``path``; each result is a figure with ``path``, ``alt`` and ``caption`` (a copied
+    one is made by ``figure``)."""
     folder = folder or cache_folder()
     if folder is None:
         return draw_all(list(jobs))
@@ -84,7 +91,7 @@ def cached_draw(
             shutil.copyfile(png, job.path)
             os.utime(png)
             os.utime(meta)
-            out[i] = _figure(job.path, info)
+            out[i] = figure(job.path, info["alt"], info["caption"])
         else:
             missing.append(i)
     drawn = draw_all([jobs[i] for i in missing]) if missing else []
@@ -98,12 +105,6 @@ def cached_draw(
             json.dumps({"alt": fig.alt, "caption": fig.caption}), encoding="utf-8"
         )
     return out
-
-
-def _figure(path: Path, info: dict) -> Any:
-    from helpers.publish.figures import Figure
-
-    return Figure(path, info["alt"], info["caption"])
 
 
 def prune(folder: Path, older_than: float) -> int:

@@ -547,7 +547,7 @@ def _draw_many(draw: Callable[[Any], Figure], jobs: list, workers: int | None) -
         with ProcessPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(draw, todo, chunksize=8))
 
-    return cached_draw(draw, jobs, draw_all)
+    return cached_draw(draw, jobs, draw_all, figure=Figure)
 
 
 def trend_charts(jobs: list[TrendJob], workers: int | None = None) -> list[Figure]:
