@@ -459,8 +459,8 @@ def readmission_sql(
             SELECT spell_id, patient_id, admission_date FROM spells
             WHERE admission_method = 'emergency'
         ),
-        hit AS (
-            SELECT DISTINCT i.spell_id FROM idx i JOIN em e
+        hit AS (  -- a semi join: each index spell once, however many readmissions
+            SELECT i.spell_id FROM idx i SEMI JOIN em e
               ON e.patient_id = i.patient_id AND e.spell_id <> i.spell_id
              AND e.admission_date >= i.discharge_date
              AND e.admission_date <= i.discharge_date + {w}
