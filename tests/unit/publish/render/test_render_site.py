@@ -140,3 +140,34 @@ def test_a_rebuild_with_the_markdown_cache_gives_the_same_site_and_parses_only_w
     assert "One more sentence." in html
     # one entry per page text of the last build: the page's old text is dropped
     assert len(list(cache.glob("*.json"))) == len(texts)
+
+
+def test_pages_parsed_in_parallel_give_the_same_site_and_warnings(tmp_path, monkeypatch):
+    """The preview parses the pages' markdown in a pool of processes when there are many
+    (builder.prerender); the site and its warnings are those of one process."""
+    from helpers.publish.render.preview import builder
+
+    root = site_fixture.make_fixture_project(tmp_path / "project")
+    serial = render_site(root, tmp_path / "serial", force_preview=True)
+    calls = []
+    real = builder.prerender
+
+    def spy(texts):
+        got = real(texts)
+        calls.append((len(texts), len(got)))
+        return got
+
+    monkeypatch.setattr(builder, "PARALLEL_FROM", 1)  # every page in a pool of two
+    monkeypatch.setattr(builder, "prerender", spy)
+    monkeypatch.setattr(builder.os, "cpu_count", lambda: 2)
+    parallel = render_site(root, tmp_path / "parallel", force_preview=True)
+    assert calls and calls[0][0] > 1 and calls[0][1] == calls[0][0]  # all rendered ahead
+
+    def files(result):
+        out = result.output_dir
+        return {
+            p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+        }
+
+    assert files(parallel) == files(serial)
+    assert parallel.warnings == serial.warnings

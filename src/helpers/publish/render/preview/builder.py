@@ -8,6 +8,8 @@ import json
 import os
 import re
 import shutil
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, unquote
@@ -47,6 +49,31 @@ _TAG = re.compile(
 _ATTR = re.compile(r"(\s)(href|src|poster|data)\s*=\s*(\"[^\"]*\"|'[^']*')", re.I)
 
 
+#: below this many pages to parse, one process does it (a pool costs more than it saves)
+PARALLEL_FROM = 16
+_WORKER_MD: list[Any] = []  # the parser of a pool process, made once
+
+
+def _render_text(text: str) -> tuple[str, list[str]]:
+    if not _WORKER_MD:
+        _WORKER_MD.append(make_markdown())
+    env: dict[str, Any] = {}
+    out = _WORKER_MD[0].render(text, env)
+    return out, list(env.pop("warnings", []))
+
+
+def prerender(texts: list[str]) -> dict[str, tuple[str, list[str]]]:
+    """Whole pages' markdown rendered to HTML (with the parser's warnings), by text: in
+    processes forked for the purpose, one per core, when there are many (parsing is most of a
+    build's time, and the last step of ``assess site`` has every core to itself). The parser is
+    deterministic: the HTML is the same as from :meth:`BuildState.render_md`."""
+    workers = min(os.cpu_count() or 1, max(1, len(texts) // PARALLEL_FROM))
+    if workers <= 1:
+        return {}  # rendered one by one, as the pages are laid out
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        return dict(zip(texts, pool.map(_render_text, texts, chunksize=4), strict=True))
+
+
 class Preview:
     """Build the project at ``root`` (its merged ``config``) into the folder ``build``."""
 
@@ -69,12 +96,13 @@ class Preview:
         state = self.state
         if not self.sources:
             raise SiteBuildError("project.render matched no pages", path=state.root / "_quarto.yml")
+        bodies = self._prepare_markdown()
         for page in state.pages.values():
             try:
                 if page.src.suffix == ".ipynb":
                     render_notebook(state, page)
                 else:
-                    self._render_markdown(page)
+                    self._render_markdown(page, *bodies[page.src.as_posix()])
                 page.body = self._postprocess(page.body, page)
             except SiteBuildError:
                 raise
@@ -142,11 +170,32 @@ class Preview:
         return out
 
     # ---------------------------------------------------------------- pages
-    def _render_markdown(self, page: Page) -> None:
+    def _prepare_markdown(self) -> dict[str, tuple[str, list[str]]]:
+        """Every markdown page's options, title and body (shortcodes expanded), with the
+        warnings of its shortcodes; then the bodies the markdown cache does not have are
+        rendered ahead, in parallel (:func:`prerender`)."""
+        state = self.state
+        bodies: dict[str, tuple[str, list[str]]] = {}
+        for key, page in state.pages.items():
+            if page.src.suffix == ".ipynb":
+                continue
+            try:
+                bodies[key] = self._markdown_body(page)
+            except SiteBuildError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - name the page whatever went wrong
+                raise SiteBuildError(f"{type(exc).__name__}: {exc}", path=page.src) from exc
+        cache = state.md_cache
+        todo = [b for b, _w in bodies.values() if cache is None or not cache.has(b)]
+        state.rendered.update(prerender(list(dict.fromkeys(todo))))
+        return bodies
+
+    def _markdown_body(self, page: Page) -> tuple[str, list[str]]:
         state = self.state
         path = state.root / page.src
         front, body, skipped = split_front_matter(path.read_text(encoding="utf-8"), page.src)
         page.opts = page_options(state.config, front)
+        warnings: list[str] = []
         body = expand_shortcodes(
             body,
             path,
@@ -154,10 +203,14 @@ class Preview:
             page.opts,
             state.variables,
             first_line=skipped + 1,
-            warnings=state.warnings,
+            warnings=warnings,
         )
         page.title = state.title_html(page.opts.get("title"))
-        page.body = state.render_md(body, page, {}, whole=True)
+        return body, warnings
+
+    def _render_markdown(self, page: Page, body: str, warnings: list[str]) -> None:
+        self.state.warnings.extend(warnings)  # the shortcodes' first, as they were found
+        page.body = self.state.render_md(body, page, {}, whole=True)
 
     # ---------------------------------------------------------------- links and resources
     def _resolve(self, url: str, page: Page) -> str:

@@ -38,6 +38,8 @@ class BuildState:
     warnings: list[str] = field(default_factory=list)
     resources: set[Path] = field(default_factory=set)  # relative to root, to copy
     md_cache: MarkdownCache | None = None
+    #: whole pages rendered ahead, in parallel (:func:`prerender`), by text
+    rendered: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     @property
     def website(self) -> dict[str, Any]:
@@ -47,9 +49,13 @@ class BuildState:
         """Markdown to HTML; the parser's warnings are recorded against ``page``. ``whole``: the
         text is a whole page, rendered with a fresh ``env`` that nothing reads afterwards; then
         a text rendered before (the same text and parser code) comes from :attr:`md_cache`
-        when there is one."""
+        when there is one, or from :attr:`rendered`."""
         cache = self.md_cache if whole and not env else None
-        hit = cache.get(text) if cache is not None else None
+        hit = self.rendered.get(text) if whole and not env else None
+        if hit is None and cache is not None:
+            hit = cache.get(text)
+        elif hit is not None and cache is not None:
+            cache.put(text, *hit)
         if hit is not None:
             out, warnings = hit
         else:
@@ -89,6 +95,9 @@ class MarkdownCache:
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(self.salt + text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def has(self, text: str) -> bool:
+        return (self.folder / f"{self._key(text)}.json").is_file()
 
     def get(self, text: str) -> tuple[str, list[str]] | None:
         key = self._key(text)
