@@ -140,8 +140,10 @@ def main() -> None:
         # 3. the metric pages with their figures
         if args.metric_pages:
             t0 = time.process_time()
-            for spec in ctx.run.metrics:
-                pages.metric_page(ctx, env, spec, common)
+            for spec in ctx.run.metrics:  # the figures drawn in this process, one by one
+                jobs = pages.metric_figure_jobs(ctx, spec)
+                drawn = {k: figures.metric_figure(j) for k, j in jobs.items()}
+                pages.metric_page(ctx, env, spec, common, drawn)
             s = (time.process_time() - t0) / len(ctx.run.metrics)
             out["metric_page_s_per_metric"] = s
             print(f"  metric page  {s:6.3f} s per metric, figures included "

@@ -550,6 +550,34 @@ def _draw_many(draw: Callable[[Any], Figure], jobs: list, workers: int | None) -
     return cached_draw(draw, jobs, draw_all, figure=Figure)
 
 
+@dataclass(frozen=True)
+class MetricFigureJob:
+    """One figure of a metric page: which (``kind``: ``ranked``, ``distribution``, ``ranks`` or
+    ``funnel``), its file, and the arguments of its function before the path."""
+
+    kind: str
+    path: Path
+    args: tuple[Any, ...]
+
+
+def metric_figure(job: MetricFigureJob) -> Figure:
+    """Draw one metric-page figure (:func:`ranked_chart`, :func:`distribution_chart`,
+    :func:`rank_interval_chart` or :func:`funnel_chart`)."""
+    draw = {
+        "ranked": ranked_chart,
+        "distribution": distribution_chart,
+        "ranks": rank_interval_chart,
+        "funnel": funnel_chart,
+    }[job.kind]
+    return draw(*job.args, job.path)
+
+
+def metric_figures(jobs: list[MetricFigureJob], workers: int | None = None) -> list[Figure]:
+    """The metric pages' figures, in parallel; one whose data did not change since the last
+    run comes from the figure cache (a changed input redraws only the metrics it touches)."""
+    return _draw_many(metric_figure, jobs, workers)
+
+
 def trend_charts(jobs: list[TrendJob], workers: int | None = None) -> list[Figure]:
     """The report cards' trend charts (:func:`trend_chart`), in parallel."""
     return _draw_many(trend_chart, jobs, workers)

@@ -206,7 +206,13 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
         p.base / "_provenance.md",
         env.get_template("provenance.md.j2").render(**common),
     )
-    metric_views = [metric_page(ctx, env, spec, common) for spec in ctx.run.metrics]
+    jobs = {spec.id: metric_figure_jobs(ctx, spec) for spec in ctx.run.metrics}
+    drawn = figures.metric_figures([j for js in jobs.values() for j in js.values()])
+    by_path = {f.path: f for f in drawn}
+    metric_views = [
+        metric_page(ctx, env, spec, common, {k: by_path[j.path] for k, j in jobs[spec.id].items()})
+        for spec in ctx.run.metrics
+    ]
     org_views = org_pages(ctx, env, common)
     _write(
         p.orgs / "index.qmd",
@@ -269,40 +275,68 @@ def league_page(ctx: SiteContext, env: Environment, common: dict) -> dict | None
     return view
 
 
-def metric_page(ctx: SiteContext, env: Environment, spec: MetricSpec, common: dict) -> dict:
+def _metric_year(ctx: SiteContext, spec: MetricSpec) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """A metric's results, England's values and its latest year."""
     res = ctx.results[ctx.results.metric_id == spec.id]
     eng = ctx.england[ctx.england.metric_id == spec.id]
-    period = ctx.latest_period(spec.id)
+    return res, eng, ctx.latest_period(spec.id)
+
+
+def _overdispersion(ctx: SiteContext, spec: MetricSpec, period: str) -> dict | None:
+    """The funnel's overdispersion row of a metric's latest year (None: no funnel)."""
+    if ctx.overdispersion is None or not len(ctx.overdispersion):
+        return None
+    od = ctx.overdispersion
+    rows = od[(od.metric_id == spec.id) & (od.period == period)]
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def metric_figure_jobs(ctx: SiteContext, spec: MetricSpec) -> dict[str, figures.MetricFigureJob]:
+    """The figures of a metric's page, by kind (drawn together by
+    :func:`helpers.publish.figures.metric_figures`)."""
+    res, eng, period = _metric_year(ctx, spec)
     year = res[res.period == period]
     bench = float(eng[eng.period == period].value.iloc[0])
     fig_dir = ctx.paths.figures
-    ranked = figures.ranked_chart(year, spec, bench, period, fig_dir / f"{spec.id}_ranked.png")
-    dist = figures.distribution_chart(res, eng, spec, fig_dir / f"{spec.id}_distribution.png")
-    rank_fig = None
+    job = figures.MetricFigureJob
+    jobs = {
+        "ranked": job("ranked", fig_dir / f"{spec.id}_ranked.png", (year, spec, bench, period)),
+        "dist": job("distribution", fig_dir / f"{spec.id}_distribution.png", (res, eng, spec)),
+    }
     if year.rank_lower.notna().any():
-        rank_fig = figures.rank_interval_chart(year, spec, period, fig_dir / f"{spec.id}_ranks.png")
-    funnel_fig, od = None, None
-    if ctx.overdispersion is not None and len(ctx.overdispersion):
-        odr = ctx.overdispersion[
-            (ctx.overdispersion.metric_id == spec.id) & (ctx.overdispersion.period == period)
+        jobs["rank_fig"] = job("ranks", fig_dir / f"{spec.id}_ranks.png", (year, spec, period))
+    od = _overdispersion(ctx, spec, period)
+    if od is not None:
+        lim = ctx.funnel_limits[
+            (ctx.funnel_limits.metric_id == spec.id) & (ctx.funnel_limits.period == period)
         ]
-        if len(odr):
-            od = odr.iloc[0].to_dict()
-            lim = ctx.funnel_limits[
-                (ctx.funnel_limits.metric_id == spec.id) & (ctx.funnel_limits.period == period)
-            ]
-            funnel_fig = figures.funnel_chart(
-                year, lim, spec, period, od, fig_dir / f"{spec.id}_funnel.png"
-            )
-            od = {
-                "phi": f"{od['phi']:.1f}",
-                "tau2": f"{od['tau2']:.4g}",
-                "kind": od["method"],
-                "adjusted": bool(od["overdispersion_adjusted"]),
-                "n": int(od["organisations"]),
-                "outside998": int(year.funnel_band.isin(["above_998", "below_998"]).sum()),
-                "outside95": int(year.funnel_band.isin(["above_95", "below_95"]).sum()),
-            }
+        jobs["funnel_fig"] = job(
+            "funnel", fig_dir / f"{spec.id}_funnel.png", (year, lim, spec, period, od)
+        )
+    return jobs
+
+
+def metric_page(
+    ctx: SiteContext, env: Environment, spec: MetricSpec, common: dict, figs: dict[str, Any]
+) -> dict:
+    """Write a metric's page with its figures ``figs`` (:func:`metric_figure_jobs`, drawn);
+    return its view."""
+    res, eng, period = _metric_year(ctx, spec)
+    year = res[res.period == period]
+    bench = float(eng[eng.period == period].value.iloc[0])
+    ranked, dist = figs["ranked"], figs["dist"]
+    rank_fig, funnel_fig = figs.get("rank_fig"), figs.get("funnel_fig")
+    od = _overdispersion(ctx, spec, period) if funnel_fig is not None else None
+    if od is not None:
+        od = {
+            "phi": f"{od['phi']:.1f}",
+            "tau2": f"{od['tau2']:.4g}",
+            "kind": od["method"],
+            "adjusted": bool(od["overdispersion_adjusted"]),
+            "n": int(od["organisations"]),
+            "outside998": int(year.funnel_band.isin(["above_998", "below_998"]).sum()),
+            "outside95": int(year.funnel_band.isin(["above_95", "below_95"]).sum()),
+        }
     ranked_year = year[year.peer_rank.notna()]
     width = (ranked_year.rank_upper - ranked_year.rank_lower).astype(float)
     rank_summary = {
