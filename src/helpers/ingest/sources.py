@@ -22,6 +22,7 @@ from helpers.ingest.engine import check_exclude_months
 from helpers.ingest.ledger import LEDGER_COLUMNS, Ingested, IngestError
 from helpers.ingest.readers import ALIASES, Reader, UnknownReader, get_reader, produces
 from helpers.ingest.reference import ODS_REFERENCE, REFERENCE_READERS
+from helpers.ingest.source_cache import cached_read
 from helpers.settings import ConfigError, LoadedAssessment, Source
 from helpers.settings.load import pending_synthetic_folder
 
@@ -48,9 +49,14 @@ def read_source(key: str, source: Source, root: Path) -> Ingested:
         reader = get_reader(source.reader)
     except UnknownReader as exc:
         raise IngestError(f"source '{key}': {exc}") from None
-    ingested = reader.read(key, source, root)
-    ingested.measures = derive_measures(ingested.measures, dict(source.options))
-    return ingested
+
+    def read() -> Ingested:
+        ingested = reader.read(key, source, root)
+        ingested.measures = derive_measures(ingested.measures, dict(source.options))
+        return ingested
+
+    # an unchanged file (and settings, and code) is not read again (helpers.ingest.source_cache)
+    return cached_read(key, source, root, read)
 
 
 def used_sources(run: LoadedAssessment) -> list[str]:

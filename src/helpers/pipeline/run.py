@@ -32,7 +32,7 @@ from nbclient.exceptions import DeadKernelError
 
 from helpers.core.files import Busy, building, describe_os_error, exclusive, tidy
 from helpers.core.paths import project_path, project_root, reports_dir
-from helpers.ingest import check_sources
+from helpers.ingest import check_sources, source_cache
 from helpers.ingest.record_engine import ENGINE_VARIABLE
 from helpers.pipeline.cache import (
     BUILT_FROM,
@@ -209,7 +209,16 @@ def run_assessment(
     )
     kept = f"reports/{aid} was left as it was"
     env_before = {
-        k: os.environ.get(k) for k in ("ASSESS_ROOT", FIGURE_CACHE, FIGURE_CACHE_READ, *THREAD_CAPS)
+        k: os.environ.get(k)
+        for k in (
+            "ASSESS_ROOT",
+            FIGURE_CACHE,
+            FIGURE_CACHE_READ,
+            source_cache.ENV,
+            source_cache.ENV_READ,
+            source_cache.ENV_SALT,
+            *THREAD_CAPS,
+        )
     }
     os.environ["ASSESS_ROOT"] = str(root)
     for k in THREAD_CAPS:
@@ -231,6 +240,10 @@ def run_assessment(
             # the figure cache: read and written, or (--no-cache) written only
             os.environ[FIGURE_CACHE] = str(cache.folder / "figures")
             os.environ[FIGURE_CACHE_READ] = "1" if use_cache else "0"
+            # and step 1's readings of each source, by the files read, the code and the engine
+            os.environ[source_cache.ENV] = str(cache.folder / "sources")
+            os.environ[source_cache.ENV_READ] = "1" if use_cache else "0"
+            os.environ[source_cache.ENV_SALT] = f"{code}+{engine}"
 
             def key_of(i: int, state: dict[str, str] | None) -> str:
                 nb = notebooks[i]
@@ -301,6 +314,8 @@ def run_assessment(
                             continue
                         log(f"  [{i + 1}/{len(notebooks)}] {nb.name} ...")
                         _execute(nb, out, settings_rel, build_rel, root, aid, reports, kept, kernel)
+                        if i == 0:  # the readings step 1 did not use (files since changed) go
+                            prune(cache.folder / "sources", older_than=last_started)
                         seconds = time.perf_counter() - t0
                         state = state_of(build, memo)
                         cache.store(nb.name, key, build, state, seconds)
