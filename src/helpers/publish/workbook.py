@@ -40,8 +40,10 @@ import io
 import os
 import re
 import zipfile
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -596,3 +598,31 @@ def write_workbook(
     tmp.write_bytes(data)
     tmp.replace(out_path)
     return out_path
+
+
+class BackgroundWorkbook:
+    """:func:`write_workbook` running in a process of its own (forked), while the pages are
+    written: :meth:`result` waits for it and returns the path, or raises its error."""
+
+    def __init__(
+        self, run: LoadedAssessment, results_dir: Path, out_path: Path, provenance: dict | None
+    ) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
+        self._future: Future[Path] = self._pool.submit(
+            write_workbook, run, results_dir, out_path, provenance
+        )
+
+    def result(self) -> Path:
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown()
+
+
+def workbook_in_background(
+    run: LoadedAssessment, results_dir: Path, out_path: Path, provenance: dict | None = None
+) -> BackgroundWorkbook:
+    """Start writing the workbook (:func:`write_workbook`, the same bytes) beside the rest of
+    the step; call ``.result()`` before relying on the file. Every result table must be written
+    before it starts."""
+    return BackgroundWorkbook(run, Path(results_dir), Path(out_path), provenance)

@@ -24,6 +24,7 @@ from helpers.publish.workbook import (
     README,
     WHOLE,
     data_dictionary,
+    workbook_in_background,
     write_workbook,
 )
 from helpers.settings import LoadedAssessment, load_assessment
@@ -287,6 +288,20 @@ def test_two_writes_give_identical_bytes(
     with zipfile.ZipFile(book) as z:
         core = z.read("docProps/core.xml").decode()
     assert time.strftime("%Y-") not in core
+
+
+def test_the_workbook_written_in_the_background_is_the_same_and_its_error_is_raised(
+    run: LoadedAssessment, results: Path, book: Path, tmp_path: Path
+) -> None:
+    """Notebook 40 writes the workbook in a process of its own while it writes the pages."""
+    got = workbook_in_background(run, results, tmp_path / "bg.xlsx").result()
+    assert got == tmp_path / "bg.xlsx" and got.read_bytes() == book.read_bytes()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "huge.csv").write_text("a\n" + "1\n" * 1_048_576, encoding="utf-8")
+    with pytest.raises(ValueError, match="do not fit in an Excel sheet"):
+        workbook_in_background(run, bad, tmp_path / "bad.xlsx").result()
+    assert not (tmp_path / "bad.xlsx").exists()
 
 
 def test_codes_stay_text_and_the_file_opens_without_provenance(
