@@ -26,7 +26,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +46,24 @@ _REASONS = {
     errno.ENOENT: "no such file or folder",
     errno.EIO: "input/output error (a failing disk or network share?)",
 }
+
+
+def named_files(value: Any, root: Path) -> Iterable[Path]:
+    """Every string in ``value`` (settings: nested mappings and lists) that names an existing
+    file, absolute or relative to ``root`` (a source's option such as a population file)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from named_files(v, root)
+    elif isinstance(value, list):
+        for v in value:
+            yield from named_files(v, root)
+    elif isinstance(value, str) and 0 < len(value) < 500 and "\n" not in value:
+        p = Path(value) if Path(value).is_absolute() else root / value
+        try:
+            if p.is_file():
+                yield p
+        except OSError:
+            return
 
 
 def sha256(path: Path) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from helpers.core.files import sha256
+from helpers.core.files import named_files, sha256
 from helpers.ingest.ledger import Ingested
 
 ENV = "ASSESS_SOURCE_CACHE"
@@ -36,27 +36,12 @@ ENV_SALT = "ASSESS_SOURCE_CACHE_SALT"
 VERSION = "1"
 
 
-def _named_files(value: Any, root: Path) -> list[Path]:
-    """The files the source's options name (paths from the project root)."""
-    if isinstance(value, dict):
-        return [f for v in value.values() for f in _named_files(v, root)]
-    if isinstance(value, list):
-        return [f for v in value for f in _named_files(v, root)]
-    if isinstance(value, str) and value and len(value) < 4096:
-        try:
-            path = root / value
-            return [path] if path.is_file() else []
-        except (OSError, ValueError):
-            return []
-    return []
-
-
 def source_key(key: str, source: Any, root: Path, salt: str) -> str:
     """The key of reading ``source`` (a settings source) now."""
     h = hashlib.sha256()
     settings = source.model_dump(mode="json") if hasattr(source, "model_dump") else vars(source)
     h.update(json.dumps([VERSION, salt, key, settings], sort_keys=True, default=str).encode())
-    files = [root / source.path, *_named_files(getattr(source, "options", None) or {}, root)]
+    files = [root / source.path, *named_files(getattr(source, "options", None) or {}, root)]
     for f in sorted(set(files)):
         h.update(f"\0{f}\0{sha256(f) if f.is_file() else 'missing'}".encode())
     return h.hexdigest()

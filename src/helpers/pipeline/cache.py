@@ -39,7 +39,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from helpers.core.files import sha256
+from helpers.core.files import named_files, sha256
 from helpers.core.paths import reports_dir
 from helpers.ingest import input_files, used_sources
 from helpers.pipeline.provenance import code_version
@@ -131,24 +131,6 @@ def code_fingerprint(root: Path, memo: HashMemo | None = None) -> str:
     )
 
 
-def _named_files(value: Any, root: Path) -> Iterable[Path]:
-    """Every string in the settings that names an existing file (a source's option such as a
-    population file included)."""
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _named_files(v, root)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _named_files(v, root)
-    elif isinstance(value, str) and 0 < len(value) < 500 and "\n" not in value:
-        p = Path(value) if Path(value).is_absolute() else root / value
-        try:
-            if p.is_file():
-                yield p
-        except OSError:
-            return
-
-
 def settings_fingerprint(run: LoadedAssessment, memo: HashMemo | None = None) -> str:
     """The resolved settings and the bytes of every settings and catalogue file."""
     memo = memo or HashMemo(None)
@@ -167,7 +149,7 @@ def _input_paths(run: LoadedAssessment) -> tuple[set[Path], set[Path]]:
     # the sources the assessment does not use are not read: their files are not its inputs
     used = set(used_sources(run))
     settings["sources"] = {k: v for k, v in settings.get("sources", {}).items() if k in used}
-    named = set(_named_files(settings, root))
+    named = set(named_files(settings, root))
     return ledger, named - ledger
 
 
