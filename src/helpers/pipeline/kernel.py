@@ -35,11 +35,11 @@ KERNEL_NAME = "python3"
 
 #: run silently (no history, no output) in the kept kernel before each notebook
 RESET_CODE = """\
-import gc as _assess_gc, os as _assess_os, sys as _assess_sys
+import os as _assess_os, sys as _assess_sys
 if "matplotlib.pyplot" in _assess_sys.modules:
     _assess_sys.modules["matplotlib.pyplot"].close("all")
 _assess_os.chdir({cwd!r})
-get_ipython().run_line_magic("reset", "-f")
+get_ipython().run_line_magic("reset", "-f")  # these names too
 get_ipython().history_manager.reset(new_session=True)
 get_ipython().execution_count = 1
 __import__("gc").collect()
