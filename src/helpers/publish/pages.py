@@ -29,6 +29,7 @@ from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
 from helpers.publish import assessment_views as av
 from helpers.publish import disclosure, figures, league_html
+from helpers.publish.site_index import status_markdown
 from helpers.publish.templating import template_env
 from helpers.publish.text import (
     ASSURANCE_TEXT,
@@ -194,6 +195,9 @@ def page_context(ctx: SiteContext) -> dict:
         "has_sensitivity": (ctx.paths.results / "sensitivity.csv").exists(),
         # the note of a cell withheld by disclosure control (helpers.publish.disclosure)
         "suppressed": SUPPRESSED,
+        # what the assessment is (config/site.yml `publisher:`): markdown, already escaped
+        "status": status_markdown(ctx.run.site),
+        "official": ctx.run.site.publisher.official,
     }
 
 

@@ -1,7 +1,9 @@
-"""The site-wide files `assess render` writes from the finished runs: the sidebar
-(``reports/_website.yml``), the home page's list of assessments (``reports/_home.md``), the data
-and code behind the site (``reports/_build.md``) and the Quarto profile that leaves out finished
-runs not being published (``_quarto-assess.yml``)."""
+"""The site-wide files `assess render` writes from the finished runs and the site's settings
+(``config/site.yml``): the site's title, status banner and sidebar (``reports/_website.yml``),
+the home page's list of assessments (``reports/_home.md``), what the assessment is and is for
+(``reports/_status.md``, on the home and About pages), the data and code behind the site
+(``reports/_build.md``) and the Quarto profile that leaves out finished runs not being published
+(``_quarto-assess.yml``)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,37 @@ from pathlib import Path
 
 import yaml
 
-from helpers.publish.templating import template_env
+from helpers.publish.templating import md_text, template_env
+from helpers.settings import SiteSettings, load_site
 
 #: the Quarto profile `assess render` writes and renders with (``_quarto-assess.yml``)
 SITE_PROFILE = "assess"
+#: where every page's status sentence links to: what the assessment is, and is for
+STATUS_HREF = "/about.qmd#status"
+
+
+def status_markdown(site: SiteSettings) -> str:
+    """The publisher's status sentence as one line of markdown (the text escaped), with a link to
+    what the assessment is for: every page's banner, every report card and league table."""
+    return f"{md_text(site.publisher.status_sentence())} [What it is for]({STATUS_HREF})"
+
+
+def website_metadata(site: SiteSettings, sections: list[dict]) -> dict:
+    """The ``website:`` keys `assess render` writes into ``reports/_website.yml``: the site's
+    title and its status banner (from ``config/site.yml``) and the sidebar."""
+    return {
+        "website": {
+            "title": site.title,
+            "announcement": {
+                "content": status_markdown(site),
+                "type": "info",
+                "icon": "info-circle",
+                "dismissable": False,
+                "position": "below-navbar",
+            },
+            "sidebar": {"style": "docked", "search": True, "contents": sections},
+        }
+    }
 
 
 def league_section(base: Path, rel: str) -> dict:
@@ -94,14 +123,15 @@ def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
                 "league": league,
             }
         )
-    website = {"website": {"sidebar": {"style": "docked", "search": True, "contents": sections}}}
+    site, _ = load_site(root)
+    website = website_metadata(site, sections)
     (reports / "_website.yml").write_text(
         "# Written by `assess render` from the finished runs: do not edit.\n"
         + yaml.safe_dump(website, sort_keys=False, allow_unicode=True),
         encoding="utf-8",
     )
-    for name in ("home", "build"):
-        text = template_env().get_template(f"{name}.md.j2").render(runs=home)
+    for name in ("home", "build", "status"):
+        text = template_env().get_template(f"{name}.md.j2").render(runs=home, site=site)
         (reports / f"_{name}.md").write_text(text, encoding="utf-8")
     # finished runs left out of this site (e.g. the small scale when building England's): a
     # Quarto profile excludes their pages, so nothing unlinked is published or indexed

@@ -23,6 +23,24 @@ from helpers.publish.summary import run_summary
 from helpers.settings import LoadedAssessment
 
 
+def assessed(
+    run: LoadedAssessment, results: pd.DataFrame, orgs: pd.DataFrame, n_draws: int = 200
+) -> tuple[pd.DataFrame, pd.DataFrame, list, pd.DataFrame]:
+    """The assessment stage as notebook 35 runs it (no plans, no SPC trigger), with few draws:
+    the finished assessment (accountability and rule stability included), the finished metric
+    scores, the cohort-years and the segment changes."""
+    rules = run.settings.assess
+    assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=n_draws)
+    specs = {m.id: m for m in assess.scored_metrics(run)}
+    changes = assess.segment_changes(years, specs, rules)
+    assessment = assess.add_accountability(assessment, scores, years, None, rules)
+    values = scores[["org_code", "period", "metric_id", "value"]]
+    alternatives = assess.alternative_segments(assessment, values, specs, rules)
+    assessment = assess.rule_stability(assessment, alternatives)
+    assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
+    return assessment, assess.finish_metric_scores(scores), years, changes
+
+
 def assessment_site(
     built: tuple,
     root: Path,
@@ -43,12 +61,7 @@ def assessment_site(
     if retitle is not None:
         run = retitle(run)
     orgs = org_ref.organisations(run)
-    rules = run.settings.assess
-    assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=n_draws)
-    changes = assess.segment_changes(years, {m.id: m for m in assess.scored_metrics(run)}, rules)
-    assessment = assess.add_accountability(assessment, scores, years, None, rules)
-    assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
-    scores = assess.finish_metric_scores(scores)
+    assessment, scores, years, changes = assessed(run, results, orgs, n_draws)
     codes = published(assessment[assessment.period == assessment.period.max()])
 
     def rename(df: pd.DataFrame) -> pd.DataFrame:

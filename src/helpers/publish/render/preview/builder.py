@@ -303,6 +303,14 @@ class Preview:
             for k, v in (footer or {}).items()
             if k in ("left", "center", "right") and v
         }
+        announcement = website.get("announcement")
+        if isinstance(announcement, dict):
+            announcement = announcement.get("content")
+        announcement = (  # Quarto's site-wide banner; its links resolved like the page's own
+            self._postprocess(state.md.renderInline(str(announcement)), page)
+            if announcement
+            else ""
+        )
         site_title = str(website.get("title") or state.config.get("title") or "")
         title_text = strip_tags(page.title)
         home = "index.html" if "index.qmd" in state.pages or "index.md" in state.pages else None
@@ -321,6 +329,7 @@ class Preview:
             "site_root": state.relative("index.html", page).removesuffix("index.html"),
             "meta_description": str(desc or website.get("description") or ""),
             "banner": BANNER_TEXT,
+            "announcement": announcement,
             "navbar_left": navbar(state, navbar_items.get("left"), page),
             "navbar_right": navbar(state, navbar_items.get("right"), page),
             "sidebar": sidebar,
