@@ -95,17 +95,16 @@ def fmt_probability(p: Any) -> str:
 
 def stability_text(r: Any) -> str:
     """How stable the segment is under the reasonable alternative rules of the sensitivity
-    analysis, e.g. "segment 3 under 3 of 5 rule sets tried (2 to 3 across them)"; "" where not
+    analysis, e.g. "the same under 3 of 5 rule sets tried (2 to 3 across them)"; "" where not
     known (not segmented, or segment 5 by a reviewed decision)."""
-    seg, k = _int(r.get("segment")), _int(r.get("segment_rule_sets_agree"))
-    n = _int(r.get("segment_rule_sets"))
-    if seg is None or k is None or n is None:
+    k, n = _int(r.get("segment_rule_sets_agree")), _int(r.get("segment_rule_sets"))
+    if _int(r.get("segment")) is None or k is None or n is None:
         return ""
     if k == n:
-        return f"segment {seg} under all {n} rule sets tried"
+        return f"the same under all {n} rule sets tried"
     best, worst = _int(r.get("segment_rules_best")), _int(r.get("segment_rules_worst"))
     spread = f" ({best} to {worst} across them)" if best is not None and worst is not None else ""
-    return f"segment {seg} under {k} of {n} rule sets tried{spread}"
+    return f"the same under {k} of {n} rule sets tried{spread}"
 
 
 def latest_period(assessment: pd.DataFrame) -> str:
@@ -229,6 +228,10 @@ def _league_rows(year: pd.DataFrame, published: set[str]) -> list[dict]:
                 "consequence": _text(r.consequence),
                 "consequence_rule": _text(getattr(r, "consequence_rule", "")).replace("_", " "),
                 "stability": _stability_short(r),
+                "metrics": f"{_int(r.metrics_scored)} of {_int(r.metrics_in_cohort)}"
+                if _int(r.metrics_scored) is not None
+                else "",
+                "fewer_metrics": (_int(r.metrics_scored) or 0) < (_int(r.metrics_in_cohort) or 0),
                 "region_filter": _text(getattr(r, "region", "")),
                 "subtype_filter": _text(getattr(r, "org_subtype", "")),
                 "group": group,

@@ -8,6 +8,7 @@ the home page's list of assessments (``reports/_home.md``), what the assessment 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import yaml
@@ -65,6 +66,83 @@ def league_section(base: Path, rel: str) -> dict:
     }
 
 
+#: the folder of the report cards' links between a primary assessment and its topic views
+VIEWS = "_views"
+
+
+def _cards(base: Path) -> set[str]:
+    return {p.stem for p in (base / "orgs").glob("*.qmd") if p.stem != "index"}
+
+
+def _card_link(text: str, run_id: str, code: str) -> str:
+    return f"[{md_text(text)}](/reports/{run_id}/orgs/{code}.qmd)"
+
+
+def _topic_text(summary: dict, code: str, primary: tuple[str, dict] | None) -> str:
+    """A topic view's card: the domain it looks at, the primary verdict, why they can differ."""
+    topic = md_text(summary.get("topic") or summary["short_title"])
+    where = (
+        "The primary verdict on this organisation is its "
+        + _card_link(f"{primary[1]['short_title']} report card", primary[0], code)
+        if primary
+        else "No primary assessment of this organisation is published on this site"
+    )
+    return (
+        "::: {.callout-note}\n## A view of one domain\n\n"
+        f"This report card looks at {topic} only. {where}. Its segment and rank there can differ "
+        f"from this card's, because this view scores only the {topic} metrics, over its own "
+        "years, against the organisations that report them.\n:::\n"
+    )
+
+
+def _primary_text(code: str, topics: list[tuple[str, dict]]) -> str:
+    """A primary card: the topic views of the same organisation, if any."""
+    if not topics:
+        return ""
+    links = ", ".join(_card_link(t.get("topic") or t["short_title"], b, code) for b, t in topics)
+    return (
+        "This card is this site's primary verdict on this organisation. Topic views of one "
+        f"domain: {links} (their segments can differ, because each scores only its own domain's "
+        "metrics).\n"
+    )
+
+
+def views_markdown(runs: list[tuple[Path, dict]]) -> dict[str, dict[str, str]]:
+    """For every published report card, the markdown that links it to the same organisation's
+    cards in the other assessments of its type (assessment id -> code -> text): a topic
+    view's card names the primary verdict and says why the two can differ; a primary card
+    lists the topic views. Only cards that are published are linked."""
+    cards = {base.name: _cards(base) for base, _ in runs}
+    out: dict[str, dict[str, str]] = {}
+    for base, s in runs:
+        others = [
+            (b.name, t) for b, t in runs if b != base and t.get("org_type") == s.get("org_type")
+        ]
+        primaries = [(b, t) for b, t in others if t.get("role", "primary") == "primary"]
+        topics = [(b, t) for b, t in others if t.get("role") == "topic"]
+        texts = {}
+        for code in sorted(cards[base.name]):
+            if s.get("role") == "topic":
+                found = [(b, t) for b, t in primaries if code in cards[b]]
+                texts[code] = _topic_text(s, code, found[0] if found else None)
+            else:
+                texts[code] = _primary_text(code, [(b, t) for b, t in topics if code in cards[b]])
+        out[base.name] = texts
+    return out
+
+
+def write_views(reports: Path, runs: list[tuple[Path, dict]]) -> None:
+    """Write ``reports/_views/<id>/<code>.md`` for every published report card (an empty file
+    where there is nothing to link), replacing what an earlier render wrote."""
+    folder = reports / VIEWS
+    if folder.exists():
+        shutil.rmtree(folder)
+    for run_id, texts in views_markdown(runs).items():
+        (folder / run_id).mkdir(parents=True, exist_ok=True)
+        for code, text in texts.items():
+            (folder / run_id / f"{code}.md").write_text(text, encoding="utf-8")
+
+
 def completed_runs(reports: Path) -> list[Path]:
     """Assessment folders under reports/ that finished (they have provenance.json)."""
     return sorted(
@@ -83,8 +161,10 @@ def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
     runs = [r for r in completed_runs(reports) if only is None or r.name in only]
     sections = []
     home = []
+    summaries = []
     for base in runs:
         summary = json.loads((base / "results" / "summary.json").read_text(encoding="utf-8"))
+        summaries.append((base, summary))
         rel = f"reports/{base.name}"
         league = (base / "league.qmd").exists()  # the assessment stage ran (notebook 35)
         sections.append(
@@ -123,6 +203,7 @@ def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
                 "league": league,
             }
         )
+    write_views(reports, summaries)
     site, _ = load_site(root)
     website = website_metadata(site, sections)
     (reports / "_website.yml").write_text(

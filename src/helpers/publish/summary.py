@@ -48,4 +48,8 @@ def run_summary(
         "metrics": metrics,
         "headlines": headlines,
         "notebooks": notebooks,
+        # one verdict per organisation: the primary assessment of its type, topic views beside it
+        "org_type": run.settings.org_type,
+        "role": run.settings.role,
+        "topic": run.settings.topic,
     }

@@ -468,6 +468,7 @@ def _readme_rows(
     rows: list[list[Any]] = [
         [s.title],
         [s.summary],
+        [run.site.publisher.status_sentence()],
         [],
         ["Assessment", s.id],
         ["Financial years", ", ".join(s.financial_years)],

@@ -191,9 +191,11 @@ def test_report_card_shows_segment_score_and_rank_from_the_assessment(site) -> N
         assert f"## Assessment, {r.period}" in card
         k, n = int(r.segment_rule_sets_agree), int(r.segment_rule_sets)
         stability = (
-            f"under all {n} rule sets tried" if k == n else f"under {k} of {n} rule sets tried"
+            f"the same under all {n} rule sets tried"
+            if k == n
+            else f"the same under {k} of {n} rule sets tried"
         )
-        assert f"- **Segment:** {int(r.segment)}: segment {int(r.segment)} {stability}" in card
+        assert f"- **Segment:** {int(r.segment)} ({stability}" in card
         assert (
             f"- **League rank:** {ordinal(int(r['rank']))} of {int(r.cohort_size)} in the cohort "
             f"(likely range {int(r.rank_lower)} to {int(r.rank_upper)})."

@@ -193,6 +193,9 @@ def test_readme_names_the_assessment_licence_sources_and_sheets(
     cells = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
     text = "\n".join(cells)
     assert ws["A1"].value == run.settings.title and ws["A1"].font.b
+    # what the assessment is, from the settings: independent, not a decision of any NHS body
+    assert ws["A3"].value == run.site.publisher.status_sentence()
+    assert "not a decision by any NHS body" in ws["A3"].value
     assert OGL_LINE in text
     for src in run.settings.sources.values():
         assert src.publisher in text

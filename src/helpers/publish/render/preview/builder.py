@@ -149,7 +149,8 @@ class Preview:
 
     def _org_index(self) -> list[dict[str, str]]:
         """Every report card for the search box: name, code, assessment and the page (relative
-        to the site root), sorted. Written as JSON in a script of its own (the site opens from
+        to the site root), sorted by page, the primary verdicts before the topic views. Written
+        as JSON in a script of its own (the site opens from
         the file system, where a page cannot fetch a JSON file); the names are data, shown by
         the script as text only."""
         state = self.state
@@ -159,15 +160,19 @@ class Preview:
                 continue
             code = _CARD_CODE.search(str(page.opts.get("subtitle") or ""))
             assessment = state.pages.get(str(PurePosixPath(key).parent.parent / "index.qmd"))
+            topic = page.opts.get("assessment-role") == "topic"
             out.append(
-                {
-                    "t": strip_tags(page.title),
-                    "c": code.group(1) if code else page.src.stem,
-                    "a": strip_tags(assessment.title) if assessment else "",
-                    "u": page.out.as_posix(),
-                }
+                (
+                    topic,  # a primary verdict before a topic view of the same organisation
+                    {
+                        "t": strip_tags(page.title),
+                        "c": code.group(1) if code else page.src.stem,
+                        "a": strip_tags(assessment.title) if assessment else "",
+                        "u": page.out.as_posix(),
+                    },
+                )
             )
-        return out
+        return [entry for _, entry in sorted(out, key=lambda e: e[0])]
 
     # ---------------------------------------------------------------- pages
     def _prepare_markdown(self) -> dict[str, tuple[str, list[str]]]:
