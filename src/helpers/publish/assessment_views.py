@@ -571,6 +571,12 @@ def headline(s: dict) -> list[str]:
         out.append(f"It is confidently in the {s['confident']} quarter of the cohort.")
     else:
         out.append("It cannot be placed with confidence in the top or the bottom quarter.")
+    scored, of = s.get("metrics_scored"), s.get("metrics_in_cohort")
+    if scored and of and scored < of:
+        out.append(
+            f"It was scored on {scored} of the cohort's {of} metrics, so its place rests on fewer "
+            "measures than others' may."
+        )
     p_own = dict(s["p_segments"]).get(seg, "")
     noise = (
         f" Allowing for chance in the data (not for the choice of rules), the probability that "
