@@ -266,7 +266,8 @@ def ranked_chart(
     )
     caption = (
         f"{spec.short_title}, {period}. Points are organisations, bars their 95% confidence "
-        "intervals; the dashed line is England. Marker shape and colour show the comparison."
+        "intervals; the dashed line is England. Marker shape and colour show the comparison "
+        "with England by each organisation's own 95% interval (the plain test, chance alone)."
     )
     return Figure(path, alt, caption)
 
@@ -514,7 +515,8 @@ def trend_chart(job: TrendJob) -> Figure:
     )
     caption = (
         "Each panel shows the trust's value by year (shape and colour give the comparison with "
-        "England; bars are 95% confidence intervals) and England as a dashed line. Dotted "
+        "England by its own 95% confidence interval, the bars: the plain test, chance alone) "
+        "and England as a dashed line. Dotted "
         "vertical lines mark a change of definition (series break)."
     )
     return Figure(job.path, alt, caption)
@@ -607,6 +609,7 @@ class SpineJob:
     path: Path
     rows: tuple[SpineRow, ...]
     units: str
+    judged_by: str = ""  # the test behind the markers' comparison, in words
 
 
 def _spine_x(v: np.ndarray, r: SpineRow) -> np.ndarray:
@@ -706,11 +709,16 @@ def spine_chart(job: SpineJob) -> Figure:
         f"Spine chart of {len(rows)} metrics for {job.org_name}, latest year of each. Each row "
         f"has England on the centre line, the range of {job.units} as a light band and the "
         "middle half of them as a dark band, scaled so that better is to the right; the "
-        f"marker is {job.org_name}: " + "; ".join(said) + "."
+        f"marker is {job.org_name}: "
+        + "; ".join(said)
+        + "."
+        + (f" Compared with England {job.judged_by}." if job.judged_by else "")
     )
     caption = (
         f"Where {job.org_name} stands among {job.units} (latest year of each metric; better "
-        "to the right; the shape and colour of the marker give the comparison with England)."
+        "to the right). The shape and colour of the marker give the comparison with England"
+        + (f", {job.judged_by}" if job.judged_by else "")
+        + "."
     )
     return Figure(job.path, alt, caption)
 

@@ -627,6 +627,13 @@ class AssessmentSettings(_Strict):
     disclosure: Disclosure = Field(
         default_factory=Disclosure, description="suppression of small counts in what is published"
     )
+    comparison: Literal["overdispersion", "confidence_interval"] = Field(
+        "overdispersion",
+        description="the headline comparison with England (comparison_headline): "
+        "'overdispersion' judges by the overdispersed funnel's 95% limits where the metric-year "
+        "shows variation between organisations beyond chance (phi > 1), else by the "
+        "organisation's own 95% interval; 'confidence_interval' always by its own interval",
+    )
 
     @field_validator("financial_years")
     @classmethod

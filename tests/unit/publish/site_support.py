@@ -73,7 +73,9 @@ def assessment_site(
     results, orgs, assessment, scores = map(rename, (results, orgs, assessment, scores))
     settings = run.settings.model_copy(update={"org_codes": codes})
     run = run.model_copy(update={"settings": settings})
-    results, overdispersion, funnels = compare.add_funnels(results, {m.id: m for m in run.metrics})
+    specs = {m.id: m for m in run.metrics}
+    results, overdispersion, funnels = compare.add_funnels(results, specs)
+    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
     _, ledger, rejected = ingest_sources(run)
     ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     paths = RunPaths(project / "reports" / run.settings.id).ensure()

@@ -63,6 +63,7 @@ def site(built, built_monthly, tmp_path_factory):
     run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
     specs = {m.id: m for m in run.metrics}
     results, overdispersion, funnels = compare.add_funnels(results, specs)
+    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
     _, ledger, rejected = ingest_sources(run)
     ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     paths = RunPaths(tmp_path_factory.mktemp("assessment_pages")).ensure()

@@ -275,6 +275,10 @@ def test_dictionary_has_a_row_per_catalogue_metric(run: LoadedAssessment, book: 
             assert definition.numerator.description in row.definitions
             assert definition.first_year in row.definitions
         assert all(c in row.caveats for c in m.caveats)
+        # how it is compared with England, the headline test named
+        context = m.polarity == "no_judgement"
+        assert row.comparison_with_england.startswith("Context, not judged") == context
+        assert "overdispersed funnel's 95% limits" in row.comparison_with_england
     sheet = pd.read_excel(book, sheet_name=DICTIONARY)
     assert list(sheet.metric_id) == list(d.metric_id)
     assert list(sheet.columns) == list(d.columns)

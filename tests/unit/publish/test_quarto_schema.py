@@ -188,7 +188,9 @@ def site(built, root, tmp_path_factory):
 
     results, orgs, assessment, scores = map(rename, (results, orgs, assessment, scores))
     run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
-    results, overdispersion, funnels = compare.add_funnels(results, {m.id: m for m in run.metrics})
+    specs = {m.id: m for m in run.metrics}
+    results, overdispersion, funnels = compare.add_funnels(results, specs)
+    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
     _, ledger, rejected = ingest_sources(run)
     ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     project = tmp_path_factory.mktemp("quarto_project")
