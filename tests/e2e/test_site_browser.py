@@ -243,7 +243,7 @@ def test_search_finds_a_trust_by_its_hospital(browser, pipeline_site):
             assert text.endswith("\u2014 Addenbrooke's"), text
         box.press("Enter")
         page.wait_for_url("**/orgs/RGT.html")
-        hospitals = page.locator("main p", has_text="Hospitals").first.inner_text()
+        hospitals = page.locator("main p:has(strong:text-is('Hospitals'))").inner_text()
         assert "Addenbrooke\u2019s (Cambridge)" in hospitals or "Addenbrooke's (Cambridge)" in (
             hospitals
         )
