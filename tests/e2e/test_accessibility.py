@@ -187,6 +187,25 @@ def test_no_serious_axe_violations_with_menus_open_and_search_results(
     assert not problems, "serious or critical axe-core violations:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_no_serious_axe_violations_with_league_details_open(
+    browser: Any, pages: dict[str, list[str]], axe_source: Path, viewport: str
+) -> None:
+    """A league table with the first rows' details open (DataTables child rows)."""
+    tables = [u for u in pages["league table"] if "/league/" in u]
+    assert tables, "no cohort-and-year league table"
+    context, page = open_page(browser, tables[0], viewport)
+    try:
+        buttons = page.locator("button.league-detail-toggle")
+        for i in range(3):
+            buttons.nth(i).click()
+        assert page.locator("tr.league-detail-row").count() == 3
+        problems = describe(run_axe(page, axe_source), f"{tables[0]} ({viewport}, details open)")
+    finally:
+        context.close()
+    assert not problems, "serious or critical axe-core violations:\n" + "\n".join(problems)
+
+
 # --------------------------------------------------------------------------------------------
 # keyboard
 # --------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 * :mod:`helpers.publish.text`: every label, badge and number format the pages use.
 * :mod:`helpers.publish.figures`: the seaborn charts, each with alt text written from its data.
+* :mod:`helpers.publish.figures_phone`: the report cards' charts laid out for a phone, and the
+  ``<picture>`` that shows them there.
 * :mod:`helpers.publish.pages`: an assessment's pages (overview, metric pages, report cards,
   methodology, downloads) from its result tables, through the Jinja2 templates in
   ``templates/``.

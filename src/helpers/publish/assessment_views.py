@@ -217,6 +217,10 @@ def _league_rows(year: pd.DataFrame, published: set[str]) -> list[dict]:
                 "segment": seg,
                 "segment_filter": str(seg) if seg else "",
                 "segment_note": _segment_note(r),
+                # rule stability (sensitivity.csv): how many of the rule sets tried give it
+                # this segment; absent from an assessment written before these columns
+                "rule_sets_agree": _int(getattr(r, "segment_rule_sets_agree", None)),
+                "rule_sets": _int(getattr(r, "segment_rule_sets", None)),
                 "p_segment": _p_own_segment(r),
                 "p_segments": "; ".join(
                     f"{s}: {fmt_probability(getattr(r, f'p_segment_{s}'))}" for s in SEGMENTS

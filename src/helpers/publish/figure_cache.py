@@ -1,10 +1,11 @@
 """A content-addressed cache of the report cards' figures.
 
 A figure's key is the SHA-256 of the function that draws it, the source of
-:mod:`helpers.publish.figures` (the look of every chart) with the versions of matplotlib,
-seaborn and Pillow, and the job's data (the pickled job, its output folder left out). A figure
-whose key is in the cache is copied from it (with its alt text and caption) instead of being
-drawn, so a rerun after a change redraws only the figures whose data changed.
+:mod:`helpers.publish.figures` and :mod:`helpers.publish.figures_phone` (the look of every
+chart) with the versions of matplotlib, seaborn and Pillow, and the job's data (the pickled job,
+its output folder left out). A figure whose key is in the cache is copied from it (with its alt
+text and caption) instead of being drawn, so a rerun after a change redraws only the figures
+whose data changed.
 
 The cache folder is ``$ASSESS_FIGURE_CACHE`` (``reports/_cache/<id>/figures``, set by
 :func:`helpers.pipeline.run.run_assessment`); without it, every figure is drawn. Each use of an
@@ -45,8 +46,9 @@ class CachedFigure:
 
 @functools.cache
 def _looks() -> str:
-    """What every figure's look depends on: the figures module and the plotting libraries."""
-    source = Path(__file__).with_name("figures.py").read_bytes()
+    """What every figure's look depends on: the figures modules and the plotting libraries."""
+    here = Path(__file__)
+    source = b"".join(here.with_name(n).read_bytes() for n in ("figures.py", "figures_phone.py"))
     versions = [metadata.version(p) for p in ("matplotlib", "seaborn", "pillow", "numpy")]
     return hashlib.sha256(source + json.dumps(versions).encode()).hexdigest()
 

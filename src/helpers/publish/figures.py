@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import textwrap
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure as MplFigure  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from helpers.compare.ranks import N_DRAWS  # noqa: E402
@@ -85,6 +87,8 @@ class Figure:
     path: Path
     alt: str
     caption: str
+    #: the same chart laid out for a phone (:mod:`helpers.publish.figures_phone`), if drawn
+    phone: Path | None = None
 
 
 def _yerr(d: pd.DataFrame) -> np.ndarray:
@@ -92,10 +96,10 @@ def _yerr(d: pd.DataFrame) -> np.ndarray:
     return np.clip(np.vstack([d.value - d.ci95_lower, d.ci95_upper - d.value]), 0, None)
 
 
-def _new_figure(width: float, height: float, **kwargs: Any) -> MplFigure:
+def _new_figure(width: float, height: float, dpi: float = DPI, **kwargs: Any) -> MplFigure:
     """A figure outside pyplot (no figure manager, nothing to close, never shown by a notebook's
     inline backend) on an Agg canvas."""
-    fig = MplFigure(figsize=(width, height), dpi=DPI, **kwargs)
+    fig = MplFigure(figsize=(width, height), dpi=dpi, **kwargs)
     FigureCanvasAgg(fig)
     return fig
 
@@ -325,6 +329,37 @@ def distribution_chart(
 
 
 @dataclass(frozen=True)
+class CardLayout:
+    """The size, margins (inches) and type sizes (points) of a report card's trend and SPC charts:
+    :data:`WIDE` for a desktop column; the phone layout (:mod:`helpers.publish.figures_phone`) is
+    narrower, one panel per row, with larger type for its width."""
+
+    width: float = 8.0
+    dpi: float = DPI
+    cols: int = 2  # trend panels per row
+    panel: float = 2.6  # a row of panels: the axes and the gap below them
+    gap: float = 0.95  # between rows of panels (tick labels, the next panel's title)
+    left: float = 0.72
+    right: float = 0.12
+    top: float = 0.45
+    bottom: float = 0.75
+    small: float = 8  # period ticks and legends
+    note: float = 7  # the series-break note
+    title: float = 10  # panel titles
+    wrap: int = 0  # panel titles wrapped at this many characters (0: never)
+    legend_cols: int = 2
+    months: tuple[int, ...] = (4, 10)  # the SPC charts' month ticks
+    ticks: float = 0  # the SPC charts' tick labels (0: the theme's)
+
+
+WIDE = CardLayout()
+
+
+def _title(text: str, layout: CardLayout) -> str:
+    return "\n".join(textwrap.wrap(text, layout.wrap)) if layout.wrap else text
+
+
+@dataclass(frozen=True)
 class TrendJob:
     org_code: str
     org_name: str
@@ -366,21 +401,28 @@ class _TrendCanvas(_Canvas):
     panels, England's series, series breaks and titles made once, the periods' axes and the
     titles drawn once; a card sets its values, intervals and the legend."""
 
-    def __init__(self, specs: tuple[MetricSpec, ...], england: pd.DataFrame, key: Any) -> None:
+    def __init__(
+        self,
+        specs: tuple[MetricSpec, ...],
+        england: pd.DataFrame,
+        key: Any,
+        layout: CardLayout = WIDE,
+    ) -> None:
         self.key = key
+        self.layout = lo = layout
         n = len(specs)
-        cols = 2 if n > 1 else 1
+        cols = min(lo.cols, n) or 1
         rows = int(np.ceil(n / cols))
-        height = 2.6 * rows
-        self.fig = fig = _new_figure(8, height)
+        height = lo.panel * rows + lo.top + lo.bottom - lo.gap
+        self.fig = fig = _new_figure(lo.width, height, lo.dpi)
         axes = fig.subplots(rows, cols, squeeze=False)
         # fixed margins (in inches) instead of constrained layout: the same look, half the time
         fig.subplots_adjust(
-            left=0.09,
-            right=0.985,
-            top=1 - 0.45 / height,
-            bottom=0.75 / height,
-            hspace=0.95 / (2.6 - 0.95),
+            left=lo.left / lo.width,
+            right=1 - lo.right / lo.width,
+            top=1 - lo.top / height,
+            bottom=lo.bottom / height,
+            hspace=lo.gap / (lo.panel - lo.gap),
             wspace=0.3,
         )
         self.panels = []
@@ -416,14 +458,14 @@ class _TrendCanvas(_Canvas):
                 if starts and starts[0] > 0:
                     ax.axvline(starts[0] - 0.5, color="#888888", ls=":", lw=1)
                     ax.text(starts[0] - 0.45, 0.02, "series break",
-                            transform=ax.get_xaxis_transform(), fontsize=7,
+                            transform=ax.get_xaxis_transform(), fontsize=lo.note,
                             color="#555555")  # fmt: skip
             ax.set_xticks(range(len(periods)))
-            ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=8)
+            ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=lo.small)
             # the limits autoscaling gives the periods (5% margins), fixed: drawn once
             last = max(len(periods) - 1, 0)
             ax.set_xlim((-0.05 * last, 1.05 * last) if last else (-0.5, 0.5))
-            static |= {ax.xaxis, ax.set_title(spec.short_title, fontsize=10)}
+            static |= {ax.xaxis, ax.set_title(_title(spec.short_title, lo), fontsize=lo.title)}
             ax.set_ylabel(spec.unit)
             _fixed_bins(ax.yaxis)
             covers = [
@@ -451,8 +493,9 @@ class _TrendCanvas(_Canvas):
             Line2D([], [], color=ENGLAND_COLOUR, marker="D", ls="--", ms=4, lw=1, label="England"),
             Line2D([], [], color="#333333", marker="o", ls="-", ms=5, lw=0.8, label="-"),
         ]
-        self.legend = fig.legend(handles=handles, loc="upper right", ncols=2, fontsize=8,
-                                 frameon=False, bbox_to_anchor=(0.985, 1.0))  # fmt: skip
+        self.legend = fig.legend(handles=handles, loc="upper right", ncols=lo.legend_cols,
+                                 fontsize=lo.small, frameon=False,
+                                 bbox_to_anchor=(1 - lo.right / lo.width, 1.0))  # fmt: skip
 
     def draw(self, job: TrendJob) -> list[str]:
         """Set the card's values on every panel; returns the alt text of each panel."""
@@ -496,17 +539,20 @@ class _TrendCanvas(_Canvas):
                 )
             else:
                 alts.append(f"{p.spec.short_title}: no value")
+        said = f"{job.org_code} (95% interval; marker shape = compared with England)"
         self.legend.texts[1].set_text(
-            f"{job.org_code} (95% interval; marker shape = compared with England)"
+            said if self.layout.legend_cols > 1 else said.replace("; ", ";\n")
         )
         return alts
 
 
-def trend_chart(job: TrendJob) -> Figure:
+def trend_chart(job: TrendJob, layout: CardLayout = WIDE) -> Figure:
     """Small multiples: one panel per metric, the organisation's value and 95% interval by year
     against England."""
     key = (_specs_key(job.specs), _frame_key(job.england, ["metric_id", "period", "value"]))
-    canvas = _canvas("trend", key, lambda: _TrendCanvas(job.specs, job.england, key))
+    canvas = _canvas(
+        f"trend-{layout.width}", key, lambda: _TrendCanvas(job.specs, job.england, key, layout)
+    )
     alts = canvas.draw(job)
     _write_palette_png(canvas.render(), job.path)
     alt = (
@@ -620,6 +666,29 @@ def _spine_x(v: np.ndarray, r: SpineRow) -> np.ndarray:
     return -x if r.better == "lower" else x
 
 
+def _fit_text(t: Text, text: str, right: float, size: float = 0, smallest: float = 0) -> None:
+    """Set ``text`` on ``t`` (at ``size`` points, if given), smaller down to ``smallest`` points,
+    then broken over lines, where it would run past ``right`` (pixels from the figure's left
+    edge): before a bracket (a value's year) first, then between words."""
+    t.set_text(text)
+    if size:
+        t.set_fontsize(size)
+    renderer = t.figure.canvas.get_renderer()  # type: ignore[union-attr]
+    while smallest and t.get_fontsize() > smallest and t.get_window_extent(renderer).x1 > right:
+        t.set_fontsize(t.get_fontsize() - 0.5)
+    if t.get_window_extent(renderer).x1 <= right:
+        return
+    head, sep, tail = text.rpartition(" (")
+    if sep:
+        t.set_text(f"{head}\n({tail}")
+        if t.get_window_extent(renderer).x1 <= right:
+            return
+    for width in range(len(text) - 1, 8, -1):
+        t.set_text("\n".join(textwrap.wrap(text, width)))
+        if t.get_window_extent(renderer).x1 <= right:
+            return
+
+
 class _SpineCanvas(_Canvas):
     """The spine chart of :func:`spine_chart` for a list of metrics (their labels): axes, centre
     line, bands, markers and value labels made once, the axes and the labels drawn once; a card
@@ -632,7 +701,7 @@ class _SpineCanvas(_Canvas):
         self.fig = fig = _new_figure(10, height)
         self.ax = ax = fig.subplots()
         fig.subplots_adjust(left=0.40, right=0.84, top=1 - 0.35 / height, bottom=0.95 / height)
-        ys = np.arange(n - 1, -1, -1)  # the first row at the top
+        self.ys = ys = np.arange(n - 1, -1, -1)  # the first row at the top
         self.range = ax.barh(ys, np.zeros(n), height=0.6, color="#d9d9d9", zorder=1).patches
         self.middle = ax.barh(ys, np.zeros(n), height=0.6, color="#8c8c8c", zorder=2).patches
         self.marks = {
@@ -657,11 +726,22 @@ class _SpineCanvas(_Canvas):
         self.title = fig.text(0.01, 1 - 0.08 / height, "", ha="left", va="top", fontsize=11)
         self._freeze({ax.xaxis, ax.yaxis})
 
+    title_size = 11
+
+    def _title_text(self, job: SpineJob) -> str:
+        return f"{job.org_name}: where it stands among {job.units}"
+
+    def _legend(self, handles: list[Line2D]) -> Legend:
+        return self.fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8,
+                               frameon=False, bbox_to_anchor=(0.62, 0.0))  # fmt: skip
+
     def draw(self, job: SpineJob) -> None:
         rows = job.rows
         placed: dict[str, tuple[list[float], list[float]]] = {c: ([], []) for c in self.marks}
+        # what the image can hold: texts that would run past its right edge are broken
+        right = self.fig.bbox.width - 4
         for i, r in enumerate(rows):
-            y = len(rows) - 1 - i
+            y = self.ys[i]
             lo, q1, q3, hi = sorted(_spine_x(np.array([r.low, r.q1, r.q3, r.high]), r))
             self.range[i].set_x(lo)
             self.range[i].set_width(hi - lo)
@@ -670,10 +750,10 @@ class _SpineCanvas(_Canvas):
             comp = r.comparison if r.comparison in COMPARISON_STYLE else "similar"
             placed[comp][0].append(float(_spine_x(np.array([r.value]), r)[0]))
             placed[comp][1].append(y)
-            self.texts[i].set_text(r.value_text)
+            _fit_text(self.texts[i], r.value_text, right)
         for comp, line in self.marks.items():
             line.set_data(*placed[comp])
-        self.title.set_text(f"{job.org_name}: where it stands among {job.units}")
+        _fit_text(self.title, self._title_text(job), right, size=self.title_size, smallest=9)
         shown = tuple(k for k in COMPARISON_STYLE if k in {r.comparison for r in rows})
 
         def legend() -> Legend | None:
@@ -681,22 +761,18 @@ class _SpineCanvas(_Canvas):
                 Line2D([], [], ls="", marker=m, color=c, mec="black", label=lab)
                 for c, m, lab in (COMPARISON_STYLE[k] for k in shown)
             ]
-            if not handles:
-                return None
-            return self.fig.legend(handles=handles, loc="lower center", ncol=len(handles),
-                                   fontsize=8, frameon=False,
-                                   bbox_to_anchor=(0.62, 0.0))  # fmt: skip
+            return self._legend(handles) if handles else None
 
         self._show_legend(shown, legend)
 
 
-def spine_chart(job: SpineJob) -> Figure:
+def spine_chart(job: SpineJob, make: Callable[[Any, Any], _SpineCanvas] = _SpineCanvas) -> Figure:
     """Fingertips-style spine chart: one row per metric, England on the centre line, the peers'
     range (light band) and middle half (dark band), the organisation's value as a marker whose
     colour and shape give its comparison with England; better is to the right."""
     rows = job.rows
     key = tuple(r.label for r in rows)
-    canvas = _canvas("spine", key, lambda: _SpineCanvas(key, key))
+    canvas = _canvas(f"spine-{make.__name__}", key, lambda: make(key, key))
     canvas.draw(job)
     _write_palette_png(canvas.render(), job.path)
     counts = {k: [r.label for r in rows if r.comparison == k] for k in COMPARISON_STYLE}
@@ -769,19 +845,30 @@ class _SpcAxes:
     points: dict[str, Line2D]  # point type -> its markers
 
 
+#: the SPC charts' desktop layout (the phone's: :mod:`helpers.publish.figures_phone`)
+SPC_WIDE = CardLayout(cols=1, panel=2.75, gap=1.1, left=0.8, right=0.4, top=0.4, legend_cols=3)
+
+
 class _SpcCanvas(_Canvas):
     """The XmR charts of :func:`spc_chart` for a list of panels (title, unit, first and last
     month): axes, lines and titles made once, the months' axes and the titles drawn once; a card
     sets the values, mean, limits, goal, special causes and the legend."""
 
-    def __init__(self, panels: Sequence[tuple[str, str, float, float]], key: Any) -> None:
+    def __init__(
+        self,
+        panels: Sequence[tuple[str, str, float, float]],
+        key: Any,
+        layout: CardLayout = SPC_WIDE,
+    ) -> None:
         self.key = key
+        self.layout = lo = layout
         n = len(panels)
-        height = 1.0 + 2.5 * n
-        self.fig = fig = _new_figure(8, height)
+        height = lo.top + lo.bottom + lo.panel * n - lo.gap
+        self.fig = fig = _new_figure(lo.width, height, lo.dpi)
         axes = fig.subplots(n, 1, squeeze=False)
-        fig.subplots_adjust(left=0.1, right=0.95, top=1 - 0.4 / height, bottom=0.75 / height,
-                            hspace=0.9 / 2.5 + 0.3)  # fmt: skip
+        fig.subplots_adjust(left=lo.left / lo.width, right=1 - lo.right / lo.width,
+                            top=1 - lo.top / height, bottom=lo.bottom / height,
+                            hspace=lo.gap / (lo.panel - lo.gap))  # fmt: skip
         self.panels = []
         static: set[Artist] = set()
         for ax, (label, unit, first, last) in zip(axes.flat, panels, strict=True):
@@ -810,12 +897,14 @@ class _SpcCanvas(_Canvas):
                 )
             )
             # months as matplotlib dates (days since the epoch), ticked in April and October
-            ax.xaxis.set_major_locator(matplotlib.dates.MonthLocator(bymonth=(4, 10)))
+            ax.xaxis.set_major_locator(matplotlib.dates.MonthLocator(bymonth=lo.months))
             ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%b %Y"))
+            if lo.ticks:
+                ax.tick_params(labelsize=lo.ticks)
             # the limits autoscaling gives the months (5% margins), fixed: drawn once
             margin = 0.05 * (last - first) or 1.0
             ax.set_xlim(first - margin, last + margin)
-            static |= {ax.xaxis, ax.set_title(label, loc="left", fontsize=10)}
+            static |= {ax.xaxis, ax.set_title(_title(label, lo), loc="left", fontsize=lo.title)}
             ax.set_ylabel(unit)
             _fixed_bins(ax.yaxis)
         self._freeze(static)
@@ -865,8 +954,9 @@ class _SpcCanvas(_Canvas):
                     else []
                 ),
             ]
-            return self.fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=8,
-                                   frameon=False)  # fmt: skip
+            lo = self.layout
+            return self.fig.legend(handles=handles, loc="lower center", ncols=lo.legend_cols,
+                                   fontsize=lo.small, frameon=False)  # fmt: skip
 
         self._show_legend(shown, legend)
         return seen
@@ -906,14 +996,15 @@ class _SpcSeries:
         )
 
 
-def spc_chart(job: SpcJob) -> Figure:
+def spc_chart(job: SpcJob, layout: CardLayout | None = None) -> Figure:
     """Making Data Count XmR charts of the key metrics, one panel each: monthly values, the
     mean and the process limits; special-cause points by colour and shape."""
+    layout = layout or SPC_WIDE
     series = [_SpcSeries.of(p.points) for p in job.panels]
     key = tuple(
         (p.label, p.spec.unit, d.x[0], d.x[-1]) for p, d in zip(job.panels, series, strict=True)
     )
-    canvas = _canvas("spc", key, lambda: _SpcCanvas(key, key))
+    canvas = _canvas(f"spc-{layout.width}", key, lambda: _SpcCanvas(key, key, layout))
     canvas.draw(series)
     _write_palette_png(canvas.render(), job.path)
     alts = [d.alt(p) for p, d in zip(job.panels, series, strict=True)]

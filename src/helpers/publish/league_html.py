@@ -2,40 +2,52 @@
 (DataTables, from npm, started by ``assets/league-table.js``), and a plain, complete table in
 league order without JavaScript, in print and for screen readers.
 
-Each row draws its likely range of average score and of rank as a small interval chart (inline
-SVG with a text alternative; the numbers are in the row as text too). Every string from the data
-is HTML-escaped here; the table goes into the page as a raw HTML block (```` ```{=html} ````),
-which Quarto passes through untouched (``data-quarto-disable-processing``) and the preview
-renders the same way.
+The table fits a 1280 px window without sideways scrolling: each row shows its rank, the
+organisation (linked to its report card), its segment with how many of the rule sets tried give
+it that segment, its average score and rank, each with its likely range drawn as a small
+interval chart (inline SVG with a text alternative; the numbers are in the row as text too),
+and a *Details* control. The details (the probability of each segment, persistent failure, the
+consequence under the assessment's rules, the group of organisations that cannot be told apart,
+region, type, deficit, plans) are a ``<details>`` disclosure in the row's last cell, which
+``league-table.js`` turns into a button (``aria-expanded``) that opens them in a row of their own
+across the table. A detail that no row of the table has is not drawn. On a phone the stylesheet
+lays each row out as a card of labelled fields (``data-label``).
+
+Every string from the data is HTML-escaped here; the table goes into the page as a raw HTML block
+(```` ```{=html} ````), which Quarto passes through untouched (``data-quarto-disable-processing``)
+and the preview renders the same way.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 #: score scale of the assessment (1.00 best, 4.00 worst)
 SCORE_MIN, SCORE_MAX = 1.0, 4.0
-CHART_W, CHART_H, PAD = 120, 16, 6
+CHART_W, CHART_H, PAD = 90, 16, 6
 #: segment marker shapes, as in the figures (``figures.SEGMENT_MARKS``): never colour alone
 SEGMENT_SHAPES = {1: "triangle-up", 2: "square", 3: "diamond", 4: "triangle-down", 5: "cross"}
 
-#: the columns, in order: (key, heading, filter label or None)
-COLUMNS: tuple[tuple[str, str, str | None], ...] = (
-    ("rank", "Rank", None),
-    ("organisation", "Organisation", None),
-    ("region", "Region", "Region"),
-    ("subtype", "Type", "Type"),
-    ("score", "Average score (likely range)", None),
-    ("rank_range", "Likely range of rank", None),
-    ("segment", "Segment", "Segment"),
-    ("p_segments", "Probability of each segment", None),
-    ("deficit", "In deficit", None),
-    ("plans", "Plans kept", None),
-    ("persistent", "Persistent failure", "Persistent failure"),
-    ("consequence", "Consequence", None),
-    ("group", "Group (cannot be told apart)", None),
+#: the columns drawn, in order: (key, heading, sortable)
+COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("rank", "Rank", True),
+    ("organisation", "Organisation", True),
+    ("segment", "Segment", True),
+    ("score", "Average score (likely range)", True),
+    ("rank_range", "Likely range of rank", True),
+    ("detail", "More", False),
+)
+#: the segment's heading when the table says how stable each segment is under other rules
+SEGMENT_STABLE_HEADING = "Segment (rule sets that agree)"
+
+#: the filters above the table: (key, label); each matches the row's ``data-f-<key>`` exactly
+FILTERS: tuple[tuple[str, str], ...] = (
+    ("region", "Region"),
+    ("subtype", "Type"),
+    ("segment", "Segment"),
+    ("persistent", "Persistent failure"),
 )
 
 
@@ -100,15 +112,19 @@ def interval_svg(
     )
 
 
-def _cell(key: str, text: str, *, order: Any = None, search: Any = None, raw: str = "") -> str:
-    attrs = ""
+def _cell(
+    key: str, label: str, raw: str, *, order: Any = None, search: Any = None, header: bool = False
+) -> str:
+    """One cell: ``raw`` is HTML already escaped; ``label`` names the field on a phone, where
+    each row is laid out as a card (``data-label``)."""
+    attrs = f' data-label="{esc(label)}"'
     if order is not None:
         attrs += f' data-order="{esc(order)}"'
     if search is not None:
         attrs += f' data-search="{esc(search)}"'
-    tag = "th" if key == "organisation" else "td"
-    scope = ' scope="row"' if tag == "th" else ""
-    return f'<{tag} class="col-{key}"{scope}{attrs}>{raw}{esc(text) if not raw else ""}</{tag}>'
+    tag = "th" if header else "td"
+    scope = ' scope="row"' if header else ""
+    return f'<{tag} class="col-{key}"{scope}{attrs}><div class="league-cell">{raw}</div></{tag}>'
 
 
 def _options(values: Sequence[str]) -> str:
@@ -118,103 +134,169 @@ def _options(values: Sequence[str]) -> str:
     return opts
 
 
+def stability_text(r: dict) -> str:
+    """ "3 of 4 rule sets" when the row says how many of the rule sets tried give it its segment,
+    else ""."""
+    agree, tried = r.get("rule_sets_agree"), r.get("rule_sets")
+    if agree is None or not tried:
+        return ""
+    return f"{agree} of {tried} rule sets"
+
+
+def segment_text(r: dict) -> str:
+    """The segment as the table shows it: "3 (3 of 4 rule sets)", or "3" without stability."""
+    stable = stability_text(r)
+    return f"{r.get('segment')}" + (f" ({stable})" if stable else "")
+
+
+def _group_text(r: dict) -> str:
+    if not r.get("group"):
+        return ""
+    size = r.get("group_size") or 0
+    return f"{r['group']} ({size} in the group)" if size else f"{r['group']}"
+
+
+def _stability_sentence(r: dict) -> str:
+    agree, tried = r.get("rule_sets_agree"), r.get("rule_sets")
+    if agree is None or not tried:
+        return ""
+    return (
+        f"segment {r.get('segment')} under {agree} of the {tried} reasonable rule sets tried "
+        "(the main one included)"
+    )
+
+
+#: the details of a row: (key, label, its text from the row); a detail no row has is not drawn
+DETAILS: tuple[tuple[str, str, Callable[[dict], str]], ...] = (
+    (
+        "p_segments",
+        "Probability of each segment (chance in the data only)",
+        lambda r: str(r.get("p_segments") or ""),
+    ),
+    ("stability", "Under other rules", _stability_sentence),
+    ("segment_note", "Segment before adjustment", lambda r: str(r.get("segment_note") or "")),
+    ("persistent", "Persistent failure", lambda r: str(r.get("persistent_filter") or "")),
+    (
+        "consequence",
+        "Consequence under this assessment's rules",
+        lambda r: str(r.get("consequence") or ""),
+    ),
+    ("group", "Group that cannot be told apart", _group_text),
+    ("region", "Region", lambda r: str(r.get("region_filter") or "")),
+    ("subtype", "Type", lambda r: str(r.get("subtype_filter") or "")),
+    ("deficit", "In deficit", lambda r: str(r.get("deficit") or "")),
+    ("plans", "Plans kept", lambda r: str(r.get("plans") or "")),
+)
+
+
+def drawn_details(rows: Sequence[dict]) -> list[tuple[str, str, Callable[[dict], str]]]:
+    """The details some row of the table has (the others are not drawn)."""
+    return [d for d in DETAILS if any(d[2](r) for r in rows)]
+
+
+def _detail_html(r: dict, name: str, details: Sequence[tuple[str, str, Callable]]) -> str:
+    items = "".join(
+        f'<div class="detail-{key}"><dt>{esc(label)}</dt><dd>{esc(text(r)) or "none"}</dd></div>'
+        for key, label, text in details
+    )
+    return (
+        '<details class="league-detail"><summary>Details'
+        f'<span class="visually-hidden"> of {esc(name)}</span></summary>'
+        f'<div class="league-detail-body"><dl>{items}</dl></div></details>'
+    )
+
+
+def _filters(table_id: str, rows: Sequence[dict]) -> str:
+    out = []
+    for key, label in FILTERS:
+        values = sorted({str(r[key + "_filter"]) for r in rows if r.get(key + "_filter")})
+        if len(values) < 2:
+            continue
+        fid = f"{table_id}-filter-{key}"
+        out.append(
+            f'<div class="league-filter"><label for="{fid}">{esc(label)}</label> '
+            f'<select id="{fid}" data-filter="{key}">{_options(values)}</select></div>'
+        )
+    if not out:
+        return ""
+    return (
+        f'<div class="league-filters" id="{table_id}-filters" hidden>'
+        f'<p class="league-filters-title">Filter the table</p>{"".join(out)}</div>'
+    )
+
+
+def _row(r: dict, n: int, org_href: str, details: Sequence[tuple[str, str, Callable]]) -> str:
+    code = str(r["code"])
+    name = f"{r['name']} ({code})" + (", specialist" if r.get("specialist") else "")
+    org = (
+        f'<a href="{esc(org_href.format(code=code))}">{esc(name)}</a>'
+        if r.get("linked")
+        else esc(name)
+    )
+    seg = r.get("segment")
+    stable = stability_text(r)
+    note = str(r.get("segment_note") or "").split(";")[0]
+    seg_html = (
+        f'<span class="seg">{esc(seg)}</span>'
+        + (f' <span class="stability">({esc(stable)})</span>' if stable else "")
+        + (f' <span class="seg-note">{esc(note)}</span>' if note else "")
+    )
+    score_label = (
+        f"Average score {r['score']}, likely range {r['score_range']} (1.00 best, 4.00 worst)"
+    )
+    rank_label = f"Rank {r['rank']} of {n}, likely range {r['rank_range']}"
+    score_svg = interval_svg(
+        r["score_value"],
+        r["score_lower"],
+        r["score_upper"],
+        (SCORE_MIN, SCORE_MAX),
+        score_label,
+        seg,
+    )
+    score_html = (
+        f'<span class="num">{esc(r["score"])}</span> '
+        f'<span class="range-text">({esc(r["score_range"])})</span> {score_svg}'
+    )
+    rank_html = f'<span class="range-text">{esc(r["rank_range"])}</span> ' + interval_svg(
+        r["rank"], r["rank_lower"], r["rank_upper"], (1, max(n, 2)), rank_label, seg
+    )
+    search = " ".join(text(r) for key, _label, text in details if key != "p_segments")
+    cells = [
+        _cell("rank", "Rank", esc(r["rank"]), order=r["rank"]),
+        _cell("organisation", "Organisation", org, order=r["name"], header=True),
+        _cell("segment", "Segment", seg_html, order=seg, search=r.get("segment_filter") or ""),
+        _cell("score", "Average score (likely range)", score_html, order=r["score_value"]),
+        _cell("rank_range", "Likely range of rank", rank_html, order=r["rank"]),
+        _cell("detail", "More", _detail_html(r, name, details), search=search),
+    ]
+    filters = "".join(
+        f' data-f-{key}="{esc(r.get(key + "_filter") or "")}"' for key, _label in FILTERS
+    )
+    return f"<tr{filters}>" + "".join(cells) + "</tr>"
+
+
 def table_html(table_id: str, caption: str, rows: list[dict], n: int, org_href: str) -> str:
     """The filters and the table. ``rows`` are league rows (see
     :func:`helpers.publish.assessment_views.league_cohort_view`) in league order; ``n`` the
     cohort size (the rank scale); ``org_href`` a format string for a report card's link with
     ``{code}``."""
-    filters = []
-    for i, (key, _heading, label) in enumerate(COLUMNS):
-        if label is None:
-            continue
-        values = sorted({str(r[key + "_filter"]) for r in rows if r.get(key + "_filter")})
-        if len(values) < 2:
-            continue
-        fid = f"{table_id}-filter-{key}"
-        filters.append(
-            f'<div class="league-filter"><label for="{fid}">{esc(label)}</label> '
-            f'<select id="{fid}" data-column="{i}">{_options(values)}</select></div>'
-        )
-    head = "".join(f'<th scope="col" class="col-{k}">{esc(h)}</th>' for k, h, _ in COLUMNS)
-    body = []
-    for r in rows:
-        code = str(r["code"])
-        name = f"{r['name']} ({code})" + (", specialist" if r.get("specialist") else "")
-        org = (
-            f'<a href="{esc(org_href.format(code=code))}">{esc(name)}</a>'
-            if r.get("linked")
-            else esc(name)
-        )
-        score_label = (
-            f"Average score {r['score']}, likely range {r['score_range']} (1.00 best, 4.00 worst)"
-        )
-        rank_label = f"Rank {r['rank']} of {n}, likely range {r['rank_range']}"
-        seg = r.get("segment")
-        seg_text = f"{seg}" + (f" ({r['segment_note']})" if r.get("segment_note") else "")
-        cells = [
-            _cell("rank", str(r["rank"]), order=r["rank"]),
-            _cell("organisation", name, raw=org, order=r["name"]),
-            _cell("region", r.get("region_filter") or "", search=r.get("region_filter") or ""),
-            _cell("subtype", r.get("subtype_filter") or "", search=r.get("subtype_filter") or ""),
-            _cell(
-                "score",
-                "",
-                order=r["score_value"],
-                raw=(
-                    f'<span class="num">{esc(r["score"])}</span> '
-                    f'<span class="range-text">({esc(r["score_range"])})</span> '
-                    + interval_svg(
-                        r["score_value"],
-                        r["score_lower"],
-                        r["score_upper"],
-                        (SCORE_MIN, SCORE_MAX),
-                        score_label,
-                        seg,
-                    )
-                ),
-            ),
-            _cell(
-                "rank_range",
-                "",
-                order=r["rank"],
-                raw=(
-                    f'<span class="range-text">{esc(r["rank_range"])}</span> '
-                    + interval_svg(
-                        r["rank"], r["rank_lower"], r["rank_upper"], (1, max(n, 2)), rank_label, seg
-                    )
-                ),
-            ),
-            _cell("segment", seg_text, order=seg, search=r.get("segment_filter") or ""),
-            _cell("p_segments", r["p_segments"]),
-            _cell("deficit", r["deficit"] or "no data"),
-            _cell("plans", r["plans"] or "no plans", order=r.get("plans_value", -1)),
-            _cell(
-                "persistent",
-                r["persistent_filter"],
-                search=r["persistent_filter"],
-            ),
-            _cell("consequence", r["consequence"] or "none recorded"),
-            _cell(
-                "group",
-                f"{r['group']} ({r['group_size']})",
-                order=r["group"],
-            ),
-        ]
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    filter_box = (
-        f'<div class="league-filters" id="{table_id}-filters" hidden>'
-        f'<p class="league-filters-title">Filter the table</p>{"".join(filters)}</div>'
-        if filters
-        else ""
+    details = drawn_details(rows)
+    stable = any(stability_text(r) for r in rows)
+    head = "".join(
+        f'<th scope="col" class="col-{k}"'
+        + ("" if sortable else ' data-dt-order="disable"')
+        + f">{esc(SEGMENT_STABLE_HEADING if k == 'segment' and stable else h)}</th>"
+        for k, h, sortable in COLUMNS
     )
+    body = "".join(_row(r, n, org_href, details) for r in rows)
     return (
-        f"{filter_box}"
+        f"{_filters(table_id, rows)}"
         f'<div class="table-wrap league-wrap" role="region" aria-label="{esc(caption)}" '
         f'tabindex="0">'
-        f'<table id="{table_id}" class="league-table display" '
+        f'<table id="{table_id}" class="league-table" '
         f'data-quarto-disable-processing="true" data-filters="{table_id}-filters">'
         f"<caption>{esc(caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 

@@ -8,7 +8,8 @@ a kernel start each. Numbers in the prose come from the results, never typed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from helpers.core.paths import RunPaths
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
 from helpers.publish import assessment_views as av
-from helpers.publish import disclosure, figures, league_html
+from helpers.publish import disclosure, figures, figures_phone, league_html
 from helpers.publish.site_index import status_markdown
 from helpers.publish.sites import search_terms, sites_by_org
 from helpers.publish.templating import template_env
@@ -222,6 +223,7 @@ def page_context(ctx: SiteContext) -> dict:
 def write_pages(ctx: SiteContext) -> dict[str, int]:
     """Write every page of the assessment into the run folder. Returns page counts."""
     env = template_env()
+    env.filters["card_figure"] = figures_phone.figure_block
     p = ctx.paths
     common = page_context(ctx)
     _write(
@@ -469,7 +471,20 @@ def _spc_figures(ctx: SiteContext, codes: list[str], orgs: pd.DataFrame) -> dict
             name = str(orgs.org_name.get(code, code))
             path = ctx.paths.figures / "orgs" / f"{code}_spc.png"
             jobs.append(figures.SpcJob(code, name, path, panels))
-    return {f.path.stem.removesuffix("_spc"): f for f in figures.spc_charts(jobs)}
+    return _card_figures(jobs, figures.spc_charts, figures_phone.spc_charts, "_spc")
+
+
+def _card_figures(
+    jobs: list[Any], wide: Callable[[list], list], phone: Callable[[list], list], suffix: str
+) -> dict[str, figures.Figure]:
+    """A chart of each report card, by organisation code, drawn for a desktop column and again,
+    from the same job, for a phone (:mod:`helpers.publish.figures_phone`)."""
+    drawn = wide(jobs)
+    small = phone([replace(j, path=figures_phone.phone_path(j.path)) for j in jobs])
+    return {
+        f.path.stem.removesuffix(suffix): replace(f, phone=p.path)
+        for f, p in zip(drawn, small, strict=True)
+    }
 
 
 def _region_medians(results: pd.DataFrame) -> dict[tuple, tuple[float, int]]:
@@ -510,11 +525,13 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
         )
         for code in codes
     ]
-    figs = {f.path.stem.removesuffix("_trend"): f for f in figures.trend_charts(jobs)}
-    spines = {
-        f.path.stem.removesuffix("_spine"): f
-        for f in figures.spine_charts(_spine_jobs(ctx, codes, res, orgs))
-    }
+    figs = _card_figures(jobs, figures.trend_charts, figures_phone.trend_charts, "_trend")
+    spines = _card_figures(
+        _spine_jobs(ctx, codes, res, orgs),
+        figures.spine_charts,
+        figures_phone.spine_charts,
+        "_spine",
+    )
     spc_figs = _spc_figures(ctx, codes, orgs)
     succ = ctx.successions
     succ_by_new = dict(tuple(succ.groupby("new_code", sort=False))) if len(succ) else {}

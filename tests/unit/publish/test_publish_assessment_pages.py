@@ -30,6 +30,7 @@ from helpers.publish.assessment_views import (
     league_view,
     org_assessment,
 )
+from helpers.publish.figures_phone import figure_alt
 from helpers.publish.render.preview.markdown import make_markdown, split_front_matter
 from helpers.publish.site_index import write_site_index
 from helpers.publish.templating import md_text, template_env
@@ -598,10 +599,9 @@ def test_every_report_card_has_the_sections_of_a_verdict_in_order(site) -> None:
         at = [text.find(h) for h in order]
         assert -1 not in at and at == sorted(at), (path.stem, dict(zip(order, at, strict=True)))
         spc = ctx.paths.figures / "orgs" / f"{path.stem}_spc.png"
-        assert spc.exists() and f"](../figures/orgs/{spc.name}){{fig-alt=" in text
-        alt = re.search(r"_spc\.png\)\{fig-alt=(\"(?:[^\"\\]|\\.)*\")\}", text).group(1)
+        alt = figure_alt(text, spc.name)
+        assert spc.exists() and alt
         # the alt text is written from the data: the charted metrics with their mean and limits
-        alt = json.loads(alt)
         assert any(f"{ctx.specs[k].short_title}: " in alt for k in keys) and ", mean " in alt
         checked += 1
     assert checked == len(codes)

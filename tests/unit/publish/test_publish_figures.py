@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.publish import figures
+from helpers.publish import figures, figures_phone
 from helpers.publish.figures import distribution_chart
 from helpers.publish.text import fmt, lower_first
 from helpers.settings import MetricSpec
@@ -151,6 +151,9 @@ def _spc_job(code: str, seed: int, path) -> figures.SpcJob:
         (figures.trend_chart, _trend_job),
         (figures.spine_chart, _spine_job),
         (figures.spc_chart, _spc_job),
+        (figures_phone.trend_chart, _trend_job),
+        (figures_phone.spine_chart, _spine_job),
+        (figures_phone.spc_chart, _spc_job),
     ],
 )
 def test_report_card_charts_are_byte_identical_whatever_was_drawn_before(tmp_path, draw, job):

@@ -13,6 +13,7 @@ from helpers.core.paths import RunPaths
 from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
 from helpers.pipeline.provenance import build_provenance
+from helpers.publish.figures_phone import figure_alt
 from helpers.publish.pages import SiteContext, write_pages
 from helpers.publish.summary import run_summary
 from helpers.publish.templating import md_text
@@ -136,7 +137,7 @@ def test_report_card_opens_with_a_spine_chart_written_from_the_data(site) -> Non
         assert (ctx.paths.figures / "orgs" / f"{code}_spine.png").exists()
         head, _, rest = card.partition("## At a glance")
         assert rest and "## Latest values" in rest and "## Latest values" not in head
-        alt = rest.split("fig-alt=", 1)[1].split("}\n", 1)[0]
+        alt = figure_alt(rest, f"{code}_spine.png")
         rows = ctx.results[(ctx.results.org_code == code) & ctx.results.value.notna()]
         latest = rows.sort_values("period").groupby("metric_id").tail(1)
         assert f"Spine chart of {len(latest)} metrics" in alt
