@@ -167,6 +167,15 @@ def _stability_sentence(r: dict) -> str:
 
 
 #: the details of a row: (key, label, its text from the row); a detail no row has is not drawn
+def _implication(r: dict) -> str:
+    """What the rules imply for the row's organisation, with the rule's name ("" for none)."""
+    text = str(r.get("consequence") or "")
+    rule = str(r.get("consequence_rule") or "")
+    if not text:
+        return ""
+    return f"In line for: {text[:1].lower()}{text[1:]}" + (f" (rule: {rule})" if rule else "")
+
+
 DETAILS: tuple[tuple[str, str, Callable[[dict], str]], ...] = (
     (
         "p_segments",
@@ -176,11 +185,7 @@ DETAILS: tuple[tuple[str, str, Callable[[dict], str]], ...] = (
     ("stability", "Under other rules", _stability_sentence),
     ("segment_note", "Segment before adjustment", lambda r: str(r.get("segment_note") or "")),
     ("persistent", "Persistent failure", lambda r: str(r.get("persistent_filter") or "")),
-    (
-        "consequence",
-        "Consequence under this assessment's rules",
-        lambda r: str(r.get("consequence") or ""),
-    ),
+    ("consequence", "What this assessment's rules imply (not a decision)", _implication),
     ("group", "Group that cannot be told apart", _group_text),
     ("region", "Region", lambda r: str(r.get("region_filter") or "")),
     ("subtype", "Type", lambda r: str(r.get("subtype_filter") or "")),

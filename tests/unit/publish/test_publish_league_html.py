@@ -122,7 +122,7 @@ def test_the_table_draws_rank_organisation_segment_score_rank_range_and_details_
     assert row["rank_range"].strip() == "2 to 6"
     # probabilities, consequence, group, region and type are in the details, not columns
     assert "Details" in row["detail"] and "61%" in row["detail"]
-    assert "Standard oversight" in row["detail"] and "London" in row["detail"]
+    assert "In line for: standard oversight" in row["detail"] and "London" in row["detail"]
 
 
 def test_segment_shows_its_rule_stability_when_the_assessment_has_it() -> None:
