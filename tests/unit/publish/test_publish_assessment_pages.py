@@ -340,6 +340,39 @@ def test_methodology_explains_the_assessment_with_or_without_nof_files(site) -> 
     assert "financial deficit" in section and "CQC" in section
 
 
+def test_methodology_national_headline_section_is_a_heading_with_no_renderer_warning(site) -> None:
+    """The acute and ICB methodology showed "### England here and NHS England's national
+    headline" as text: the heading ran on from the list before it."""
+    ctx, _, _ = site
+    path = ctx.paths.results / "national_headlines.csv"
+    pd.DataFrame(
+        [
+            {
+                "metric_id": ctx.run.metrics[0].id,
+                "period": "2024/25",
+                "england_value": 71.2,
+                "national_value": 73.8,
+                "difference": -2.6,
+                "national_months": 12,
+                "national_label": "England, every provider",
+                "why": "The headline adds other providers.",
+            }
+        ]
+    ).to_csv(path, index=False)
+    try:
+        text = pages.methodology_page(ctx, template_env(), pages.page_context(ctx))
+    finally:
+        path.unlink()
+    _, body, _ = split_front_matter(text, "methodology.qmd")
+    env: dict = {}
+    out = make_markdown().render(body, env)
+    assert not env.get("warnings"), env.get("warnings")
+    assert re.search(
+        r"<h3[^>]*>England here and NHS England(&#x27;|')s national headline</h3>", out
+    )
+    assert "### England" not in re.sub(r"<[^>]+>", "", out)
+
+
 def test_downloads_list_every_result_table_with_what_it_holds(site, tmp_path) -> None:
     from helpers.core.tables import save_table
     from helpers.publish.workbook import SHEET_TEXT, result_tables
