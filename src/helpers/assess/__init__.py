@@ -22,6 +22,7 @@ from helpers.assess.accountability import add_accountability
 from helpers.assess.changes import gap_summary, segment_changes
 from helpers.assess.describe import (
     check_assessment,
+    metric_names,
     rules_text,
     scoring_rules_table,
     summary_text,
@@ -40,6 +41,7 @@ __all__ = [
     "finish_metric_scores",
     "gap_summary",
     "league_table",
+    "metric_names",
     "rules_text",
     "score_values",
     "scored_metrics",

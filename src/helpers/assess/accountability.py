@@ -19,6 +19,8 @@ consequences that follow, all from the settings' rules (``assess:``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -107,10 +109,12 @@ def persistent_failure(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.S
     return flags.rename("persistent_failure")
 
 
-def failure_reasons(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
+def failure_reasons(
+    assessment: pd.DataFrame, rules: AssessmentRules, names: Mapping[str, str] | None = None
+) -> pd.Series:
     """Why each persistently failing organisation-year is flagged, year by year, e.g.
-    "2023/24: lowest segment; 2024/25: lowest segment, special-cause concern on ae_4hr_pct"
-    ("" where not flagged)."""
+    "2023/24: lowest segment; 2024/25: lowest segment, special-cause concern on A&E 4-hour
+    performance" ("" where not flagged); ``names``: each metric's name by id (its id else)."""
     n = rules.persistent_failure.years
     f = failing_years(assessment, rules)
     metrics = assessment.get("spc_concern_metrics", pd.Series("", index=assessment.index))
@@ -118,7 +122,9 @@ def failure_reasons(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Seri
     for i, (o, p) in enumerate(zip(assessment.org_code, assessment.period, strict=True)):
         parts = ["lowest segment"] if f.lowest.iloc[i] else []
         if f.concern.iloc[i]:
-            parts.append(f"special-cause concern on {str(metrics.iloc[i]).replace(';', ', ')}")
+            ids = [m for m in str(metrics.iloc[i]).split(";") if m]
+            named = ", ".join((names or {}).get(m, m) for m in ids)
+            parts.append(f"special-cause concern on {named}")
         why[(o, fy_start(p))] = ", ".join(parts)
     flags = ends_run(assessment, f.failing, n)  # persistent_failure, from the same years
     out = []
@@ -181,11 +187,13 @@ def add_accountability(
     plan_delivery: pd.DataFrame | None,
     rules: AssessmentRules,
     spc: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The assessment with promises kept, year-on-year movement, persistent failure (and why),
     segment 5 candidates and each organisation's consequence and the rule behind it. ``spc``:
     the special-cause concerns on core metrics (:func:`helpers.assess.spc_concern.spc_concerns`),
-    when the settings name core metrics."""
+    when the settings name core metrics; ``names``: each metric's name by id, for the words of
+    the reasons (:func:`helpers.assess.describe.metric_names`)."""
     out = assessment.drop(columns=[c for c in ACCOUNTABILITY_COLUMNS if c in assessment])
     kept = plans_kept(plan_delivery, rules)[
         ["org_code", "period", "plans", "plan_delivery", "plan_shortfalls"]
@@ -201,7 +209,8 @@ def add_accountability(
         out["spc_concern"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
     out["persistent_failure"] = persistent_failure(out, rules).where(out.segment.notna())
     out["persistent_failure"] = out.persistent_failure.astype("boolean")
-    out["persistent_failure_reason"] = failure_reasons(out, rules).where(out.segment.notna(), "")
+    why = failure_reasons(out, rules, names)  # names: each metric's name, never its id
+    out["persistent_failure_reason"] = why.where(out.segment.notna(), "")
     out["segment_5_candidate"] = (
         out.persistent_failure.fillna(False) & (out.segment >= rules.persistent_failure.segment)
         & (out.segment < 5)

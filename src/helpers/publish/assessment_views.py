@@ -23,7 +23,17 @@ import pandas as pd
 from helpers.assess import rules_text, scoring_rules_table, summary_text
 from helpers.publish import figures
 from helpers.publish.disclosure import SUPPRESSED_MODE
-from helpers.publish.text import SUPPRESSED, fmt_diff, fmt_value, is_true, lower_first, ordinal
+from helpers.publish.text import (
+    SUPPRESSED,
+    change_range_words,
+    change_words,
+    fixed,
+    fmt_diff,
+    fmt_value,
+    is_true,
+    lower_first,
+    ordinal,
+)
 from helpers.settings import LoadedAssessment, MetricSpec
 
 SEGMENTS = (1, 2, 3, 4)
@@ -71,7 +81,8 @@ def _range(lo: Any, hi: Any, spec: str) -> str:
         return ""
     if spec == "d":
         return f"{int(round(a))} to {int(round(b))}"
-    return f"{format(a, spec)} to {format(b, spec)}"
+    decimals, signed = int(spec.strip("+f.")), spec.startswith("+")
+    return f"{fixed(a, decimals, signed)} to {fixed(b, decimals, signed)}"  # never "-0.00"
 
 
 def fmt_score(v: Any) -> str:
@@ -248,6 +259,7 @@ def league_view(ctx: Any, words: dict[str, str]) -> dict | None:
         "summary": summary_text(a, words),
         "rules": rules_text(ctx.run),
         "scoring": scoring,
+        "scoring_rules": scoring_rules_view(ctx.run),
         "n_scored": sum(1 for r in scoring if r["scored"]),
         "override": override_text(ctx.run),
         "has_override": ctx.run.settings.assess.financial_override is not None,
@@ -321,6 +333,31 @@ def scoring_view(run: LoadedAssessment) -> list[dict]:
         }
         for r in table.itertuples()
     ]
+
+
+_DIRECTION = re.compile(r" \((higher|lower) is better\)")
+
+
+def scoring_rules_view(run: LoadedAssessment) -> dict:
+    """The scoring table of the methodology and the league hub, with each rule written once:
+    a rule several metrics share (the same words but for which way is better) is ``shared``
+    (``key`` "A", "B"..., ``text``, ``n`` metrics) and their rows say only "Rule A; higher is
+    better"; a rule of one metric alone stays in its row (``rule_cell``)."""
+    rows = scoring_view(run)
+    generic = [_DIRECTION.sub("", r["rule"]) for r in rows]
+    counts: dict[str, int] = {}
+    for g in generic:
+        counts[g] = counts.get(g, 0) + 1
+    keys = {g: chr(ord("A") + i) for i, g in enumerate(g for g in counts if counts[g] > 1)}
+    for r, g in zip(rows, generic, strict=True):
+        direction = _DIRECTION.search(r["rule"])
+        if g in keys:
+            which = f"Rule {keys[g]}" if len(keys) > 1 else "The rule above"
+            r["rule_cell"] = which + (f"; {direction.group(1)} is better" if direction else "")
+        else:
+            r["rule_cell"] = r["rule"]
+    shared = [{"key": k, "text": g, "n": counts[g]} for g, k in keys.items()]
+    return {"shared": shared, "rows": rows}
 
 
 def metric_scoring(run: LoadedAssessment, spec: MetricSpec) -> dict:
@@ -530,11 +567,11 @@ def headline(s: dict) -> list[str]:
         )
     if acc.get("change"):
         out.append(
-            f"Since {acc['previous']} its average score changed by {acc['change']} (lower is "
-            "better): more than chance."
+            f"Since {acc['previous']} its average score {acc['change_words']}, more than chance "
+            "would explain."
             if acc.get("change_significant")
-            else f"Since {acc['previous']} the change in its average score ({acc['change']}) is "
-            "within what chance alone could explain."
+            else f"Since {acc['previous']} its average score {acc['change_words']}, within what "
+            "chance alone could explain."
         )
     nxt = s.get("next")
     if nxt:
@@ -557,8 +594,13 @@ def _accountability(r: pd.Series) -> dict:
         "shortfalls": _int(get("plan_shortfalls")),
         "previous": _text(get("previous_period")),
         "previous_segment": _int(get("previous_segment")),
-        "change": f"{change:+.2f}" if np.isfinite(change) else "",
+        "change": fixed(change, 2, signed=True) if np.isfinite(change) else "",
+        # in words, the direction from the polarity (a lower average score is better)
+        "change_words": change_words(change),
         "change_range": _range(get("change_lower"), get("change_upper"), "+.2f"),
+        "change_range_words": change_range_words(
+            _num(get("change_lower")), _num(get("change_upper"))
+        ),
         "change_significant": is_true(get("change_significant")),
         "persistent": is_true(get("persistent_failure")),
         "persistent_reason": _text(get("persistent_failure_reason")),
@@ -745,7 +787,7 @@ def national_view(results: Path, specs: dict) -> list[dict]:
                 "ours": fmt_value(_num(r["england_value"]), spec),
                 "national": fmt_value(_num(r["national_value"]), spec),
                 "difference": (
-                    f"{_num(r['difference']):+.{spec.decimals}f}"
+                    fixed(_num(r["difference"]), spec.decimals, signed=True)
                     if np.isfinite(_num(r["difference"]))
                     else "n/a"
                 ),

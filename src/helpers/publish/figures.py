@@ -41,6 +41,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from helpers.compare.ranks import N_DRAWS  # noqa: E402
+from helpers.core.words import plural  # noqa: E402
 from helpers.publish.figure_cache import cached_draw  # noqa: E402
 from helpers.publish.text import COMPARISON_LABEL, FUNNEL_LABEL, fmt, lower_first  # noqa: E402
 from helpers.settings import MetricSpec  # noqa: E402
@@ -894,7 +895,7 @@ class _SpcSeries:
             f"{_month(self.months[-1])}, mean {fmt(float(self.mean[-1]), spec)}, process "
             f"limits {fmt(float(self.lpl[-1]), spec)} to {fmt(float(self.upl[-1]), spec)}; "
             f"latest {fmt(float(self.value[-1]), spec)} ({lower_first(latest_kind)}); "
-            f"{int((self.kinds != 'common_cause').sum())} month(s) of special cause"
+            f"{plural(int((self.kinds != 'common_cause').sum()), 'month')} of special cause"
         )
 
 

@@ -46,6 +46,7 @@ from helpers.publish.text import (
     fmt_value,
     is_true,
     ordinal,
+    subtype_words,
     target_text,
     unit_words,
 )
@@ -549,7 +550,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             "name": str(info.org_name) if info is not None else code,
             "region": str(info.region) if info is not None else "",
             "icb": str(info.icb) if info is not None else "",
-            "subtype": str(info.org_subtype) if info is not None else "",
+            "subtype": subtype_words(info.org_subtype) if info is not None else "",
             "closed": str(info.close_date) if info is not None and info.is_closed else "",
             "predecessors": [
                 {"code": r.old_code, "name": r.org_name, "date": r.date, "source": r.source}
@@ -749,7 +750,7 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         trend_points=TREND_POINTS,
         min_funnel=MIN_FUNNEL_ORGANISATIONS,
         rules_text=av.rules_text(ctx.run),
-        scoring=av.scoring_view(ctx.run),
+        scoring_rules=av.scoring_rules_view(ctx.run),
         override=av.override_text(ctx.run),
         nof=av.nof_view(ctx.paths.results),
         sensitivity=av.sensitivity_view(ctx.paths.results),

@@ -234,6 +234,12 @@ def test_special_cause_concern_on_a_core_metric_in_consecutive_years_is_persiste
         why[1] == ("2023/24: special-cause concern on a; 2024/25: special-cause concern on a")
         and why[0] == why[3] == ""
     )
+    # on the pages the metric is named, never shown by its id
+    named = failure_reasons(a, rules, {"a": "A&E 4-hour performance"}).tolist()
+    assert named[1] == (
+        "2023/24: special-cause concern on A&E 4-hour performance; "
+        "2024/25: special-cause concern on A&E 4-hour performance"
+    )
     # with no core metric named, the trigger is off
     assert assess.spc_concerns(_spc_run(), _monthly_series()).empty
     assert not persistent_failure(a.drop(columns="spc_concern"), rules).any()

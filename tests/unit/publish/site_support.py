@@ -46,7 +46,9 @@ def assessment_site(
     rules = run.settings.assess
     assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=n_draws)
     changes = assess.segment_changes(years, {m.id: m for m in assess.scored_metrics(run)}, rules)
-    assessment = assess.add_accountability(assessment, scores, years, None, rules)
+    assessment = assess.add_accountability(
+        assessment, scores, years, None, rules, names=assess.metric_names(run)
+    )
     assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
     scores = assess.finish_metric_scores(scores)
     codes = published(assessment[assessment.period == assessment.period.max()])

@@ -48,7 +48,9 @@ def site(built, built_monthly, tmp_path_factory):
     rules = run.settings.assess
     assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=200)
     changes = assess.segment_changes(years, {m.id: m for m in assess.scored_metrics(run)}, rules)
-    assessment = assess.add_accountability(assessment, scores, years, None, rules)
+    assessment = assess.add_accountability(
+        assessment, scores, years, None, rules, names=assess.metric_names(run)
+    )
     assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
     scores = assess.finish_metric_scores(scores)
     latest = assessment[assessment.period == assessment.period.max()]
@@ -373,6 +375,23 @@ def test_methodology_national_headline_section_is_a_heading_with_no_renderer_war
     assert "### England" not in re.sub(r"<[^>]+>", "", out)
 
 
+def test_each_scoring_rule_is_written_once_on_the_methodology_and_the_league_hub(site) -> None:
+    """The same rank rule was printed once per metric (ten times on the acute methodology)."""
+    ctx, _, _ = site
+    table = assess.scoring_rules_table(ctx.run)
+    generic = [re.sub(r" \((higher|lower) is better\)", "", r) for r in table.rule]
+    shared = {g for g in generic if generic.count(g) > 1}
+    assert shared, "the UEC metrics share the rank rule"
+    for name in ("methodology.qmd", "league.qmd"):
+        text = _read(ctx.paths.base / name)
+        for r, g in zip(table.itertuples(), generic, strict=True):
+            assert text.count(md_text(g if g in shared else r.rule)) == 1, (name, r.metric_id)
+            if g in shared:
+                direction = re.search(r"(higher|lower) is better", r.rule)
+                cell = "The rule above" + (f"; {direction.group(0)}" if direction else "")
+                assert f"| {md_text(cell)} |" in text, (name, r.metric_id)
+
+
 def test_downloads_list_every_result_table_with_what_it_holds(site, tmp_path) -> None:
     from helpers.core.tables import save_table
     from helpers.publish.workbook import SHEET_TEXT, result_tables
@@ -482,8 +501,17 @@ def test_report_cards_show_the_change_since_last_year_and_the_consequence(site) 
         if not path.exists():
             continue
         text = _read(path)
-        assert f"**Average score {r.change_since_last_year:+.2f}** (95% interval" in text
-        word = "more than chance" if r.change_significant else "within what chance alone"
+        change = round(r.change_since_last_year, 2)
+        words = (
+            "did not change"
+            if change == 0
+            else f"{'improved' if change < 0 else 'worsened'} by {abs(change):.2f}"
+        )  # a lower average score is better: the direction in words, no signed number
+        assert f"**Average score {words}** (95% interval from " in text
+        assert not re.search(r"changed by [-+]|\(lower is better\): more than", text)
+        word = (
+            "more than chance would explain" if r.change_significant else "within what chance alone"
+        )
         assert word in text
         assert f"(rule: {r.consequence_rule.replace('_', ' ')})" in text
         if r.persistent_failure:

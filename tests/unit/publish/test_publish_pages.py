@@ -3,6 +3,7 @@ per metric and per published organisation, with numbers that agree with the resu
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -125,3 +126,16 @@ def test_report_card_opens_with_a_spine_chart_written_from_the_data(site) -> Non
         for comparison, n in latest.comparison.value_counts().items():
             label = lower_first(COMPARISON_LABEL[comparison])
             assert f"{label} on {n} (" in alt, (code, comparison)
+
+
+def test_overview_says_its_intro_once_and_its_headlines_once(site) -> None:
+    """The summary is the page's description (shown under the title): the body does not print
+    it again; the headline table is not repeated as a list."""
+    ctx, _, _ = site
+    text = (ctx.paths.base / "index.qmd").read_text(encoding="utf-8")
+    _, front, body = text.split("---", 2)
+    summary = md_text(ctx.run.settings.summary)
+    assert json.dumps(summary) in front and summary not in body
+    for m in ctx.run.metrics:
+        assert not re.search(rf"^- \*\*{re.escape(md_text(m.short_title))}\*\* \(", body, re.M)
+        assert body.count(f"[{md_text(m.short_title)}](metrics/{m.id}.qmd)") == 1

@@ -176,7 +176,9 @@ def site(built, root, tmp_path_factory):
     rules = run.settings.assess
     assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=200)
     changes = assess.segment_changes(years, {m.id: m for m in assess.scored_metrics(run)}, rules)
-    assessment = assess.add_accountability(assessment, scores, years, None, rules)
+    assessment = assess.add_accountability(
+        assessment, scores, years, None, rules, names=assess.metric_names(run)
+    )
     assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
     scores = assess.finish_metric_scores(scores)
     latest = assessment[assessment.period == assessment.period.max()]
