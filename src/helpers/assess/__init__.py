@@ -8,6 +8,8 @@
   ranges of average score and rank, segment probabilities, groups that cannot be told apart).
 * :mod:`helpers.assess.plans`: promises kept (own plans) as a scored metric.
 * :mod:`helpers.assess.changes`: what would change the segment.
+* :mod:`helpers.assess.common_metrics`: a year compared with the one before on the metrics
+  both years share (the metrics scored can change), and the metrics scored each year.
 * :mod:`helpers.assess.accountability`: year on year, persistent failure, segment 5
   candidates and the consequences from the settings' rules.
 * :mod:`helpers.assess.spc_concern`: special-cause concern on core metrics, the other trigger

@@ -3,9 +3,10 @@ consequences that follow, all from the settings' rules (``assess:``).
 
 * **Promises kept** (:mod:`helpers.assess.plans`): the share of an organisation's own plans it
   delivered in the year (at least as good as planned), with the shortfalls beyond chance.
-* **Year on year** (:func:`year_on_year`): for an organisation assessed in consecutive years,
-  the change in average score, its 95% interval from the difference of the two years' simulated
-  averages (independent draws), and whether it is more than chance (the interval excludes 0).
+* **Year on year** (:func:`helpers.assess.common_metrics.year_on_year`): for an organisation
+  assessed in consecutive years, the change in average score on the metrics both years share,
+  its 95% interval from the difference of the two years' simulated averages (independent
+  draws), and whether it is more than chance (the interval excludes 0).
 * **Persistent failure** (:func:`persistent_failure`): N consecutive failing years, a year
   failing when the organisation is in the lowest segment with at least the settings'
   probability of really being there, or (when the settings name core metrics) shows
@@ -21,52 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
+from helpers.assess.common_metrics import year_on_year
 from helpers.assess.engine import CohortYear
 from helpers.assess.plans import plans_kept
 from helpers.core.fy import fy_label, fy_start
 from helpers.settings import AssessmentRules, ConsequenceRule
-
-
-def year_on_year(years: list[CohortYear], level: float = 0.95) -> pd.DataFrame:
-    """Change in average score since the previous financial year (same cohort), its interval
-    from the two years' draws, and whether it is more than chance."""
-    cols = ["org_code", "period", "previous_period", "previous_segment", "change_since_last_year",
-            "change_lower", "change_upper", "change_significant"]  # fmt: skip
-    by_key = {(cy.cohort, cy.period): cy for cy in years}
-    rows = []
-    lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
-    for cy in years:
-        prev_period = _previous_fy(cy.period)
-        prev = by_key.get((cy.cohort, prev_period))
-        if prev is None:
-            continue
-        index = {o: j for j, o in enumerate(prev.orgs)}
-        for j, o in enumerate(cy.orgs):
-            i = index.get(o)
-            if i is None or np.isnan(cy.avg[j]) or np.isnan(prev.avg[i]):
-                continue
-            diff = cy.avg_draws[:, j] - prev.avg_draws[:, i]
-            lo, hi = np.quantile(diff, [lo_q, hi_q])
-            rows.append(
-                {
-                    "org_code": o,
-                    "period": cy.period,
-                    "previous_period": prev_period,
-                    "previous_segment": prev.seg[i],
-                    "change_since_last_year": cy.avg[j] - prev.avg[i],
-                    "change_lower": lo,
-                    "change_upper": hi,
-                    "change_significant": bool(lo > 0 or hi < 0),
-                }
-            )
-    return pd.DataFrame(rows, columns=cols)
-
-
-def _previous_fy(period: str) -> str:
-    return fy_label(fy_start(period) - 1)
 
 
 def failing_years(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.DataFrame:
@@ -199,7 +161,8 @@ def add_accountability(
         ["org_code", "period", "plans", "plan_delivery", "plan_shortfalls"]
     ]
     out = out.merge(kept, on=["org_code", "period"], how="left")
-    out = out.merge(year_on_year(years), on=["org_code", "period"], how="left")
+    # the change on the metrics both years share (the metrics scored can change between years)
+    out = out.merge(year_on_year(years, rules), on=["org_code", "period"], how="left")
     out["change_significant"] = out.change_significant.astype("boolean")
     if spc is not None and len(spc):
         out = out.merge(spc, on=["org_code", "period"], how="left")

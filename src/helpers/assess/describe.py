@@ -68,8 +68,9 @@ def rules_text(run: LoadedAssessment) -> str:
         else "at least half of the metrics scored in its cohort that year"
     )
     parts.append(
-        f"The average score is the mean of the {n} scored metrics' scores with {weights}; an "
-        f"organisation needs {minimum} to be segmented."
+        f"The average score is the mean of the scores on the metrics scored in the cohort that "
+        f"year ({n} when every one has data) with {weights}; an organisation needs {minimum} "
+        "to be segmented. A year is compared with the one before on the metrics scored in both."
     )
     if r.segmentation == "quartiles":
         parts.append(

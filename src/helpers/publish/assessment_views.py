@@ -23,6 +23,7 @@ import pandas as pd
 from helpers.assess import rules_text, scoring_rules_table, summary_text
 from helpers.publish import figures
 from helpers.publish.disclosure import SUPPRESSED_MODE
+from helpers.publish.periods import scored_metrics_view, shared_change_text
 from helpers.publish.text import (
     SUPPRESSED,
     change_range_words,
@@ -254,8 +255,10 @@ def league_view(ctx: Any, words: dict[str, str]) -> dict | None:
             }
         )
     scoring = scoring_view(ctx.run)
+    specs = {m.id: m for m in ctx.run.metrics}
     return {
         "period": period,
+        "scored": scored_metrics_view(getattr(ctx, "metric_scores", None), specs),
         "summary": summary_text(a, words),
         "rules": rules_text(ctx.run),
         "scoring": scoring,
@@ -297,6 +300,7 @@ def league_cohort_view(
         "latest": period == latest_period(a),
         "n": len(g),
         "n_segmented": len(seg),
+        "n_metrics": int(g.metrics_in_cohort.max()) if len(g) else 0,
         "counts": [(s, int(counts.get(s, 0))) for s in (*SEGMENTS, 5) if s in counts],
         "n_groups": int(seg.indistinguishable_group.nunique()),
         "persistent": int(seg.persistent_failure.fillna(False).astype(bool).sum()),
@@ -470,6 +474,8 @@ def org_assessment(
         "next": _next_segment(ctx, r, tables.segment_changes.get(code), period),
         "accountability": _accountability(r),
     }
+    acc = view["accountability"]  # the change is on the metrics both years share: say so
+    acc["shared"] = shared_change_text(tables.metric_scores.get(code), period, acc["previous"])
     view["headline"] = headline(view)
     return view
 
@@ -566,12 +572,13 @@ def headline(s: dict) -> list[str]:
             f"Consequence under the assessment's rules: {acc['consequence']} (rule: {acc['rule']})."
         )
     if acc.get("change"):
+        on = f" {acc['shared']}" if acc.get("shared") else ""
         out.append(
-            f"Since {acc['previous']} its average score {acc['change_words']}, more than chance "
-            "would explain."
+            f"Since {acc['previous']} its average score {acc['change_words']}{on}, more than "
+            "chance would explain."
             if acc.get("change_significant")
-            else f"Since {acc['previous']} its average score {acc['change_words']}, within what "
-            "chance alone could explain."
+            else f"Since {acc['previous']} its average score {acc['change_words']}{on}, within "
+            "what chance alone could explain."
         )
     nxt = s.get("next")
     if nxt:

@@ -392,6 +392,27 @@ def test_each_scoring_rule_is_written_once_on_the_methodology_and_the_league_hub
                 assert f"| {md_text(cell)} |" in text, (name, r.metric_id)
 
 
+def test_league_pages_state_the_metrics_scored_in_each_year(site) -> None:
+    """The ICB hub said "8 scored metrics" where 2024/25 scores 5: the hub states the metrics
+    scored per year when they differ, each cohort page the metrics scored in its own year."""
+    from helpers.assess.common_metrics import metrics_by_period
+
+    ctx, _, _ = site
+    by = metrics_by_period(ctx.metric_scores)
+    hub = _read(ctx.paths.base / "league.qmd")
+    if len({tuple(sorted(v)) for v in by.values()}) > 1:
+        assert "How each trust did on the scored metrics of this assessment (" in hub
+        for period, ms in by.items():
+            assert re.search(rf"{len(ms)} in [^;)]*{re.escape(period)}", hub), period
+        assert "A year is compared with the one before on the metrics both years share." in hub
+    a = ctx.assessment
+    for (cohort, period), g in a.groupby(["cohort", "period"]):
+        page = _read(_cohort_page(ctx, cohort, period))
+        n = int(g.metrics_in_cohort.max())
+        words = f"{n} metric{'s' if n != 1 else ''} scored in {period}"
+        assert f"How each trust did on the {words}, relative" in page
+
+
 def test_downloads_list_every_result_table_with_what_it_holds(site, tmp_path) -> None:
     from helpers.core.tables import save_table
     from helpers.publish.workbook import SHEET_TEXT, result_tables

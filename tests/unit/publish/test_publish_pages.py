@@ -123,9 +123,12 @@ def test_report_card_opens_with_a_spine_chart_written_from_the_data(site) -> Non
         rows = ctx.results[(ctx.results.org_code == code) & ctx.results.value.notna()]
         latest = rows.sort_values("period").groupby("metric_id").tail(1)
         assert f"Spine chart of {len(latest)} metrics" in alt
-        for comparison, n in latest.comparison.value_counts().items():
+        context = latest.metric_id.map(lambda m: ctx.specs[m].polarity == "no_judgement")
+        for comparison, n in latest[~context].comparison.value_counts().items():
             label = lower_first(COMPARISON_LABEL[comparison])
             assert f"{label} on {n} (" in alt, (code, comparison)
+        for m in latest[context].metric_id:  # context metrics: drawn apart, not judged
+            assert f"{ctx.specs[m].short_title}: context, not judged" in alt
 
 
 def test_overview_says_its_intro_once_and_its_headlines_once(site) -> None:
