@@ -325,6 +325,18 @@ def test_methodology_explains_the_assessment_with_or_without_nof_files(site) -> 
         assert f"- **{code}** (cut-offs): " in section
     rho = corr["domain_score_access"]["rho"]  # a linear function of the same scores: 1
     assert f"Spearman's rank correlation {rho:.2f} (95% interval" in section
+    # the words are this assessment's, not the UEC assessment's copied into every one
+    assert "urgent and emergency care metrics" not in section
+    n_scored = sum(1 for m in ctx.run.metrics if m.score_mode != "none")
+    assert f"this assessment's {n_scored} scored metrics, in access" in section
+    # two correlations with NHS England's average score say over which trusts each is
+    overall = corr["league_avg_score"]["rho"]
+    if summary["trusts"] != corr["domain_score_access"]["n"]:
+        assert (
+            f"NHS England's overall average score with {overall:.2f} (over these "
+            f"{corr['domain_score_access']['n']} trusts; the {summary['spearman']:.2f} above is "
+            f"the same comparison over all {summary['trusts']} trusts in both"
+        ) in section
     # the whole assessment beside NHS England's: the figures and the cross-table of segments
     assert summary["trusts"] > 100
     assert (
