@@ -259,6 +259,11 @@ def league_view(ctx: Any, words: dict[str, str]) -> dict | None:
     return {
         "period": period,
         "scored": scored_metrics_view(getattr(ctx, "metric_scores", None), specs),
+        "partial": [
+            n
+            for p in sorted({pg["period"] for pg in pages}, key=_year, reverse=True)
+            if (n := _part_years(ctx, p))
+        ],
         "summary": summary_text(a, words),
         "rules": rules_text(ctx.run),
         "scoring": scoring,
@@ -276,6 +281,20 @@ def league_view(ctx: Any, words: dict[str, str]) -> dict | None:
 def _year(period: Any) -> int:
     m = re.match(r"\d{4}", str(period))
     return int(m.group(0)) if m else 0
+
+
+def _part_years(ctx: Any, period: str, cohort: str | None = None) -> str:
+    """The sentence naming the metrics scored in ``period`` (in ``cohort``, else any) whose
+    values cover part of the year ("" when none, or without the metric scores)."""
+    ms, cov = getattr(ctx, "metric_scores", None), getattr(ctx, "coverage", None)
+    if ms is None or ms.empty or cov is None:
+        return ""
+    mine = ms[(ms.period.astype(str) == period) & ms.score.notna()]
+    if cohort is not None:
+        mine = mine[mine.cohort == cohort]
+    specs = ctx.specs
+    ids = [m for m in dict.fromkeys(mine.metric_id) if m in specs]
+    return cov.note(period, {m: specs[m].short_title for m in ids})
 
 
 def league_cohort_view(
@@ -301,6 +320,7 @@ def league_cohort_view(
         "n": len(g),
         "n_segmented": len(seg),
         "n_metrics": int(g.metrics_in_cohort.max()) if len(g) else 0,
+        "partial": _part_years(ctx, period, cohort),
         "counts": [(s, int(counts.get(s, 0))) for s in (*SEGMENTS, 5) if s in counts],
         "n_groups": int(seg.indistinguishable_group.nunique()),
         "persistent": int(seg.persistent_failure.fillna(False).astype(bool).sum()),
@@ -474,6 +494,9 @@ def org_assessment(
         "next": _next_segment(ctx, r, tables.segment_changes.get(code), period),
         "accountability": _accountability(r),
     }
+    cov = getattr(ctx, "coverage", None)  # part years named, never labelled as whole ones
+    names = {x["spec"].id: x["spec"].short_title for x in view["scores"]}
+    view["partial"] = cov.note(period, names) if cov else ""
     acc = view["accountability"]  # the change is on the metrics both years share: say so
     acc["shared"] = shared_change_text(tables.metric_scores.get(code), period, acc["previous"])
     view["headline"] = headline(view)
@@ -586,6 +609,8 @@ def headline(s: dict) -> list[str]:
             f"To reach segment {nxt['segment']} its average score would need to be at most "
             f"{nxt['boundary']}, {nxt['gap']} better than now."
         )
+    if s.get("partial"):  # "In 2024/25, A&E 4-hour performance covers 10 of 12 months."
+        out.append(s["partial"])
     return out
 
 
@@ -680,10 +705,14 @@ def _metric_scores(ctx: Any, ms: pd.DataFrame | None, period: str) -> list[dict]
         # withheld by disclosure control: scored with the true value, which is not published
         withheld = getattr(r, "score_mode", "") == SUPPRESSED_MODE
         unscored = "Scored, not published" if withheld else "Not scored"
+        cov = getattr(ctx, "coverage", None)  # a value of part of the year says so
+        part = cov.part_text(spec.id, period, getattr(r, "months_used", None)) if cov else ""
         out.append(
             {
                 "spec": spec,
-                "value": SUPPRESSED if withheld else fmt_value(_num(r.value), spec),
+                "value": SUPPRESSED
+                if withheld
+                else fmt_value(_num(r.value), spec) + (f" ({part})" if part else ""),
                 "score": fmt_score(r.score) if np.isfinite(_num(r.score)) else unscored,
                 "score_range": _range(r.score_lower, r.score_upper, ".2f"),
                 "rank": f"{ordinal(rank)} of {n}" if rank is not None and n else "",

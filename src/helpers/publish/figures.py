@@ -824,7 +824,8 @@ class _SpcCanvas(_Canvas):
                     ax.plot([], [], "-", color="#000000", lw=1.2)[0],
                     ax.plot([], [], "--", color="#555555", lw=1)[0],
                     ax.plot([], [], "--", color="#555555", lw=1)[0],
-                    ax.plot([], [], ":", color="#009E73", lw=1.5)[0],
+                    # the goal steps at the April its year starts, drawn in its years only
+                    ax.plot([], [], ":", color="#009E73", lw=1.5, drawstyle="steps-post")[0],
                     {
                         kind: ax.plot(
                             [],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
 from helpers.publish import assessment_views as av
 from helpers.publish import disclosure, figures, league_html
+from helpers.publish.periods import Coverage, coverage
 from helpers.publish.templating import template_env
 from helpers.publish.text import (
     ASSURANCE_TEXT,
@@ -95,6 +97,11 @@ class SiteContext:
     def specs(self) -> dict[str, MetricSpec]:
         return {m.id: m for m in self.run.metrics}
 
+    @cached_property
+    def coverage(self) -> Coverage:
+        """How much of each year each metric's values cover (part years labelled as such)."""
+        return coverage(self.results)
+
     def latest_period(self, metric_id: str) -> str:
         return str(self.england[self.england.metric_id == metric_id].period.max())
 
@@ -115,7 +122,7 @@ class SiteContext:
         return published
 
 
-def _row_view(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples() tuple
+def _row_view(r: Any, spec: MetricSpec, cov: Coverage) -> dict:  # a Series or itertuples() row
     comp = r.comparison
     rank = rank_interval = ""
     if pd.notna(r.peer_rank):
@@ -147,6 +154,17 @@ def _row_view(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples(
         "standard": target_text(r.standard_value, r.meets_standard, spec),
         "reason": r.reason,
         "months": int(r.months_covered),
+        # the year, "2024/25 (10 of 12 months)" when the value covers part of it; its months
+        # in words ("annual figure" for a metric measured once a year)
+        "period_label": cov.label(spec.id, r.period, r.months_covered),
+        "months_text": cov.months_text(spec.id, r.months_covered),
+        "partial": spec.id not in cov.annual
+        and r.months_covered < cov.year_months(spec.id, r.period),
+        "goal_note": (
+            f"Goal {fmt_value(r.goal_value, spec)}: {'met' if bool(r.meets_goal) else 'not met'}"
+            if pd.notna(r.goal_value) and pd.notna(r.meets_goal)
+            else ""
+        ),
         "numerator": "" if pd.isna(r.numerator) else f"{r.numerator:,.0f}",
         "denominator": "" if pd.isna(r.denominator) else f"{r.denominator:,.0f}",
     }
@@ -347,13 +365,15 @@ def metric_page(
         "bottom": int(ranked_year.confidently_bottom_quartile.fillna(False).astype(bool).sum()),
     }
     counts = year.comparison.value_counts().to_dict()
+    cov = ctx.coverage
     table = [
-        {**_row_view(r, spec), "org_code": r.org_code, "org_name": r.org_name}
+        {**_row_view(r, spec, cov), "org_code": r.org_code, "org_name": r.org_name}
         for r in year.sort_values(["value", "org_code"], na_position="last").itertuples()
     ]
     england_rows = [
         {
             "period": r.period,
+            "period_label": cov.label(spec.id, r.period),
             "value": fmt_value(r.value, spec),
             "ci95": fmt_ci(r.ci95_lower, r.ci95_upper, spec),
             "orgs": int(r.organisations),
@@ -364,6 +384,8 @@ def metric_page(
     view = {
         "spec": spec,
         "period": period,
+        "period_label": cov.label(spec.id, period),
+        "year_months": cov.year_months(spec.id, period),
         "england": fmt_value(bench, spec),
         "counts": counts,
         "n": int(year.value.notna().sum()),
@@ -513,9 +535,9 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             mrows = rows_of.get((code, spec.id))
             if not mrows:
                 continue
-            history = [_row_view(r, spec) for r in mrows]
+            history = [_row_view(r, spec, ctx.coverage) for r in mrows]
             valid = [r for r in mrows if pd.notna(r.value)]
-            latest = _row_view(valid[-1], spec) if valid else None
+            latest = _row_view(valid[-1], spec, ctx.coverage) if valid else None
             period = (latest or history[-1])["period"]
             median, n = region_medians.get((spec.id, period, region), (np.nan, 0))
             metrics.append(
@@ -613,6 +635,9 @@ def _spine_jobs(
             if key not in spread or key not in eng or spread[key][0] < 2:
                 continue
             _n, low, q1, q3, high = spread[key]
+            # "71.2% (2024/25, 10 of 12 months)" for a value of part of the year
+            part = ctx.coverage.part_text(spec.id, r.period, r.months_covered)
+            part = f", {part}" if part else ""
             rows.append(
                 figures.SpineRow(
                     label=spec.short_title,
@@ -624,7 +649,7 @@ def _spine_jobs(
                     high=float(high),
                     better=_BETTER.get(spec.polarity, ""),
                     comparison=str(r.comparison or "not_compared"),
-                    value_text=f"{fmt_value(float(r.value), spec)} ({r.period})",
+                    value_text=f"{fmt_value(float(r.value), spec)} ({r.period}{part})",
                 )
             )
         if rows:

@@ -4,6 +4,8 @@ assessment's infection rates end in 2023/24) and the years a metric covers only 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from helpers.assess.common_metrics import metrics_by_period
@@ -75,3 +77,77 @@ def shared_change_text(scores: pd.DataFrame | None, period: str, previous: str) 
         f"on the {shared} metric{'s' if shared != 1 else ''} scored in both years "
         f"({'; '.join(extra)})"
     )
+
+
+#: the months of a whole financial year
+FULL_YEAR = 12
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of each year each metric's values cover, from the result rows' ``months_covered``.
+
+    ``annual``: the metrics measured once a year (a survey, an annual rate or index: no row has
+    more than one month), whose one "month" is a whole year; ``months``: for every other metric
+    and year, the most months any organisation's value covers (10 for A&E in 2024/25, when
+    February and March 2025 are left out)."""
+
+    annual: frozenset[str]
+    months: dict[tuple[str, str], int]
+
+    def year_months(self, metric_id: str, period: str) -> int:
+        """The months the year's values cover (a whole year for an annual metric)."""
+        if metric_id in self.annual:
+            return FULL_YEAR
+        return self.months.get((metric_id, str(period)), FULL_YEAR)
+
+    def label(self, metric_id: str, period: str, months: float | None = None) -> str:
+        """The year as a value of the metric should be labelled: "2024/25", or "2024/25 (10 of
+        12 months)" when its value covers part of the year (``months``: the organisation's own
+        months, else the year's)."""
+        n = self.year_months(metric_id, period) if months is None else _whole(months)
+        if metric_id in self.annual or n is None or n >= FULL_YEAR:
+            return str(period)
+        return f"{period} ({n} of {FULL_YEAR} months)"
+
+    def part_text(self, metric_id: str, period: str, months: float | None = None) -> str:
+        """ "10 of 12 months" when the value covers part of the year, else ""."""
+        label = self.label(metric_id, period, months)
+        return label[len(str(period)) + 2 : -1] if label != str(period) else ""
+
+    def months_text(self, metric_id: str, months: float | None) -> str:
+        """A value's months in words: "annual figure" for a metric measured once a year (not
+        "1"), else "10 of 12"."""
+        if metric_id in self.annual:
+            return "annual figure"
+        n = _whole(months)
+        return "" if n is None else f"{n} of {FULL_YEAR}"
+
+    def note(self, period: str, metrics: dict[str, str]) -> str:
+        """A sentence naming the metrics (``metrics``: id -> name) whose values for ``period``
+        cover part of the year: "In 2024/25, A&E 4-hour performance and Emergency admission
+        conversion cover 10 of 12 months." ("" when none)."""
+        by: dict[int, list[str]] = {}
+        for mid, name in metrics.items():
+            n = self.year_months(mid, period)
+            if n < FULL_YEAR:
+                by.setdefault(n, []).append(name)
+        parts = [
+            f"{_and(names)} cover{'s' if len(names) == 1 else ''} {n} of {FULL_YEAR} months"
+            for n, names in sorted(by.items(), reverse=True)
+        ]
+        return f"In {period}, {'; '.join(parts)}." if parts else ""
+
+
+def _whole(x: float | None) -> int | None:
+    return None if x is None or pd.isna(x) else int(round(float(x)))
+
+
+def coverage(results: pd.DataFrame) -> Coverage:
+    """The :class:`Coverage` of an assessment's result rows (those with a value)."""
+    has = results[results.value.notna() & results.months_covered.notna()]
+    most = has.groupby("metric_id").months_covered.max()
+    annual = frozenset(str(m) for m, n in most.items() if n <= 1)
+    by_year = has.groupby(["metric_id", "period"]).months_covered.max()
+    months = {(str(m), str(p)): int(n) for (m, p), n in by_year.items() if m not in annual}
+    return Coverage(annual, months)

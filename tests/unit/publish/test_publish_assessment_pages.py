@@ -425,6 +425,47 @@ def test_league_pages_state_the_metrics_scored_in_each_year(site) -> None:
         assert f"How each trust did on the {words}, relative" in page
 
 
+def test_part_years_are_labelled_wherever_a_value_of_one_is_shown(site) -> None:
+    """A&E 2024/25 covers 10 months (February and March 2025 left out): the metric page, the
+    report card (In brief, scores, latest values), the spine chart and the league table say so;
+    a goal note says what was missed, not "Goal: Not met (78.0%) 10 of 12 months"."""
+    ctx, _, _ = site
+    r = ctx.results
+    ae = r[(r.metric_id == "ae_4hr_pct") & (r.period == "2024/25") & r.value.notna()]
+    months = int(ae.months_covered.max())
+    assert months == 10
+    part = f"2024/25 ({months} of 12 months)"
+    page = _read(ctx.paths.metrics / "ae_4hr_pct.qmd")
+    assert f"In **{part}** England" in page and f"## All trusts, {part}" in page
+    assert "Goal: " not in page and "Goal 78.0%: not met" in page
+    assert not re.search(r"\| \d+ of 12 months \|", page)
+    for row in ae[ae.months_covered < months].itertuples():
+        assert re.search(
+            rf"\({row.org_code}\) \|.*value from {int(row.months_covered)} of 12 months \|", page
+        )
+    note = md_text("In 2024/25, A&E 4-hour performance")
+    cards = [p for p in sorted(ctx.paths.orgs.glob("*.qmd")) if p.stem != "index"]
+    shown = 0
+    for path in cards:
+        card = _read(path)
+        mine = ae[ae.org_code == path.stem]
+        if mine.empty or "## In brief" not in card:
+            continue
+        shown += 1
+        brief = card.split("## In brief", 1)[1].split(":::", 1)[0]
+        assert note in brief and "of 12 months" in brief, path.stem
+        assert f"| {part} | " in card or "of 12 months)" in card
+    assert shown >= 1
+    jobs = pages._spine_jobs(ctx, sorted(ae.org_code)[:3], r, ctx.orgs.set_index("org_code"))
+    texts = [
+        row.value_text for j in jobs for row in j.rows if row.label == "A&E 4-hour performance"
+    ]
+    assert texts and all(t.endswith(f"(2024/25, {months} of 12 months)") for t in texts)
+    for path in (ctx.paths.base / "league").glob("*2024-25.qmd"):
+        assert note in _read(path)
+    assert note in _read(ctx.paths.base / "league.qmd")
+
+
 def test_downloads_list_every_result_table_with_what_it_holds(site, tmp_path) -> None:
     from helpers.core.tables import save_table
     from helpers.publish.workbook import SHEET_TEXT, result_tables

@@ -45,3 +45,41 @@ def test_a_change_says_what_it_is_measured_on_when_the_metrics_differ() -> None:
     )
     assert shared_change_text(mine, "2023/24", "2022/23") == ""
     assert shared_change_text(None, "2024/25", "2023/24") == ""
+
+
+def _results(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"org_code": o, "metric_id": m, "period": p, "value": 1.0, "months_covered": n}
+         for o, m, p, n in rows]
+    )  # fmt: skip
+
+
+def test_part_years_are_labelled_and_annual_figures_are_not_months() -> None:
+    """A&E 2024/25 covers 10 months (February and March 2025 left out); the staff survey is
+    one figure a year ("Months: 1" read as one month of twelve)."""
+    from helpers.publish.periods import coverage
+
+    cov = coverage(
+        _results(
+            [
+                ("A", "ae", "2023/24", 12),
+                ("A", "ae", "2024/25", 10),
+                ("B", "ae", "2024/25", 9),
+                ("A", "staff", "2023/24", 1),
+                ("A", "staff", "2024/25", 1),
+            ]
+        )  # fmt: skip
+    )
+    assert cov.annual == {"staff"}
+    assert cov.label("ae", "2024/25") == "2024/25 (10 of 12 months)"
+    assert cov.label("ae", "2024/25", 9) == "2024/25 (9 of 12 months)"
+    assert cov.label("ae", "2023/24") == "2023/24" and cov.label("staff", "2024/25", 1) == "2024/25"
+    assert cov.part_text("ae", "2024/25") == "10 of 12 months" and cov.part_text("staff", "x") == ""
+    assert (
+        cov.months_text("staff", 1) == "annual figure" and cov.months_text("ae", 10) == "10 of 12"
+    )
+    names = {"ae": "A&E 4-hour performance", "staff": "Staff survey"}
+    assert (
+        cov.note("2024/25", names) == "In 2024/25, A&E 4-hour performance covers 10 of 12 months."
+    )
+    assert cov.note("2023/24", names) == ""
