@@ -12,7 +12,9 @@ the later stages need to know about it:
 * ``funnel``: the funnel plot: ``PR`` and ``SR`` are FunnelPlotR's overdispersed funnels for
   proportions and for ratios of observed to expected (:func:`helpers.stats.funnel.od_funnel`),
   ``phe_rate`` and ``phe_dsr`` PHE's funnels for crude and directly standardised rates
-  (:func:`helpers.stats.funnel.phe_funnel_limits`), ``""`` none (``no_funnel`` says why);
+  (:func:`helpers.stats.funnel.phe_funnel_limits`), widened for overdispersion on the
+  square-root scale (:func:`helpers.stats.funnel.sqrt_sr_limits`), ``""`` none (``no_funnel``
+  says why);
 * ``trend``: the method of the recent trend on quarterly values (``proportion`` or ``wls``);
 * ``plan_interval``: plan delivery judges a shortfall against this interval;
 * ``text``, ``rank_text``, ``funnel_text``: the methods in words, for the notebooks and pages.
@@ -133,13 +135,18 @@ FUNNEL_TEXT: dict[str, str] = {
         "the between-organisation variance"
     ),
     "phe_rate": (
-        "PHE funnel for a crude rate: exact Poisson limits around the peer group's rate, not "
-        "widened for overdispersion"
+        "PHE funnel for a crude rate: exact Poisson limits around the peer group's rate, "
+        "widened when the rates vary between organisations beyond chance (each rate read as "
+        "observed ÷ expected events at the peer group's rate; phi and the between-organisation "
+        f"variance on the square-root scale, {FUNNEL_TRIM:.0%} winsorised at each end, "
+        "Spiegelhalter 2005; never narrower than the Poisson limits)"
     ),
     "phe_dsr": (
         "PHE funnel for a directly standardised rate: Poisson limits on each rate's "
-        "population equivalent (events ÷ rate), not widened for overdispersion; rates from "
-        "fewer than 10 events are not plotted"
+        "population equivalent (events ÷ rate), widened when the rates vary between "
+        "organisations beyond chance (as for crude rates: square-root scale, Spiegelhalter "
+        "2005; never narrower than the Poisson limits); rates from fewer than 10 events are "
+        "not plotted"
     ),
     "": "no funnel plot",
 }

@@ -51,7 +51,8 @@ def run_pipeline(settings: str, root: Path = ROOT) -> Pipeline:
     results = compare.compare_with_peers(run, annual, england)
     specs = {m.id: m for m in run.metrics}
     results = compare.add_rank_intervals(run, results, specs, monthly)
-    results, _od, _funnels = compare.add_funnels(results, specs)
+    results, _od, funnels = compare.add_funnels(results, specs)
+    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
     delivery = plans.plan_delivery(run, measures, monthly, set(results.org_code))
     return Pipeline(run, measures, ledger, successions, results, monthly, organisations, delivery)
 

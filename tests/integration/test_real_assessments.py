@@ -51,8 +51,10 @@ def test_at_least_120_acute_trusts_on_six_metrics_in_three_domains_each_year(acu
     for _period, g in m[m.score.notna()].groupby("period"):
         assert g.metric_id.nunique() >= 6
         assert len({specs[i].domain for i in g.metric_id.unique()}) >= 3
-    # specialist trusts are flagged, in the same cohort
-    assert seg.specialist.any() and seg.cohort.nunique() == 1
+    # specialist trusts are ranked in a cohort of their own, never above general acute trusts
+    assert seg.specialist.any() and seg.cohort.nunique() == 2
+    assert set(seg[seg.specialist].cohort) == {"Specialist acute trusts"}
+    assert not (seg[~seg.specialist].cohort == "Specialist acute trusts").any()
 
 
 def test_the_acute_assessment_beside_nhs_englands_segments(acute) -> None:
@@ -102,17 +104,23 @@ def test_england_here_is_set_beside_nhs_englands_headline(acute, icb) -> None:
 
 
 def test_the_sensitivity_table_runs_on_the_real_acute_trusts(acute) -> None:
-    """Specialist trusts are flagged in the acute cohort; the sensitivity table tries them in a
-    cohort of their own and the other segmentation method (there is no financial override
-    without finance data)."""
+    """Specialist trusts have a cohort of their own; the sensitivity table tries them ranked with
+    the other acute trusts and the other segmentation method (there is no financial override
+    without finance data), and every segmented trust-year gets its rule stability."""
     p, a, m = acute
     rules = p.run.settings.assess
     specs = {s.id: s for s in assess.scored_metrics(p.run)}
     values = m[["org_code", "period", "metric_id", "value"]]
     sens = assess.sensitivity(a.assign(in_deficit=False), values, specs, rules)
     every = sens[sens.period == "all years"].set_index("scenario")
-    assert set(every.index) == {"thresholds", "specialist_own_cohort", "equal_weight_per_domain"}
-    assert every.loc["specialist_own_cohort"].changed_segment > 0
+    assert set(every.index) == {"thresholds", "specialist_flag", "equal_weight_per_domain"}
+    assert every.loc["specialist_flag"].changed_segment > 0
+    alternatives = assess.alternative_segments(a.assign(in_deficit=False), values, specs, rules)
+    st = assess.rule_stability(a, alternatives)
+    seg = st[st.segment.notna()]
+    assert (seg.segment_rule_sets == 4).all()
+    depends = seg.segment_rule_sets_agree < seg.segment_rule_sets
+    assert 0.1 < depends.mean() < 0.6  # the rules matter for a real share of trusts
 
 
 def _outside_likely_range(a: pd.DataFrame, m: pd.DataFrame) -> list[str]:

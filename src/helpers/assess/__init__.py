@@ -14,7 +14,8 @@
   candidates and the consequences from the settings' rules.
 * :mod:`helpers.assess.spc_concern`: special-cause concern on core metrics, the other trigger
   of persistent failure.
-* :mod:`helpers.assess.sensitivity`: how many organisations change segment under other rules.
+* :mod:`helpers.assess.sensitivity`: how many organisations change segment under other rules,
+  and each organisation's rule stability.
 * :mod:`helpers.assess.tables`: the published tables (assessment, metric scores, league table).
 * :mod:`helpers.assess.describe`: the rules and results in words, and the checks.
 * :mod:`helpers.assess.nof`: reproducing NHS England's published segments with this engine.
@@ -30,12 +31,14 @@ from helpers.assess.describe import (
     summary_text,
 )
 from helpers.assess.engine import assessment_tables, score_values, scored_metrics
-from helpers.assess.sensitivity import sensitivity
+from helpers.assess.sensitivity import alternative_segments, rule_stability, sensitivity
 from helpers.assess.spc_concern import spc_concerns
 from helpers.assess.tables import finish_assessment, finish_metric_scores, league_table
 
 __all__ = [
     "add_accountability",
+    "alternative_segments",
+    "rule_stability",
     "sensitivity",
     "assessment_tables",
     "check_assessment",

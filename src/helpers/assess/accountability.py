@@ -9,8 +9,9 @@ consequences that follow, all from the settings' rules (``assess:``).
   draws), and whether it is more than chance (the interval excludes 0).
 * **Persistent failure** (:func:`persistent_failure`): N consecutive failing years, a year
   failing when the organisation is in the lowest segment with at least the settings'
-  probability of really being there, or (when the settings name core metrics) shows
-  special-cause concern on them (:mod:`helpers.assess.spc_concern`). Those organisations are
+  probability of really being there; special-cause concern on core metrics
+  (:mod:`helpers.assess.spc_concern`, when the settings name them) is evidence shown beside it,
+  and makes a failing year on its own only with ``spc_alone``. Those organisations are
   listed as candidates for the reviewed segment 5 register (never placed there), with the
   reason year by year.
 * **Consequences** (:func:`consequences`): the first of the settings' declarative rules whose
@@ -33,8 +34,9 @@ from helpers.settings import AssessmentRules, ConsequenceRule
 
 def failing_years(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.DataFrame:
     """Per organisation-year: ``lowest`` (in the lowest segment with at least
-    ``min_probability`` of really being there; segment 5 always), ``concern`` (the SPC trigger,
-    the ``spc_concern`` column when present) and ``failing`` (either)."""
+    ``min_probability`` of really being there; segment 5 always), ``concern`` (special-cause
+    concern, the ``spc_concern`` column when present) and ``failing``: ``lowest``, or either
+    when the settings' ``spc_alone`` lets concern alone make a failing year."""
     pf = rules.persistent_failure
     seg = assessment.segment
     prob = sum(
@@ -45,8 +47,9 @@ def failing_years(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.DataFr
         concern = assessment.spc_concern.fillna(False).astype(bool)
     else:
         concern = pd.Series(False, index=assessment.index)
+    failing = lowest | concern if pf.spc_alone else lowest
     return pd.DataFrame(
-        {"lowest": lowest.astype(bool), "concern": concern, "failing": lowest | concern},
+        {"lowest": lowest.astype(bool), "concern": concern, "failing": failing},
         index=assessment.index,
     )
 
@@ -100,6 +103,9 @@ def failure_reasons(
     return pd.Series(out, index=assessment.index, name="persistent_failure_reason")
 
 
+CONSEQUENCE_COLUMNS = ["consequence", "consequence_people", "consequence_rule"]
+
+
 def _holds(rule: ConsequenceRule, r: pd.Series, top: dict[str, set[tuple[str, str]]]) -> bool:
     w = rule.when
     seg = r.segment
@@ -124,8 +130,10 @@ def _holds(rule: ConsequenceRule, r: pd.Series, top: dict[str, set[tuple[str, st
 def consequences(
     assessment: pd.DataFrame, metric_scores: pd.DataFrame, rules: AssessmentRules
 ) -> pd.DataFrame:
-    """``consequence`` and ``consequence_rule`` per organisation and year: the first rule of the
-    settings whose conditions all hold ("" when none does, e.g. not segmented)."""
+    """``consequence``, ``consequence_people`` and ``consequence_rule`` per organisation and
+    year: the first rule of the settings whose conditions all hold ("" when none does, e.g. not
+    segmented); ``consequence_people`` is the rule's ``people`` part, only when the settings'
+    ``people_consequences`` allows it."""
     top: dict[str, set[tuple[str, str]]] = {}
     ms = metric_scores
     for name in {c.when.top_quartile_on for c in rules.consequences if c.when.top_quartile_on}:
@@ -136,10 +144,11 @@ def consequences(
     for _, r in assessment.iterrows():
         chosen = next((c for c in rules.consequences if _holds(c, r, top)), None)
         if pd.isna(r.segment) or chosen is None:
-            out.append(("", ""))
+            out.append(("", "", ""))
         else:
-            out.append((chosen.consequence, chosen.name))
-    return pd.DataFrame(out, columns=["consequence", "consequence_rule"], index=assessment.index)
+            people = (chosen.people or "") if rules.people_consequences else ""
+            out.append((chosen.consequence, people, chosen.name))
+    return pd.DataFrame(out, columns=CONSEQUENCE_COLUMNS, index=assessment.index)
 
 
 def add_accountability(
@@ -197,6 +206,5 @@ ACCOUNTABILITY_COLUMNS = [
     "persistent_failure",
     "persistent_failure_reason",
     "segment_5_candidate",
-    "consequence",
-    "consequence_rule",
+    *CONSEQUENCE_COLUMNS,
 ]

@@ -115,23 +115,40 @@ def rules_text(run: LoadedAssessment) -> str:
             "metric of its own."
         )
     pf = r.persistent_failure
+    core = ", ".join(names.get(m, m) for m in pf.spc_metrics)
     spc = (
         f", or showing special-cause concern at the year end on at least {pf.spc_min_metrics} of "
-        f"the core metrics ({', '.join(names.get(m, m) for m in pf.spc_metrics)}; Making Data "
-        "Count XmR chart)"
-        if pf.spc_metrics
+        f"the core metrics ({core}; Making Data Count XmR chart)"
+        if pf.spc_metrics and pf.spc_alone
+        else ""
+    )
+    evidence = (
+        f" Special-cause concern at the year end on at least {pf.spc_min_metrics} of the core "
+        f"metrics ({core}; Making Data Count XmR chart) is shown beside the segment as evidence; "
+        "on its own it does not make a failing year."
+        if pf.spc_metrics and not pf.spc_alone
         else ""
     )
     parts.append(
         f"Persistent failure: {pf.years} consecutive failing years, a year failing when the "
         f"organisation is in segment {pf.segment} or below with a probability of at least "
         f"{pf.min_probability:.0%} of really being there{spc}; such organisations are listed "
-        "as candidates for the reviewed segment 5 register."
+        f"as candidates for a reviewed segment 5 decision.{evidence}"
     )
     parts.append(
-        "Consequences follow the settings' rules, the first that holds: "
-        + "; ".join(f"{c.name.replace('_', ' ')} ({_when_text(c, names)})" for c in r.consequences)
+        "What the rules imply for an organisation in each position (implications of this "
+        "assessment's rules, not decisions of any NHS body), the first rule that holds: "
+        + "; ".join(
+            f"{c.name.replace('_', ' ')}: {c.consequence[:1].lower()}{c.consequence[1:]} "
+            f"({_when_text(c, names)})"
+            for c in r.consequences
+        )
         + "."
+        + (
+            ""
+            if r.people_consequences
+            else " What the rules would mean for organisations' leaders (pay) is not shown."
+        )
     )
     parts.append(
         "Segment 5 (intensive support) is never automatic: "

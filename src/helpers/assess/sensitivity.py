@@ -14,10 +14,17 @@ segment differs from the assessment's:
   dominates.
 
 Segment 5 decisions are left out of every scenario (they are reviewed, not computed).
+
+The same scenarios give each organisation-year its **rule stability**
+(:func:`rule_stability`): under how many of the reasonable rule sets (the assessment's own and
+each scenario's) it has the segment it was given, and the best and worst segment any of them
+gives it. Beside the segment probabilities (noise in the data), this is the uncertainty of the
+rules themselves.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from helpers.assess.engine import cohort_labels, score_values, specialist_acute
@@ -80,13 +87,15 @@ def scenarios(
     return out
 
 
-def sensitivity(
+def alternative_segments(
     assessment: pd.DataFrame,
     values: pd.DataFrame,
     specs: dict[str, MetricSpec],
     rules: AssessmentRules,
 ) -> pd.DataFrame:
-    """One row per scenario and year (and an "all years" row per scenario).
+    """Every segmented organisation-year's published segment beside its segment under each
+    scenario: ``scenario, description, org_code, period, segment, alt_segment`` (``alt_segment``
+    empty where the scenario leaves it unsegmented).
 
     ``values``: ``org_code, period, metric_id, value`` of every scored metric (promises kept
     included); ``assessment`` supplies each organisation's type, subtype, deficit flag and
@@ -94,21 +103,44 @@ def sensitivity(
     trust (ICBs, mental health trusts)."""
     base = assessment[assessment.segment.notna()].copy()
     base = base[base.segment <= 4]  # reviewed segment 5 decisions are not recomputed
+    base = base.assign(period=base.period.astype(str))[["org_code", "period", "segment"]]
     orgs = assessment.drop_duplicates("org_code")[["org_code", "org_type", "org_subtype"]]
     deficit = assessment[["org_code", "period", "in_deficit"]].assign(
         in_deficit=assessment.in_deficit.fillna(False).astype(bool)
     )
     v = values.merge(orgs, on="org_code")
-    rows = []
+    frames = []
     specialists = bool(specialist_acute(orgs).any())
     for name, text, alt in scenarios(rules, specs):
         if name.startswith("specialist_") and not specialists:
             continue  # no specialist trust: the cohort arrangement cannot change anything
         vv = v.assign(cohort=cohort_labels(v, alt).to_numpy())
         got = score_values(vv, specs, alt, deficit).rename(columns={"segment": "alt_segment"})
-        both = base.merge(got[["org_code", "period", "alt_segment"]], on=["org_code", "period"])
-        both = both.assign(period=both.period.astype(str))
-        for period, g in [*both.groupby("period"), ("all years", both)]:
+        got = got.assign(period=got.period.astype(str))[["org_code", "period", "alt_segment"]]
+        both = base.merge(got, on=["org_code", "period"], how="left")
+        frames.append(both.assign(scenario=name, description=text))
+    cols = ["scenario", "description", "org_code", "period", "segment", "alt_segment"]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)[cols]
+
+
+def sensitivity(
+    assessment: pd.DataFrame,
+    values: pd.DataFrame,
+    specs: dict[str, MetricSpec],
+    rules: AssessmentRules,
+    alternatives: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per scenario and year (and an "all years" row per scenario): how many segmented
+    organisations change segment (:func:`alternative_segments`, computed here unless given)."""
+    alts = alternatives
+    if alts is None:
+        alts = alternative_segments(assessment, values, specs, rules)
+    rows = []
+    for (name, text), sc in alts.groupby(["scenario", "description"], sort=False):
+        sc = sc[sc.alt_segment.notna()]
+        for period, g in [*sc.groupby("period"), ("all years", sc)]:
             diff = g.alt_segment - g.segment
             rows.append(
                 {
@@ -123,3 +155,39 @@ def sensitivity(
                 }
             )
     return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
+
+
+STABILITY_COLUMNS = [
+    "segment_rule_sets_agree",
+    "segment_rule_sets",
+    "segment_rules_best",
+    "segment_rules_worst",
+]
+
+
+def rule_stability(assessment: pd.DataFrame, alternatives: pd.DataFrame) -> pd.DataFrame:
+    """The assessment with how stable each segment is under the reasonable alternative rules
+    of :func:`scenarios`: ``segment_rule_sets`` rule sets were tried (the assessment's own
+    included), ``segment_rule_sets_agree`` of them give the published segment, and the best and
+    worst segment any of them gives. A scenario that leaves the organisation unsegmented counts
+    as disagreeing. Empty for organisations not segmented (or placed in segment 5 by a reviewed
+    decision, which no rule recomputes)."""
+    out = assessment.drop(columns=[c for c in STABILITY_COLUMNS if c in assessment])
+    a = alternatives.assign(same=alternatives.alt_segment == alternatives.segment)
+    g = a.groupby(["org_code", "period"])
+    agg = pd.DataFrame(
+        {
+            "segment_rule_sets_agree": g.same.sum() + 1,
+            "segment_rule_sets": g.size() + 1,
+            "_alt_best": g.alt_segment.min(),
+            "_alt_worst": g.alt_segment.max(),
+        }
+    ).reset_index()
+    out = out.merge(agg, on=["org_code", "period"], how="left")
+    seg = out.segment.where(out.segment <= 4)
+    has = seg.notna() & out.segment_rule_sets.notna()
+    out["segment_rules_best"] = np.fmin(seg, out._alt_best).where(has)
+    out["segment_rules_worst"] = np.fmax(seg, out._alt_worst).where(has)
+    for col in STABILITY_COLUMNS:
+        out[col] = pd.array(np.round(out[col].astype(float).where(has)), dtype="Int64")
+    return out.drop(columns=["_alt_best", "_alt_worst"])

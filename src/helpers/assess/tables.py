@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.assess.accountability import ACCOUNTABILITY_COLUMNS
+from helpers.assess.sensitivity import STABILITY_COLUMNS
 from helpers.core.vocab import ORG_TYPE_LABELS
 
 ASSESSMENT_COLUMNS = [
@@ -56,6 +57,7 @@ ASSESSMENT_COLUMNS = [
     "metrics_that_would_close_gap",
     "closest_metrics",
     *ACCOUNTABILITY_COLUMNS,  # accountability over time (helpers.assess.accountability)
+    *STABILITY_COLUMNS,  # the segment under other reasonable rules (helpers.assess.sensitivity)
 ]
 METRIC_SCORE_COLUMNS = [
     "org_code",
@@ -87,6 +89,7 @@ LEAGUE_COLUMNS = [
     "Average_score",
     "Likely_range_of_average_score",
     "Segment",
+    "Segment_same_under_rule_sets",
     "Trust_in_financial_deficit",
     "Rank",
     "Likely_range_of_rank",
@@ -121,6 +124,7 @@ INT_COLUMNS = [
     "plans",
     "plan_shortfalls",
     "previous_segment",
+    *STABILITY_COLUMNS,
 ]
 
 
@@ -137,7 +141,8 @@ def finish_assessment(assessment: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataFr
     for col in ASSESSMENT_COLUMNS:
         if col not in out:
             out[col] = np.nan
-    for col in ("consequence", "consequence_rule", "previous_period", "spc_concern_metrics",
+    for col in ("consequence", "consequence_people", "consequence_rule", "previous_period",
+                "spc_concern_metrics",
                 "persistent_failure_reason"):  # fmt: skip
         out[col] = out[col].astype(object).where(out[col].notna(), "").astype(str)
     for col in INT_COLUMNS:
@@ -199,6 +204,14 @@ def league_table(assessment: pd.DataFrame) -> pd.DataFrame:
                 a.average_score_lower, a.average_score_upper, ".2f"
             ),
             "Segment": a.segment,
+            "Segment_same_under_rule_sets": [
+                "" if pd.isna(k) or pd.isna(n) else f"{k} of {n}"
+                for k, n in zip(
+                    a.get("segment_rule_sets_agree", pd.Series(pd.NA, index=a.index)),
+                    a.get("segment_rule_sets", pd.Series(pd.NA, index=a.index)),
+                    strict=True,
+                )
+            ],
             "Trust_in_financial_deficit": deficit,
             "Rank": a["rank"],
             "Likely_range_of_rank": _range(a.rank_lower, a.rank_upper, "d"),

@@ -1,7 +1,8 @@
 """Peer comparison: only like with like, with the uncertainty carried through.
 
 * :mod:`helpers.compare.england`: the England value of the peer group and each organisation's
-  comparison with it (Fingertips method), national standards and interim goals.
+  comparison with it (Fingertips method, and the headline comparison that allows for the
+  variation between organisations), national standards and interim goals.
 * :mod:`helpers.compare.uncertainty`: the uncertainty of every annual value (sampling error and
   month-to-month variation), drawn for every rank interval and for the assessment.
 * :mod:`helpers.compare.ranks`: ranks with 95% rank intervals.
@@ -14,7 +15,12 @@ The statistical methods themselves are in :mod:`helpers.stats` (tested against t
 implementations); which one a metric uses is in :mod:`helpers.methods`.
 """
 
-from helpers.compare.england import compare_with_peers, england_benchmarks, national_headlines
+from helpers.compare.england import (
+    add_headline_comparison,
+    compare_with_peers,
+    england_benchmarks,
+    national_headlines,
+)
 from helpers.compare.funnels import add_funnels, funnel_limits_table
 from helpers.compare.ranks import add_rank_intervals
 from helpers.compare.schema import BENCHMARK_COLUMNS, RANK_COLUMNS, RESULT_COLUMNS, order_results
@@ -25,6 +31,7 @@ __all__ = [
     "RANK_COLUMNS",
     "RESULT_COLUMNS",
     "add_funnels",
+    "add_headline_comparison",
     "add_rank_intervals",
     "compare_with_peers",
     "england_benchmarks",

@@ -1,5 +1,18 @@
 """The comparison with England: the peer group's England value and each organisation's
-Fingertips comparison with it (95% and 99.8%), with national standards and interim goals.
+Fingertips comparison with it (95% and 99.8%), with national standards and interim goals, and
+the headline comparison that allows for the variation between organisations.
+
+* ``comparison`` (and ``comparison_998``): the plain test, Fingertips' "confidence interval
+  overlapping the reference value": *similar* when England lies inside the organisation's own
+  95% interval. It allows for chance alone.
+* ``comparison_headline``, with ``comparison_test`` naming the test of each row
+  (:func:`add_headline_comparison`): with the setting ``comparison: overdispersion`` (the
+  default), where the metric-year's funnel found overdispersion (phi > 1, so tau² > 0) an
+  organisation is better or worse only when it lies outside the overdispersed funnel's 95%
+  limits around England (``overdispersed_funnel_95``: the random-effects test of
+  :func:`helpers.stats.compare.compare_random_effects`, the organisation's difference from
+  England against ``sqrt(s² + tau²)``); everywhere else, and with ``comparison:
+  confidence_interval``, it is the plain test (``ci_95``).
 
 Only organisations of the assessed type are compared (providers never with commissioners).
 """
@@ -9,11 +22,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.compare.funnels import FunnelResult
 from helpers.compare.schema import BENCHMARK_COLUMNS
 from helpers.core.fy import fy_label, fy_of_month
 from helpers.indicators import interval
 from helpers.settings import LoadedAssessment, MetricSpec
-from helpers.stats.compare import compare_ci_with_benchmark
+from helpers.stats.compare import compare_ci_with_benchmark, compare_random_effects
+from helpers.stats.funnel import FUNNELPLOTR_Z95
+
+#: ``comparison_test`` codes: the test behind each row's ``comparison_headline``
+OVERDISPERSED_TEST = "overdispersed_funnel_95"
+CI_TEST = "ci_95"
+HEADLINE_TESTS = (OVERDISPERSED_TEST, CI_TEST)
 
 
 def england_benchmarks(run: LoadedAssessment, annual: pd.DataFrame) -> pd.DataFrame:
@@ -115,6 +135,52 @@ def compare_with_peers(
         out.append(sub)
     res = pd.concat(out, ignore_index=True)
     return res.sort_values(["metric_id", "period", "org_code"]).reset_index(drop=True)
+
+
+def add_headline_comparison(
+    results: pd.DataFrame,
+    funnels: list[FunnelResult],
+    specs: dict[str, MetricSpec],
+    test: str = "overdispersion",
+) -> pd.DataFrame:
+    """Add ``comparison_headline`` and ``comparison_test`` (the module notes) to the results of
+    :func:`compare_with_peers` and :func:`helpers.compare.funnels.add_funnels`.
+
+    ``test`` is the setting ``comparison``: ``overdispersion`` judges every organisation placed
+    on an overdispersion-adjusted funnel by that funnel's 95% limits (a DSR from fewer than 10
+    events is not placed and keeps the plain test); ``confidence_interval`` keeps the plain
+    test everywhere. A row not compared has an empty ``comparison_test``.
+    """
+    if test not in ("overdispersion", "confidence_interval"):
+        raise ValueError(
+            f"comparison must be 'overdispersion' or 'confidence_interval', not {test!r}"
+        )
+    out = results.copy()
+    head = out.comparison.to_numpy(dtype=object).copy()
+    used = np.where(head == "not_compared", "", CI_TEST).astype(object)
+    if test == "overdispersion":
+        keys = zip(out.metric_id, out.period, out.org_code, strict=True)
+        row_of = {k: i for i, k in enumerate(keys)}
+        has_value = np.isfinite(out.value.to_numpy(dtype=float))
+        for f in funnels:
+            if not f.adjusted or not len(f.points):
+                continue
+            at = np.array([row_of.get((f.metric_id, f.period, c), -1) for c in f.points.org_code])
+            keep = at >= 0
+            keep[keep] = has_value[at[keep]]
+            pts = f.points[keep]
+            labels = compare_random_effects(
+                pts.y, pts.s, f.centre, f.tau2, specs[f.metric_id].polarity, z=FUNNELPLOTR_Z95
+            )
+            # a rate inside PHE's exact Poisson limits is inside the widened funnel too
+            labels[pts.poisson_similar.to_numpy(dtype=bool) & (labels != "not_compared")] = (
+                "similar"
+            )
+            head[at[keep]] = labels
+            used[at[keep]] = np.where(labels == "not_compared", "", OVERDISPERSED_TEST)
+    out["comparison_headline"] = head
+    out["comparison_test"] = used
+    return out
 
 
 NATIONAL_COLUMNS = [

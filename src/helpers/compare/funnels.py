@@ -4,8 +4,17 @@
   funnel (Spiegelhalter 2005) with :data:`helpers.methods.FUNNEL_TRIM` of organisations
   winsorised (PR) or truncated (SR, SHMI method) at each end when phi and tau² are estimated.
 * Crude rates (``phe_rate``) and directly standardised rates (``phe_dsr``): PHE's funnel
-  (PHEindicatormethods ``calculate_funnel_limits`` and ``assign_funnel_significance``), Poisson
-  limits with no overdispersion adjustment; a DSR from fewer than 10 events is not placed.
+  (PHEindicatormethods ``calculate_funnel_limits`` and ``assign_funnel_significance``), exact
+  Poisson limits around the peer group's rate, **widened when the rates are overdispersed**. Each
+  rate is read as a ratio of observed to expected events, the expected count being the peer
+  group's rate times the organisation's denominator (for a DSR, its population equivalent,
+  events ÷ rate, as PHE places it); phi and tau² are estimated on the square-root scale with
+  :data:`helpers.methods.FUNNEL_TRIM` winsorised at each end (FunnelPlotR's CQC estimate) and,
+  when phi > 1, the limits are Spiegelhalter's (2005) square-root-scale limits squared back
+  (:func:`helpers.stats.funnel.sqrt_sr_limits`), never narrower than PHE's (a rate is outside
+  only when outside both: at small expected counts the square-root scale's normal
+  approximation is narrower than the exact Poisson limits); otherwise PHE's limits and
+  significance stand. A DSR from fewer than 10 events is not placed.
 * Anything else, or fewer than :data:`MIN_FUNNEL_ORGANISATIONS` organisations with a value: no
   funnel, and :func:`no_funnel_reason` says why in words.
 """
@@ -19,11 +28,13 @@ import pandas as pd
 
 from helpers.methods import FUNNEL_TRIM, method
 from helpers.settings import MetricSpec
+from helpers.stats.ci import SMALL_COUNT
 from helpers.stats.funnel import (
     od_funnel,
     phe_funnel_limits,
     phe_funnel_significance,
     poisson_funnel,
+    sqrt_sr_limits,
 )
 
 FUNNEL_BANDS = ("above_998", "above_95", "within", "below_95", "below_998")
@@ -64,10 +75,21 @@ OD_COLUMNS = [
 ]
 
 
+#: the columns of :attr:`FunnelResult.points`
+POINT_COLUMNS = ["org_code", "y", "s", "poisson_similar"]
+
+
 @dataclass(frozen=True)
 class FunnelResult:
     """One drawn funnel: its method, the limits (columns of :data:`LIMIT_COLUMNS` but the
-    last three), the target (England's value on the funnel's terms) and the overdispersion."""
+    last three), the target (England's value on the funnel's terms), the overdispersion, and
+    the organisations placed on it on the scale where phi and tau² were estimated: ``points``
+    (:data:`POINT_COLUMNS`: the value ``y`` and its sampling standard error ``s`` there) and
+    ``centre``, the target on that scale. An organisation is outside the funnel's 95% limits
+    when ``|y − centre| / sqrt(s² + tau2)`` exceeds the 95% z (tau2 = 0 when not adjusted)
+    and, for a rate, it is also outside PHE's exact Poisson 95% limits (``poisson_similar`` is
+    false): the widened limits are never narrower than those, which matters at small expected
+    counts, where the square-root scale's normal approximation is poor."""
 
     metric_id: str
     period: str
@@ -77,6 +99,8 @@ class FunnelResult:
     phi: float
     tau2: float
     adjusted: bool
+    points: pd.DataFrame
+    centre: float
 
 
 def funnel_data_type(spec: MetricSpec) -> str:
@@ -129,8 +153,26 @@ def _od(spec: MetricSpec, ok: pd.DataFrame, kind: str) -> tuple[FunnelResult, pd
         default="within",
     )
     bands = ok.org_code.map(dict(zip(agg.index, band, strict=True)))
+    points = pd.DataFrame(
+        {
+            "org_code": agg.index,
+            "y": agg.Y.to_numpy(),
+            "s": agg.s.to_numpy(),
+            "poisson_similar": False,
+        }
+    )
+    centre = float(agg.target_transformed.iloc[0])
     result = FunnelResult(
-        spec.id, "", kind, f.limits, f.target * spec.multiplier, f.phi, f.tau2, f.draw_adjusted
+        spec.id,
+        "",
+        kind,
+        f.limits,
+        f.target * spec.multiplier,
+        f.phi,
+        f.tau2,
+        f.draw_adjusted,
+        points,
+        centre,
     )
     return result, bands
 
@@ -169,6 +211,8 @@ def phe_rate_limits(target: float, multiplier: float, population: np.ndarray) ->
 
 
 def _phe(spec: MetricSpec, ok: pd.DataFrame, kind: str) -> tuple[FunnelResult, pd.Series]:
+    """A rate's funnel: PHE's Poisson funnel, widened when the rates are overdispersed (the
+    module notes)."""
     rate_type = "crude" if kind == "phe_rate" else "dsr"
     num = ok.numerator.to_numpy(dtype=float)
     den = ok.denominator.to_numpy(dtype=float)
@@ -188,11 +232,71 @@ def _phe(spec: MetricSpec, ok: pd.DataFrame, kind: str) -> tuple[FunnelResult, p
     )
     target = float(lim["baseline"].iloc[0])
     # where the points sit: the denominator, or for a DSR its population equivalent
-    x = den if rate_type == "crude" else spec.multiplier * num / rate
-    x = x[np.isfinite(x) & (x > 0)]
-    grid = np.geomspace(0.8 * x.min(), 1.25 * x.max(), 200)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pop = den if rate_type == "crude" else spec.multiplier * num / rate
+    shown = np.isfinite(pop) & (pop > 0)
+    grid = np.geomspace(0.8 * pop[shown].min(), 1.25 * pop[shown].max(), 200)
     limits = phe_rate_limits(target, spec.multiplier, grid)
-    return FunnelResult(spec.id, "", kind, limits, target, np.nan, np.nan, False), bands
+    placed = shown & (num >= SMALL_COUNT) if rate_type == "dsr" else shown
+    x = pop[placed]
+    av = target / spec.multiplier
+    if av <= 0 or placed.sum() < 2:  # no events, or nothing placed: no spread to estimate
+        empty = pd.DataFrame(columns=POINT_COLUMNS)
+        return FunnelResult(
+            spec.id, "", kind, limits, target, np.nan, np.nan, False, empty, 1.0
+        ), bands
+    # each rate as observed / expected events, expected at the peer group's rate
+    expected = av * x
+    codes = ok.org_code.to_numpy()[placed]
+    f = od_funnel(
+        num[placed],
+        expected,
+        codes,
+        data_type="SR",
+        sr_method="CQC",
+        trim_by=FUNNEL_TRIM,
+        limit=99,
+        draw_adjusted=True,
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        points = pd.DataFrame(
+            {
+                "org_code": codes,
+                "y": np.sqrt(num[placed] / expected),
+                "s": 1 / (2 * np.sqrt(expected)),
+            }
+        )
+    # PHE's exact Poisson test at 95%: the widened funnel is never narrower than it
+    phe = labels[placed].astype(str)
+    points["poisson_similar"] = phe == "Not significant"
+    if f.draw_adjusted:
+        widened = sqrt_sr_limits(av * grid, f.tau2)
+        limits["s"] = widened["s"].to_numpy()
+        for level in ("95", "998"):
+            lo, hi = target * widened[f"odll{level}"], target * widened[f"odul{level}"]
+            limits[f"odll{level}"] = np.fmin(lo.to_numpy(), limits[f"ll{level}"].to_numpy())
+            limits[f"odul{level}"] = np.fmax(hi.to_numpy(), limits[f"ul{level}"].to_numpy())
+        at = sqrt_sr_limits(expected, f.tau2)
+        v = rate[placed]
+        high998, low998 = phe == "High (0.001)", phe == "Low (0.001)"
+        high95 = high998 | (phe == "High (0.025)")
+        low95 = low998 | (phe == "Low (0.025)")
+        band = np.select(
+            [
+                (v > target * at.odul998.to_numpy()) & high998,
+                (v > target * at.odul95.to_numpy()) & high95,
+                (v < target * at.odll998.to_numpy()) & low998,
+                (v < target * at.odll95.to_numpy()) & low95,
+            ],
+            ["above_998", "above_95", "below_998", "below_95"],
+            default="within",
+        )
+        bands = pd.Series("", index=ok.index, dtype=object)
+        bands[placed] = band
+    result = FunnelResult(
+        spec.id, "", kind, limits, target, f.phi, f.tau2, f.draw_adjusted, points, 1.0
+    )
+    return result, bands
 
 
 def add_funnels(
@@ -201,8 +305,8 @@ def add_funnels(
     """A funnel plot for each metric and year whose method has one (see the module notes).
 
     Adds ``funnel_band`` to the results (above or below the 95% or 99.8% limits, or within),
-    and returns a table of the method, ``phi`` and ``tau2`` per metric and year (NaN where the
-    method has no overdispersion estimate) and the funnels themselves.
+    and returns a table of the method, ``phi`` and ``tau2`` per metric and year (NaN where no
+    overdispersion could be estimated: a rate with no events) and the funnels themselves.
     """
     out = results.copy()
     out["funnel_band"] = ""

@@ -34,6 +34,9 @@ RESULT_COLUMNS = [
     "benchmark_value",
     "comparison",
     "comparison_998",
+    # the headline comparison and its test (helpers.compare.england.add_headline_comparison)
+    "comparison_headline",
+    "comparison_test",
     "standard_value",
     "meets_standard",
     "goal_value",

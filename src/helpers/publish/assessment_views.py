@@ -93,15 +93,30 @@ def fmt_score(v: Any) -> str:
 
 
 def fmt_probability(p: Any) -> str:
-    """A probability as a percentage, never "0%" or "100%" unless it is exactly so."""
+    """A simulated probability as a percentage: never "0%" or "100%" (a finite simulation
+    cannot rule anything in or out), but "less than 1%" and "more than 99%"."""
     x = _num(p)
     if not np.isfinite(x):
         return ""
-    if 0 < x < 0.005:
-        return "<1%"
-    if 0.995 < x < 1:
-        return ">99%"
+    if x < 0.01:
+        return "less than 1%"
+    if x > 0.99:
+        return "more than 99%"
     return f"{x * 100:.0f}%"
+
+
+def stability_text(r: Any) -> str:
+    """How stable the segment is under the reasonable alternative rules of the sensitivity
+    analysis, e.g. "the same under 3 of 5 rule sets tried (2 to 3 across them)"; "" where not
+    known (not segmented, or segment 5 by a reviewed decision)."""
+    k, n = _int(r.get("segment_rule_sets_agree")), _int(r.get("segment_rule_sets"))
+    if _int(r.get("segment")) is None or k is None or n is None:
+        return ""
+    if k == n:
+        return f"the same under all {n} rule sets tried"
+    best, worst = _int(r.get("segment_rules_best")), _int(r.get("segment_rules_worst"))
+    spread = f" ({best} to {worst} across them)" if best is not None and worst is not None else ""
+    return f"the same under {k} of {n} rule sets tried{spread}"
 
 
 def latest_period(assessment: pd.DataFrame) -> str:
@@ -180,6 +195,13 @@ def _plans_text(r: Any) -> tuple[str, float]:
     return f"{round(kept * n):.0f} of {n:.0f} ({kept:.0%})", kept
 
 
+def _stability_short(r: Any) -> str:
+    """ "3 of 5 rule sets" (the segment's rule stability in a table cell), "" where unknown."""
+    k = _int(getattr(r, "segment_rule_sets_agree", None))
+    n = _int(getattr(r, "segment_rule_sets", None))
+    return f"{k} of {n} rule sets" if k is not None and n is not None else ""
+
+
 def _league_rows(year: pd.DataFrame, published: set[str]) -> list[dict]:
     """The rows of one cohort's league table in league order: the text shown, the numbers the
     interval charts and sorting use, and the plain values the filters match."""
@@ -216,6 +238,12 @@ def _league_rows(year: pd.DataFrame, published: set[str]) -> list[dict]:
                 "plans_value": plans_value,
                 "persistent_filter": "Yes" if is_true(r.persistent_failure) else "No",
                 "consequence": _text(r.consequence),
+                "consequence_rule": _text(getattr(r, "consequence_rule", "")).replace("_", " "),
+                "stability": _stability_short(r),
+                "metrics": f"{_int(r.metrics_scored)} of {_int(r.metrics_in_cohort)}"
+                if _int(r.metrics_scored) is not None
+                else "",
+                "fewer_metrics": (_int(r.metrics_scored) or 0) < (_int(r.metrics_in_cohort) or 0),
                 "region_filter": _text(getattr(r, "region", "")),
                 "subtype_filter": _text(getattr(r, "org_subtype", "")),
                 "group": group,
@@ -492,13 +520,20 @@ def org_assessment(
             for g in group.head(GROUP_NAMES_MAX).itertuples()
         ],
         "next": _next_segment(ctx, r, tables.segment_changes.get(code), period),
-        "accountability": _accountability(r),
+        "accountability": _accountability(r)
+        | {"spc_metrics": _metric_names(ctx, r.get("spc_concern_metrics"))},
+        "stability": stability_text(r),
+        "rule_sets": _int(r.get("segment_rule_sets")),
+        "rule_sets_agree": _int(r.get("segment_rule_sets_agree")),
+        "rules_best": _int(r.get("segment_rules_best")),
+        "rules_worst": _int(r.get("segment_rules_worst")),
     }
     cov = getattr(ctx, "coverage", None)  # part years named, never labelled as whole ones
     names = {x["spec"].id: x["spec"].short_title for x in view["scores"]}
     view["partial"] = cov.note(period, names) if cov else ""
     acc = view["accountability"]  # the change is on the metrics both years share: say so
     acc["shared"] = shared_change_text(tables.metric_scores.get(code), period, acc["previous"])
+    acc["sentence"] = consequence_sentence(acc)
     view["headline"] = headline(view)
     return view
 
@@ -562,38 +597,85 @@ def overview_view(assessment: pd.DataFrame, orgs: pd.DataFrame) -> dict | None:
             "significant": int(both.change_significant.fillna(False).astype(bool).sum()),
         }
     return {"period": latest, "segments": segs, "cohorts": cohorts, "regions": regions,
-            "moves": moves}  # fmt: skip
+            "moves": moves, "rules": rule_dependence(now)}  # fmt: skip
+
+
+def rule_dependence(year: pd.DataFrame) -> dict | None:
+    """How many of one year's segmented organisations keep their segment under every rule set
+    of the sensitivity analysis, and how many depend on the rules (``None`` when unknown)."""
+    if "segment_rule_sets" not in year:
+        return None
+    known = year[year.segment_rule_sets.notna()]
+    if known.empty:
+        return None
+    stable = int((known.segment_rule_sets_agree == known.segment_rule_sets).sum())
+    n = len(known)
+    return {
+        "organisations": n,
+        "stable": stable,
+        "depend": n - stable,
+        "depend_pct": f"{100 * (n - stable) / n:.0f}%",
+        "rule_sets": int(known.segment_rule_sets.max()),
+    }
 
 
 def headline(s: dict) -> list[str]:
-    """The report card's verdict in plain English, from its assessment view (``s``): segment
-    and how sure, likely rank, quartile only when confident, consequence and its rule, change
-    since last year (called more than chance only when it is), and what would move it up. Every
-    sentence is built from the result tables; nothing is claimed that is not significant."""
+    """The report card's verdict in plain English, from its assessment view (``s``), robust
+    findings first: the likely league rank, the quartile only when confident, the segment with
+    how many reasonable rule sets give it and how sure the data make it (and plainly what is
+    not robust), what the rules would imply, the change since last year (called more than chance
+    only when it is) and what would move it up. Every sentence is built from the result tables;
+    nothing is claimed that is not significant, and no probability is printed as certain."""
     if not s.get("segmented"):
         return [f"Not segmented in {s['period']}: {s['reason']}."] if s.get("assessed") else []
     seg, size = s["segment"], s["cohort_size"]
-    p_own = dict(s["p_segments"]).get(seg, "")
     out = [
-        f"In {s['period']} it is in segment {seg} of {5 if seg == 5 else 4} among the {size} "
-        f"{lower_first(s['cohort'])} of its cohort"
-        + (f"; the probability that it belongs in segment {seg} is {p_own}" if p_own else "")
-        + f", and its likely league rank is {s['rank_range']} of {size}."
+        f"In {s['period']}, among the {size} {lower_first(s['cohort'])} of its cohort, its likely "
+        f"league rank is {s['rank_range']}."
     ]
+    if s.get("confident"):
+        out.append(f"It is confidently in the {s['confident']} quarter of the cohort.")
+    else:
+        out.append("It cannot be placed with confidence in the top or the bottom quarter.")
+    scored, of = s.get("metrics_scored"), s.get("metrics_in_cohort")
+    if scored and of and scored < of:
+        out.append(
+            f"It was scored on {scored} of the cohort's {of} metrics, so its place rests on fewer "
+            "measures than others' may."
+        )
+    p_own = dict(s["p_segments"]).get(seg, "")
+    noise = (
+        f" Allowing for chance in the data (not for the choice of rules), the probability that "
+        f"it belongs in segment {seg} is {p_own}."
+        if p_own
+        else ""
+    )
+    n, k = s.get("rule_sets"), s.get("rule_sets_agree")
+    if seg == 5:
+        out.append("It is in segment 5 (intensive support) by a recorded, reviewed decision.")
+    elif n and k == n:
+        out.append(
+            f"It is in segment {seg} under all {n} reasonable rule sets tried (the sensitivity "
+            f"analysis).{noise}"
+        )
+    elif n:
+        best, worst = s.get("rules_best"), s.get("rules_worst")
+        out.append(
+            f"It is in segment {seg} under this assessment's rules, but only {k} of the {n} "
+            f"reasonable rule sets tried give segment {seg} (they range from {best} to {worst}): "
+            f"its segment depends on the rules chosen, so read it with care.{noise}"
+        )
+    else:
+        out.append(f"It is in segment {seg} of 4.{noise}")
     if s.get("overridden"):
         out.append(
             f"Its average score alone would place it in segment {s['unadjusted']}; the financial "
             f"override placed it in segment {seg}."
         )
-    if s.get("confident"):
-        out.append(f"It is confidently in the {s['confident']} quarter of the cohort.")
-    else:
-        out.append("It cannot be placed with confidence in the top or the bottom quarter.")
     acc = s.get("accountability") or {}
-    if acc.get("consequence"):
-        out.append(
-            f"Consequence under the assessment's rules: {acc['consequence']} (rule: {acc['rule']})."
-        )
+    implication = consequence_sentence(acc)
+    if implication:
+        out.append(implication)
     if acc.get("change"):
         on = f" {acc['shared']}" if acc.get("shared") else ""
         out.append(
@@ -614,15 +696,33 @@ def headline(s: dict) -> list[str]:
     return out
 
 
+def _metric_names(ctx: Any, ids: Any) -> list[str]:
+    """The short titles of the metric ids in ``ids`` ("a;b", as the result tables list them)."""
+    specs = ctx.specs
+    return [specs[i].short_title if i in specs else i for i in _text(ids).split(";") if i]
+
+
+def consequence_sentence(acc: dict) -> str:
+    """What the assessment's rules imply for an organisation in this position, worded as an
+    implication of the rules, never as a decision ("" when no rule applies). Built from the
+    ``consequence``, ``consequence_people`` and ``consequence_rule`` columns only."""
+    if not acc.get("consequence"):
+        return ""
+    people = f" For its leaders, the rules would mean {acc['people']}." if acc.get("people") else ""
+    return (
+        f"Under this assessment's rules (rule: {acc['rule']}), an organisation in this position "
+        f"would be in line for: {lower_first(acc['consequence'])}.{people} This is what the "
+        "rules imply, not a decision by any NHS body."
+    )
+
+
 def _accountability(r: pd.Series) -> dict:
     """Promises kept, the change since last year, persistent failure and the consequence."""
     get = r.get
     change = _num(get("change_since_last_year"))
     return {
         "plans": _int(get("plans")),
-        "kept": fmt_probability(get("plan_delivery"))
-        if np.isfinite(_num(get("plan_delivery")))
-        else "",
+        "kept": f"{kept:.0%}" if np.isfinite(kept := _num(get("plan_delivery"))) else "",
         "shortfalls": _int(get("plan_shortfalls")),
         "previous": _text(get("previous_period")),
         "previous_segment": _int(get("previous_segment")),
@@ -638,6 +738,7 @@ def _accountability(r: pd.Series) -> dict:
         "persistent_reason": _text(get("persistent_failure_reason")),
         "candidate": is_true(get("segment_5_candidate")),
         "consequence": _text(get("consequence")),
+        "people": _text(get("consequence_people")),
         "rule": _text(get("consequence_rule")).replace("_", " "),
     }
 

@@ -418,9 +418,11 @@ def public_indicators(results: pd.DataFrame, withheld: pd.DataFrame) -> pd.DataF
     if not hit.any():
         return out
     out = _blank(out, hit, INDICATOR_BLANK)
-    for c in ("comparison", "comparison_998"):
+    for c in ("comparison", "comparison_998", "comparison_headline"):
         if c in out:
             out.loc[hit, c] = "not_compared"
+    if "comparison_test" in out:
+        out.loc[hit, "comparison_test"] = ""
     if "funnel_band" in out:
         out.loc[hit, "funnel_band"] = ""
     if "reason" in out:

@@ -43,7 +43,13 @@ from PIL import Image  # noqa: E402
 from helpers.compare.ranks import N_DRAWS  # noqa: E402
 from helpers.core.words import plural  # noqa: E402
 from helpers.publish.figure_cache import cached_draw  # noqa: E402
-from helpers.publish.text import COMPARISON_LABEL, FUNNEL_LABEL, fmt, lower_first  # noqa: E402
+from helpers.publish.text import (  # noqa: E402
+    COMPARISON_LABEL,
+    CONTEXT_TEXT,
+    FUNNEL_LABEL,
+    fmt,
+    lower_first,
+)
 from helpers.settings import MetricSpec  # noqa: E402
 
 # Okabe-Ito, distinguishable with colour-vision deficiency; shapes carry the same meaning.
@@ -267,7 +273,8 @@ def ranked_chart(
     )
     caption = (
         f"{spec.short_title}, {period}. Points are organisations, bars their 95% confidence "
-        "intervals; the dashed line is England. Marker shape and colour show the comparison."
+        "intervals; the dashed line is England. Marker shape and colour show the comparison "
+        "with England by each organisation's own 95% interval (the plain test, chance alone)."
     )
     return Figure(path, alt, caption)
 
@@ -515,7 +522,8 @@ def trend_chart(job: TrendJob) -> Figure:
     )
     caption = (
         "Each panel shows the trust's value by year (shape and colour give the comparison with "
-        "England; bars are 95% confidence intervals) and England as a dashed line. Dotted "
+        "England by its own 95% confidence interval, the bars: the plain test, chance alone) "
+        "and England as a dashed line. Dotted "
         "vertical lines mark a change of definition (series break)."
     )
     return Figure(job.path, alt, caption)
@@ -608,11 +616,12 @@ class SpineJob:
     path: Path
     rows: tuple[SpineRow, ...]
     units: str
+    judged_by: str = ""  # the test behind the markers' comparison, in words
 
 
 #: a context metric on the spine chart (no better or worse, e.g. deprivation): drawn apart, at
 #: the top above a dashed line, with a neutral marker, never on the worse-better axis
-CONTEXT_NOTE = "context, not judged"
+CONTEXT_NOTE = CONTEXT_TEXT
 CONTEXT_STYLE = ("#555555", "D", "Context, not judged (higher to the right)")
 
 
@@ -740,17 +749,23 @@ def spine_chart(job: SpineJob) -> Figure:
         f"Spine chart of {len(rows)} metrics for {job.org_name}, latest year of each. Each row "
         f"has England on the centre line, the range of {job.units} as a light band and the "
         "middle half of them as a dark band, scaled so that better is to the right; the "
-        f"marker is {job.org_name}: " + "; ".join(said) + "." + apart
+        f"marker is {job.org_name}: "
+        + "; ".join(said)
+        + "."
+        + (f" Compared with England {job.judged_by}." if job.judged_by else "")
+        + apart
     )
     caption = (
         f"Where {job.org_name} stands among {job.units} (latest year of each metric; better "
-        "to the right; the shape and colour of the marker give the comparison with England"
+        "to the right"
         + (
             f"; {', '.join(context)} at the top: {CONTEXT_NOTE}, higher to the right"
             if context
             else ""
         )
-        + ")."
+        + "). The shape and colour of the marker give the comparison with England"
+        + (f", {job.judged_by}" if job.judged_by else "")
+        + "."
     )
     return Figure(job.path, alt, caption)
 

@@ -31,11 +31,14 @@ from helpers.methods import method
 from helpers.publish import assessment_views as av
 from helpers.publish import disclosure, figures, league_html
 from helpers.publish.periods import Coverage, coverage
+from helpers.publish.site_index import status_markdown
 from helpers.publish.templating import template_env
 from helpers.publish.text import (
     ASSURANCE_TEXT,
     COMPARISON_BADGE,
+    COMPARISON_TEST_SHORT,
     COMPARISON_TEXT,
+    FUNNEL_SCALE,
     FUNNEL_TEXT,
     QUARTILE_TEXT,
     STATUS_LONG,
@@ -43,17 +46,23 @@ from helpers.publish.text import (
     SUPPRESSED,
     TREND_TEXT,
     VARIATION_TEXT,
+    comparison_split,
+    counts_sentence,
     fmt_ci,
     fmt_plan,
     fmt_value,
+    is_context,
     is_true,
+    judged_by_words,
     ordinal,
+    org_counts_sentence,
     subtype_words,
     target_text,
     unit_words,
 )
 from helpers.publish.workbook import result_tables
 from helpers.settings import LoadedAssessment, MetricSpec
+from helpers.stats.funnel import FUNNELPLOTR_Z95
 from helpers.stats.trend import POINTS as TREND_POINTS
 
 #: an organisation code as it may name a file: letters and digits only (ODS codes such as RDU,
@@ -124,6 +133,7 @@ class SiteContext:
 
 def _row_view(r: Any, spec: MetricSpec, cov: Coverage) -> dict:  # a Series or itertuples() row
     comp = r.comparison
+    head, test = r.comparison_headline, r.comparison_test
     rank = rank_interval = ""
     if pd.notna(r.peer_rank):
         rank = f"{ordinal(int(r.peer_rank))} of {int(r.peer_count)}"
@@ -135,10 +145,17 @@ def _row_view(r: Any, spec: MetricSpec, cov: Coverage) -> dict:  # a Series or i
         "ci95": fmt_ci(r.ci95_lower, r.ci95_upper, spec),
         "ci998": fmt_ci(r.ci998_lower, r.ci998_upper, spec),
         "england": fmt_value(r.benchmark_value, spec),
+        # the plain test: the organisation's own 95% interval against England
         "comparison": comp,
         "badge": COMPARISON_BADGE[comp],
         "comparison_text": COMPARISON_TEXT[comp],
         "comparison_998": COMPARISON_BADGE[r.comparison_998],
+        # the headline comparison and the test that made it (helpers.compare.england)
+        "headline": head,
+        "headline_badge": COMPARISON_BADGE[head],
+        "headline_text": COMPARISON_TEXT[head],
+        "test": test if isinstance(test, str) else "",  # "" (not compared) may be read as NaN
+        "test_short": COMPARISON_TEST_SHORT.get(test if isinstance(test, str) else "", ""),
         "rank": rank,
         "rank_interval": rank_interval,
         "confident": (
@@ -213,6 +230,9 @@ def page_context(ctx: SiteContext) -> dict:
         "has_sensitivity": (ctx.paths.results / "sensitivity.csv").exists(),
         # the note of a cell withheld by disclosure control (helpers.publish.disclosure)
         "suppressed": SUPPRESSED,
+        # what the assessment is (config/site.yml `publisher:`): markdown, already escaped
+        "status": status_markdown(ctx.run.site),
+        "official": ctx.run.site.publisher.official,
     }
 
 
@@ -347,9 +367,11 @@ def metric_page(
     rank_fig, funnel_fig = figs.get("rank_fig"), figs.get("funnel_fig")
     od = _overdispersion(ctx, spec, period) if funnel_fig is not None else None
     if od is not None:
+        has_phi = bool(np.isfinite(od["phi"]))
         od = {
-            "phi": f"{od['phi']:.1f}",
-            "tau2": f"{od['tau2']:.4g}",
+            "phi": f"{od['phi']:.1f}" if has_phi else "",
+            "tau2": f"{od['tau2']:.4g}" if has_phi else "",
+            "scale": FUNNEL_SCALE.get(str(od["method"]), ""),
             "kind": od["method"],
             "adjusted": bool(od["overdispersion_adjusted"]),
             "n": int(od["organisations"]),
@@ -364,7 +386,10 @@ def metric_page(
         "top": int(ranked_year.confidently_top_quartile.fillna(False).astype(bool).sum()),
         "bottom": int(ranked_year.confidently_bottom_quartile.fillna(False).astype(bool).sum()),
     }
-    counts = year.comparison.value_counts().to_dict()
+    counts = year.comparison_headline.value_counts().to_dict()
+    counts_ci = year.comparison.value_counts().to_dict()
+    tests = year.comparison_test.value_counts().to_dict()
+    org_type = ctx.run.settings.org_type
     cov = ctx.coverage
     table = [
         {**_row_view(r, spec, cov), "org_code": r.org_code, "org_name": r.org_name}
@@ -387,9 +412,18 @@ def metric_page(
         "period_label": cov.label(spec.id, period),
         "year_months": cov.year_months(spec.id, period),
         "england": fmt_value(bench, spec),
-        "counts": counts,
+        "counts": counts,  # the headline comparison
+        "counts_ci": counts_ci,  # the plain test, each organisation's own 95% interval
+        "test_short": ", ".join(COMPARISON_TEST_SHORT[t] for t in sorted(tests) if t)
+        or "Not compared",
+        "context": is_context(spec),
+        # a context metric with no comparison at all (e.g. no interval): nothing to count
+        "context_only": is_context(spec)
+        and not any(counts.get(k) for k in ("higher", "lower", "similar")),
+        "split": comparison_split(spec, counts, tests, org_type),
+        "counts_sentence": counts_sentence(spec, counts, counts_ci, tests, org_type),
         "n": int(year.value.notna().sum()),
-        "not_compared": int((year.comparison == "not_compared").sum()),
+        "not_compared": int((year.comparison_headline == "not_compared").sum()),
         "ranked": ranked,
         "dist": dist,
         "rank_fig": rank_fig,
@@ -585,6 +619,10 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             "spc_figure": spc_figs.get(code),
             "worse": _count_latest(metrics, "worse"),
             "better": _count_latest(metrics, "better"),
+            "counts_sentence": org_counts_sentence(
+                [(m["spec"], m["latest"]) for m in metrics if m["latest"]],
+                ctx.run.settings.org_type,
+            ),
             "plans": plan_views,
             "plan_latest": _plan_latest_counts(plan_views),
             "priorities": priorities,
@@ -627,6 +665,7 @@ def _spine_jobs(
     jobs = []
     for code in codes:
         rows = []
+        tests: dict[str, int] = {}  # the tests behind the judged markers
         for spec in ctx.run.metrics:
             r = latest.get((code, spec.id))
             if r is None:
@@ -638,6 +677,9 @@ def _spine_jobs(
             # "71.2% (2024/25, 10 of 12 months)" for a value of part of the year
             part = ctx.coverage.part_text(spec.id, r.period, r.months_covered)
             part = f", {part}" if part else ""
+            if not is_context(spec):
+                test = r.comparison_test if isinstance(r.comparison_test, str) else ""
+                tests[test] = tests.get(test, 0) + 1
             rows.append(
                 figures.SpineRow(
                     label=spec.short_title,
@@ -648,7 +690,7 @@ def _spine_jobs(
                     q3=float(q3),
                     high=float(high),
                     better=_BETTER.get(spec.polarity, ""),
-                    comparison=str(r.comparison or "not_compared"),
+                    comparison=str(r.comparison_headline or "not_compared"),
                     value_text=f"{fmt_value(float(r.value), spec)} ({r.period}{part})",
                 )
             )
@@ -660,6 +702,9 @@ def _spine_jobs(
                     path=ctx.paths.figures / "orgs" / f"{code}_spine.png",
                     rows=tuple(rows),
                     units=f"{words['units']} of the same type",
+                    judged_by=judged_by_words(
+                        tests, ctx.run.settings.org_type, ("metric", "metrics")
+                    ),
                 )
             )
     return jobs
@@ -749,7 +794,9 @@ def _spc_view(t: dict | None) -> dict | None:
 
 
 def _count_latest(metrics: list[dict], comparison: str) -> int:
-    return sum(1 for m in metrics if m["latest"] and m["latest"]["comparison"] == comparison)
+    """How many metrics' latest years have this headline comparison (context metrics, which
+    make no judgement, are never better or worse)."""
+    return sum(1 for m in metrics if m["latest"] and m["latest"]["headline"] == comparison)
 
 
 def _contributing_codes(ctx: SiteContext) -> set[str]:
@@ -774,6 +821,7 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         n_draws=f"{N_DRAWS:,}",
         trend_points=TREND_POINTS,
         min_funnel=MIN_FUNNEL_ORGANISATIONS,
+        z95=f"{FUNNELPLOTR_Z95:.2f}",  # the headline comparison's 95% limit (random-effects z)
         rules_text=av.rules_text(ctx.run),
         scoring_rules=av.scoring_rules_view(ctx.run),
         override=av.override_text(ctx.run),

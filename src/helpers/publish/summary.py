@@ -1,12 +1,14 @@
 """The run summary (``results/summary.json``): headline figures for the home page and the
-sidebar, computed from the results. The headlines are markdown: names in them are escaped."""
+sidebar, computed from the results. The headlines are markdown: names in them are escaped. Each
+metric's counts are the headline comparison with England (``comparison_headline``), with the
+test that made them named (:func:`helpers.publish.text.comparison_split`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from helpers.publish.templating import md_text
-from helpers.publish.text import fmt
+from helpers.publish.text import comparison_split, fmt
 from helpers.settings import LoadedAssessment
 
 
@@ -24,18 +26,10 @@ def run_summary(
         period = str(eng.period.max())
         value = float(eng[eng.period == period].value.iloc[0])
         year = results[(results.metric_id == spec.id) & (results.period == period)]
-        c = year.comparison.value_counts()
+        c = year.comparison_headline.value_counts().to_dict()
+        tests = year.comparison_test.value_counts().to_dict()
         metrics.append({"id": spec.id, "short_title": spec.short_title, "period": period})
-        if spec.polarity == "no_judgement":
-            split = (
-                f"{c.get('higher', 0)} higher, {c.get('similar', 0)} similar, "
-                f"{c.get('lower', 0)} lower than England"
-            )
-        else:
-            split = (
-                f"{c.get('better', 0)} better, {c.get('similar', 0)} similar, "
-                f"{c.get('worse', 0)} worse than England"
-            )
+        split = comparison_split(spec, c, tests, run.settings.org_type)
         headlines.append(
             f"**{md_text(spec.short_title)}** ({period}): England {fmt(value, spec)}; {split}."
         )
@@ -48,4 +42,8 @@ def run_summary(
         "metrics": metrics,
         "headlines": headlines,
         "notebooks": notebooks,
+        # one verdict per organisation: the primary assessment of its type, topic views beside it
+        "org_type": run.settings.org_type,
+        "role": run.settings.role,
+        "topic": run.settings.topic,
     }

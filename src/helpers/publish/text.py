@@ -139,6 +139,74 @@ def lower_first(text: str) -> str:
 COMPARISON_TEXT = {k: lower_first(v) for k, v in COMPARISON_LABEL.items()}
 
 
+#: the test behind a headline comparison with England (``comparison_test``, see
+#: :mod:`helpers.compare.england`) -> its words in a sentence ({unit}, {units}: the
+#: organisations' words), and in a table cell
+COMPARISON_TEST_TEXT = {
+    "overdispersed_funnel_95": "allowing for the variation between {units} (overdispersed "
+    "funnel, 95%)",
+    "ci_95": "by each {unit}'s own 95% confidence interval (chance alone)",
+}
+COMPARISON_TEST_SHORT = {
+    "overdispersed_funnel_95": "Overdispersed funnel (95%)",
+    "ci_95": "Own 95% interval",
+    "": "",
+}
+#: what a metric that makes no judgement (polarity ``no_judgement``: context) says instead of
+#: counts of better and worse
+CONTEXT_TEXT = "context, not judged"
+
+
+def is_context(spec: MetricSpec) -> bool:
+    """A metric shown for context: it makes no judgement (higher or lower, never better or
+    worse) and is never scored."""
+    return spec.polarity == "no_judgement"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """ "1 metric", "2 metrics" (``words``: an irregular plural)."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def judged_by_words(
+    tests: dict[str, int], org_type: str, per: tuple[str, str] | None = None
+) -> str:
+    """How counted comparisons were made, naming every test used: ``tests`` counts the rows of
+    each ``comparison_test`` code ("" = not compared, left out). With more than one test, each
+    is said with how many rows (``per``: the words for one and several, default the
+    organisations) used it. "" when nothing was compared."""
+    w = unit_words(org_type)
+    used = {t: n for t, n in tests.items() if t and n}
+    order = [t for t in COMPARISON_TEST_TEXT if t in used]
+    if not order:
+        return ""
+    if len(order) == 1:
+        return COMPARISON_TEST_TEXT[order[0]].format(**w)
+    one, many = per or (w["unit"], w["units"])
+    return " and ".join(
+        f"{COMPARISON_TEST_TEXT[t].format(**w)} for {plural(used[t], one, many)}" for t in order
+    )
+
+
+def comparison_split(
+    spec: MetricSpec, counts: dict[str, int], tests: dict[str, int], org_type: str
+) -> str:
+    """A metric-year's headline comparison with England in words, naming its test: "9 better,
+    110 similar, 5 worse than England, judged allowing for the variation between trusts
+    (overdispersed funnel, 95%)"; for a context metric "context, not judged", followed by the
+    higher and lower counts when it was compared at all."""
+    how = judged_by_words(tests, org_type)
+    if is_context(spec):
+        hi, sim, lo = (int(counts.get(k, 0)) for k in ("higher", "similar", "lower"))
+        if not hi + sim + lo:
+            return CONTEXT_TEXT
+        return f"{CONTEXT_TEXT}: {hi} higher, {sim} similar, {lo} lower than England, {how}"
+    b, sim, wo = (int(counts.get(k, 0)) for k in ("better", "similar", "worse"))
+    return f"{b} better, {sim} similar, {wo} worse than England" + (
+        f", judged {how}" if how else ""
+    )
+
+
 def unit_words(org_type: str) -> dict[str, str]:
     """ "trust"/"ICB" and its forms, for the assessed organisation type."""
     return UNIT_WORDS["icb" if org_type == "icb" else "trust"]
@@ -245,3 +313,71 @@ def target_text(value: float, met: Any, spec: MetricSpec) -> str:
     if value is None or not np.isfinite(value) or met is None or pd.isna(met):
         return ""
     return ("Met " if bool(met) else "Not met ") + f"({fmt_value(value, spec)})"
+
+
+#: the scale on which each kind of funnel estimates its overdispersion, in words
+FUNNEL_SCALE = {
+    "PR": "arcsine square-root",
+    "SR": "log",
+    "phe_rate": "square-root",
+    "phe_dsr": "square-root",
+}
+
+
+def counts_sentence(
+    spec: MetricSpec,
+    counts: dict[str, int],
+    counts_ci: dict[str, int],
+    tests: dict[str, int],
+    org_type: str,
+) -> str:
+    """A metric-year's comparison with England in words (markdown), to follow "Of N trusts with
+    a value,": the headline counts with the test that made them and, where it was not the plain
+    test, the plain test's counts beside them; a context metric says it is not judged."""
+    w = unit_words(org_type)
+    how = judged_by_words(tests, org_type)
+    if is_context(spec):
+        hi, sim, lo = (int(counts.get(k, 0)) for k in ("higher", "similar", "lower"))
+        if not hi + sim + lo:
+            return "none is compared with England: this metric is shown for context, not judged."
+        return (
+            f"{hi} were higher than England, {sim} similar and {lo} lower, compared {how}; "
+            "this metric is shown for context, not judged (higher or lower is neither better "
+            "nor worse)."
+        )
+    b, sim, wo = (int(counts.get(k, 0)) for k in ("better", "similar", "worse"))
+    text = f"{b} were better than England, {sim} similar and {wo} worse, judged {how}."
+    if set(tests) - {"", "ci_95"}:
+        pb, ps, pw = (int(counts_ci.get(k, 0)) for k in ("better", "similar", "worse"))
+        text += (
+            f" By each {w['unit']}'s own 95% confidence interval alone (chance only), {pb} were "
+            f"better, {ps} similar and {pw} worse: with counts this large, that test also "
+            f"calls better or worse the differences that are ordinary among {w['units']}."
+        )
+    return text
+
+
+def org_counts_sentence(latest: list[tuple[MetricSpec, dict]], org_type: str) -> str:
+    """A report card's count of better and worse: ``latest`` holds each metric with its latest
+    year's row view (``headline``: the headline comparison, ``test``: its test). Names the
+    tests used and leaves out the context metrics, which are not judged."""
+    w = unit_words(org_type)
+    if not latest:
+        return ""
+    judged = [row for spec, row in latest if not is_context(spec)]
+    context = len(latest) - len(judged)
+    better = sum(1 for row in judged if row["headline"] == "better")
+    worse = sum(1 for row in judged if row["headline"] == "worse")
+    tests: dict[str, int] = {}
+    for row in judged:
+        tests[row["test"]] = tests.get(row["test"], 0) + 1
+    how = judged_by_words(tests, org_type, per=("metric", "metrics"))
+    text = (
+        f"In the latest year of each metric, this {w['unit']} was better than England on "
+        f"{plural(better, 'metric')} and worse on {worse} of the {len(judged)} judged here"
+        + (f", {how}" if how else "")
+        + "."
+    )
+    if context:
+        text += f" {plural(context, 'metric')} shown for context, not judged."
+    return text

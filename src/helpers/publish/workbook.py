@@ -59,7 +59,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from helpers.assess.scores import scoring_rule_text
 from helpers.core.files import read_json
-from helpers.methods import CI_METHOD_TEXT
+from helpers.methods import CI_METHOD_TEXT, method
 from helpers.publish import disclosure
 from helpers.publish.text import unit_words
 from helpers.settings import LoadedAssessment, MetricSpec, Target
@@ -192,6 +192,26 @@ def _definitions_text(run: LoadedAssessment, spec: MetricSpec) -> str:
     return "\n".join(parts)
 
 
+def _comparison_text(spec: MetricSpec, setting: str) -> str:
+    """How the metric is compared with England (``comparison_headline`` and ``comparison``)."""
+    m = method(spec.statistic, spec.ci_method)
+    if m.ci_method == "none":
+        return "Not compared with England: the value is not a sample estimate."
+    plain = "England outside the organisation's own 95% confidence interval (chance alone)"
+    head = plain
+    if setting == "overdispersion" and m.funnel:
+        head = (
+            "outside the overdispersed funnel's 95% limits around England in a year whose funnel "
+            "shows variation between organisations beyond chance (phi > 1), otherwise " + plain
+        )
+    words = (
+        "Context, not judged: higher or lower than England"
+        if spec.polarity == ("no_judgement")
+        else "Better or worse than England"
+    )
+    return f"{words} when {head} (comparison_headline); the plain test alone in comparison."
+
+
 def data_dictionary(run: LoadedAssessment) -> pd.DataFrame:
     """One row per metric of the assessment's catalogue, in catalogue order: what it measures,
     how it is built and judged, and how it is scored (in the assessment's own rules)."""
@@ -214,6 +234,7 @@ def data_dictionary(run: LoadedAssessment) -> pd.DataFrame:
                 "decimals": int(m.decimals),
                 "polarity": POLARITY_TEXT.get(m.polarity, m.polarity),
                 "ci_method": CI_METHOD_TEXT.get(m.ci_method, m.ci_method),
+                "comparison_with_england": _comparison_text(m, run.settings.comparison),
                 "standard": _target_text(m.standard, m) if m.standard is not None else "",
                 "goals": "; ".join(_target_text(g, m) for g in m.goals),
                 "definitions": _definitions_text(run, m),
@@ -468,6 +489,7 @@ def _readme_rows(
     rows: list[list[Any]] = [
         [s.title],
         [s.summary],
+        [run.site.publisher.status_sentence()],
         [],
         ["Assessment", s.id],
         ["Financial years", ", ".join(s.financial_years)],

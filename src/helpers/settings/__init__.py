@@ -5,7 +5,7 @@
   resolving the assessment's metrics (:func:`load_assessment`).
 """
 
-from helpers.settings.load import load_assessment, load_catalogue, read_settings
+from helpers.settings.load import load_assessment, load_catalogue, load_site, read_settings
 from helpers.settings.models import (
     MAX_METRICS,
     AssessmentRules,
@@ -22,9 +22,11 @@ from helpers.settings.models import (
     PersistentFailure,
     PlanScoring,
     PlanSpec,
+    Publisher,
     ScoreBand,
     ScoringSpec,
     Segment5Decision,
+    SiteSettings,
     Source,
     SyntheticData,
     Target,
@@ -54,5 +56,8 @@ __all__ = [
     "Target",
     "load_assessment",
     "load_catalogue",
+    "load_site",
+    "Publisher",
+    "SiteSettings",
     "read_settings",
 ]

@@ -34,9 +34,25 @@ from helpers.settings.models import (
     ConfigError,
     LoadedAssessment,
     MetricSpec,
+    SiteSettings,
 )
 
 SYNTHETIC_PLACEHOLDER = "{synthetic}"
+#: the site's own settings (title, publisher), relative to the project
+SITE_SETTINGS = "config/site.yml"
+
+
+def load_site(root: Path | None = None) -> tuple[SiteSettings, Path | None]:
+    """The site's settings (``config/site.yml``; the documented defaults when the file is
+    absent) and the file they came from (``None`` for the defaults)."""
+    root = root or project_root()
+    path = (root / SITE_SETTINGS).resolve()
+    if not path.exists():
+        return SiteSettings(), None
+    try:
+        return SiteSettings.model_validate(_read_yaml(path)), path
+    except ValidationError as exc:
+        raise ConfigError(format_errors(path, exc)) from None
 
 
 def format_errors(path: Path, err: ValidationError) -> str:
@@ -222,13 +238,15 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
         raise ConfigError(
             f"{path}: key 'assess.nof_check.extract': file not found: {rules.nof_check.extract}"
         )
+    site, site_file = load_site(root)
     return LoadedAssessment(
         settings=settings,
         catalogue=catalogue,
         metrics=metrics,
         settings_path=path,
         root=root,
-        settings_files=files,
+        settings_files=[*files, *([site_file] if site_file else [])],
+        site=site,
     )
 
 

@@ -388,13 +388,23 @@ class PersistentFailure(_Strict):
     each organisation's monthly gap to its peers) is off by default: the run rules fire often on
     monthly data. On the SYNTHETIC England's acute trusts, where no deterioration is planted,
     concern on one of the 4-hour and 12-hour metrics marks 101 of 555 trust-years, on both 9;
-    the real UEC assessment therefore requires both of its two A&E core metrics."""
+    the real UEC assessment therefore requires both of its two A&E core metrics.
+
+    By default a failing year needs the lowest segment: special-cause concern is shown beside
+    it as evidence, and puts an organisation outside the lowest segment into persistent failure
+    only with ``spc_alone: true``."""
 
     years: int = Field(2, ge=2, description="consecutive years in the lowest segment")
     segment: int = Field(4, ge=1, le=4)
     min_probability: float = Field(0.8, ge=0.0, le=1.0)
     spc_metrics: list[str] = Field(default_factory=list)
     spc_min_metrics: int = Field(1, ge=1)
+    spc_alone: bool = Field(
+        False,
+        description="count a year with special-cause concern as failing even when the "
+        "organisation is not in the lowest segment (default: concern is evidence shown beside "
+        "the segment, and a failing year needs the lowest segment)",
+    )
 
 
 class PlanScoring(_Strict):
@@ -423,11 +433,19 @@ class When(_Strict):
 
 
 class ConsequenceRule(_Strict):
-    """A consequence and when it applies. Rules are read in order; the first that holds wins."""
+    """A consequence and when it applies. Rules are read in order; the first that holds wins.
+
+    The pages word it as an implication of the rules ("under this assessment's rules, an
+    organisation in this position would be offered ..."), never as a decision. ``people`` is
+    the part that concerns named people (pay, posts): it is shown only where the assessment's
+    ``people_consequences`` setting allows it."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     when: When
     consequence: str = Field(min_length=1)
+    people: str | None = Field(
+        None, description="what would follow for the organisation's leaders (pay, posts)"
+    )
 
 
 DEFAULT_CONSEQUENCES: list[dict[str, Any]] = [
@@ -439,8 +457,9 @@ DEFAULT_CONSEQUENCES: list[dict[str, Any]] = [
     {
         "name": "turnaround",
         "when": {"persistent_failure": True},
-        "consequence": "Turnaround: intensive support and an improvement plan; no pay uplift for "
-        "its leaders; freedoms withdrawn; a candidate for segment 5 review",
+        "consequence": "Turnaround: intensive support and an improvement plan, with its "
+        "freedoms withdrawn",
+        "people": "no pay uplift for its leaders",
     },
     {
         "name": "autonomy_and_capital",
@@ -496,9 +515,10 @@ class AssessmentRules(_Strict):
     )
     financial_override: FinancialOverride | None = None
     specialist: Literal["flag", "own_cohort"] = Field(
-        "flag",
-        description="specialist acute trusts: ranked with the others and flagged (NOF), or "
-        "in a cohort of their own",
+        "own_cohort",
+        description="specialist acute trusts: in a cohort of their own (default: scored on "
+        "fewer metrics, they would otherwise top the general acute trusts' table), or ranked "
+        "with the others and flagged (NOF's practice)",
     )
     segment_5: list[Segment5Decision] = []
     n_draws: int = Field(1000, ge=100, description="simulation draws for the likely ranges")
@@ -519,6 +539,12 @@ class AssessmentRules(_Strict):
     plans: PlanScoring = Field(default_factory=PlanScoring)
     consequences: list[ConsequenceRule] = Field(
         default_factory=lambda: [ConsequenceRule.model_validate(r) for r in DEFAULT_CONSEQUENCES]
+    )
+    people_consequences: bool = Field(
+        False,
+        description="show the consequences for named organisations' leaders (a rule's "
+        "'people', e.g. pay): off by default, and for real organisations only where the "
+        "publisher has the standing to say so",
     )
     sensitivity_thresholds: list[float] = Field(
         [2.095, 2.355, 2.70],
@@ -569,6 +595,14 @@ class AssessmentSettings(_Strict):
     title: str
     short_title: str
     summary: str
+    role: Literal["primary", "topic"] = Field(
+        "primary",
+        description="'primary': the verdict on each organisation of its type (one per type); "
+        "'topic': a view of one domain, linked to and from the primary report card",
+    )
+    topic: str | None = Field(
+        None, description="a topic assessment's domain in words, e.g. 'urgent and emergency care'"
+    )
     org_type: OrgType = Field(description="the peer group assessed")
     catalogue: str = Field(description="path of the metric catalogue, relative to the project")
     metrics: list[str] | None = Field(None, description="subset of catalogue ids; default all")
@@ -593,11 +627,62 @@ class AssessmentSettings(_Strict):
     disclosure: Disclosure = Field(
         default_factory=Disclosure, description="suppression of small counts in what is published"
     )
+    comparison: Literal["overdispersion", "confidence_interval"] = Field(
+        "overdispersion",
+        description="the headline comparison with England (comparison_headline): "
+        "'overdispersion' judges by the overdispersed funnel's 95% limits where the metric-year "
+        "shows variation between organisations beyond chance (phi > 1), else by the "
+        "organisation's own 95% interval; 'confidence_interval' always by its own interval",
+    )
 
     @field_validator("financial_years")
     @classmethod
     def _fys(cls, v: list[str]) -> list[str]:
         return [check_fy(x) for x in v]
+
+    @model_validator(mode="after")
+    def _topic(self) -> AssessmentSettings:
+        if (self.role == "topic") != (self.topic is not None):
+            raise ValueError(
+                "'topic' (the domain in words) goes with role: topic, and only with it"
+            )
+        return self
+
+
+class Publisher(_Strict):
+    """Who publishes the site, and the one sentence every page, report card, league table and
+    download carries to say what the assessment is (and is not). ``{publisher}`` in ``status``
+    stands for ``name`` (plain text replacement; nothing is evaluated)."""
+
+    name: str = Field("the annual-assessment project", min_length=1)
+    official: bool = Field(
+        False, description="true only for a body whose assessment this officially is"
+    )
+    status: str = Field(
+        "An independent assessment by {publisher}, built from published statistics: it is not "
+        "NHS England's Oversight Framework and not a decision by any NHS body.",
+        min_length=1,
+    )
+    purpose: str = Field(
+        "It is for the public, journalists and analysts who want to see how NHS organisations "
+        "compare with their peers, with the uncertainty shown; it decides nothing about any "
+        "organisation or person.",
+        min_length=1,
+        description="what the assessment is for, in a sentence or two (the About page)",
+    )
+
+    def status_sentence(self) -> str:
+        return self.status.replace("{publisher}", self.name)
+
+
+class SiteSettings(_Strict):
+    """The site as a whole (``config/site.yml``): its title and its publisher."""
+
+    title: str = Field("Independent assessment of NHS organisations", min_length=1)
+    subtitle: str = Field(
+        "How NHS organisations compare with their peers, with the uncertainty shown", min_length=1
+    )
+    publisher: Publisher = Field(default_factory=Publisher)
 
 
 class LoadedAssessment(BaseModel):
@@ -607,6 +692,7 @@ class LoadedAssessment(BaseModel):
 
     settings: AssessmentSettings
     catalogue: Catalogue
+    site: SiteSettings = Field(default_factory=SiteSettings)
     metrics: list[MetricSpec]
     settings_path: Path
     root: Path

@@ -108,6 +108,44 @@ def compare_two_level(
     return out
 
 
+def compare_random_effects(
+    y: ArrayLike,
+    s: ArrayLike,
+    centre: float | ArrayLike,
+    tau2: float | ArrayLike,
+    polarity: Polarity | ArrayLike,
+    z: float = 1.959964,
+) -> np.ndarray:
+    """Compare with a benchmark allowing for the variation between organisations (a
+    random-effects test; Spiegelhalter 2005, "Funnel plots for comparing institutional
+    performance", section 3).
+
+    ``y`` is each organisation's value on a variance-stabilising scale (arcsine square root for a
+    proportion, log or square root for a ratio of observed to expected), ``s`` its sampling
+    standard error there, ``centre`` the benchmark on the same scale and ``tau2`` the
+    between-organisation variance estimated there (DerSimonian-Laird, as the overdispersed funnel
+    estimates it). The organisation differs when ``|y − centre| / sqrt(s² + tau2) > z``: that is,
+    when it lies outside the overdispersed funnel's limits at its own denominator (bounds count
+    as inside, as FunnelPlotR's). ``z`` defaults to FunnelPlotR's 95% literal; with
+    ``tau2 = 0`` this is the plain funnel test. The scale must increase with the value; labels as
+    :func:`compare_ci_with_benchmark` (*similar*, *better*/*worse* by polarity, *higher*/*lower*
+    for no judgement, *not_compared* when an input is missing).
+    """
+    yv = np.asarray(y, dtype=float)
+    sv = np.broadcast_to(np.asarray(s, dtype=float), yv.shape)
+    c = np.broadcast_to(np.asarray(centre, dtype=float), yv.shape)
+    t2 = np.broadcast_to(np.asarray(tau2, dtype=float), yv.shape)
+    if bool(np.any(t2 < 0)):
+        raise ValueError("tau2 must be >= 0")
+    pol = _polarity_array(polarity, yv.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = (yv - c) / np.sqrt(sv**2 + t2)
+    missing = ~(np.isfinite(c) & np.isfinite(sv) & np.isfinite(t2)) | np.isnan(score)
+    out = _direction_labels(pol, score > z, score < -z)
+    out[missing] = "not_compared"
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Quantiles
 # --------------------------------------------------------------------------------------------

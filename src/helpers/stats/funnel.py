@@ -7,7 +7,9 @@ Two families:
   :func:`phe_funnel_significance`, :func:`phe_funnel_points`.
 * **FunnelPlotR** 0.6.0 (Spiegelhalter 2005 with DerSimonian–Laird τ²) – :func:`od_funnel`
   returns phi, tau2, the limits lookup, the aggregated per-group table (same columns as
-  FunnelPlotR's ``aggregated_data``) and outlier flags at 95% and 99.8%.
+  FunnelPlotR's ``aggregated_data``) and outlier flags at 95% and 99.8%;
+  :func:`sqrt_sr_limits` squares the square-root-scale limits back to the ratio scale
+  (Spiegelhalter's count transform; FunnelPlotR's CQC limits are their square roots).
 
 Everything is vectorised; the only loops are fixed-length ones over a 100-point axis or the
 23 bisection steps of PHE's ``poisson_funnel`` (each step is evaluated for all points at once).
@@ -490,6 +492,32 @@ def build_limits_lookup(
         un = limits(0.0)
     for name, col in zip(("ll95", "ul95", "ll998", "ul998"), un, strict=True):
         out[name] = col
+    return out
+
+
+def sqrt_sr_limits(
+    expected: ArrayLike, tau2: float = 0.0, *, funnelplotr_z: bool = True
+) -> pd.DataFrame:
+    """Overdispersed limits of a ratio of observed to expected counts on the square-root scale
+    (Spiegelhalter 2005, "Handling over-dispersion of performance indicators", the transform
+    for counts): ``y = sqrt(O/E)`` has standard error ``s = 1/(2·sqrt(E))`` around 1, and the
+    limits ``(1 ± z·sqrt(s² + tau2))²`` (the lower one 0 where ``1 − z·sd < 0``) are that
+    interval squared back to the ratio scale, target 1.
+
+    Columns ``s, odll95, odul95, odll998, odul998``, one row per expected count. FunnelPlotR's
+    CQC method estimates the same phi and tau2 (winsorised z-scores on this scale; use
+    :func:`od_funnel` with ``sr_method="CQC"``) but draws ``1 ± z·sd`` without squaring back, so
+    its limits are the square roots of these.
+    """
+    e = np.asarray(expected, dtype=float)
+    z95, z998 = _z_values(funnelplotr_z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = 1 / (2 * np.sqrt(e))
+        sd = np.sqrt(s**2 + tau2)
+    out = pd.DataFrame({"s": s})
+    for lab, z in (("95", z95), ("998", z998)):
+        out[f"odll{lab}"] = np.clip(1 - z * sd, 0, None) ** 2
+        out[f"odul{lab}"] = (1 + z * sd) ** 2
     return out
 
 

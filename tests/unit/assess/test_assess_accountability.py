@@ -118,7 +118,12 @@ def test_consequences_take_the_first_rule_that_holds() -> None:
     assert got.consequence_rule.tolist() == [
         "autonomy_and_capital", "autonomy", "support", "turnaround", "intensive_support", ""
     ]  # fmt: skip
-    assert "no pay uplift" in got.consequence.iat[3]
+    # what would follow for named people (pay) is shown only where the settings allow it
+    assert got.consequence_people.tolist() == [""] * 6
+    assert "pay" not in " ".join(got.consequence)
+    shown = consequences(a, ms, AssessmentRules(people_consequences=True))
+    assert "no pay uplift" in shown.consequence_people.iat[3]
+    assert shown.consequence.tolist() == got.consequence.tolist()
 
 
 def test_sensitivity_counts_the_organisations_that_change_segment() -> None:
@@ -142,8 +147,21 @@ def test_sensitivity_counts_the_organisations_that_change_segment() -> None:
         sens.loc["no_financial_override"].query("period == 'all years'").changed_segment.iat[0]
         == capped
     )
-    # with specialist trusts, their own cohort is tried too
-    r2 = run(metrics)
+    # each organisation-year's rule stability comes from the same scenarios
+    alts = assess.alternative_segments(a, m[["org_code", "period", "metric_id", "value"]], specs,
+                                       r.settings.assess)  # fmt: skip
+    st = assess.rule_stability(a, alts)
+    assert (st.segment_rule_sets == 4).all()  # its own rules and the three scenarios
+    changed = alts.alt_segment.ne(alts.segment).groupby([alts.org_code, alts.period]).sum()
+    agree = st.set_index(["org_code", "period"]).segment_rule_sets_agree
+    assert (agree == 4 - changed.reindex(agree.index)).all()
+    assert (st.segment_rules_best <= st.segment).all()
+    assert (st.segment <= st.segment_rules_worst).all()
+    capped_orgs = st[st.segment != st.segment_unadjusted]
+    assert len(capped_orgs) and (capped_orgs.segment_rule_sets_agree < 4).all()
+    assert (capped_orgs.segment_rules_best <= capped_orgs.segment_unadjusted).all()
+    # with specialist trusts ranked with the others, their own cohort is tried too
+    r2 = run(metrics, specialist="flag")
     o = orgs(20, subtypes={0: "specialist", 7: "specialist"})
     a2, m2, _ = assess.assessment_tables(r2, pd.concat([res, fin]), o, None, n_draws=200)
     a2 = a2.assign(in_deficit=False)
@@ -227,7 +245,13 @@ def test_special_cause_concern_on_a_core_metric_in_consecutive_years_is_persiste
             "p_segment_4": [0.0, 0.0, 0.1, 0.95],
         }
     ).merge(spc.reset_index(), on=["org_code", "period"])
-    rules = r.settings.assess
+    # by default concern is evidence only: D is never in the lowest segment, so it never fails
+    assert not persistent_failure(a, r.settings.assess).any()
+    # with spc_alone, concern alone makes a failing year
+    rules = r.settings.assess.model_copy(
+        update={"persistent_failure": r.settings.assess.persistent_failure.model_copy(
+            update={"spc_alone": True})}
+    )  # fmt: skip
     assert persistent_failure(a, rules).tolist() == [False, True, False, False]
     why = failure_reasons(a, rules).tolist()
     assert (

@@ -109,9 +109,9 @@ def test_specialist_trusts_are_flagged_or_given_their_own_cohort() -> None:
     metrics = [spec("a")]
     res = results({"a": SPREAD}, denominator=100_000)
     subtypes = {19: "Acute - Specialist", 18: "specialist"}
-    flagged, _, _ = _assess(run(metrics), res, 20, subtypes)
+    flagged, _, _ = _assess(run(metrics, specialist="flag"), res, 20, subtypes)
     assert flagged.cohort.nunique() == 1 and flagged.specialist.sum() == 2
-    own, _, _ = _assess(run(metrics, specialist="own_cohort"), res, 20, subtypes)
+    own, _, _ = _assess(run(metrics), res, 20, subtypes)  # their own cohort by default
     spec_rows = own[own.specialist]
     assert set(spec_rows.cohort) == {"Specialist acute trusts"}
     assert sorted(spec_rows["rank"]) == [1, 2] and own[~own.specialist].cohort_size.eq(18).all()

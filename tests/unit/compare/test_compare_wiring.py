@@ -146,9 +146,10 @@ def test_small_peer_groups_get_no_funnel() -> None:
 
 
 def test_rates_get_phe_funnels_whose_bands_are_phe_significance() -> None:
-    """Crude rates and DSRs get PHE's Poisson funnel (no overdispersion): the band of each
-    organisation is PHE's own significance label (helpers.stats, tested against
-    PHEindicatormethods), and the limits bracket the England rate."""
+    """Crude rates and DSRs with no overdispersion (phi <= 1; these counts vary less than
+    Poisson) keep PHE's Poisson funnel: the band of each organisation is PHE's own
+    significance label (helpers.stats, tested against PHEindicatormethods), and the limits
+    bracket the England rate. Widening is tested in test_compare_rate_funnels.py."""
     s = spec("r", "rate", "byars", multiplier=100000.0)
     t = table("r", 14, multiplier=100000.0)
     out, od, funnels = add_funnels(t, {"r": s})
@@ -161,7 +162,7 @@ def test_rates_get_phe_funnels_whose_bands_are_phe_significance() -> None:
         multiplier=100000.0,
     )
     assert out.funnel_band.tolist() == [PHE_BANDS[str(x)] for x in sig]
-    assert od.method.tolist() == ["phe_rate"] and od.phi.isna().all()
+    assert od.method.tolist() == ["phe_rate"] and (od.phi <= 1).all()
     assert not od.overdispersion_adjusted.any()
     lim = funnels[0].limits.dropna(subset=["ll95", "ul95", "ll998", "ul998"])
     assert len(lim) > 20

@@ -23,6 +23,26 @@ from helpers.publish.summary import run_summary
 from helpers.settings import LoadedAssessment
 
 
+def assessed(
+    run: LoadedAssessment, results: pd.DataFrame, orgs: pd.DataFrame, n_draws: int = 200
+) -> tuple[pd.DataFrame, pd.DataFrame, list, pd.DataFrame]:
+    """The assessment stage as notebook 35 runs it (no plans, no SPC trigger), with few draws:
+    the finished assessment (accountability and rule stability included), the finished metric
+    scores, the cohort-years and the segment changes."""
+    rules = run.settings.assess
+    assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=n_draws)
+    specs = {m.id: m for m in assess.scored_metrics(run)}
+    changes = assess.segment_changes(years, specs, rules)
+    assessment = assess.add_accountability(
+        assessment, scores, years, None, rules, names=assess.metric_names(run)
+    )
+    values = scores[["org_code", "period", "metric_id", "value"]]
+    alternatives = assess.alternative_segments(assessment, values, specs, rules)
+    assessment = assess.rule_stability(assessment, alternatives)
+    assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
+    return assessment, assess.finish_metric_scores(scores), years, changes
+
+
 def assessment_site(
     built: tuple,
     root: Path,
@@ -43,14 +63,7 @@ def assessment_site(
     if retitle is not None:
         run = retitle(run)
     orgs = org_ref.organisations(run)
-    rules = run.settings.assess
-    assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=n_draws)
-    changes = assess.segment_changes(years, {m.id: m for m in assess.scored_metrics(run)}, rules)
-    assessment = assess.add_accountability(
-        assessment, scores, years, None, rules, names=assess.metric_names(run)
-    )
-    assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
-    scores = assess.finish_metric_scores(scores)
+    assessment, scores, years, changes = assessed(run, results, orgs, n_draws)
     codes = published(assessment[assessment.period == assessment.period.max()])
 
     def rename(df: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +75,9 @@ def assessment_site(
     results, orgs, assessment, scores = map(rename, (results, orgs, assessment, scores))
     settings = run.settings.model_copy(update={"org_codes": codes})
     run = run.model_copy(update={"settings": settings})
-    results, overdispersion, funnels = compare.add_funnels(results, {m.id: m for m in run.metrics})
+    specs = {m.id: m for m in run.metrics}
+    results, overdispersion, funnels = compare.add_funnels(results, specs)
+    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
     _, ledger, rejected = ingest_sources(run)
     ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     paths = RunPaths(project / "reports" / run.settings.id).ensure()

@@ -14,6 +14,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 import yaml
+from site_support import assessed
 
 from helpers import assess, compare
 from helpers.assess import nof
@@ -45,14 +46,7 @@ def site(built, built_monthly, tmp_path_factory):
     run, _annual, england, results, mapping, splits = built
     monthly = built_monthly[2]
     orgs = org_ref.organisations(run)
-    rules = run.settings.assess
-    assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=200)
-    changes = assess.segment_changes(years, {m.id: m for m in assess.scored_metrics(run)}, rules)
-    assessment = assess.add_accountability(
-        assessment, scores, years, None, rules, names=assess.metric_names(run)
-    )
-    assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
-    scores = assess.finish_metric_scores(scores)
+    assessment, scores, years, changes = assessed(run, results, orgs)
     latest = assessment[assessment.period == assessment.period.max()]
     movable = latest[(latest.metrics_that_would_close_gap.fillna(0) > 0)].sort_values("org_code")
     hostile = str(movable.org_code.iloc[0])  # segmented, with metrics that would move it up
@@ -69,6 +63,7 @@ def site(built, built_monthly, tmp_path_factory):
     run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
     specs = {m.id: m for m in run.metrics}
     results, overdispersion, funnels = compare.add_funnels(results, specs)
+    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
     _, ledger, rejected = ingest_sources(run)
     ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     paths = RunPaths(tmp_path_factory.mktemp("assessment_pages")).ensure()
@@ -195,7 +190,13 @@ def test_report_card_shows_segment_score_and_rank_from_the_assessment(site) -> N
         r = _latest(ctx).set_index("org_code").loc[code]
         card = _read(ctx.paths.orgs / f"{code}.qmd")
         assert f"## Assessment, {r.period}" in card
-        assert f"- **Segment:** {int(r.segment)}." in card
+        k, n = int(r.segment_rule_sets_agree), int(r.segment_rule_sets)
+        stability = (
+            f"the same under all {n} rule sets tried"
+            if k == n
+            else f"the same under {k} of {n} rule sets tried"
+        )
+        assert f"- **Segment:** {int(r.segment)} ({stability}" in card
         assert (
             f"- **League rank:** {ordinal(int(r['rank']))} of {int(r.cohort_size)} in the cohort "
             f"(likely range {int(r.rank_lower)} to {int(r.rank_upper)})."
@@ -632,8 +633,18 @@ def test_no_sentence_of_the_headline_claims_what_is_not_significant(site) -> Non
             assert "Not segmented" in brief
             continue
         seen += 1
-        assert f"it is in segment {int(r.segment)} of" in brief
+        assert f"It is in segment {int(r.segment)} " in brief
         assert f"likely league rank is {int(r.rank_lower)}" in brief
+        # the rule stability is the published one, and said plainly when the rules matter
+        k, n = r.segment_rule_sets_agree, r.segment_rule_sets
+        if pd.notna(n):
+            stable = f"under all {int(n)} reasonable rule sets" in brief
+            assert stable == (k == n), path.stem
+            if k != n:
+                assert f"only {int(k)} of the {int(n)} reasonable rule sets" in brief
+                assert "depends on the rules chosen" in brief
+        assert not re.search(r"\b(100|0)%", brief), path.stem  # never certain
+        assert "not a decision by any NHS body" in brief  # the status sentence
         claims_top = "confidently in the top quarter" in brief
         claims_bottom = "confidently in the bottom quarter" in brief
         assert claims_top == bool(r.confidently_top_quartile), path.stem

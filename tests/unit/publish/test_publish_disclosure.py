@@ -48,6 +48,8 @@ def results(numerators, denominators=None, *, period=YEAR, icbs=None, reasons=No
             "ci95_lower": 1.0,
             "ci95_upper": 2.0,
             "comparison": "worse",
+            "comparison_headline": "similar",
+            "comparison_test": "overdispersed_funnel_95",
             "meets_goal": True,
             "peer_rank": np.arange(1, n + 1, dtype=float),
             "funnel_band": "within",
@@ -188,6 +190,8 @@ def test_the_published_indicators_blank_everything_drawn_from_a_withheld_cell(ue
     assert public.loc[hidden, gone].isna().all(axis=None)
     assert public.loc[hidden, "meets_goal"].isna().all()
     assert set(public.comparison[hidden]) == {"not_compared"}
+    assert set(public.comparison_headline[hidden]) == {"not_compared"}
+    assert set(public.comparison_test[hidden]) == {""}
     assert set(public.funnel_band[hidden]) == {""} and set(public.reason[hidden]) == {SUPPRESSED}
     pd.testing.assert_frame_equal(public[~hidden], res[~hidden], check_dtype=False)  # as they were
     assert res.numerator[0] == 3  # the true table is not changed

@@ -193,6 +193,9 @@ def test_readme_names_the_assessment_licence_sources_and_sheets(
     cells = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
     text = "\n".join(cells)
     assert ws["A1"].value == run.settings.title and ws["A1"].font.b
+    # what the assessment is, from the settings: independent, not a decision of any NHS body
+    assert ws["A3"].value == run.site.publisher.status_sentence()
+    assert "not a decision by any NHS body" in ws["A3"].value
     assert OGL_LINE in text
     for src in run.settings.sources.values():
         assert src.publisher in text
@@ -272,6 +275,10 @@ def test_dictionary_has_a_row_per_catalogue_metric(run: LoadedAssessment, book: 
             assert definition.numerator.description in row.definitions
             assert definition.first_year in row.definitions
         assert all(c in row.caveats for c in m.caveats)
+        # how it is compared with England, the headline test named
+        context = m.polarity == "no_judgement"
+        assert row.comparison_with_england.startswith("Context, not judged") == context
+        assert "overdispersed funnel's 95% limits" in row.comparison_with_england
     sheet = pd.read_excel(book, sheet_name=DICTIONARY)
     assert list(sheet.metric_id) == list(d.metric_id)
     assert list(sheet.columns) == list(d.columns)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from site_support import assessed
 
 from helpers import assess, compare
 from helpers.core.files import write_json
@@ -173,14 +174,7 @@ def site(built, root, tmp_path_factory):
     finished run left out of the site, and the sidebar and profile write_site_index writes."""
     run, _annual, england, results, mapping, splits = built
     orgs = org_ref.organisations(run)
-    rules = run.settings.assess
-    assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=200)
-    changes = assess.segment_changes(years, {m.id: m for m in assess.scored_metrics(run)}, rules)
-    assessment = assess.add_accountability(
-        assessment, scores, years, None, rules, names=assess.metric_names(run)
-    )
-    assessment = assess.finish_assessment(assessment, assess.gap_summary(years, changes, rules))
-    scores = assess.finish_metric_scores(scores)
+    assessment, scores, years, changes = assessed(run, results, orgs)
     latest = assessment[assessment.period == assessment.period.max()]
     segmented = latest[latest.segment.notna()].sort_values("org_code").org_code
     unsegmented = latest[latest.segment.isna()].sort_values("org_code").org_code
@@ -194,7 +188,9 @@ def site(built, root, tmp_path_factory):
 
     results, orgs, assessment, scores = map(rename, (results, orgs, assessment, scores))
     run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
-    results, overdispersion, funnels = compare.add_funnels(results, {m.id: m for m in run.metrics})
+    specs = {m.id: m for m in run.metrics}
+    results, overdispersion, funnels = compare.add_funnels(results, specs)
+    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
     _, ledger, rejected = ingest_sources(run)
     ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     project = tmp_path_factory.mktemp("quarto_project")

@@ -149,7 +149,8 @@ class Preview:
 
     def _org_index(self) -> list[dict[str, str]]:
         """Every report card for the search box: name, code, assessment and the page (relative
-        to the site root), sorted. Written as JSON in a script of its own (the site opens from
+        to the site root), sorted by page, the primary verdicts before the topic views. Written
+        as JSON in a script of its own (the site opens from
         the file system, where a page cannot fetch a JSON file); the names are data, shown by
         the script as text only."""
         state = self.state
@@ -159,15 +160,19 @@ class Preview:
                 continue
             code = _CARD_CODE.search(str(page.opts.get("subtitle") or ""))
             assessment = state.pages.get(str(PurePosixPath(key).parent.parent / "index.qmd"))
+            topic = page.opts.get("assessment-role") == "topic"
             out.append(
-                {
-                    "t": strip_tags(page.title),
-                    "c": code.group(1) if code else page.src.stem,
-                    "a": strip_tags(assessment.title) if assessment else "",
-                    "u": page.out.as_posix(),
-                }
+                (
+                    topic,  # a primary verdict before a topic view of the same organisation
+                    {
+                        "t": strip_tags(page.title),
+                        "c": code.group(1) if code else page.src.stem,
+                        "a": strip_tags(assessment.title) if assessment else "",
+                        "u": page.out.as_posix(),
+                    },
+                )
             )
-        return out
+        return [entry for _, entry in sorted(out, key=lambda e: e[0])]
 
     # ---------------------------------------------------------------- pages
     def _prepare_markdown(self) -> dict[str, tuple[str, list[str]]]:
@@ -303,6 +308,14 @@ class Preview:
             for k, v in (footer or {}).items()
             if k in ("left", "center", "right") and v
         }
+        announcement = website.get("announcement")
+        if isinstance(announcement, dict):
+            announcement = announcement.get("content")
+        announcement = (  # Quarto's site-wide banner; its links resolved like the page's own
+            self._postprocess(state.md.renderInline(str(announcement)), page)
+            if announcement
+            else ""
+        )
         site_title = str(website.get("title") or state.config.get("title") or "")
         title_text = strip_tags(page.title)
         home = "index.html" if "index.qmd" in state.pages or "index.md" in state.pages else None
@@ -322,6 +335,7 @@ class Preview:
             "site_root": state.relative("index.html", page).removesuffix("index.html"),
             "meta_description": str(desc or website.get("description") or ""),
             "banner": BANNER_TEXT,
+            "announcement": announcement,
             "navbar_left": navbar(state, navbar_items.get("left"), page),
             "navbar_right": navbar(state, navbar_items.get("right"), page),
             "sidebar": sidebar,
