@@ -1,8 +1,11 @@
 # annual-assessment: `make site` builds the website on the embedded data, `make test` runs the tests.
 # Both create .venv (Python >= 3.11) and install the pinned dependencies on first use.
 SHELL := /bin/bash
+# The first Python >= 3.11 on PATH. The probe is silent: `command -v` also finds pyenv's shims
+# for versions that are not installed, which then fail loudly, so the version check's own
+# output goes to /dev/null too.
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -11,7 +14,7 @@ CONFIGS ?= $(wildcard config/assessments/*.yml)
 
 .PHONY: help env site site-england run render test unit notebooks e2e parity lint bench clean
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python >= 3.11 not found (set PYTHON=/path/to/python3.11)" >&2; exit 1; fi

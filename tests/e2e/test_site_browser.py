@@ -225,6 +225,33 @@ def test_search_finds_an_organisation_from_any_page(browser, pipeline_site):
         context.close()
 
 
+def test_search_finds_a_trust_by_its_hospital(browser, pipeline_site):
+    """People know hospitals, not trusts: typing "Addenbrooke" (or the name with its apostrophe,
+    or without it) lists Cambridge University Hospitals' report card and says which hospital
+    matched; choosing it opens the card, which names its hospitals and their towns."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto((pipeline_site / "index.html").as_uri())
+        box = page.locator("#org-search")
+        for query in ("Addenbrooke", "Addenbrooke's", "addenbrookes"):
+            box.fill(query)
+            results = page.locator("#org-search-results a")
+            assert results.count() == 1, query
+            text = results.first.inner_text()
+            assert "Cambridge University Hospitals" in text and "(RGT)" in text, text
+            assert text.endswith("\u2014 Addenbrooke's"), text
+        box.press("Enter")
+        page.wait_for_url("**/orgs/RGT.html")
+        hospitals = page.locator("main p:has(strong:text-is('Hospitals'))").inner_text()
+        assert "Addenbrooke\u2019s (Cambridge)" in hospitals or "Addenbrooke's (Cambridge)" in (
+            hospitals
+        )
+        assert "Rosie Hospital (Cambridge)" in hospitals
+    finally:
+        context.close()
+
+
 def test_keyboard_only_and_print(browser, pipeline_site):
     """From the top of a report card, the keyboard alone reaches the skip link, then the search
     box, a result and the card it opens; printed on A4, navigation and search are left out."""

@@ -58,7 +58,7 @@ def test_run_publishes_results_and_pages(first_run):
         assert any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
     res = pd.read_csv(out / "results" / "indicators.csv")
     assert set(res.comparison) <= {"better", "similar", "worse", "higher", "lower", "not_compared"}
-    settings_orgs = {"R0A", "RDU", "RW6", "RH8", "RAL", "RBN", "RTG", "RP6", "RRK", "RGN"}
+    settings_orgs = {"R0A", "RDU", "RW6", "RH8", "RAL", "RBN", "RTG", "RP6", "RRK", "RGN", "RGT"}
     cards = {p.stem for p in (out / "orgs").glob("*.qmd")} - {"index"}
     assert cards == settings_orgs & set(res.org_code)
     prov = json.loads((out / "provenance.json").read_text())

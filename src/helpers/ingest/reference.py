@@ -1,5 +1,6 @@
-"""Reference data: organisations (names, types, regions, ICBs), successions (mergers) and the
-ICBs' local priorities, read from the lookup files under ``reference:`` in the settings."""
+"""Reference data: organisations (names, types, regions, ICBs), successions (mergers), the
+hospitals of each trust and the ICBs' local priorities, read from the lookup files under
+``reference:`` in the settings."""
 
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "successions": ("old_code", "new_code", "date"),
     "successions_supplement": ("old_code", "new_code", "date"),
     "org_type_supplement": ("org_code", "org_type", "org_subtype"),
+    # the NHS website's list of hospitals (NHS Choices ``Hospital.csv``; data/README.md)
+    "sites": ("OrganisationCode", "OrganisationName", "City", "Postcode", "ParentODSCode"),
 }
 
 
@@ -179,6 +182,42 @@ def organisations(run: LoadedAssessment) -> pd.DataFrame:
     out["is_closed"] = out.close_date.str.len() > 0
     cols = ["org_code", "org_name", "org_type", "org_subtype", "region", "icb_code", "icb"]
     return out[[*cols, "is_closed", "close_date"]].sort_values("org_code").reset_index(drop=True)
+
+
+#: The hospitals of each trust, as :func:`sites` returns them.
+SITE_COLUMNS = ["org_code", "site_code", "site_name", "town", "postcode"]
+
+
+def _site_text(values: pd.Series) -> pd.Series:
+    """Names and towns as shown: spaces collapsed; a value written all in capitals (as ODS
+    writes names) cased by the one rule for names (:func:`helpers.core.names.name_case`)."""
+    text = values.str.split().str.join(" ")
+    upper = text.str.isupper()
+    return text.where(~upper, text[upper].map(name_case))
+
+
+def sites(run: LoadedAssessment, successions: pd.DataFrame) -> pd.DataFrame:
+    """The hospitals of each trust (``reference: sites``, the NHS website's hospital list), for
+    search by hospital: one row per hospital with its trust's code (``org_code``: the parent
+    code as published, carried to its successor by ``successions``, the mapping of
+    :func:`successions`), its own code, name, town (the list's ``City``; blank where it gives
+    none) and postcode. Empty when the assessment names no such file."""
+    if "sites" not in run.settings.reference:
+        return pd.DataFrame(columns=SITE_COLUMNS)
+    d = _read(run, "sites")
+    successor = dict(zip(successions.old_code, successions.new_code, strict=True))
+    parent = d.ParentODSCode.str.strip().str.upper()
+    out = pd.DataFrame(
+        {
+            "org_code": parent.map(lambda c: successor.get(c, c)),
+            "site_code": d.OrganisationCode.str.strip(),
+            "site_name": _site_text(d.OrganisationName),
+            "town": _site_text(d.City),
+            "postcode": d.Postcode.str.strip(),
+        }
+    )
+    out = out[(out.org_code != "") & (out.site_name != "")]
+    return out.sort_values(["org_code", "site_name", "site_code"]).reset_index(drop=True)
 
 
 LOCAL_PRIORITY_COLUMNS = ["icb_code", "metric_id", "reason"]

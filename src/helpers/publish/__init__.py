@@ -12,6 +12,8 @@
   and the analyst's private log.
 * :mod:`helpers.publish.workbook`: every result table in one Excel workbook, with a README
   sheet and the data dictionary of the metrics.
+* :mod:`helpers.publish.sites`: the hospitals of each trust on its report card (search by
+  hospital).
 * :mod:`helpers.publish.site_index`: the site-wide sidebar, home page and Quarto profile.
 * :mod:`helpers.publish.render`: ``quarto render``, or the labelled preview renderer.
 """

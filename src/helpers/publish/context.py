@@ -51,6 +51,7 @@ def load_site_context(
         overdispersion=load_table(src.results, "overdispersion"),
         plan_delivery=load_table(src.results, "plan_delivery"),
         local_priorities=load_interim(src.interim, "local_priorities"),
+        sites=load_interim(src.interim, "sites"),
         assessment=load_table(src.results, "assessment", text=ASSESSMENT_TEXT),
         metric_scores=load_table(src.results, "metric_scores"),
         league=load_table(src.results, "league_table", text=LEAGUE_TEXT),

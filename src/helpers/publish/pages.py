@@ -32,6 +32,7 @@ from helpers.publish import assessment_views as av
 from helpers.publish import disclosure, figures, league_html
 from helpers.publish.periods import Coverage, coverage
 from helpers.publish.site_index import status_markdown
+from helpers.publish.sites import search_terms, sites_by_org
 from helpers.publish.templating import template_env
 from helpers.publish.text import (
     ASSURANCE_TEXT,
@@ -91,6 +92,7 @@ class SiteContext:
     overdispersion: pd.DataFrame | None = None
     plan_delivery: pd.DataFrame | None = None  # planned against actual (helpers.plans)
     local_priorities: pd.DataFrame | None = None  # icb_code, metric_id, reason
+    sites: pd.DataFrame | None = None  # the hospitals of each trust (helpers.publish.sites)
     # the assessment (helpers.assess, notebook 35): absent when it was not run
     assessment: pd.DataFrame | None = None  # results/assessment.csv
     metric_scores: pd.DataFrame | None = None  # results/metric_scores.csv
@@ -547,6 +549,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
     rows_of = _rows_by_org_metric(res)
     tables = av.org_tables(ctx)
     no_priorities: list[Any] = []
+    hospitals = sites_by_org(ctx.sites)
     views = []
     template = env.get_template("org.qmd.j2")
     trends = {}
@@ -613,6 +616,8 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
                 for r in preds.itertuples()
             ],
             "split_into": sorted(split.new_code),
+            "sites": hospitals.get(code, []),
+            "search_terms": search_terms(hospitals.get(code, [])),
             "metrics": metrics,
             "figure": figs[code],
             "spine": spines.get(code),

@@ -41,7 +41,7 @@ from helpers.synthetic.writers.reference import (
 from helpers.synthetic.writers.waits import write_cancer, write_diagnostics, write_rtt
 from helpers.synthetic.writers.workforce import write_workforce
 
-GENERATOR_VERSION = "1.4.0"
+GENERATOR_VERSION = "1.5.0"
 DEFAULT_SEED = 20260401
 _STATEMENT = (
     "SYNTHETIC DATA: every organisation, code, name and figure in these files is invented by "

@@ -57,8 +57,10 @@ def assessment_site(
     """Write the pages of the UEC assessment into ``project/reports/<id>`` with a Quarto project
     around it (``_quarto.yml``, sidebar, summary, provenance, the pipeline notebooks).
     ``published(latest)`` picks the report cards from the latest year's assessment rows;
-    ``first_name`` renames the first of them everywhere; ``retitle`` rewrites the settings and
-    the catalogue (e.g. hostile titles)."""
+    ``first_name`` renames the first of them everywhere, and gives it a hospital of that name
+    in a town of that name; ``retitle`` rewrites the settings and the catalogue (e.g. hostile
+    titles). The hospitals of each trust are the settings' hospital list (``reference:
+    sites``)."""
     run, _annual, england, results, mapping, splits = built
     if retitle is not None:
         run = retitle(run)
@@ -73,6 +75,11 @@ def assessment_site(
         return df
 
     results, orgs, assessment, scores = map(rename, (results, orgs, assessment, scores))
+    sites = org_ref.sites(run, mapping)
+    if first_name is not None:
+        hostile = {"site_code": "ZZZ01", "site_name": f"{first_name} (hospital)"}
+        hostile |= {"org_code": codes[0], "town": f"{first_name} (town)", "postcode": ""}
+        sites = pd.concat([sites, pd.DataFrame([hostile])], ignore_index=True)
     settings = run.settings.model_copy(update={"org_codes": codes})
     run = run.model_copy(update={"settings": settings})
     specs = {m.id: m for m in run.metrics}
@@ -99,6 +106,7 @@ def assessment_site(
         league=assess.league_table(assessment),
         segment_changes=changes,
         monthly=monthly,
+        sites=sites,
     )
     counts = pages.write_pages(ctx)
     notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))

@@ -262,6 +262,7 @@ def test_one_assessment_row_per_organisation_and_year(
     assert (a.set_index(keys).metrics_scored == n_scored.reindex(a.set_index(keys).index)).all()
     assert set(a.cohort) == {
         "Acute trusts",
+        "Specialist acute trusts",  # their own cohort, as the assessment's default rule says
         "Mental health trusts",
         "Community trusts",
         "Ambulance trusts",

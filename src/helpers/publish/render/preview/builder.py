@@ -39,6 +39,8 @@ SEARCH_JS = "site_libs/preview/search.js"
 SEARCH_INDEX = "site_libs/preview/org-index.js"
 _REPORT_CARD = re.compile(r"^reports/[^/]+/orgs/(?!index\.)[^/]+\.qmd$")
 _CARD_CODE = re.compile(r"Report card: (\S+)")
+#: a backslash escape of markdown (helpers.publish.templating.md_text), undone for the index
+_MD_ESCAPE = re.compile(r"\\(.)")
 BANNER_TEXT = (
     "Preview build: rendered without Quarto by helpers.publish.render from the same pages and "
     "navigation. The published site is rendered with <code>quarto render</code>."
@@ -147,9 +149,10 @@ class Preview:
                 raise SiteBuildError(f"format.html.css: {name} not found", path=self.state.root)
         return [str(PurePosixPath(n)) for n in names]
 
-    def _org_index(self) -> list[dict[str, str]]:
-        """Every report card for the search box: name, code, assessment and the page (relative
-        to the site root), sorted by page, the primary verdicts before the topic views. Written
+    def _org_index(self) -> list[dict[str, str | list[str]]]:
+        """Every report card for the search box: name, code, assessment, the page (relative
+        to the site root) and the card's ``keywords`` (its hospitals and their towns, markdown
+        escapes undone), sorted by page, the primary verdicts before the topic views. Written
         as JSON in a script of its own (the site opens from
         the file system, where a page cannot fetch a JSON file); the names are data, shown by
         the script as text only."""
@@ -161,6 +164,7 @@ class Preview:
             code = _CARD_CODE.search(str(page.opts.get("subtitle") or ""))
             assessment = state.pages.get(str(PurePosixPath(key).parent.parent / "index.qmd"))
             topic = page.opts.get("assessment-role") == "topic"
+            keywords = page.opts.get("keywords") or []
             out.append(
                 (
                     topic,  # a primary verdict before a topic view of the same organisation
@@ -169,6 +173,10 @@ class Preview:
                         "c": code.group(1) if code else page.src.stem,
                         "a": strip_tags(assessment.title) if assessment else "",
                         "u": page.out.as_posix(),
+                        "k": [
+                            _MD_ESCAPE.sub(r"\1", str(k))
+                            for k in ([keywords] if isinstance(keywords, str) else keywords)
+                        ],
                     },
                 )
             )
