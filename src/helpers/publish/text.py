@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.core.words import plural  # "1 metric", "2 metrics": one rule for every stage
 from helpers.settings import MetricSpec
 
 #: comparison with England -> label (charts and legends); lower-cased in sentences
@@ -161,11 +162,6 @@ def is_context(spec: MetricSpec) -> bool:
     """A metric shown for context: it makes no judgement (higher or lower, never better or
     worse) and is never scored."""
     return spec.polarity == "no_judgement"
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """ "1 metric", "2 metrics" (``words``: an irregular plural)."""
-    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def judged_by_words(
