@@ -215,7 +215,7 @@ def make_notebook() -> nbformat.NotebookNode:
             ],
         ),
         v4.new_code_cell(
-            "plot_without_caption()",
+            "#| fig-alt: Line chart of the demo values by month\nplot_with_alt_only()",
             outputs=[v4.new_output("display_data", data={"image/png": png})],
         ),
     ]

@@ -52,6 +52,16 @@ def test_the_likely_range_of_rank_covers_the_true_rank_90_to_99_percent(against_
     assert 0.90 <= covered.mean() <= 0.99
 
 
+def test_every_published_rank_and_average_score_lies_in_its_likely_range(against_truth) -> None:
+    """rank_lower <= rank <= rank_upper, and the same for the average score, in every
+    synthetic assessment."""
+    t = against_truth
+    assert ((t.rank_lower <= t["rank"]) & (t["rank"] <= t.rank_upper)).all()
+    assert (
+        (t.average_score_lower <= t.average_score) & (t.average_score <= t.average_score_upper)
+    ).all()
+
+
 def test_the_likely_range_of_average_score_and_the_segment_probabilities(against_truth) -> None:
     t = against_truth
     covered = (t.average_score_lower <= t.true_average_score + 1e-9) & (

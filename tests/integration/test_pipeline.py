@@ -185,6 +185,36 @@ def test_site_publishes_only_the_assessments_named(first_run):
         shutil.rmtree(stale)
 
 
+def test_a_renderer_warning_fails_assess_render_and_keeps_the_previous_site(first_run):
+    """A page whose heading runs on from the line before it (shown as raw "###" text, as the
+    acute methodology's was) fails `assess render` with exit status 2, naming the page, and the
+    site built before is left as it was."""
+    from helpers.pipeline.cli import cmd_render
+
+    root, result, _ = first_run
+    cmd_render(root, True)
+    site = root / "_site"
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    page = result.output_dir / "methodology.qmd"
+    original = page.read_text(encoding="utf-8")
+    page.write_text(original + "\nA paragraph.\n### A heading run on\n", encoding="utf-8")
+    assess = Path(sys.executable).parent / "assess"
+    try:
+        proc = subprocess.run(
+            [str(assess), "render", "--preview", "--no-cache"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        page.write_text(original, encoding="utf-8")
+    assert proc.returncode == 2, proc.stderr
+    assert "a warning fails the build" in proc.stderr
+    assert "reports/uec-fast/methodology.qmd: '### A heading run on' continues" in proc.stderr
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+
+
 def test_downloads_page_links_every_table_and_the_workbook_holds_them(first_run):
     """Every result table of the run is linked from the downloads page; the Excel workbook has
     a sheet per table (but the plotting table and the data dictionary, which has its own

@@ -121,3 +121,24 @@ def test_the_sensitivity_table_runs_on_the_real_acute_trusts(acute) -> None:
     assert (seg.segment_rule_sets == 4).all()
     depends = seg.segment_rule_sets_agree < seg.segment_rule_sets
     assert 0.1 < depends.mean() < 0.6  # the rules matter for a real share of trusts
+
+
+def _outside_likely_range(a: pd.DataFrame, m: pd.DataFrame) -> list[str]:
+    out = []
+    for d, (v, lo, hi) in (
+        (a, ("rank", "rank_lower", "rank_upper")),
+        (a, ("average_score", "average_score_lower", "average_score_upper")),
+        (m, ("score", "score_lower", "score_upper")),
+        (m, ("metric_rank", "metric_rank_lower", "metric_rank_upper")),
+    ):
+        has = d[d[v].notna()]
+        bad = has[(has[v] < has[lo]) | (has[v] > has[hi])]
+        out += [f"{r.org_code} {r.period} {v}" for r in bad.itertuples()]
+    return out
+
+
+def test_every_published_rank_and_score_lies_in_its_likely_range(acute, icb) -> None:
+    """rank_lower <= rank <= rank_upper (and the same for the average score, each metric's
+    score and rank) in the real acute and ICB assessments."""
+    for _p, a, m in (acute, icb):
+        assert not _outside_likely_range(a, m)

@@ -8,6 +8,8 @@
   ranges of average score and rank, segment probabilities, groups that cannot be told apart).
 * :mod:`helpers.assess.plans`: promises kept (own plans) as a scored metric.
 * :mod:`helpers.assess.changes`: what would change the segment.
+* :mod:`helpers.assess.common_metrics`: a year compared with the one before on the metrics
+  both years share (the metrics scored can change), and the metrics scored each year.
 * :mod:`helpers.assess.accountability`: year on year, persistent failure, segment 5
   candidates and the consequences from the settings' rules.
 * :mod:`helpers.assess.spc_concern`: special-cause concern on core metrics, the other trigger
@@ -23,6 +25,7 @@ from helpers.assess.accountability import add_accountability
 from helpers.assess.changes import gap_summary, segment_changes
 from helpers.assess.describe import (
     check_assessment,
+    metric_names,
     rules_text,
     scoring_rules_table,
     summary_text,
@@ -43,6 +46,7 @@ __all__ = [
     "finish_metric_scores",
     "gap_summary",
     "league_table",
+    "metric_names",
     "rules_text",
     "score_values",
     "scored_metrics",

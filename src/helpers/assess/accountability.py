@@ -3,9 +3,10 @@ consequences that follow, all from the settings' rules (``assess:``).
 
 * **Promises kept** (:mod:`helpers.assess.plans`): the share of an organisation's own plans it
   delivered in the year (at least as good as planned), with the shortfalls beyond chance.
-* **Year on year** (:func:`year_on_year`): for an organisation assessed in consecutive years,
-  the change in average score, its 95% interval from the difference of the two years' simulated
-  averages (independent draws), and whether it is more than chance (the interval excludes 0).
+* **Year on year** (:func:`helpers.assess.common_metrics.year_on_year`): for an organisation
+  assessed in consecutive years, the change in average score on the metrics both years share,
+  its 95% interval from the difference of the two years' simulated averages (independent
+  draws), and whether it is more than chance (the interval excludes 0).
 * **Persistent failure** (:func:`persistent_failure`): N consecutive failing years, a year
   failing when the organisation is in the lowest segment with at least the settings'
   probability of really being there; special-cause concern on core metrics
@@ -20,52 +21,15 @@ consequences that follow, all from the settings' rules (``assess:``).
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Mapping
+
 import pandas as pd
 
+from helpers.assess.common_metrics import year_on_year
 from helpers.assess.engine import CohortYear
 from helpers.assess.plans import plans_kept
 from helpers.core.fy import fy_label, fy_start
 from helpers.settings import AssessmentRules, ConsequenceRule
-
-
-def year_on_year(years: list[CohortYear], level: float = 0.95) -> pd.DataFrame:
-    """Change in average score since the previous financial year (same cohort), its interval
-    from the two years' draws, and whether it is more than chance."""
-    cols = ["org_code", "period", "previous_period", "previous_segment", "change_since_last_year",
-            "change_lower", "change_upper", "change_significant"]  # fmt: skip
-    by_key = {(cy.cohort, cy.period): cy for cy in years}
-    rows = []
-    lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
-    for cy in years:
-        prev_period = _previous_fy(cy.period)
-        prev = by_key.get((cy.cohort, prev_period))
-        if prev is None:
-            continue
-        index = {o: j for j, o in enumerate(prev.orgs)}
-        for j, o in enumerate(cy.orgs):
-            i = index.get(o)
-            if i is None or np.isnan(cy.avg[j]) or np.isnan(prev.avg[i]):
-                continue
-            diff = cy.avg_draws[:, j] - prev.avg_draws[:, i]
-            lo, hi = np.quantile(diff, [lo_q, hi_q])
-            rows.append(
-                {
-                    "org_code": o,
-                    "period": cy.period,
-                    "previous_period": prev_period,
-                    "previous_segment": prev.seg[i],
-                    "change_since_last_year": cy.avg[j] - prev.avg[i],
-                    "change_lower": lo,
-                    "change_upper": hi,
-                    "change_significant": bool(lo > 0 or hi < 0),
-                }
-            )
-    return pd.DataFrame(rows, columns=cols)
-
-
-def _previous_fy(period: str) -> str:
-    return fy_label(fy_start(period) - 1)
 
 
 def failing_years(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.DataFrame:
@@ -110,10 +74,12 @@ def persistent_failure(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.S
     return flags.rename("persistent_failure")
 
 
-def failure_reasons(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Series:
+def failure_reasons(
+    assessment: pd.DataFrame, rules: AssessmentRules, names: Mapping[str, str] | None = None
+) -> pd.Series:
     """Why each persistently failing organisation-year is flagged, year by year, e.g.
-    "2023/24: lowest segment; 2024/25: lowest segment, special-cause concern on ae_4hr_pct"
-    ("" where not flagged)."""
+    "2023/24: lowest segment; 2024/25: lowest segment, special-cause concern on A&E 4-hour
+    performance" ("" where not flagged); ``names``: each metric's name by id (its id else)."""
     n = rules.persistent_failure.years
     f = failing_years(assessment, rules)
     metrics = assessment.get("spc_concern_metrics", pd.Series("", index=assessment.index))
@@ -121,7 +87,9 @@ def failure_reasons(assessment: pd.DataFrame, rules: AssessmentRules) -> pd.Seri
     for i, (o, p) in enumerate(zip(assessment.org_code, assessment.period, strict=True)):
         parts = ["lowest segment"] if f.lowest.iloc[i] else []
         if f.concern.iloc[i]:
-            parts.append(f"special-cause concern on {str(metrics.iloc[i]).replace(';', ', ')}")
+            ids = [m for m in str(metrics.iloc[i]).split(";") if m]
+            named = ", ".join((names or {}).get(m, m) for m in ids)
+            parts.append(f"special-cause concern on {named}")
         why[(o, fy_start(p))] = ", ".join(parts)
     flags = ends_run(assessment, f.failing, n)  # persistent_failure, from the same years
     out = []
@@ -190,17 +158,20 @@ def add_accountability(
     plan_delivery: pd.DataFrame | None,
     rules: AssessmentRules,
     spc: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The assessment with promises kept, year-on-year movement, persistent failure (and why),
     segment 5 candidates and each organisation's consequence and the rule behind it. ``spc``:
     the special-cause concerns on core metrics (:func:`helpers.assess.spc_concern.spc_concerns`),
-    when the settings name core metrics."""
+    when the settings name core metrics; ``names``: each metric's name by id, for the words of
+    the reasons (:func:`helpers.assess.describe.metric_names`)."""
     out = assessment.drop(columns=[c for c in ACCOUNTABILITY_COLUMNS if c in assessment])
     kept = plans_kept(plan_delivery, rules)[
         ["org_code", "period", "plans", "plan_delivery", "plan_shortfalls"]
     ]
     out = out.merge(kept, on=["org_code", "period"], how="left")
-    out = out.merge(year_on_year(years), on=["org_code", "period"], how="left")
+    # the change on the metrics both years share (the metrics scored can change between years)
+    out = out.merge(year_on_year(years, rules), on=["org_code", "period"], how="left")
     out["change_significant"] = out.change_significant.astype("boolean")
     if spc is not None and len(spc):
         out = out.merge(spc, on=["org_code", "period"], how="left")
@@ -210,7 +181,8 @@ def add_accountability(
         out["spc_concern"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
     out["persistent_failure"] = persistent_failure(out, rules).where(out.segment.notna())
     out["persistent_failure"] = out.persistent_failure.astype("boolean")
-    out["persistent_failure_reason"] = failure_reasons(out, rules).where(out.segment.notna(), "")
+    why = failure_reasons(out, rules, names)  # names: each metric's name, never its id
+    out["persistent_failure_reason"] = why.where(out.segment.notna(), "")
     out["segment_5_candidate"] = (
         out.persistent_failure.fillna(False) & (out.segment >= rules.persistent_failure.segment)
         & (out.segment < 5)

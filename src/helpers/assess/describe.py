@@ -9,6 +9,7 @@ import pandas as pd
 from helpers.assess.engine import scored_metrics
 from helpers.assess.plans import PLANS_ID, PLANS_SPEC
 from helpers.assess.scores import scoring_rule_text
+from helpers.core.words import plural
 from helpers.settings import ConsequenceRule, LoadedAssessment
 
 
@@ -38,7 +39,7 @@ def scoring_rules_table(run: LoadedAssessment) -> pd.DataFrame:
             + " The value is the share of its own plans (one per metric with a plan) that it "
             "delivered in the year (at least as good as planned); in the simulation each plan is "
             "re-judged against the metric's drawn value. Organisations with fewer "
-            f"than {rules.plans.min_plans} plan(s) that year are not scored on it.",
+            f"than {plural(rules.plans.min_plans, 'plan')} that year are not scored on it.",
         }
         rows = pd.concat([rows, pd.DataFrame([plan])], ignore_index=True)
     return rows
@@ -49,10 +50,16 @@ def plans_scored(run: LoadedAssessment) -> bool:
     return run.settings.assess.plans.scored and any(m.plan is not None for m in run.metrics)
 
 
+def metric_names(run: LoadedAssessment) -> dict[str, str]:
+    """Each metric's name for prose (its short title), by id: a page never shows a metric id."""
+    return {m.id: m.short_title for m in [*run.catalogue.metrics, *run.metrics]}
+
+
 def rules_text(run: LoadedAssessment) -> str:
     """The segmentation, override, cohort and uncertainty rules of this assessment, in words."""
     r = run.settings.assess
     n = len(scored_metrics(run, plans=plans_scored(run)))
+    names = metric_names(run)
     parts = []
     weights = "equal weights" if not r.weights else "the weights in the table above"
     minimum = (
@@ -61,8 +68,9 @@ def rules_text(run: LoadedAssessment) -> str:
         else "at least half of the metrics scored in its cohort that year"
     )
     parts.append(
-        f"The average score is the mean of the {n} scored metrics' scores with {weights}; an "
-        f"organisation needs {minimum} to be segmented."
+        f"The average score is the mean of the scores on the metrics scored in the cohort that "
+        f"year ({n} when every one has data) with {weights}; an organisation needs {minimum} "
+        "to be segmented. A year is compared with the one before on the metrics scored in both."
     )
     if r.segmentation == "quartiles":
         parts.append(
@@ -85,7 +93,7 @@ def rules_text(run: LoadedAssessment) -> str:
         )
     else:
         basis = (
-            f"the metric {fo.metric} is below {fo.deficit_below:g}"
+            f"the metric {names.get(fo.metric, fo.metric)} is below {fo.deficit_below:g}"
             if fo.metric
             else f"the register {fo.deficit_register} says so"
         )
@@ -107,7 +115,6 @@ def rules_text(run: LoadedAssessment) -> str:
             "metric of its own."
         )
     pf = r.persistent_failure
-    names = {m.id: m.short_title for m in run.metrics}
     core = ", ".join(names.get(m, m) for m in pf.spc_metrics)
     spc = (
         f", or showing special-cause concern at the year end on at least {pf.spc_min_metrics} of "
@@ -133,7 +140,7 @@ def rules_text(run: LoadedAssessment) -> str:
         "assessment's rules, not decisions of any NHS body), the first rule that holds: "
         + "; ".join(
             f"{c.name.replace('_', ' ')}: {c.consequence[:1].lower()}{c.consequence[1:]} "
-            f"({_when_text(c)})"
+            f"({_when_text(c, names)})"
             for c in r.consequences
         )
         + "."
@@ -146,7 +153,9 @@ def rules_text(run: LoadedAssessment) -> str:
     parts.append(
         "Segment 5 (intensive support) is never automatic: "
         + (
-            f"{len(r.segment_5)} reviewed decision(s) are recorded in the settings."
+            f"{plural(len(r.segment_5), 'reviewed decision')} "
+            + ("is" if len(r.segment_5) == 1 else "are")
+            + " recorded in the settings."
             if r.segment_5
             else "no decision is recorded in the settings."
         )
@@ -169,7 +178,7 @@ def _n(count: int, words: dict[str, str]) -> str:
     return f"{count} {words['unit'] if count == 1 else words['units']}"
 
 
-def _when_text(rule: ConsequenceRule) -> str:
+def _when_text(rule: ConsequenceRule, names: dict[str, str]) -> str:
     w = rule.when
     parts = []
     if w.segments is not None:
@@ -181,7 +190,13 @@ def _when_text(rule: ConsequenceRule) -> str:
     if w.min_plan_delivery is not None:
         parts.append(f"at least {w.min_plan_delivery:.0%} of promises kept")
     if w.top_quartile_on is not None:
-        parts.append(f"top quarter of the cohort on {w.top_quartile_on}")
+        on = names.get(w.top_quartile_on)
+        parts.append(
+            f"top quarter of the cohort on {on}"
+            if on
+            else f"top quarter of the cohort on {w.top_quartile_on}, a metric this assessment "
+            "does not have, so never"
+        )
     return ", ".join(parts) or "always"
 
 

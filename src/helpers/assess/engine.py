@@ -284,6 +284,38 @@ def _percentiles(draws: np.ndarray, q: float) -> np.ndarray:
     return out
 
 
+def _likely_range(
+    draws: np.ndarray, observed: np.ndarray, lo: float, hi: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``lo`` and ``hi`` percentiles of the draws, widened to hold the observed value: a
+    published figure always lies inside its own likely range."""
+    lower, upper = _percentiles(draws, lo), _percentiles(draws, hi)
+    obs = np.asarray(observed, dtype=float)
+    return np.fmin(lower, np.where(np.isnan(lower), np.nan, obs)), np.fmax(
+        upper, np.where(np.isnan(upper), np.nan, obs)
+    )
+
+
+def _same_ranking(sub: pd.DataFrame, rank: np.ndarray, size: np.ndarray) -> bool:
+    """Whether a metric's ranks in a cohort-year are those of the comparison stage (its
+    ``peer_rank`` of ``peer_count``, with a likely range): the cohort holds every organisation
+    of the type with a value that year, so the two rankings are one."""
+    cols = ("peer_rank", "peer_count", "rank_lower", "rank_upper")
+    if not all(c in sub for c in cols):
+        return False
+    has = ~np.isnan(rank)
+    if not has.any():
+        return False
+    peer = sub.peer_rank.to_numpy(dtype=float, na_value=np.nan)[has]
+    count = sub.peer_count.to_numpy(dtype=float, na_value=np.nan)[has]
+    ranges = sub[["rank_lower", "rank_upper"]].to_numpy(dtype=float, na_value=np.nan)[has]
+    return bool(
+        np.array_equal(peer, rank[has])
+        and np.array_equal(count, size[has])
+        and not np.isnan(ranges).any()
+    )
+
+
 def assessment_tables(
     run: LoadedAssessment,
     results: pd.DataFrame,
@@ -331,7 +363,13 @@ def assessment_tables(
         years.append(cy)
         ok = ~np.isnan(cy.avg)
         size = np.where(ok, float(ok.sum()), np.nan)
-        rs = summarise_ranks(np.where(ok[None, :], cy.rank_draws, np.nan), size, LEVEL)
+        rs = summarise_ranks(
+            np.where(ok[None, :], cy.rank_draws, np.nan),
+            size,
+            LEVEL,
+            observed=np.where(ok, cy.rank, np.nan),  # the league rank lies in its range
+        )
+        avg_lower, avg_upper = _likely_range(cy.avg_draws, cy.avg, lo, hi)
         groups = indistinguishable_groups(
             np.where(ok, cy.rank, np.nan), rs.rank_lower.to_numpy(), rs.rank_upper.to_numpy()
         )
@@ -349,8 +387,8 @@ def assessment_tables(
                 "metrics_scored": cy.n_scored.astype(int),
                 "metrics_in_cohort": len(cy.metrics),
                 "average_score": cy.avg,
-                "average_score_lower": _percentiles(cy.avg_draws, lo),
-                "average_score_upper": _percentiles(cy.avg_draws, hi),
+                "average_score_lower": avg_lower,
+                "average_score_upper": avg_upper,
                 "segment_unadjusted": cy.seg_unadj,
                 "segment": cy.seg,
                 "segment_reason": [
@@ -382,8 +420,15 @@ def assessment_tables(
             obs_rank = rank_matrix(oriented(cy.values[i][None, :], spec.polarity))[0]
             ranks = rank_matrix(oriented(cy.value_draws[i], spec.polarity))
             msize = np.where(has, float(has.sum()), np.nan)
-            mr = summarise_ranks(ranks, msize, LEVEL)
+            mr = summarise_ranks(ranks, msize, LEVEL, observed=obs_rank)
             sub = rows[rows.metric_id == mid].set_index("org_code").reindex(cy.orgs)
+            score_lower, score_upper = _likely_range(cy.score_draws[i], cy.scores[i], lo, hi)
+            rank_lower, rank_upper = mr.rank_lower.to_numpy(), mr.rank_upper.to_numpy()
+            if _same_ranking(sub, obs_rank, msize):
+                # the cohort is every organisation of the type with a value: the comparison's
+                # rank and likely range (indicators.csv) are this one, published once
+                rank_lower = sub.rank_lower.to_numpy(dtype=float)
+                rank_upper = sub.rank_upper.to_numpy(dtype=float)
             frame = pd.DataFrame(
                 {
                     "org_code": cy.orgs,
@@ -393,13 +438,13 @@ def assessment_tables(
                     "period": period,
                     "value": cy.values[i],
                     "score": cy.scores[i],
-                    "score_lower": _percentiles(cy.score_draws[i], lo),
-                    "score_upper": _percentiles(cy.score_draws[i], hi),
+                    "score_lower": score_lower,
+                    "score_upper": score_upper,
                     "score_mode": spec.score_mode,
                     "weight": weight_of(rules, mid),
                     "metric_rank": obs_rank,
-                    "metric_rank_lower": mr.rank_lower.to_numpy(),
-                    "metric_rank_upper": mr.rank_upper.to_numpy(),
+                    "metric_rank_lower": rank_lower,
+                    "metric_rank_upper": rank_upper,
                     "organisations_scored": msize,
                     "se_sampling": sub.se_sampling.to_numpy(),
                     "se_months": sub.se_months.to_numpy(),

@@ -67,6 +67,7 @@ from scipy import stats
 
 from helpers.assess.segments import financial_override, quartile_segments, threshold_segments
 from helpers.core.files import write_json
+from helpers.core.names import name_case
 from helpers.core.tables import save_table
 
 ACUTE = "Acute trust"
@@ -125,6 +126,7 @@ def read_nof_extract(path: str | Path) -> pd.DataFrame:
     flag = df.trust_in_financial_deficit_flag
     if not flag.dropna().isin([0, 1]).all():
         raise ValueError(f"{path}: column trust_in_financial_deficit_flag is not 1/0/blank")
+    df["org_name"] = df.org_name.map(name_case)  # in capitals in the extract, as in ODS
     return df
 
 

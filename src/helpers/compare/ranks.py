@@ -40,7 +40,7 @@ def add_rank_intervals(
         ranks = rank_matrix(oriented(draws, spec.polarity), periods)
         size = pd.Series(ok, index=idx).groupby(periods).transform("sum").to_numpy(dtype=float)
         size = np.where(ok, size, np.nan)
-        ri = summarise_ranks(ranks, size)
+        ri = summarise_ranks(ranks, size, observed=observed)  # the rank lies in its range
         ri.index = idx
         ri["peer_rank"] = observed
         ri["peer_count"] = size

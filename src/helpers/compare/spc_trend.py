@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.core.fy import financial_year
 from helpers.methods import method
 from helpers.settings import LoadedAssessment, MetricSpec
 from helpers.stats.ci import proportion_ci, rate_ci
@@ -32,6 +33,14 @@ def monthly_values(monthly: pd.DataFrame, spec: MetricSpec, years: list[str]) ->
 def _goal(spec: MetricSpec, period: str) -> float | None:
     goals = spec.goals_for(period)
     return goals[-1].value if goals else None
+
+
+def _goals_by_month(spec: MetricSpec, months: pd.Series) -> pd.Series:
+    """The goal in force in each month's financial year (NaN in a year with none): a chart draws
+    each goal over its own years only, never a 2024/25 goal across 2022/23."""
+    years = financial_year(months)
+    goal = {fy: _goal(spec, fy) for fy in years.unique()}
+    return years.map(goal).astype(float)
 
 
 def _xmr(m: pd.DataFrame, spec: MetricSpec, years: list[str]) -> tuple[pd.DataFrame, str]:
@@ -75,7 +84,8 @@ def spc_points(
                     "lpl": points.lpl,
                     "upl": points.upl,
                     "point_type": points.point_type,
-                    "target": points.target,
+                    # each month's goal, only in the years it applies to (no line elsewhere)
+                    "target": _goals_by_month(spec, points.x) if _direction != "neutral" else None,
                 }
             )
         )

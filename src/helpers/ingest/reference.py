@@ -4,12 +4,12 @@ hospitals of each trust and the ICBs' local priorities, read from the lookup fil
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.core.files import sha256
+from helpers.core.names import name_case
 from helpers.ingest.ledger import LEDGER_COLUMNS, IngestError, ledger_row
 from helpers.settings import LoadedAssessment
 
@@ -18,27 +18,6 @@ NOF_TYPES = {
     "Mental health and community trust": "mental_health_and_community_trust",
     "Ambulance trust": "ambulance_trust",
 }
-_SMALL_WORDS = {"and", "of", "the", "for", "in", "on", "at", "to"}
-_UPPER_WORDS = {"NHS", "ICB", "UK", "II", "III"}
-
-
-def tidy_name(name: str) -> str:
-    """ODS names are upper case: 'ROYAL FREE LONDON NHS FOUNDATION TRUST' -> title case."""
-    if not isinstance(name, str) or not name:
-        return name
-    words = re.split(r"(\s+|-|/|\()", name.strip())
-    out = []
-    for i, w in enumerate(words):
-        lw = w.lower()
-        if w.upper() in _UPPER_WORDS:
-            out.append(w.upper())
-        elif lw in _SMALL_WORDS and i > 0:
-            out.append(lw)
-        elif w.isalpha() or "'" in w:
-            out.append(w[:1].upper() + w[1:].lower())
-        else:
-            out.append(w)
-    return "".join(out)
 
 
 def read_lookup(path: Path, label: str) -> pd.DataFrame:
@@ -184,7 +163,7 @@ def organisations(run: LoadedAssessment) -> pd.DataFrame:
     out = etr[["org_code", "org_name", "national_grouping_code"]].copy()
     out["high_level_health_geography_code"] = etr["high_level_health_geography_code"]
     out["close_date"] = etr["close_date"]
-    out["org_name"] = out.org_name.map(tidy_name)
+    out["org_name"] = out.org_name.map(name_case)  # ODS names are in capitals
     region_names = dict(zip(regions.nhs_region21_nhs_code, regions.nhs_region21_name, strict=True))
     out["region"] = out.national_grouping_code.map(region_names).fillna("Unknown region")
     icb_names = dict(zip(icbs.ICB24CDH, icbs.ICB24NM, strict=True))
@@ -211,10 +190,10 @@ SITE_COLUMNS = ["org_code", "site_code", "site_name", "town", "postcode"]
 
 def _site_text(values: pd.Series) -> pd.Series:
     """Names and towns as shown: spaces collapsed; a value written all in capitals (as ODS
-    writes names) title-cased by the organisations' rule (:func:`tidy_name`)."""
+    writes names) cased by the one rule for names (:func:`helpers.core.names.name_case`)."""
     text = values.str.split().str.join(" ")
     upper = text.str.isupper()
-    return text.where(~upper, text[upper].map(tidy_name))
+    return text.where(~upper, text[upper].map(name_case))
 
 
 def sites(run: LoadedAssessment, successions: pd.DataFrame) -> pd.DataFrame:

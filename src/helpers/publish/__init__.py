@@ -1,6 +1,8 @@
 """Publication: wording, figures, pages and the website.
 
 * :mod:`helpers.publish.text`: every label, badge and number format the pages use.
+* :mod:`helpers.publish.periods`: what a year holds, in words: the metrics scored each year
+  and the years a metric covers only in part.
 * :mod:`helpers.publish.figures`: the seaborn charts, each with alt text written from its data.
 * :mod:`helpers.publish.figures_phone`: the report cards' charts laid out for a phone, and the
   ``<picture>`` that shows them there.

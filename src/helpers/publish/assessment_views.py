@@ -23,7 +23,18 @@ import pandas as pd
 from helpers.assess import rules_text, scoring_rules_table, summary_text
 from helpers.publish import figures
 from helpers.publish.disclosure import SUPPRESSED_MODE
-from helpers.publish.text import SUPPRESSED, fmt_diff, fmt_value, is_true, lower_first, ordinal
+from helpers.publish.periods import scored_metrics_view, shared_change_text
+from helpers.publish.text import (
+    SUPPRESSED,
+    change_range_words,
+    change_words,
+    fixed,
+    fmt_diff,
+    fmt_value,
+    is_true,
+    lower_first,
+    ordinal,
+)
 from helpers.settings import LoadedAssessment, MetricSpec
 
 SEGMENTS = (1, 2, 3, 4)
@@ -71,7 +82,8 @@ def _range(lo: Any, hi: Any, spec: str) -> str:
         return ""
     if spec == "d":
         return f"{int(round(a))} to {int(round(b))}"
-    return f"{format(a, spec)} to {format(b, spec)}"
+    decimals, signed = int(spec.strip("+f.")), spec.startswith("+")
+    return f"{fixed(a, decimals, signed)} to {fixed(b, decimals, signed)}"  # never "-0.00"
 
 
 def fmt_score(v: Any) -> str:
@@ -275,11 +287,19 @@ def league_view(ctx: Any, words: dict[str, str]) -> dict | None:
             }
         )
     scoring = scoring_view(ctx.run)
+    specs = {m.id: m for m in ctx.run.metrics}
     return {
         "period": period,
+        "scored": scored_metrics_view(getattr(ctx, "metric_scores", None), specs),
+        "partial": [
+            n
+            for p in sorted({pg["period"] for pg in pages}, key=_year, reverse=True)
+            if (n := _part_years(ctx, p))
+        ],
         "summary": summary_text(a, words),
         "rules": rules_text(ctx.run),
         "scoring": scoring,
+        "scoring_rules": scoring_rules_view(ctx.run),
         "n_scored": sum(1 for r in scoring if r["scored"]),
         "override": override_text(ctx.run),
         "has_override": ctx.run.settings.assess.financial_override is not None,
@@ -293,6 +313,20 @@ def league_view(ctx: Any, words: dict[str, str]) -> dict | None:
 def _year(period: Any) -> int:
     m = re.match(r"\d{4}", str(period))
     return int(m.group(0)) if m else 0
+
+
+def _part_years(ctx: Any, period: str, cohort: str | None = None) -> str:
+    """The sentence naming the metrics scored in ``period`` (in ``cohort``, else any) whose
+    values cover part of the year ("" when none, or without the metric scores)."""
+    ms, cov = getattr(ctx, "metric_scores", None), getattr(ctx, "coverage", None)
+    if ms is None or ms.empty or cov is None:
+        return ""
+    mine = ms[(ms.period.astype(str) == period) & ms.score.notna()]
+    if cohort is not None:
+        mine = mine[mine.cohort == cohort]
+    specs = ctx.specs
+    ids = [m for m in dict.fromkeys(mine.metric_id) if m in specs]
+    return cov.note(period, {m: specs[m].short_title for m in ids})
 
 
 def league_cohort_view(
@@ -317,6 +351,8 @@ def league_cohort_view(
         "latest": period == latest_period(a),
         "n": len(g),
         "n_segmented": len(seg),
+        "n_metrics": int(g.metrics_in_cohort.max()) if len(g) else 0,
+        "partial": _part_years(ctx, period, cohort),
         "counts": [(s, int(counts.get(s, 0))) for s in (*SEGMENTS, 5) if s in counts],
         "n_groups": int(seg.indistinguishable_group.nunique()),
         "persistent": int(seg.persistent_failure.fillna(False).astype(bool).sum()),
@@ -353,6 +389,31 @@ def scoring_view(run: LoadedAssessment) -> list[dict]:
         }
         for r in table.itertuples()
     ]
+
+
+_DIRECTION = re.compile(r" \((higher|lower) is better\)")
+
+
+def scoring_rules_view(run: LoadedAssessment) -> dict:
+    """The scoring table of the methodology and the league hub, with each rule written once:
+    a rule several metrics share (the same words but for which way is better) is ``shared``
+    (``key`` "A", "B"..., ``text``, ``n`` metrics) and their rows say only "Rule A; higher is
+    better"; a rule of one metric alone stays in its row (``rule_cell``)."""
+    rows = scoring_view(run)
+    generic = [_DIRECTION.sub("", r["rule"]) for r in rows]
+    counts: dict[str, int] = {}
+    for g in generic:
+        counts[g] = counts.get(g, 0) + 1
+    keys = {g: chr(ord("A") + i) for i, g in enumerate(g for g in counts if counts[g] > 1)}
+    for r, g in zip(rows, generic, strict=True):
+        direction = _DIRECTION.search(r["rule"])
+        if g in keys:
+            which = f"Rule {keys[g]}" if len(keys) > 1 else "The rule above"
+            r["rule_cell"] = which + (f"; {direction.group(1)} is better" if direction else "")
+        else:
+            r["rule_cell"] = r["rule"]
+    shared = [{"key": k, "text": g, "n": counts[g]} for g, k in keys.items()]
+    return {"shared": shared, "rows": rows}
 
 
 def metric_scoring(run: LoadedAssessment, spec: MetricSpec) -> dict:
@@ -471,7 +532,12 @@ def org_assessment(
         "rules_best": _int(r.get("segment_rules_best")),
         "rules_worst": _int(r.get("segment_rules_worst")),
     }
-    view["accountability"]["sentence"] = consequence_sentence(view["accountability"])
+    cov = getattr(ctx, "coverage", None)  # part years named, never labelled as whole ones
+    names = {x["spec"].id: x["spec"].short_title for x in view["scores"]}
+    view["partial"] = cov.note(period, names) if cov else ""
+    acc = view["accountability"]  # the change is on the metrics both years share: say so
+    acc["shared"] = shared_change_text(tables.metric_scores.get(code), period, acc["previous"])
+    acc["sentence"] = consequence_sentence(acc)
     view["headline"] = headline(view)
     return view
 
@@ -615,12 +681,13 @@ def headline(s: dict) -> list[str]:
     if implication:
         out.append(implication)
     if acc.get("change"):
+        on = f" {acc['shared']}" if acc.get("shared") else ""
         out.append(
-            f"Since {acc['previous']} its average score changed by {acc['change']} (lower is "
-            "better): more than chance."
+            f"Since {acc['previous']} its average score {acc['change_words']}{on}, more than "
+            "chance would explain."
             if acc.get("change_significant")
-            else f"Since {acc['previous']} the change in its average score ({acc['change']}) is "
-            "within what chance alone could explain."
+            else f"Since {acc['previous']} its average score {acc['change_words']}{on}, within "
+            "what chance alone could explain."
         )
     nxt = s.get("next")
     if nxt:
@@ -628,6 +695,8 @@ def headline(s: dict) -> list[str]:
             f"To reach segment {nxt['segment']} its average score would need to be at most "
             f"{nxt['boundary']}, {nxt['gap']} better than now."
         )
+    if s.get("partial"):  # "In 2024/25, A&E 4-hour performance covers 10 of 12 months."
+        out.append(s["partial"])
     return out
 
 
@@ -661,8 +730,13 @@ def _accountability(r: pd.Series) -> dict:
         "shortfalls": _int(get("plan_shortfalls")),
         "previous": _text(get("previous_period")),
         "previous_segment": _int(get("previous_segment")),
-        "change": f"{change:+.2f}" if np.isfinite(change) else "",
+        "change": fixed(change, 2, signed=True) if np.isfinite(change) else "",
+        # in words, the direction from the polarity (a lower average score is better)
+        "change_words": change_words(change),
         "change_range": _range(get("change_lower"), get("change_upper"), "+.2f"),
+        "change_range_words": change_range_words(
+            _num(get("change_lower")), _num(get("change_upper"))
+        ),
         "change_significant": is_true(get("change_significant")),
         "persistent": is_true(get("persistent_failure")),
         "persistent_reason": _text(get("persistent_failure_reason")),
@@ -736,10 +810,14 @@ def _metric_scores(ctx: Any, ms: pd.DataFrame | None, period: str) -> list[dict]
         # withheld by disclosure control: scored with the true value, which is not published
         withheld = getattr(r, "score_mode", "") == SUPPRESSED_MODE
         unscored = "Scored, not published" if withheld else "Not scored"
+        cov = getattr(ctx, "coverage", None)  # a value of part of the year says so
+        part = cov.part_text(spec.id, period, getattr(r, "months_used", None)) if cov else ""
         out.append(
             {
                 "spec": spec,
-                "value": SUPPRESSED if withheld else fmt_value(_num(r.value), spec),
+                "value": SUPPRESSED
+                if withheld
+                else fmt_value(_num(r.value), spec) + (f" ({part})" if part else ""),
                 "score": fmt_score(r.score) if np.isfinite(_num(r.score)) else unscored,
                 "score_range": _range(r.score_lower, r.score_upper, ".2f"),
                 "rank": f"{ordinal(rank)} of {n}" if rank is not None and n else "",
@@ -850,7 +928,7 @@ def national_view(results: Path, specs: dict) -> list[dict]:
                 "ours": fmt_value(_num(r["england_value"]), spec),
                 "national": fmt_value(_num(r["national_value"]), spec),
                 "difference": (
-                    f"{_num(r['difference']):+.{spec.decimals}f}"
+                    fixed(_num(r["difference"]), spec.decimals, signed=True)
                     if np.isfinite(_num(r["difference"]))
                     else "n/a"
                 ),

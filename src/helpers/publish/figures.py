@@ -18,7 +18,7 @@ import os
 import textwrap
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,15 @@ from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from helpers.compare.ranks import N_DRAWS  # noqa: E402
+from helpers.core.words import plural  # noqa: E402
 from helpers.publish.figure_cache import cached_draw  # noqa: E402
-from helpers.publish.text import COMPARISON_LABEL, FUNNEL_LABEL, fmt, lower_first  # noqa: E402
+from helpers.publish.text import (  # noqa: E402
+    COMPARISON_LABEL,
+    CONTEXT_TEXT,
+    FUNNEL_LABEL,
+    fmt,
+    lower_first,
+)
 from helpers.settings import MetricSpec  # noqa: E402
 
 # Okabe-Ito, distinguishable with colour-vision deficiency; shapes carry the same meaning.
@@ -658,6 +665,16 @@ class SpineJob:
     judged_by: str = ""  # the test behind the markers' comparison, in words
 
 
+#: a context metric on the spine chart (no better or worse, e.g. deprivation): drawn apart, at
+#: the top above a dashed line, with a neutral marker, never on the worse-better axis
+CONTEXT_NOTE = CONTEXT_TEXT
+CONTEXT_STYLE = ("#555555", "D", "Context, not judged (higher to the right)")
+
+
+def _is_context(r: SpineRow) -> bool:
+    return not r.better
+
+
 def _spine_x(v: np.ndarray, r: SpineRow) -> np.ndarray:
     """Fingertips scaling: England at 0, the peer furthest from England at -1 or 1; flipped
     when lower is better, so that better is always to the right."""
@@ -694,7 +711,7 @@ class _SpineCanvas(_Canvas):
     line, bands, markers and value labels made once, the axes and the labels drawn once; a card
     sets the places, the values' texts, the title and the legend."""
 
-    def __init__(self, labels: tuple[str, ...], key: Any) -> None:
+    def __init__(self, labels: tuple[str, ...], key: Any, n_context: int = 0) -> None:
         self.key = key
         n = len(labels)
         height = 1.3 + 0.42 * n
@@ -716,6 +733,12 @@ class _SpineCanvas(_Canvas):
             )  # fmt: skip
             for y in ys
         ]
+        colour, marker, _label = CONTEXT_STYLE
+        self.context = ax.plot(
+            [], [], ls="none", marker=marker, color=colour, ms=8, mec="black", mew=0.6, zorder=4
+        )[0]
+        if n_context and n_context < n:  # the context rows (at the top) apart from the judged
+            ax.axhline(n - n_context - 0.5, color="#555555", lw=0.8, ls="--", zorder=3)
         ax.axvline(0, color=ENGLAND_COLOUR, lw=1.5, zorder=3)
         ax.set_yticks(range(n), list(reversed(labels)))
         ax.set_xlim(-1.08, 1.08)
@@ -732,8 +755,10 @@ class _SpineCanvas(_Canvas):
         return f"{job.org_name}: where it stands among {job.units}"
 
     def _legend(self, handles: list[Line2D]) -> Legend:
+        # four kinds of marker (a context metric among them) need the whole width
+        anchor = 0.62 if len(handles) <= 3 else 0.5
         return self.fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8,
-                               frameon=False, bbox_to_anchor=(0.62, 0.0))  # fmt: skip
+                               frameon=False, bbox_to_anchor=(anchor, 0.0))  # fmt: skip
 
     def draw(self, job: SpineJob) -> None:
         rows = job.rows
@@ -748,39 +773,58 @@ class _SpineCanvas(_Canvas):
             self.middle[i].set_x(q1)
             self.middle[i].set_width(q3 - q1)
             comp = r.comparison if r.comparison in COMPARISON_STYLE else "similar"
-            placed[comp][0].append(float(_spine_x(np.array([r.value]), r)[0]))
+            comp = "context" if _is_context(r) else comp
+            placed.setdefault(comp, ([], []))[0].append(float(_spine_x(np.array([r.value]), r)[0]))
             placed[comp][1].append(y)
             _fit_text(self.texts[i], r.value_text, right)
         for comp, line in self.marks.items():
             line.set_data(*placed[comp])
+        self.context.set_data(*placed.get("context", ([], [])))
         _fit_text(self.title, self._title_text(job), right, size=self.title_size, smallest=9)
-        shown = tuple(k for k in COMPARISON_STYLE if k in {r.comparison for r in rows})
+        judged = {r.comparison for r in rows if not _is_context(r)}
+        shown = tuple(k for k in COMPARISON_STYLE if k in judged)
+        shown += ("context",) if "context" in placed else ()
 
         def legend() -> Legend | None:
             handles = [
                 Line2D([], [], ls="", marker=m, color=c, mec="black", label=lab)
-                for c, m, lab in (COMPARISON_STYLE[k] for k in shown)
+                for c, m, lab in (
+                    CONTEXT_STYLE if k == "context" else COMPARISON_STYLE[k] for k in shown
+                )
             ]
             return self._legend(handles) if handles else None
 
         self._show_legend(shown, legend)
 
 
-def spine_chart(job: SpineJob, make: Callable[[Any, Any], _SpineCanvas] = _SpineCanvas) -> Figure:
+def spine_chart(
+    job: SpineJob, make: Callable[[Any, Any, int], _SpineCanvas] = _SpineCanvas
+) -> Figure:
     """Fingertips-style spine chart: one row per metric, England on the centre line, the peers'
     range (light band) and middle half (dark band), the organisation's value as a marker whose
     colour and shape give its comparison with England; better is to the right."""
-    rows = job.rows
-    key = tuple(r.label for r in rows)
-    canvas = _canvas(f"spine-{make.__name__}", key, lambda: make(key, key))
-    canvas.draw(job)
+    # context metrics (no better or worse) first, in a section of their own at the top
+    rows = tuple(sorted(job.rows, key=lambda r: not _is_context(r)))
+    context = [r.label for r in rows if _is_context(r)]
+    key = tuple(f"{r.label}\n({CONTEXT_NOTE})" if _is_context(r) else r.label for r in rows)
+    canvas = _canvas(f"spine-{make.__name__}", key, lambda: make(key, key, len(context)))
+    canvas.draw(replace(job, rows=rows))
     _write_palette_png(canvas.render(), job.path)
-    counts = {k: [r.label for r in rows if r.comparison == k] for k in COMPARISON_STYLE}
+    counts = {
+        k: [r.label for r in rows if r.comparison == k and not _is_context(r)]
+        for k in COMPARISON_STYLE
+    }
     said = [
         f"{lower_first(COMPARISON_LABEL[k])} on {len(v)} ({', '.join(v)})"
         for k, v in counts.items()
         if v
     ]
+    apart = (
+        f" {', '.join(context)}: {CONTEXT_NOTE}, drawn apart at the top with a neutral marker "
+        "and higher to the right."
+        if context
+        else ""
+    )
     alt = (
         f"Spine chart of {len(rows)} metrics for {job.org_name}, latest year of each. Each row "
         f"has England on the centre line, the range of {job.units} as a light band and the "
@@ -789,10 +833,17 @@ def spine_chart(job: SpineJob, make: Callable[[Any, Any], _SpineCanvas] = _Spine
         + "; ".join(said)
         + "."
         + (f" Compared with England {job.judged_by}." if job.judged_by else "")
+        + apart
     )
     caption = (
         f"Where {job.org_name} stands among {job.units} (latest year of each metric; better "
-        "to the right). The shape and colour of the marker give the comparison with England"
+        "to the right"
+        + (
+            f"; {', '.join(context)} at the top: {CONTEXT_NOTE}, higher to the right"
+            if context
+            else ""
+        )
+        + "). The shape and colour of the marker give the comparison with England"
         + (f", {job.judged_by}" if job.judged_by else "")
         + "."
     )
@@ -879,7 +930,8 @@ class _SpcCanvas(_Canvas):
                     ax.plot([], [], "-", color="#000000", lw=1.2)[0],
                     ax.plot([], [], "--", color="#555555", lw=1)[0],
                     ax.plot([], [], "--", color="#555555", lw=1)[0],
-                    ax.plot([], [], ":", color="#009E73", lw=1.5)[0],
+                    # the goal steps at the April its year starts, drawn in its years only
+                    ax.plot([], [], ":", color="#009E73", lw=1.5, drawstyle="steps-post")[0],
                     {
                         kind: ax.plot(
                             [],
@@ -992,7 +1044,7 @@ class _SpcSeries:
             f"{_month(self.months[-1])}, mean {fmt(float(self.mean[-1]), spec)}, process "
             f"limits {fmt(float(self.lpl[-1]), spec)} to {fmt(float(self.upl[-1]), spec)}; "
             f"latest {fmt(float(self.value[-1]), spec)} ({lower_first(latest_kind)}); "
-            f"{int((self.kinds != 'common_cause').sum())} month(s) of special cause"
+            f"{plural(int((self.kinds != 'common_cause').sum()), 'month')} of special cause"
         )
 
 

@@ -72,9 +72,9 @@ class _PhoneSpineCanvas(figures._SpineCanvas):
     LINE = 0.19  # inches per line of 10 pt text
     BAND = 0.3  # inches for a row's bands and marker
     GAP = 0.14  # inches between metrics
-    TOP, BOTTOM, SIDE = 0.5, 0.95, 0.12
+    TOP, BOTTOM, SIDE = 0.5, 1.25, 0.12
 
-    def __init__(self, labels: tuple[str, ...], key: Any) -> None:
+    def __init__(self, labels: tuple[str, ...], key: Any, n_context: int = 0) -> None:
         self.key = key
         fig = figures._new_figure(PHONE_WIDTH, 4.0, PHONE_DPI)
         renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -105,6 +105,12 @@ class _PhoneSpineCanvas(figures._SpineCanvas):
             )[0]  # fmt: skip
             for comp, (colour, marker, _label) in COMPARISON_STYLE.items()
         }
+        colour, marker, _label = figures.CONTEXT_STYLE
+        self.context = ax.plot(
+            [], [], ls="none", marker=marker, color=colour, ms=7, mec="black", mew=0.6, zorder=4
+        )[0]
+        if n_context and n_context < n:  # the context rows (at the top) apart from the judged
+            ax.axhline(tops[n_context] - self.GAP / 2, color="#555555", lw=0.8, ls="--", zorder=3)
         blended = ax.get_yaxis_transform()
         for top, text in zip(tops, wrapped, strict=True):
             ax.text(0, top, text, va="top", ha="left", fontsize=10, transform=blended)
@@ -139,8 +145,11 @@ class _PhoneSpineCanvas(figures._SpineCanvas):
         return f"Where it stands among {job.units}"
 
     def _legend(self, handles: list[Line2D]) -> Legend:
-        return self.fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=PHONE_MIN_PT,
-                               frameon=False, bbox_to_anchor=(0.5, 0.0))  # fmt: skip
+        # a long label (a context metric's) gets a line of its own
+        ncol = 1 if any(len(h.get_label()) > 24 for h in handles) else 2
+        return self.fig.legend(handles=handles, loc="lower center", ncol=ncol,
+                               fontsize=PHONE_MIN_PT, frameon=False,
+                               bbox_to_anchor=(0.5, 0.0))  # fmt: skip
 
 
 def trend_chart(job: figures.TrendJob) -> Figure:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
 from helpers.publish import assessment_views as av
 from helpers.publish import disclosure, figures, figures_phone, league_html
+from helpers.publish.periods import Coverage, coverage
 from helpers.publish.site_index import status_markdown
 from helpers.publish.sites import search_terms, sites_by_org
 from helpers.publish.templating import template_env
@@ -56,6 +58,7 @@ from helpers.publish.text import (
     judged_by_words,
     ordinal,
     org_counts_sentence,
+    subtype_words,
     target_text,
     unit_words,
 )
@@ -106,6 +109,11 @@ class SiteContext:
     def specs(self) -> dict[str, MetricSpec]:
         return {m.id: m for m in self.run.metrics}
 
+    @cached_property
+    def coverage(self) -> Coverage:
+        """How much of each year each metric's values cover (part years labelled as such)."""
+        return coverage(self.results)
+
     def latest_period(self, metric_id: str) -> str:
         return str(self.england[self.england.metric_id == metric_id].period.max())
 
@@ -126,7 +134,7 @@ class SiteContext:
         return published
 
 
-def _row_view(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples() tuple
+def _row_view(r: Any, spec: MetricSpec, cov: Coverage) -> dict:  # a Series or itertuples() row
     comp = r.comparison
     head, test = r.comparison_headline, r.comparison_test
     rank = rank_interval = ""
@@ -166,6 +174,17 @@ def _row_view(r: Any, spec: MetricSpec) -> dict:  # a row: Series or itertuples(
         "standard": target_text(r.standard_value, r.meets_standard, spec),
         "reason": r.reason,
         "months": int(r.months_covered),
+        # the year, "2024/25 (10 of 12 months)" when the value covers part of it; its months
+        # in words ("annual figure" for a metric measured once a year)
+        "period_label": cov.label(spec.id, r.period, r.months_covered),
+        "months_text": cov.months_text(spec.id, r.months_covered),
+        "partial": spec.id not in cov.annual
+        and r.months_covered < cov.year_months(spec.id, r.period),
+        "goal_note": (
+            f"Goal {fmt_value(r.goal_value, spec)}: {'met' if bool(r.meets_goal) else 'not met'}"
+            if pd.notna(r.goal_value) and pd.notna(r.meets_goal)
+            else ""
+        ),
         "numerator": "" if pd.isna(r.numerator) else f"{r.numerator:,.0f}",
         "denominator": "" if pd.isna(r.denominator) else f"{r.denominator:,.0f}",
     }
@@ -375,13 +394,15 @@ def metric_page(
     counts_ci = year.comparison.value_counts().to_dict()
     tests = year.comparison_test.value_counts().to_dict()
     org_type = ctx.run.settings.org_type
+    cov = ctx.coverage
     table = [
-        {**_row_view(r, spec), "org_code": r.org_code, "org_name": r.org_name}
+        {**_row_view(r, spec, cov), "org_code": r.org_code, "org_name": r.org_name}
         for r in year.sort_values(["value", "org_code"], na_position="last").itertuples()
     ]
     england_rows = [
         {
             "period": r.period,
+            "period_label": cov.label(spec.id, r.period),
             "value": fmt_value(r.value, spec),
             "ci95": fmt_ci(r.ci95_lower, r.ci95_upper, spec),
             "orgs": int(r.organisations),
@@ -392,6 +413,8 @@ def metric_page(
     view = {
         "spec": spec,
         "period": period,
+        "period_label": cov.label(spec.id, period),
+        "year_months": cov.year_months(spec.id, period),
         "england": fmt_value(bench, spec),
         "counts": counts,  # the headline comparison
         "counts_ci": counts_ci,  # the plain test, each organisation's own 95% interval
@@ -566,9 +589,9 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             mrows = rows_of.get((code, spec.id))
             if not mrows:
                 continue
-            history = [_row_view(r, spec) for r in mrows]
+            history = [_row_view(r, spec, ctx.coverage) for r in mrows]
             valid = [r for r in mrows if pd.notna(r.value)]
-            latest = _row_view(valid[-1], spec) if valid else None
+            latest = _row_view(valid[-1], spec, ctx.coverage) if valid else None
             period = (latest or history[-1])["period"]
             median, n = region_medians.get((spec.id, period, region), (np.nan, 0))
             metrics.append(
@@ -603,7 +626,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             "name": str(info.org_name) if info is not None else code,
             "region": str(info.region) if info is not None else "",
             "icb": str(info.icb) if info is not None else "",
-            "subtype": str(info.org_subtype) if info is not None else "",
+            "subtype": subtype_words(info.org_subtype) if info is not None else "",
             "closed": str(info.close_date) if info is not None and info.is_closed else "",
             "predecessors": [
                 {"code": r.old_code, "name": r.org_name, "date": r.date, "source": r.source}
@@ -673,6 +696,9 @@ def _spine_jobs(
             if key not in spread or key not in eng or spread[key][0] < 2:
                 continue
             _n, low, q1, q3, high = spread[key]
+            # "71.2% (2024/25, 10 of 12 months)" for a value of part of the year
+            part = ctx.coverage.part_text(spec.id, r.period, r.months_covered)
+            part = f", {part}" if part else ""
             if not is_context(spec):
                 test = r.comparison_test if isinstance(r.comparison_test, str) else ""
                 tests[test] = tests.get(test, 0) + 1
@@ -687,7 +713,7 @@ def _spine_jobs(
                     high=float(high),
                     better=_BETTER.get(spec.polarity, ""),
                     comparison=str(r.comparison_headline or "not_compared"),
-                    value_text=f"{fmt_value(float(r.value), spec)} ({r.period})",
+                    value_text=f"{fmt_value(float(r.value), spec)} ({r.period}{part})",
                 )
             )
         if rows:
@@ -819,7 +845,7 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         min_funnel=MIN_FUNNEL_ORGANISATIONS,
         z95=f"{FUNNELPLOTR_Z95:.2f}",  # the headline comparison's 95% limit (random-effects z)
         rules_text=av.rules_text(ctx.run),
-        scoring=av.scoring_view(ctx.run),
+        scoring_rules=av.scoring_rules_view(ctx.run),
         override=av.override_text(ctx.run),
         nof=av.nof_view(ctx.paths.results),
         sensitivity=av.sensitivity_view(ctx.paths.results),

@@ -6,7 +6,9 @@ of our own text) and ``md`` (text from the data, such as an
 organisation's name, in prose, a link's text, a heading or a table cell: every character that
 markdown, HTML, Quarto or pandoc would read as markup is backslash-escaped, so the text shows as
 written and never becomes markup). Quarto reads front-matter strings as markdown too, so a title
-from the data is ``md`` first, then ``yaml_str``.
+from the data is ``md`` first, then ``yaml_str``. Counting words come from
+:mod:`helpers.core.words` as globals: ``plural(n, "metric")`` ("1 metric", "5 metrics"),
+``plural_word`` (the word alone) and ``a_or_an``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from helpers.core.words import a_or_an, plural, plural_word
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -53,4 +57,6 @@ def template_env() -> Environment:
     env.filters["cell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
     env.filters["md"] = md_text
     env.filters["alt"] = attr_text
+    # counting words: {{ plural(n, "metric") }} -> "1 metric" / "5 metrics", never "metric(s)"
+    env.globals.update(plural=plural, plural_word=plural_word, a_or_an=a_or_an)
     return env

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.core.words import plural  # "1 metric", "2 metrics": one rule for every stage
 from helpers.settings import MetricSpec
 
 #: comparison with England -> label (charts and legends); lower-cased in sentences
@@ -108,6 +109,29 @@ UNIT_WORDS = {
 }
 
 
+#: the synthetic England's organisation subtypes (codes) -> words; NHS England's own subtypes
+#: ("Acute - Teaching") are words already
+SUBTYPE_LABELS = {
+    "general": "General acute trust",
+    "specialist": "Specialist acute trust",
+    "mental_health": "Mental health trust",
+    "community": "Community trust",
+    "ambulance": "Ambulance trust",
+    "icb": "Integrated care board",
+}
+
+
+def subtype_words(subtype: str) -> str:
+    """An organisation's subtype as the pages show it: words, never a code ("mental_health" ->
+    "Mental health trust"); "" when there is none."""
+    text = "" if subtype is None or pd.isna(subtype) else str(subtype).strip()
+    if text in SUBTYPE_LABELS:
+        return SUBTYPE_LABELS[text]
+    if text == text.lower() and ("_" in text or text.isidentifier()):
+        return text.replace("_", " ").capitalize()  # a code not listed: its words
+    return text
+
+
 def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -138,11 +162,6 @@ def is_context(spec: MetricSpec) -> bool:
     """A metric shown for context: it makes no judgement (higher or lower, never better or
     worse) and is never scored."""
     return spec.polarity == "no_judgement"
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """ "1 metric", "2 metrics" (``words``: an irregular plural)."""
-    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def judged_by_words(
@@ -189,11 +208,20 @@ def unit_words(org_type: str) -> dict[str, str]:
     return UNIT_WORDS["icb" if org_type == "icb" else "trust"]
 
 
+def fixed(value: float, decimals: int, signed: bool = False) -> str:
+    """``value`` with ``decimals`` decimals (``signed``: with its sign, "+1.20"), never "-0.00": a
+    value that rounds to zero is written "0.00", with no sign."""
+    text = f"{float(value):{'+' if signed else ''}.{decimals}f}"
+    if float(text) == 0:
+        return f"{0:.{decimals}f}"
+    return text
+
+
 def fmt(value: float | None, spec: MetricSpec) -> str:
-    """A value with the metric's decimals and unit, or "n/a"."""
+    """A value with the metric's decimals and unit, or "n/a" (never "-0.0")."""
     if value is None or not np.isfinite(value):
         return "n/a"
-    return f"{value:.{spec.decimals}f}{spec.unit}"
+    return f"{fixed(value, spec.decimals)}{spec.unit}"
 
 
 def fmt_value(v: float | None, spec: MetricSpec) -> str:
@@ -203,7 +231,7 @@ def fmt_value(v: float | None, spec: MetricSpec) -> str:
 def fmt_ci(lo: float, hi: float, spec: MetricSpec) -> str:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return "n/a"
-    return f"{lo:.{spec.decimals}f} to {hi:.{spec.decimals}f}"
+    return f"{fixed(lo, spec.decimals)} to {fixed(hi, spec.decimals)}"
 
 
 def ordinal(n: int) -> str:
@@ -222,6 +250,36 @@ def fmt_diff(v: float, spec: MetricSpec) -> str:
     if not r:  # smaller than the last decimal: show it rather than a signless "0.00"
         return (f"{float(v):+.{d + 2}f}" if v else f"{0:.{d}f}") + points
     return f"{r:+.{d}f}" + points
+
+
+def change_words(change: float, decimals: int = 2, *, lower_is_better: bool = True) -> str:
+    """A change in words, its direction from the polarity and no signed number: "improved by
+    0.19", "worsened by 0.05", "did not change" (when it rounds to zero); "" when missing."""
+    if change is None or not np.isfinite(change):
+        return ""
+    size = fixed(abs(change), decimals)
+    if float(size) == 0:
+        return "did not change"
+    better = (change < 0) == lower_is_better
+    return f"{'improved' if better else 'worsened'} by {size}"
+
+
+def change_range_words(
+    lo: float, hi: float, decimals: int = 2, *, lower_is_better: bool = True
+) -> str:
+    """The interval of a change in words, from its better end to its worse end: "from 0.40
+    better to 0.05 worse", "from 0.40 better to 0.10 better"; "" when missing."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return ""
+    best, worst = (lo, hi) if lower_is_better else (hi, lo)
+
+    def word(x: float) -> str:
+        size = fixed(abs(x), decimals)
+        if float(size) == 0:
+            return "no change"
+        return f"{size} {'better' if (x < 0) == lower_is_better else 'worse'}"
+
+    return f"from {word(best)} to {word(worst)}"
 
 
 def fmt_plan(v: float, spec: MetricSpec, signed: bool = False) -> str:

@@ -37,12 +37,22 @@ def rank_matrix(
     return out
 
 
-def summarise_ranks(ranks: np.ndarray, size: np.ndarray, level: float = 0.95) -> pd.DataFrame:
+def summarise_ranks(
+    ranks: np.ndarray,
+    size: np.ndarray,
+    level: float = 0.95,
+    observed: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Per unit (column of ``ranks``, ``draws × units``), given each unit's group size ``size``:
     the likely range ``rank_lower``/``rank_upper`` at ``level`` (the percentiles rounded outwards
     to whole ranks), ``rank_median``, ``p_top_quartile`` (rank ≤ N/4), ``p_bottom_quartile``
     (rank > 3N/4), and ``confidently_top_quartile``/``confidently_bottom_quartile`` (the whole
-    likely range in that quartile). A unit never ranked (NaN in every draw) gets NaN."""
+    likely range in that quartile). A unit never ranked (NaN in every draw) gets NaN.
+
+    ``observed``: the published (point) ranks; the likely range is widened to hold each, so that
+    a rank never lies outside its own range. They can fall outside the percentiles when the
+    observed values tie (say several zero counts, which share a rank) while the draws, which
+    vary every value, never do: the point rank is then at an edge the draws rarely reach."""
     ranks = np.atleast_2d(np.asarray(ranks, dtype=float))
     size = np.asarray(size, dtype=float)
     valid = ~np.isnan(ranks).any(axis=0) & ~np.isnan(size)
@@ -57,6 +67,11 @@ def summarise_ranks(ranks: np.ndarray, size: np.ndarray, level: float = 0.95) ->
         out["rank_median"][valid] = np.median(r, axis=0)
         out["p_top_quartile"][valid] = (r <= n / 4).mean(axis=0)
         out["p_bottom_quartile"][valid] = (r > 3 * n / 4).mean(axis=0)
+    if observed is not None:
+        obs = np.asarray(observed, dtype=float)
+        has = valid & ~np.isnan(obs)
+        out["rank_lower"][has] = np.minimum(out["rank_lower"][has], obs[has])
+        out["rank_upper"][has] = np.maximum(out["rank_upper"][has], obs[has])
     res = pd.DataFrame(out)
     res["confidently_top_quartile"] = res.rank_upper <= size / 4
     res["confidently_bottom_quartile"] = res.rank_lower > 3 * size / 4

@@ -258,6 +258,12 @@ def test_special_cause_concern_on_a_core_metric_in_consecutive_years_is_persiste
         why[1] == ("2023/24: special-cause concern on a; 2024/25: special-cause concern on a")
         and why[0] == why[3] == ""
     )
+    # on the pages the metric is named, never shown by its id
+    named = failure_reasons(a, rules, {"a": "A&E 4-hour performance"}).tolist()
+    assert named[1] == (
+        "2023/24: special-cause concern on A&E 4-hour performance; "
+        "2024/25: special-cause concern on A&E 4-hour performance"
+    )
     # with no core metric named, the trigger is off
     assert assess.spc_concerns(_spc_run(), _monthly_series()).empty
     assert not persistent_failure(a.drop(columns="spc_concern"), rules).any()
@@ -267,3 +273,30 @@ def test_two_core_metrics_can_be_required() -> None:
     r = _spc_run(spc_metrics=["a"], spc_min_metrics=2)
     spc = assess.spc_concerns(r, _monthly_series())
     assert spc.spc_concern_metrics.str.len().gt(0).any() and not spc.spc_concern.any()
+
+
+def test_the_change_since_last_year_is_on_the_metrics_both_years_share() -> None:
+    """The ICB assessment scores 8 metrics in 2023/24 and 5 in 2024/25 (the infection rates
+    end): comparing the two years' averages compares different things. Here metric c is scored
+    in 2023/24 only, and nothing else changes: the change is 0 for every trust, where the two
+    averages differ by up to 1.00."""
+    from helpers.assess.common_metrics import metrics_by_period
+
+    r = run([spec("a"), spec("b"), spec("c")])
+    res = pd.concat(
+        [
+            results(
+                {"a": SPREAD, "b": SPREAD, "c": SPREAD[::-1]}, 10_000_000, "2023/24", exact=True
+            ),
+            results({"a": SPREAD, "b": SPREAD}, 10_000_000, "2024/25", exact=True),
+        ],
+        ignore_index=True,
+    )
+    a, m, years = assess.assessment_tables(r, res, orgs(20), None, n_draws=200)
+    assert metrics_by_period(m) == {"2023/24": ["a", "b", "c"], "2024/25": ["a", "b"]}
+    out = assess.add_accountability(a, m, years, None, r.settings.assess)
+    later = out[out.period == "2024/25"].set_index("org_code")
+    before = out[out.period == "2023/24"].set_index("org_code").average_score
+    assert (later.average_score - before).abs().max() == 1.0  # the averages are not comparable
+    assert np.allclose(later.change_since_last_year, 0.0)
+    assert not later.change_significant.any()

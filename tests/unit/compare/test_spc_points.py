@@ -31,3 +31,22 @@ def test_the_drawn_points_are_the_summarised_ones(built_monthly) -> None:
 def test_no_metric_no_points(built_monthly) -> None:
     run, _measures, monthly, _mapping, _splits = built_monthly
     assert spc_points(run, monthly, {"RDU"}, []).empty
+
+
+def test_each_goal_is_drawn_only_over_the_years_it_applies_to(built_monthly) -> None:
+    """The 2024/25 A&E goal (78%) was drawn across every month from 2021; the 2023/24 goal
+    (76%) applies to 2023/24 only, and the earlier years have none."""
+    from helpers.core.fy import financial_year
+
+    run, _measures, monthly, _mapping, _splits = built_monthly
+    points = spc_points(run, monthly, {"RDU", "RAL"}, ["ae_4hr_pct", "ga_bed_occupancy_pct"])
+    ae = points[points.metric_id == "ae_4hr_pct"]
+    year = financial_year(ae.month)
+    assert set(year) >= {"2022/23", "2023/24", "2024/25"}
+    assert ae.target[year == "2024/25"].eq(78).all()
+    assert ae.target[year == "2023/24"].eq(76).all()
+    assert ae.target[~year.isin(["2023/24", "2024/25"])].isna().all()
+    beds = points[points.metric_id == "ga_bed_occupancy_pct"]  # a goal with no years: all
+    spec = next(m for m in run.metrics if m.id == "ga_bed_occupancy_pct")
+    expected = [g.value for g in spec.goals]
+    assert beds.target.dropna().isin(expected).all() if expected else beds.target.isna().all()

@@ -3,6 +3,7 @@ the hospitals of each trust read from the committed hospital list."""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pandas as pd
@@ -48,6 +49,20 @@ def test_local_priorities_are_read_and_checked_against_the_catalogue(tmp_path):
         local_priorities(_priority_run(tmp_path, unknown))
     with pytest.raises(IngestError, match=r"line 1: missing column\(s\) \['reason'\]"):
         local_priorities(_priority_run(tmp_path, "icb_code,metric_id\nQZA,mh_access_pct\n"))
+
+
+def test_organisation_names_from_ods_capitals_are_cased_by_the_one_rule():
+    """The real acute assessment's organisations (ODS names in capitals): cased by
+    helpers.core.names.name_case, not left as 'WRIGHTINGTON, Wigan and Leigh'."""
+    from helpers.ingest.reference import organisations
+    from helpers.settings import load_assessment
+
+    orgs = organisations(load_assessment("config/assessments/acute.yml", project_root()))
+    names = dict(zip(orgs.org_code, orgs.org_name, strict=True))
+    assert names["RRF"] == "Wrightington, Wigan and Leigh NHS Foundation Trust"
+    assert names["RCX"] == "The Queen Elizabeth Hospital, King's Lynn, NHS Foundation Trust"
+    assert names["RJ1"] == "Guy's and St Thomas' NHS Foundation Trust"
+    assert not [n for n in names.values() if re.search(r"\b[A-Z]{2,}\b", n.replace("NHS", ""))]
 
 
 # --- the hospitals of each trust (reference: sites), on the committed file -------------------

@@ -4,6 +4,7 @@ of organisations and of the catalogue's and settings' text, and a Quarto project
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
 from helpers.pipeline.provenance import build_provenance
 from helpers.publish import pages
+from helpers.publish.render import render_site
 from helpers.publish.site_index import write_site_index
 from helpers.publish.summary import run_summary
 from helpers.settings import LoadedAssessment
@@ -33,7 +35,9 @@ def assessed(
     assessment, scores, years = assess.assessment_tables(run, results, orgs, None, n_draws=n_draws)
     specs = {m.id: m for m in assess.scored_metrics(run)}
     changes = assess.segment_changes(years, specs, rules)
-    assessment = assess.add_accountability(assessment, scores, years, None, rules)
+    assessment = assess.add_accountability(
+        assessment, scores, years, None, rules, names=assess.metric_names(run)
+    )
     values = scores[["org_code", "period", "metric_id", "value"]]
     alternatives = assess.alternative_segments(assessment, values, specs, rules)
     assessment = assess.rule_stability(assessment, alternatives)
@@ -139,3 +143,17 @@ def retitled(run: LoadedAssessment, text: str, metrics: int = 1) -> LoadedAssess
         update={"title": f"{text} (assessment)", "short_title": f"{text} (short assessment)"}
     )
     return run.model_copy(update={"metrics": specs, "settings": settings})
+
+
+#: the files an in-memory project links to but does not hold (the workbook, the league and
+#: score tables, the front-end files): the preview warns about these links, and only these
+_NOT_WRITTEN = re.compile(r"link target '[./]*(results/[\w.]+|assets/[\w./-]+)' not found$")
+
+
+def render_pages(project: Path) -> Any:
+    """Render the project :func:`assessment_site` wrote with the preview; every renderer
+    warning but a link to a file such a project does not write fails the test."""
+    result = render_site(project, force_preview=True, allow_warnings=True)
+    unexpected = [w for w in result.warnings if not _NOT_WRITTEN.search(w)]
+    assert not unexpected, unexpected
+    return result

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from site_support import assessment_site, retitled
+from site_support import assessment_site, render_pages, retitled
 
 from helpers.publish import pages
-from helpers.publish.render import render_site
 from helpers.publish.render.preview.markdown import split_front_matter
 
 HOSTILE = (
@@ -58,7 +57,7 @@ def hostile_site(built, root, tmp_path_factory):
         first_name=HOSTILE,
         retitle=lambda r: retitled(r, HOSTILE),
     )
-    site = render_site(project, force_preview=True)
+    site = render_pages(project)
     return ctx, project, site.output_dir, ctx.run.settings.org_codes[0]
 
 

@@ -327,6 +327,18 @@ def test_methodology_explains_the_assessment_with_or_without_nof_files(site) -> 
         assert f"- **{code}** (cut-offs): " in section
     rho = corr["domain_score_access"]["rho"]  # a linear function of the same scores: 1
     assert f"Spearman's rank correlation {rho:.2f} (95% interval" in section
+    # the words are this assessment's, not the UEC assessment's copied into every one
+    assert "urgent and emergency care metrics" not in section
+    n_scored = sum(1 for m in ctx.run.metrics if m.score_mode != "none")
+    assert f"this assessment's {n_scored} scored metrics, in access" in section
+    # two correlations with NHS England's average score say over which trusts each is
+    overall = corr["league_avg_score"]["rho"]
+    if summary["trusts"] != corr["domain_score_access"]["n"]:
+        assert (
+            f"NHS England's overall average score with {overall:.2f} (over these "
+            f"{corr['domain_score_access']['n']} trusts; the {summary['spearman']:.2f} above is "
+            f"the same comparison over all {summary['trusts']} trusts in both"
+        ) in section
     # the whole assessment beside NHS England's: the figures and the cross-table of segments
     assert summary["trusts"] > 100
     assert (
@@ -342,6 +354,118 @@ def test_methodology_explains_the_assessment_with_or_without_nof_files(site) -> 
             f"| {r.nhse_segment_4} | {r.trusts} |" in section
         )
     assert "financial deficit" in section and "CQC" in section
+
+
+def test_methodology_national_headline_section_is_a_heading_with_no_renderer_warning(site) -> None:
+    """The acute and ICB methodology showed "### England here and NHS England's national
+    headline" as text: the heading ran on from the list before it."""
+    ctx, _, _ = site
+    path = ctx.paths.results / "national_headlines.csv"
+    pd.DataFrame(
+        [
+            {
+                "metric_id": ctx.run.metrics[0].id,
+                "period": "2024/25",
+                "england_value": 71.2,
+                "national_value": 73.8,
+                "difference": -2.6,
+                "national_months": 12,
+                "national_label": "England, every provider",
+                "why": "The headline adds other providers.",
+            }
+        ]
+    ).to_csv(path, index=False)
+    try:
+        text = pages.methodology_page(ctx, template_env(), pages.page_context(ctx))
+    finally:
+        path.unlink()
+    _, body, _ = split_front_matter(text, "methodology.qmd")
+    env: dict = {}
+    out = make_markdown().render(body, env)
+    assert not env.get("warnings"), env.get("warnings")
+    assert re.search(
+        r"<h3[^>]*>England here and NHS England(&#x27;|')s national headline</h3>", out
+    )
+    assert "### England" not in re.sub(r"<[^>]+>", "", out)
+
+
+def test_each_scoring_rule_is_written_once_on_the_methodology_and_the_league_hub(site) -> None:
+    """The same rank rule was printed once per metric (ten times on the acute methodology)."""
+    ctx, _, _ = site
+    table = assess.scoring_rules_table(ctx.run)
+    generic = [re.sub(r" \((higher|lower) is better\)", "", r) for r in table.rule]
+    shared = {g for g in generic if generic.count(g) > 1}
+    assert shared, "the UEC metrics share the rank rule"
+    for name in ("methodology.qmd", "league.qmd"):
+        text = _read(ctx.paths.base / name)
+        for r, g in zip(table.itertuples(), generic, strict=True):
+            assert text.count(md_text(g if g in shared else r.rule)) == 1, (name, r.metric_id)
+            if g in shared:
+                direction = re.search(r"(higher|lower) is better", r.rule)
+                cell = "The rule above" + (f"; {direction.group(0)}" if direction else "")
+                assert f"| {md_text(cell)} |" in text, (name, r.metric_id)
+
+
+def test_league_pages_state_the_metrics_scored_in_each_year(site) -> None:
+    """The ICB hub said "8 scored metrics" where 2024/25 scores 5: the hub states the metrics
+    scored per year when they differ, each cohort page the metrics scored in its own year."""
+    from helpers.assess.common_metrics import metrics_by_period
+
+    ctx, _, _ = site
+    by = metrics_by_period(ctx.metric_scores)
+    hub = _read(ctx.paths.base / "league.qmd")
+    if len({tuple(sorted(v)) for v in by.values()}) > 1:
+        assert "How each trust did on the scored metrics of this assessment (" in hub
+        for period, ms in by.items():
+            assert re.search(rf"{len(ms)} in [^;)]*{re.escape(period)}", hub), period
+        assert "A year is compared with the one before on the metrics both years share." in hub
+    a = ctx.assessment
+    for (cohort, period), g in a.groupby(["cohort", "period"]):
+        page = _read(_cohort_page(ctx, cohort, period))
+        n = int(g.metrics_in_cohort.max())
+        words = f"{n} metric{'s' if n != 1 else ''} scored in {period}"
+        assert f"How each trust did on the {words}, relative" in page
+
+
+def test_part_years_are_labelled_wherever_a_value_of_one_is_shown(site) -> None:
+    """A&E 2024/25 covers 10 months (February and March 2025 left out): the metric page, the
+    report card (In brief, scores, latest values), the spine chart and the league table say so;
+    a goal note says what was missed, not "Goal: Not met (78.0%) 10 of 12 months"."""
+    ctx, _, _ = site
+    r = ctx.results
+    ae = r[(r.metric_id == "ae_4hr_pct") & (r.period == "2024/25") & r.value.notna()]
+    months = int(ae.months_covered.max())
+    assert months == 10
+    part = f"2024/25 ({months} of 12 months)"
+    page = _read(ctx.paths.metrics / "ae_4hr_pct.qmd")
+    assert f"In **{part}** England" in page and f"## All trusts, {part}" in page
+    assert "Goal: " not in page and "Goal 78.0%: not met" in page
+    assert not re.search(r"\| \d+ of 12 months \|", page)
+    for row in ae[ae.months_covered < months].itertuples():
+        assert re.search(
+            rf"\({row.org_code}\) \|.*value from {int(row.months_covered)} of 12 months \|", page
+        )
+    note = md_text("In 2024/25, A&E 4-hour performance")
+    cards = [p for p in sorted(ctx.paths.orgs.glob("*.qmd")) if p.stem != "index"]
+    shown = 0
+    for path in cards:
+        card = _read(path)
+        mine = ae[ae.org_code == path.stem]
+        if mine.empty or "## In brief" not in card:
+            continue
+        shown += 1
+        brief = card.split("## In brief", 1)[1].split(":::", 1)[0]
+        assert note in brief and "of 12 months" in brief, path.stem
+        assert f"| {part} | " in card or "of 12 months)" in card
+    assert shown >= 1
+    jobs = pages._spine_jobs(ctx, sorted(ae.org_code)[:3], r, ctx.orgs.set_index("org_code"))
+    texts = [
+        row.value_text for j in jobs for row in j.rows if row.label == "A&E 4-hour performance"
+    ]
+    assert texts and all(t.endswith(f"(2024/25, {months} of 12 months)") for t in texts)
+    for path in (ctx.paths.base / "league").glob("*2024-25.qmd"):
+        assert note in _read(path)
+    assert note in _read(ctx.paths.base / "league.qmd")
 
 
 def test_downloads_list_every_result_table_with_what_it_holds(site, tmp_path) -> None:
@@ -453,8 +577,17 @@ def test_report_cards_show_the_change_since_last_year_and_the_consequence(site) 
         if not path.exists():
             continue
         text = _read(path)
-        assert f"**Average score {r.change_since_last_year:+.2f}** (95% interval" in text
-        word = "more than chance" if r.change_significant else "within what chance alone"
+        change = round(r.change_since_last_year, 2)
+        words = (
+            "did not change"
+            if change == 0
+            else f"{'improved' if change < 0 else 'worsened'} by {abs(change):.2f}"
+        )  # a lower average score is better: the direction in words, no signed number
+        assert f"**Average score {words}** (95% interval from " in text
+        assert not re.search(r"changed by [-+]|\(lower is better\): more than", text)
+        word = (
+            "more than chance would explain" if r.change_significant else "within what chance alone"
+        )
         assert word in text
         assert f"(rule: {r.consequence_rule.replace('_', ' ')})" in text
         if r.persistent_failure:

@@ -198,3 +198,32 @@ def test_figure_workers_follow_the_environment(monkeypatch):
         monkeypatch.setenv(figures.WORKERS_ENV, bad)
         with pytest.raises(ValueError, match=figures.WORKERS_ENV):
             figures.figure_workers()
+
+
+def test_a_context_metric_is_drawn_apart_from_the_worse_better_axis(tmp_path):
+    """Deprivation (no better or worse) was drawn on the worse-better axis, on the "better"
+    side for Greater Manchester: it is drawn at the top, apart, with a neutral marker, labelled
+    "context, not judged", and the alt text does not count it as higher or better."""
+    judged = _spine_job("R1", 1, tmp_path / "j.png").rows
+    context = figures.SpineRow(
+        label="Deprivation", value=35.0, england=21.0, low=10.0, q1=15.0, q3=27.0, high=40.0,
+        better="", comparison="higher", value_text="35.0 (2025)",
+    )  # fmt: skip
+    job = figures.SpineJob("QOP", "NHS Greater Manchester ICB", tmp_path / "s.png",
+                           (*judged, context), "ICBs")  # fmt: skip
+    figures._CANVASES.clear()
+    fig = figures.spine_chart(job)
+    (canvas,) = figures._CANVASES["spine-_SpineCanvas"].values()
+    n = len(judged) + 1
+    labels = [t.get_text() for t in canvas.ax.get_yticklabels()]
+    assert labels[-1] == "Deprivation\n(context, not judged)"  # the top row
+    xs, ys = canvas.context.get_data()
+    assert list(ys) == [n - 1]
+    for line in canvas.marks.values():  # no better/similar/worse/higher marker on its row
+        assert n - 1 not in list(line.get_data()[1])
+    assert sum(len(line.get_data()[1]) for line in canvas.marks.values()) == len(judged)
+    assert "Deprivation: context, not judged" in fig.alt
+    assert "higher than England" not in fig.alt
+    assert "Deprivation at the top: context, not judged" in fig.caption
+    legend = [t.get_text() for t in canvas.fig.legends[0].get_texts()]
+    assert legend[-1] == "Context, not judged (higher to the right)"

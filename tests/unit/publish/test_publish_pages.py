@@ -3,6 +3,7 @@ per metric and per published organisation, with numbers that agree with the resu
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -141,9 +142,25 @@ def test_report_card_opens_with_a_spine_chart_written_from_the_data(site) -> Non
         rows = ctx.results[(ctx.results.org_code == code) & ctx.results.value.notna()]
         latest = rows.sort_values("period").groupby("metric_id").tail(1)
         assert f"Spine chart of {len(latest)} metrics" in alt
-        for comparison, n in latest.comparison_headline.value_counts().items():
+        context = latest.metric_id.map(lambda m: ctx.specs[m].polarity == "no_judgement")
+        for comparison, n in latest[~context].comparison_headline.value_counts().items():
             label = lower_first(COMPARISON_LABEL[comparison])
             assert f"{label} on {n} (" in alt, (code, comparison)
+        for m in latest[context].metric_id:  # context metrics: drawn apart, not judged
+            assert f"{ctx.specs[m].short_title}: context, not judged" in alt
+
+
+def test_overview_says_its_intro_once_and_its_headlines_once(site) -> None:
+    """The summary is the page's description (shown under the title): the body does not print
+    it again; the headline table is not repeated as a list."""
+    ctx, _, _ = site
+    text = (ctx.paths.base / "index.qmd").read_text(encoding="utf-8")
+    _, front, body = text.split("---", 2)
+    summary = md_text(ctx.run.settings.summary)
+    assert json.dumps(summary) in front and summary not in body
+    for m in ctx.run.metrics:
+        assert not re.search(rf"^- \*\*{re.escape(md_text(m.short_title))}\*\* \(", body, re.M)
+        assert body.count(f"[{md_text(m.short_title)}](metrics/{m.id}.qmd)") == 1
 
 
 FUNNEL_WORDS = "allowing for the variation between trusts (overdispersed funnel, 95%)"

@@ -10,9 +10,8 @@ import re
 import pandas as pd
 import pytest
 import yaml
-from site_support import assessment_site
+from site_support import assessment_site, render_pages
 
-from helpers.publish.render import render_site
 from helpers.publish.sites import search_terms, sites_by_org
 
 CAMBRIDGE = "RGT"  # Cambridge University Hospitals NHS Foundation Trust
@@ -27,7 +26,7 @@ def cambridge_site(built, root, tmp_path_factory):
         return [CAMBRIDGE, other]
 
     ctx, _ = assessment_site(built, root, project, published=published, n_draws=50)
-    site = render_site(project, force_preview=True)
+    site = render_pages(project)
     return ctx, site.output_dir
 
 

@@ -88,3 +88,17 @@ def test_errors() -> None:
         ranks.rank_intervals([1.0, 2.0], [-1.0, 1.0])
     with pytest.raises(ValueError, match="method must be"):
         ranks.rank_intervals(numerator=[1], denominator=[2], method="poisson")  # type: ignore[arg-type]
+
+
+def test_summarise_ranks_widens_the_likely_range_to_hold_the_observed_rank():
+    """A point rank outside its own likely range (ties in the observed values that the draws
+    never keep) is not published: with ``observed`` the range is widened to hold it."""
+    from helpers.stats.rank_draws import summarise_ranks
+
+    draws = np.array([[1.0, 2.0, 3.0], [1.0, 3.0, 2.0], [2.0, 1.0, 3.0]] * 10)
+    size = np.array([3.0, 3.0, 3.0])
+    plain = summarise_ranks(draws, size)
+    assert plain.rank_upper.tolist() == [2, 3, 3] and plain.rank_lower.tolist() == [1, 1, 2]
+    held = summarise_ranks(draws, size, observed=np.array([3.0, 1.0, np.nan]))
+    assert held.rank_lower.tolist() == [1, 1, 2] and held.rank_upper.tolist() == [3, 3, 3]
+    assert not held.confidently_top_quartile.any()

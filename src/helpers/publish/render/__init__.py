@@ -9,7 +9,10 @@ Both renderers build into a hidden temporary sibling folder (``._site.tmp-*``, s
 :func:`helpers.core.files.building`) and only swap it into place when every page rendered; on
 failure :class:`SiteBuildError` names the page (and line where known), the previous site is left
 untouched and the temporary folder is removed; a file that cannot be written (a full disk, no
-permission) is a :class:`SiteBuildError` too, naming the path and the reason. A build killed
+permission) is a :class:`SiteBuildError` too, naming the path and the reason. A renderer
+warning (a heading that runs on from a paragraph and would show as raw ``###``, a link to no
+page, an image without alt text, Quarto's ``WARN`` lines) fails the build the same way: the
+error lists the warnings and the previous site is kept. A build killed
 meanwhile leaves the previous site as it was, and its temporary folder is removed by the next.
 
 Supported in the preview (the subset of Quarto the pipeline's pages use):
@@ -85,12 +88,15 @@ def render_site(
     force_preview: bool = False,
     profile: str | None = None,
     md_cache: Path | None = None,
+    allow_warnings: bool = False,
 ) -> RenderResult:
     """Render the Quarto website project at ``root`` into ``output_dir`` (default: the project's
     ``output-dir``, ``_site``). Uses ``quarto render`` when Quarto is on PATH and
     ``force_preview`` is false, else the preview renderer; ``profile`` as Quarto's. The preview
     keeps the rendered markdown of every page in ``md_cache`` (a folder) when given, so that the
-    pages that did not change are not parsed again."""
+    pages that did not change are not parsed again. Any warning of the renderer raises
+    :class:`SiteBuildError` (listing them) and keeps the previous site, unless
+    ``allow_warnings`` (then they are logged and returned)."""
     root = Path(root).resolve()
     config = load_project(root, profile)
     project = config.get("project") or {}
@@ -108,6 +114,8 @@ def render_site(
             else:
                 kind = "preview"
                 pages, warnings = Preview(root, config, tmp, md_cache).build()
+            if warnings and not allow_warnings:  # before the swap: the old site stays
+                raise SiteBuildError(warnings_failure(warnings, out))
             (tmp / ".preview").write_text(kind + "\n", encoding="utf-8")
     except OSError as exc:  # a full disk, an unwritable folder: one line, the path and why
         raise SiteBuildError(
@@ -116,6 +124,16 @@ def render_site(
     for line in summarise_warnings(warnings):
         log.warning("%s", line)
     return RenderResult(kind, out, [out / p for p in pages], warnings)
+
+
+def warnings_failure(warnings: Sequence[str], out: Path) -> str:
+    """The message of a build failed by its renderer's warnings: how many, one line per kind."""
+    lines = "\n".join(f"  {line}" for line in summarise_warnings(warnings))
+    n = len(warnings)
+    return (
+        f"the renderer gave {n} warning{'s' if n != 1 else ''}, and a warning fails the build "
+        f"(the previous site in {out} was left as it was):\n{lines}"
+    )
 
 
 def summarise_warnings(warnings: Sequence[str], limit: int = 20) -> list[str]:

@@ -83,3 +83,13 @@ def test_resources_copied(built):
     assert (site / "reports/demo/figures/chart.png").is_file()
     assert (site / "site_libs/preview/site.css").is_file()
     assert not (site / "reports/demo/_intro.md").exists()
+
+
+def test_head_title_names_the_page_then_the_site_once(built):
+    """The home page's title is the site's: "Fixture assessment", not "Fixture assessment –
+    Fixture assessment" (as "NHS annual assessment – NHS annual assessment" was)."""
+    root, _ = built
+    site = root / "_site"
+    assert "<title>Fixture assessment</title>" in (site / "index.html").read_text()
+    about = (site / "about.html").read_text()
+    assert "<title>About this assessment \u2013 Fixture assessment</title>" in about

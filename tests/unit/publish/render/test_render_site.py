@@ -87,8 +87,48 @@ def test_uses_quarto_when_available(tmp_path, monkeypatch):
     assert render_site(root, force_preview=True).kind == "preview"
 
 
-def test_fixture_builds_without_unexpected_warnings(built):
+def test_fixture_builds_without_warnings(built):
     _, result = built
+    assert result.warnings == []
+
+
+def _files(folder):
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_a_renderer_warning_fails_the_build_and_keeps_the_previous_site(tmp_path):
+    """A heading straight after a paragraph's line is that paragraph's text to pandoc (the
+    methodology's "### England here ..." shown as raw text): the build fails, naming the page
+    and the line, and the site built before stays as it was."""
+    root = site_fixture.make_fixture_project(tmp_path)
+    render_site(root, force_preview=True)
+    before = _files(root / "_site")
+    page = root / "reports/demo/metrics/rtt_18wk_pct.qmd"
+    page.write_text(page.read_text() + "\n- **Standards** are met.\n### A heading run on\n\nText\n")
+    with pytest.raises(SiteBuildError) as err:
+        render_site(root, force_preview=True)
+    message = str(err.value)
+    assert "1 warning, and a warning fails the build" in message
+    assert "reports/demo/metrics/rtt_18wk_pct.qmd: '### A heading run on' continues" in message
+    assert "the previous site in" in message
+    assert _files(root / "_site") == before
+    assert not list(root.glob("._site*"))
+
+
+def test_a_notebook_figure_without_alt_text_fails_the_build(tmp_path):
+    import nbformat
+
+    root = site_fixture.make_fixture_project(tmp_path)
+    path = root / "reports/demo/pipeline/01-analysis.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[-1].source = "plot_without_caption()"
+    nbformat.write(nb, path)
+    with pytest.raises(SiteBuildError, match="figure has no fig-alt/fig-cap"):
+        render_site(root, force_preview=True)
+    assert not (root / "_site").exists()
+    result = render_site(root, force_preview=True, allow_warnings=True)
     assert result.warnings == [
         "reports/demo/pipeline/01-analysis.ipynb: cell 7: figure has no fig-alt/fig-cap"
     ]

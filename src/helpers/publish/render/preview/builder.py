@@ -331,7 +331,8 @@ class Preview:
         subtitle = opts.get("subtitle")
         return {
             "lang": str(opts.get("lang") or "en"),
-            "head_title": " \u2013 ".join(t for t in (title_text, site_title) if t)
+            # the page's title, then the site's, once ("Home – Site", never "Site – Site")
+            "head_title": " \u2013 ".join(dict.fromkeys(t for t in (title_text, site_title) if t))
             or page.src.stem,
             "site_title": site_title,
             "home_href": state.relative(home, page) if home else None,
