@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from helpers.assess.common_metrics import year_on_year
+from helpers.assess.common_metrics import YEAR_ON_YEAR_COLUMNS, year_on_year
 from helpers.assess.engine import CohortYear
 from helpers.assess.plans import plans_kept
 from helpers.core.fy import fy_label, fy_start
@@ -195,12 +195,7 @@ ACCOUNTABILITY_COLUMNS = [
     "plans",
     "plan_delivery",
     "plan_shortfalls",
-    "previous_period",
-    "previous_segment",
-    "change_since_last_year",
-    "change_lower",
-    "change_upper",
-    "change_significant",
+    *YEAR_ON_YEAR_COLUMNS[2:],  # previous period and segment, the change and its interval
     "spc_concern_metrics",
     "spc_concern",
     "persistent_failure",
