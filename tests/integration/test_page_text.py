@@ -22,7 +22,7 @@ import pytest
 
 from helpers.pipeline.cli import cmd_render
 from helpers.pipeline.run import run_assessment
-from helpers.settings import load_assessment
+from helpers.settings import load_assessment, load_site
 
 FAST = "config/fast/uec-fast.yml"
 ID = "uec-fast"
@@ -156,4 +156,25 @@ def test_no_raw_markdown_left_as_text(pages) -> None:
 
 def test_no_negative_zero(pages) -> None:
     found = list(_findings(pages, re.compile(r"(?<![\w.])[-\u2212]0(\.0+)?(?![\d.])")))
+    assert not found, _report(found)
+
+
+def test_every_page_says_what_the_assessment_is(pages, project_copy: Path) -> None:
+    """The publisher's status sentence (config/site.yml) is on every page: the site's banner
+    under both renderers (Quarto's website.announcement), so no page can be read as NHS
+    England's own."""
+    status = " ".join(load_site(project_copy)[0].publisher.status_sentence().split())
+    missing = [name for name, runs in pages.items() if status not in " ".join(prose(runs).split())]
+    assert not missing, _report(missing)
+
+
+def test_no_probability_printed_as_certain(pages) -> None:
+    """A simulated probability is never 0% or 100% on any page (it reads "less than 1%" or
+    "more than 99%"): checked in every line of text that speaks of a probability."""
+    found = []
+    for name, runs in pages.items():
+        for line in prose(runs).splitlines():
+            if "probabilit" in line.lower():
+                for m in re.finditer(r"(?<![\d.])(?:100|0)%", line):
+                    found.append(f"{name}: …{_around(line, m)}…")
     assert not found, _report(found)
