@@ -34,6 +34,7 @@ from helpers.publish.text import (
     is_true,
     lower_first,
     ordinal,
+    subtype_words,
 )
 from helpers.settings import LoadedAssessment, MetricSpec
 
@@ -249,7 +250,7 @@ def _league_rows(year: pd.DataFrame, published: set[str]) -> list[dict]:
                 else "",
                 "fewer_metrics": (_int(r.metrics_scored) or 0) < (_int(r.metrics_in_cohort) or 0),
                 "region_filter": _text(getattr(r, "region", "")),
-                "subtype_filter": _text(getattr(r, "org_subtype", "")),
+                "subtype_filter": subtype_words(_text(getattr(r, "org_subtype", ""))),
                 "group": group,
                 "group_size": int(sizes.get(r.indistinguishable_group, 0)) if group else 0,
             }

@@ -83,3 +83,23 @@ def test_part_years_are_labelled_and_annual_figures_are_not_months() -> None:
         cov.note("2024/25", names) == "In 2024/25, A&E 4-hour performance covers 10 of 12 months."
     )
     assert cov.note("2023/24", names) == ""
+
+
+def test_the_league_tables_type_column_is_words_not_a_code() -> None:
+    """The synthetic trusts' subtypes are codes ("general", "specialist", "mental_health"): the
+    league table's Type column and its filter show their words."""
+    from helpers.assess import tables
+    from helpers.publish.assessment_views import _league_rows
+
+    row = {c: None for c in tables.ASSESSMENT_COLUMNS}
+    row |= {"org_code": "ZPW", "org_name": "A Trust", "period": "2024/25", "rank": 1,
+            "rank_lower": 1, "rank_upper": 2, "indistinguishable_group": 1, "segment": 1,
+            "average_score": 1.5, "average_score_lower": 1.2, "average_score_upper": 1.9,
+            "specialist": False}  # fmt: skip
+    for code, words in (
+        ("mental_health", "Mental health trust"),
+        ("general", "General acute trust"),
+    ):
+        year = pd.DataFrame([row | {"org_subtype": code}])
+        (out,) = _league_rows(year, set())
+        assert out["subtype_filter"] == words
