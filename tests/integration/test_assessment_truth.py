@@ -44,7 +44,9 @@ def test_every_assessed_organisation_year_has_a_planted_truth(against_truth, pip
 
 
 def test_the_likely_range_of_rank_covers_the_true_rank_90_to_99_percent(against_truth) -> None:
-    t = against_truth
+    """In cohorts of more than three: in a cohort of two or three (the small scale's specialist
+    acute trusts, ranked apart) a likely range of 1 to 3 covers every rank by construction."""
+    t = against_truth[against_truth.cohort_size > 3]
     covered = (t.rank_lower <= t.true_rank) & (t.true_rank <= t.rank_upper)
     by = covered.groupby(t.assessment).agg(["mean", "size"])
     print("\ncoverage of the true rank by the 95% likely range:\n", by)

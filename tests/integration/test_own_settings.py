@@ -51,6 +51,11 @@ def test_own_settings_outside_the_project_without_optional_files(project_copy: P
         "sha256": sha256(own),
         "extends": [],
     }
+    # the site's settings (title, publisher) are named by their own hash, not as extended
+    assert prov["site_settings"] == {
+        "file": "config/site.yml",
+        "sha256": sha256(project_copy / "config" / "site.yml"),
+    }
     roles = {i["role"] for i in prov["inputs"]}
     assert not any("successions" in r for r in roles)
     executed = nbformat.read(out / "pipeline" / "10_ingest.ipynb", as_version=4)

@@ -15,6 +15,7 @@ from helpers.core.files import sha256
 from helpers.core.paths import project_path
 from helpers.ingest import input_files
 from helpers.settings import LoadedAssessment
+from helpers.settings.load import SITE_SETTINGS
 
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill")
 
@@ -48,6 +49,7 @@ def build_provenance(run: LoadedAssessment, ledger: pd.DataFrame) -> dict:
     same inputs and code give the same file."""
     root = run.root
     files = [{"file": r.file, "sha256": r.sha256, "role": r.role} for r in ledger.itertuples()]
+    site = (root / SITE_SETTINGS).resolve()  # the site's settings: title and publisher
     return {
         "assessment": run.settings.id,
         "title": run.settings.title,
@@ -57,9 +59,14 @@ def build_provenance(run: LoadedAssessment, ledger: pd.DataFrame) -> dict:
             "extends": [
                 {"file": project_path(f, root), "sha256": sha256(f)}
                 for f in run.settings_files
-                if f != run.settings_path
+                if f not in (run.settings_path, site)
             ],
         },
+        "site_settings": (
+            {"file": project_path(site, root), "sha256": sha256(site)}
+            if site in run.settings_files
+            else None
+        ),
         "catalogue": {
             "file": run.settings.catalogue,
             "sha256": sha256(root / run.settings.catalogue),
