@@ -127,7 +127,12 @@ def test_league_table_fits_1280_px_and_its_details_open_by_keyboard(
         ].iloc[0]
         shown = "; ".join(f"{s}: {fmt_probability(r[f'p_segment_{s}'])}" for s in SEGMENTS)
         assert "Probability of each segment" in text and shown in text, (shown, text)
-        assert str(r.consequence) in text
+        # what the rules imply, worded as an implication with its rule, never as a decision
+        c = str(r.consequence)
+        implied = (
+            f"In line for: {c[:1].lower()}{c[1:]} (rule: {r.consequence_rule.replace('_', ' ')})"
+        )
+        assert "not a decision" in text and implied in text, (implied, text)
         # still no sideways scroll with the details open
         m = page.evaluate(_MEASURE)
         assert m["wrapScroll"] <= m["wrapClient"] and m["pageScroll"] <= m["window"], m
