@@ -54,7 +54,7 @@ test: $(STAMP) $(NODE_STAMP) ## lint, import layers, unit tests, notebooks (nbva
 parity: $(STAMP) ## statistics against the reference implementations' vectors
 	$(BIN)/python tests/parity/run.py
 
-bench: $(STAMP) ## benchmarks (print rows per second)
+bench: $(STAMP) $(NODE_STAMP) ## benchmarks (the England benchmark renders the site: it needs node_modules)
 	$(BIN)/python benchmarks/run.py
 
 lint: $(STAMP) ## ruff (lint and format) and the import-layers contract (.importlinter)
