@@ -32,32 +32,47 @@ def continuous_scores(
 ) -> np.ndarray:
     """Continuous scores of one cohort: ``values`` is ``draws × organisations``."""
     v = oriented(np.atleast_2d(np.asarray(values, dtype=float)), polarity)
-    n = (~np.isnan(v)).sum(axis=1, keepdims=True).astype(float)
+    if rule == "rank":
+        return rank_scores(rank_matrix(v, method="average" if ties == "average" else "min"))
+    if rule != "value":
+        raise ValueError(f"continuous scoring is 'rank' or 'value', not {rule!r}")
     with np.errstate(invalid="ignore", divide="ignore"):
-        if rule == "rank":
-            r = rank_matrix(v, method="average" if ties == "average" else "min")
-            s = 1 + 3 * (r - 1) / (n - 1)
-        elif rule == "value":
-            best = np.nanmin(v, axis=1, keepdims=True)
-            worst = np.nanmax(v, axis=1, keepdims=True)
-            s = 1 + 3 * (v - best) / (worst - best)
-        else:
-            raise ValueError(f"continuous scoring is 'rank' or 'value', not {rule!r}")
+        best = np.nanmin(v, axis=1, keepdims=True)
+        worst = np.nanmax(v, axis=1, keepdims=True)
+        s = 1 + 3 * (v - best) / (worst - best)
     s = np.where(np.isfinite(s), s, MIDDLE)
     return np.where(np.isnan(v), np.nan, s)
+
+
+def rank_scores(ranks: np.ndarray) -> np.ndarray:
+    """``1 + 3·(r − 1)/(N − 1)`` from ranks already taken (1 = best; ``draws × organisations``,
+    NaN = not ranked), ``N`` the organisations ranked in the row. One ranked: 2.5 (the middle).
+    Used for the ranks NHS England publishes beside its values as well as for our own."""
+    r = np.atleast_2d(np.asarray(ranks, dtype=float))
+    n = (~np.isnan(r)).sum(axis=1, keepdims=True).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = 1 + 3 * (r - 1) / (n - 1)
+    s = np.where(np.isfinite(s), s, MIDDLE)
+    return np.where(np.isnan(r), np.nan, s)
+
+
+def band_scores(values: np.ndarray, bands: list[tuple[float | None, float]]) -> np.ndarray:
+    """Scores from ``(below, score)`` bands: the first band whose ``below`` the value is under
+    (``None``: any value left)."""
+    v = np.asarray(values, dtype=float)
+    out = np.full(v.shape, np.nan)
+    todo = ~np.isnan(v)
+    for below, score in bands:
+        hit = todo if below is None else todo & (v < below)
+        out[hit] = score
+        todo &= ~hit
+    return out
 
 
 def discrete_scores(values: np.ndarray, spec: MetricSpec) -> np.ndarray:
     """Scores from the catalogue's bands (the first band whose ``below`` the value is under)."""
     assert spec.scoring is not None
-    v = np.asarray(values, dtype=float)
-    out = np.full(v.shape, np.nan)
-    todo = ~np.isnan(v)
-    for band in spec.scoring.bands:
-        hit = todo if band.below is None else todo & (v < band.below)
-        out[hit] = band.score
-        todo &= ~hit
-    return out
+    return band_scores(values, [(b.below, b.score) for b in spec.scoring.bands])
 
 
 def target_scores(values: np.ndarray, spec: MetricSpec, period: str) -> np.ndarray:
