@@ -189,13 +189,15 @@ def score_framework(
         else:
             t["unadjusted_segment"] = _segments(mean, seg.rule, seg.cutoffs)
         flag = q[framework.override.flag_id] if framework.override.flag_id in q.columns else None
-        t["override"] = (flag.fillna(0) if flag is not None else 0).astype(int)
+        t["override"] = (flag.fillna(0) if flag is not None else pd.Series(0, q.index)).astype(int)
         t["in_deficit"] = t["override"].astype(bool)
         unadj = t["unadjusted_segment"].to_numpy(float)
         t["adjusted_segment"] = financial_override(
             unadj, t["in_deficit"].to_numpy(), cap=framework.override.cap
         )
-        t["rank"] = league_ranks(t["adjusted_segment"].to_numpy(), t["average_score"].to_numpy())[0]
+        # NHS England ranks the published (rounded) average: equal averages share the best rank
+        avg = t["average_score"].to_numpy()
+        t["rank"] = league_ranks(t["adjusted_segment"].to_numpy(), avg)[0]
         out.append(t.reset_index())
     trusts_out = pd.concat(out, ignore_index=True)
     for c in ("unadjusted_segment", "adjusted_segment", "rank") + tuple(
