@@ -19,6 +19,9 @@
 * :mod:`helpers.assess.tables`: the published tables (assessment, metric scores, league table).
 * :mod:`helpers.assess.describe`: the rules and results in words, and the checks.
 * :mod:`helpers.assess.nof`: reproducing NHS England's published segments with this engine.
+* :mod:`helpers.assess.nof_framework`: NHS England's Oversight Framework recomputed from its
+  metric values with the rules of the NOF catalogue (``config/nof/``), and the reproduction
+  tables beside NHS England's published scores and segments.
 """
 
 from helpers.assess.accountability import add_accountability

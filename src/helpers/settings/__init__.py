@@ -3,6 +3,8 @@
 * :mod:`helpers.settings.models`: the models (what a settings file and a catalogue may say).
 * :mod:`helpers.settings.load`: reading YAML (``extends:``, ``{synthetic}``), validating it and
   resolving the assessment's metrics (:func:`load_assessment`).
+* :mod:`helpers.settings.nof`: the NHS Oversight Framework catalogue (``config/nof/``) and
+  :func:`~helpers.settings.nof.load_nof_framework`.
 """
 
 from helpers.settings.load import load_assessment, load_catalogue, load_site, read_settings
