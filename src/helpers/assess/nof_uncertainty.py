@@ -164,8 +164,10 @@ def _summarise(
     cut: list[float],
     cap: int,
     level: float,
+    exact: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """The output table from the observed averages and the ``draws × trusts`` simulated ones."""
+    """The output table from the observed averages and the ``draws × trusts`` simulated ones
+    (the average score's bounds from ``exact`` where given, else from the draws)."""
     seg0, rank0 = _league(observed[None, :], deficit, cut, cap)
     segs, ranks = [], []
     for i in range(0, means.shape[0], CHUNK):
@@ -174,11 +176,13 @@ def _summarise(
         ranks.append(r)
     seg, rank = np.concatenate(segs), np.concatenate(ranks)
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
+    if exact is None:
+        exact = np.quantile(means, lo_q, axis=0), np.quantile(means, hi_q, axis=0)
     out = pd.DataFrame(
         {
             "average_score": observed,
-            "average_lower": np.quantile(means, lo_q, axis=0),
-            "average_upper": np.quantile(means, hi_q, axis=0),
+            "average_lower": exact[0],
+            "average_upper": exact[1],
             "segment": seg0[0].astype(int),
             "segment_lower": np.quantile(seg, lo_q, axis=0, method="lower").astype(int),
             "segment_upper": np.quantile(seg, hi_q, axis=0, method="higher").astype(int),
@@ -190,6 +194,37 @@ def _summarise(
         index=pd.Index(orgs, name="org_code"),
     )
     return out[OUTPUT_COLUMNS]
+
+
+def exact_bootstrap_bounds(
+    mat: np.ndarray, k: np.ndarray, level: float, decimals: int = DECIMALS
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ``level`` interval of each trust's bootstrap mean worked out exactly, without draws.
+
+    ``mat``: ``trusts × max metrics`` scores (the first ``k[i]`` of row ``i`` used). When every
+    score is a multiple of ``10**-decimals`` (NHS England publishes scores to 2 decimals), the
+    sum of ``k`` scores picked with replacement from a trust's own ``k`` takes whole multiples
+    too, and its distribution is the ``k``-fold convolution of the trust's scores' frequencies:
+    the percentiles are then exact (the smallest mean whose cumulative probability reaches
+    ``(1 - level) / 2``, and ``(1 + level) / 2``). ``None`` when a score is off that grid."""
+    f = 10**decimals
+    units = np.round(mat * f)
+    used = np.arange(mat.shape[1])[None, :] < k[:, None]
+    if np.abs(np.where(used, mat * f - units, 0.0)).max(initial=0.0) > 1e-6:
+        return None
+    lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
+    lo, hi = np.empty(len(k)), np.empty(len(k))
+    for i, ki in enumerate(k):
+        u = units[i, :ki].astype(np.int64)
+        pmf = np.bincount(u, minlength=int(u.max()) + 1) / ki
+        dist = np.array([1.0])
+        for _ in range(ki):
+            dist = np.convolve(dist, pmf)
+        cdf = np.cumsum(dist)
+        # a tolerance of 1e-12 keeps a cumulative probability of exactly 2.5% at its point
+        lo[i] = np.searchsorted(cdf, lo_q - 1e-12) / ki / f
+        hi[i] = np.searchsorted(cdf, hi_q - 1e-12) / ki / f
+    return lo, hi
 
 
 def _padded(scores: pd.DataFrame, orgs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -213,6 +248,7 @@ def nhse_metric_bootstrap(
     draws: int,
     seed: int,
     level: float = 0.95,
+    exact_average: bool = True,
 ) -> pd.DataFrame:
     """NHS England's likely ranges of average score and rank, reproduced (see the module).
 
@@ -223,10 +259,12 @@ def nhse_metric_bootstrap(
 
     Returns one row per trust (index ``org_code``, sorted): ``average_score`` (mean of its
     scores), ``average_lower``/``_upper`` (the ``level`` percentile interval of the resampled
-    means), ``segment`` and ``rank`` (from the observed average rounded to 2 decimals, after the
-    financial override), ``segment_lower``/``_upper`` and ``p_segment`` (share of draws in the
-    observed segment), ``rank_lower``/``_upper`` (percentiles of the draws' league ranks, tied
-    trusts sharing the best rank). The same inputs and seed give the same table, whatever the
+    means: worked out exactly by :func:`exact_bootstrap_bounds` when ``exact_average`` and the
+    scores have 2 decimals, so free of Monte Carlo noise; else from the draws), ``segment`` and
+    ``rank`` (from the observed average rounded to 2 decimals, after the financial override),
+    ``segment_lower``/``_upper`` and ``p_segment`` (share of draws in the observed segment),
+    ``rank_lower``/``_upper`` (percentiles of the draws' league ranks, tied trusts sharing the
+    best rank). The same inputs and seed give the same table, whatever the
     order of the input rows."""
     cut = _check_inputs(
         scores, in_deficit, cutoffs, draws, level, ("org_code", "metric_id", "score")
@@ -253,7 +291,8 @@ def nhse_metric_bootstrap(
         pick = np.floor(rng.random((c, n, kmax)) * k[None, :, None]).astype(np.intp)
         picked = np.where(valid[None], mat[rows, pick], 0.0)
         means[i : i + c] = picked.sum(axis=2) / k[None, :]
-    return _summarise(orgs, observed, means, deficit, cut, cap, level)
+    exact = exact_bootstrap_bounds(mat, k, level) if exact_average else None
+    return _summarise(orgs, observed, means, deficit, cut, cap, level, exact)
 
 
 def quarter_variation_ranges(
@@ -347,6 +386,46 @@ def quarter_variation_ranges(
         moved = np.clip(mat[None] + shift, 1.0, 4.0)
         means[i : i + c] = np.where(valid[None], moved, 0.0).sum(axis=2) / k[None, :]
     return _summarise(orgs, observed, means, deficit, cut, cap, level)
+
+
+def reproduction_summary(reproduced: pd.DataFrame, league: pd.DataFrame) -> pd.Series:
+    """How closely reproduced ranges match NHS England's published ones (``league``: the frame
+    of :func:`helpers.ingest.readers.nhse_nof.read_nof_league_table`, indexed by ``org_code``).
+
+    The average score's bounds are compared at the 2 decimals NHS England publishes: mean and
+    largest absolute error over both bounds of every trust; the rank's bounds: the share of
+    trusts whose both bounds are equal, within one and within two places; the observed segment
+    and rank: the share equal."""
+    lg = league.reindex(reproduced.index)
+    if lg["likely_range_of_rank_lower"].isna().any():
+        missing = sorted(lg.index[lg["likely_range_of_rank_lower"].isna()])
+        raise ValueError(f"the league table has no row for trust(s) {missing}")
+    err = np.abs(
+        np.concatenate(
+            [
+                round_half_up(reproduced["average_lower"])
+                - lg["likely_range_of_average_score_lower"].to_numpy(),
+                round_half_up(reproduced["average_upper"])
+                - lg["likely_range_of_average_score_upper"].to_numpy(),
+            ]
+        )
+    )
+    rank_err = np.maximum(
+        (reproduced["rank_lower"] - lg["likely_range_of_rank_lower"]).abs(),
+        (reproduced["rank_upper"] - lg["likely_range_of_rank_upper"]).abs(),
+    )
+    return pd.Series(
+        {
+            "trusts": float(len(reproduced)),
+            "average_bound_mae": float(err.mean()),
+            "average_bound_max_error": float(err.max()),
+            "rank_bounds_equal": float((rank_err == 0).mean()),
+            "rank_bounds_within_1": float((rank_err <= 1).mean()),
+            "rank_bounds_within_2": float((rank_err <= 2).mean()),
+            "segment_equal": float((reproduced["segment"] == lg["segment"]).mean()),
+            "rank_equal": float((reproduced["rank"] == lg["rank"]).mean()),
+        }
+    )
 
 
 def confident_quartiles(ranges: pd.DataFrame, quartile_size: float) -> pd.DataFrame:

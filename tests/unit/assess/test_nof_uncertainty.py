@@ -18,6 +18,7 @@ from helpers.assess.nof_uncertainty import (
     nhse_metric_bootstrap,
     quarter_variation_ranges,
     range_paragraphs,
+    reproduction_summary,
     round_half_up,
 )
 from helpers.ingest.readers.nhse_nof import read_nof_league_table, read_nof_metric_file
@@ -73,6 +74,9 @@ def test_average_score_range_reproduced(published, reproduced):
     ).abs()
     assert err.mean() <= 0.015
     assert err.max() <= 0.05
+    summary = reproduction_summary(reproduced, league)
+    assert summary["average_bound_mae"] == pytest.approx(err.mean())
+    assert summary["average_bound_max_error"] == pytest.approx(err.max())
 
 
 def test_rank_range_reproduced(published, reproduced):
@@ -82,6 +86,7 @@ def test_rank_range_reproduced(published, reproduced):
         (reproduced["rank_upper"] - league["likely_range_of_rank_upper"]).abs(),
     )
     assert (err <= 2).mean() >= 0.95
+    assert reproduction_summary(reproduced, league)["rank_bounds_within_2"] == (err <= 2).mean()
 
 
 def test_deterministic_for_a_seed_and_any_row_order(published, reproduced):
@@ -191,3 +196,21 @@ def test_settings_are_strict_and_choose_the_method(published, reproduced):
     pd.testing.assert_frame_equal(via, reproduced)
     text = " ".join(range_paragraphs(NofUncertainty(draws=DRAWS)))
     assert "20,000" in text and "97.5%" in text and "metric to another" in text
+
+
+def test_exact_average_bounds_agree_with_the_draws(published, reproduced):
+    metrics, league, cutoffs = published
+    scores = average_score_inputs(metrics, quarter=4)[["org_code", "metric_id", "score"]]
+    drawn = nhse_metric_bootstrap(
+        scores, league["in_deficit"], cutoffs, draws=DRAWS, seed=SEED, exact_average=False
+    )
+    # the ranks come from the same draws either way; the average bounds differ by Monte Carlo
+    # noise only (larger where a trust's few scores leave gaps in the distribution of means)
+    pd.testing.assert_series_equal(drawn["rank_lower"], reproduced["rank_lower"])
+    diff = pd.concat(
+        [
+            drawn["average_lower"] - reproduced["average_lower"],
+            drawn["average_upper"] - reproduced["average_upper"],
+        ]
+    ).abs()
+    assert diff.median() < 0.01 and diff.max() < 0.15
