@@ -19,6 +19,9 @@
 * :mod:`helpers.assess.tables`: the published tables (assessment, metric scores, league table).
 * :mod:`helpers.assess.describe`: the rules and results in words, and the checks.
 * :mod:`helpers.assess.nof`: reproducing NHS England's published segments with this engine.
+* :mod:`helpers.assess.nof_uncertainty`: NHS England's NOF likely ranges of average score and
+  rank reproduced (``nhse_metric_bootstrap``), ours beside them (quarter-to-quarter variation)
+  and what changes between the two.
 """
 
 from helpers.assess.accountability import add_accountability
