@@ -337,6 +337,8 @@ def quarter_variation_ranges(
             f"trust {row['org_code']!r} has metric {row['metric_id']!r} more than once in "
             f"quarter Q{row['quarter_number']}"
         )
+    # a stable order first, so that sums (and so the table) do not depend on the input's order
+    scores = scores.sort_values(["org_code", "metric_id", "quarter_number"], kind="stable")
     now = scores[scores["quarter_number"] == quarter]
     if now.empty:
         raise ValueError(f"no scores for quarter Q{quarter}")
@@ -535,9 +537,11 @@ def range_paragraphs(settings: NofUncertainty | None = None) -> list[str]:
     return [
         "**NHS England's likely range (reproduced).** NHS England publishes, beside each "
         "trust's average score and rank in the NHS Oversight Framework league table, a "
-        '"likely range" of each, without saying how it is worked out. We reproduce it by '
-        "taking the trust's own metric scores (1 best to 4 worst), picking as many of them at "
-        f"random as it has, with repeats allowed, and averaging them; doing that {s.draws:,} "
+        '"likely range" of each, without saying how it is worked out. Our reconstruction, '
+        "which matches the published ranges closely (not to the last digit: NHS England's own "
+        "ranges come from random draws), takes the trust's own metric scores (1 best to 4 "
+        "worst), picking as many of them at random as it has, with repeats allowed, and "
+        f"averaging them; doing that {s.draws:,} "
         "times; placing each result in a segment with the quarter's cut-offs (a trust in "
         "financial deficit no better than segment 3) and ranking the trusts by segment and then "
         f"score; and reading off the {lo} and {hi} points ({pct} of the results lie between).",
@@ -552,13 +556,15 @@ def range_paragraphs(settings: NofUncertainty | None = None) -> list[str]:
         "counts (numerators and denominators) for these metrics, so how much a figure could "
         "differ by chance cannot be simulated. The nearest honest measure on the same data is "
         "how much each of a trust's metric scores moved between the quarters of the year: in "
-        "each simulated draw every score of the latest quarter is shifted by one of that "
-        "trust's own quarter-to-quarter movements of that metric, picked at random, and the "
+        "each simulated draw every score of the latest quarter is shifted by how far that "
+        "trust's score on that metric stood from its own average over the year in one of the "
+        "quarters, picked at random, and the "
         f"average, segment and rank are worked out again ({s.draws:,} draws, {pct} range).",
         "**What our range measures, and its weakness.** How much a trust's position could "
         "move with the ordinary movement of its figures over a year. It understates that "
         "movement where figures are rolling 12-month totals (consecutive quarters share nine "
-        "months, so they are not independent), counts a steady trend over the year as "
+        "months, so they are not independent), treats the once-a-year step of the annual "
+        "figures (staff and patient surveys) as movement, counts a steady trend over the year as "
         "variation, rests on at most four quarters, and gives no movement to a metric scored in "
         "one quarter only. Scores are relative to other trusts, so a score can move because "
         "other trusts changed. Neither range is a statement that a trust's segment is wrong: "

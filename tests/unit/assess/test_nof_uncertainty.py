@@ -168,6 +168,11 @@ def test_quarter_variation_and_comparison_on_the_published_data(published, repro
     pd.testing.assert_series_equal(ours["average_score"], reproduced["average_score"])
     assert (ours["average_lower"] <= ours["average_score"] + 1e-12).all()
     assert (ours["rank_lower"] <= ours["rank"]).all() and (ours["rank"] <= ours["rank_upper"]).all()
+    shuffled = average_score_inputs(metrics).sample(frac=1, random_state=2)
+    again = quarter_variation_ranges(
+        shuffled, league["in_deficit"], cutoffs, quarter=4, draws=DRAWS, seed=SEED
+    )
+    assert again.to_csv().encode() == ours.to_csv().encode()
     table = compare_methods(reproduced, ours)
     assert table.loc["trusts", "quarter_variation"] == len(league)
     # the same quarter's scores and rules: the methods change ranges, never the observed segment
