@@ -22,6 +22,9 @@
 * :mod:`helpers.assess.nof_framework`: NHS England's Oversight Framework recomputed from its
   metric values with the rules of the NOF catalogue (``config/nof/``), and the reproduction
   tables beside NHS England's published scores and segments.
+* :mod:`helpers.assess.nof_uncertainty`: NHS England's NOF likely ranges of average score and
+  rank reproduced (``nhse_metric_bootstrap``), ours beside them (quarter-to-quarter variation)
+  and what changes between the two.
 """
 
 from helpers.assess.accountability import add_accountability
