@@ -23,7 +23,7 @@ from helpers.assess.nof_uncertainty import (
     reproduction_summary,
 )
 from helpers.ingest.readers.nhse_nof import read_nof_league_table, read_nof_metric_file
-from helpers.settings.nof_uncertainty import DEFAULT_DRAWS, NofUncertainty
+from helpers.settings.models import DEFAULT_DRAWS, NofUncertainty
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS = ROOT / "data/raw/nof_2025_26_mh_community_trust_data_q1_q4.csv"

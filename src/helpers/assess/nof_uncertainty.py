@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.assess.segments import financial_override, league_ranks, threshold_segments
-from helpers.settings.nof_uncertainty import NofUncertainty
+from helpers.settings.models import NofUncertainty
 
 #: the combined finance score and the two scores it replaces in the average (OF5002)
 COMBINED_FINANCE = "OF1080"

@@ -4,10 +4,16 @@
 * :mod:`helpers.settings.load`: reading YAML (``extends:``, ``{synthetic}``), validating it and
   resolving the assessment's metrics (:func:`load_assessment`).
 * :mod:`helpers.settings.nof`: the NHS Oversight Framework catalogue (``config/nof/``) and
-  :func:`~helpers.settings.nof.load_nof_framework`.
+  :func:`~helpers.settings.load.load_nof_framework`.
 """
 
-from helpers.settings.load import load_assessment, load_catalogue, load_site, read_settings
+from helpers.settings.load import (
+    load_assessment,
+    load_catalogue,
+    load_nof_framework,
+    load_site,
+    read_settings,
+)
 from helpers.settings.models import (
     MAX_METRICS,
     AssessmentRules,
@@ -19,8 +25,10 @@ from helpers.settings.models import (
     Definition,
     Disclosure,
     FinancialOverride,
+    FrameworkSettings,
     LoadedAssessment,
     MetricSpec,
+    NofUncertainty,
     PersistentFailure,
     PlanScoring,
     PlanSpec,
@@ -35,6 +43,9 @@ from helpers.settings.models import (
 )
 
 __all__ = [
+    "load_nof_framework",
+    "FrameworkSettings",
+    "NofUncertainty",
     "Assumption",
     "ConsequenceRule",
     "PersistentFailure",

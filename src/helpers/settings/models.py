@@ -588,6 +588,55 @@ class Disclosure(_Strict):
     )
 
 
+# The likely ranges of a framework assessment's league table (helpers.assess.nof_uncertainty):
+# ``nhse_metric_bootstrap`` reproduces NHS England's published ranges (a trust's own metric
+# scores resampled with replacement: the spread of its scores across its metrics);
+# ``quarter_variation`` is ours (how much each of its scores moved between the quarters).
+NofUncertaintyMethod = Literal["nhse_metric_bootstrap", "quarter_variation"]
+
+#: enough draws that the bounds' Monte Carlo noise (about 0.005 in the average score's bounds
+#: at 20,000 draws, by reruns with other seeds) is below the 2 decimals NHS England publishes
+DEFAULT_DRAWS = 20_000
+DEFAULT_SEED = 20260331
+
+
+class NofUncertainty(_Strict):
+    """How the likely ranges of average score and rank of a NOF league table are simulated."""
+
+    method: NofUncertaintyMethod = Field(
+        "nhse_metric_bootstrap",
+        description="nhse_metric_bootstrap (NHS England's published ranges, reproduced: spread "
+        "of a trust's scores across its metrics) or quarter_variation (ours: movement of each "
+        "score between the quarters of the year)",
+    )
+    draws: int = Field(
+        DEFAULT_DRAWS, ge=100, le=1_000_000, description="simulated draws (at least 100)"
+    )
+    seed: int = Field(DEFAULT_SEED, ge=0, description="seed of the random draws (reproducible)")
+    level: float = Field(
+        0.95, gt=0, lt=1, description="coverage of the likely range (0.95: 2.5th-97.5th pct)"
+    )
+
+
+class FrameworkSettings(_Strict):
+    """An assessment of NHS England's own Oversight Framework: NHS England's published metric
+    values, scored by the framework's rules (recomputed, and checked against NHS England's own
+    scores), by quarter. It has no counts, so no confidence intervals of the values."""
+
+    catalogue: str = Field(description="the framework catalogue (config/nof/...): scoring rules")
+    values: str = Field("nof_metrics", description="the source key of the long metric file")
+    league_table: str | None = Field(
+        "nof_league", description="the source key of NHS England's league table (likely ranges)"
+    )
+    trust_type: str = Field(description="NHS England's Trust_type of the trusts assessed")
+    cohort: Literal["one", "by_subtype"] = Field(
+        "one",
+        description="'one': every trust of the type in one league table, as NHS England ranks "
+        "them; 'by_subtype': one table per subtype (mental health, community, care trust)",
+    )
+    uncertainty: NofUncertainty = Field(default_factory=NofUncertainty)
+
+
 class AssessmentSettings(_Strict):
     """One assessment run: what to assess, from which files, with which metrics."""
 
@@ -604,7 +653,14 @@ class AssessmentSettings(_Strict):
         None, description="a topic assessment's domain in words, e.g. 'urgent and emergency care'"
     )
     org_type: OrgType = Field(description="the peer group assessed")
-    catalogue: str = Field(description="path of the metric catalogue, relative to the project")
+    catalogue: str | None = Field(
+        None, description="path of the metric catalogue, relative to the project"
+    )
+    framework: FrameworkSettings | None = Field(
+        None,
+        description="an assessment of NHS England's Oversight Framework from its published "
+        "metric values (instead of a metric catalogue)",
+    )
     metrics: list[str] | None = Field(None, description="subset of catalogue ids; default all")
     financial_years: list[str] = Field(min_length=1)
     sources: dict[str, Source]
@@ -639,6 +695,28 @@ class AssessmentSettings(_Strict):
     @classmethod
     def _fys(cls, v: list[str]) -> list[str]:
         return [check_fy(x) for x in v]
+
+    @model_validator(mode="after")
+    def _kind(self) -> AssessmentSettings:
+        if (self.catalogue is None) == (self.framework is None):
+            raise ValueError(
+                "an assessment names either a metric 'catalogue' or a 'framework' (NHS "
+                "England's Oversight Framework from its published values), not both or neither"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """'framework' (NHS England's framework recomputed) or 'indicators' (from counts)."""
+        return "framework" if self.framework is not None else "indicators"
+
+    @property
+    def catalogue_file(self) -> str:
+        """The catalogue file of either kind (the framework's scoring rules, or the metrics)."""
+        if self.framework is not None:
+            return self.framework.catalogue
+        assert self.catalogue is not None
+        return self.catalogue
 
     @model_validator(mode="after")
     def _topic(self) -> AssessmentSettings:
@@ -691,7 +769,12 @@ class LoadedAssessment(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     settings: AssessmentSettings
-    catalogue: Catalogue
+    catalogue: Catalogue = Field(
+        description="the metric catalogue (a framework assessment's has no metrics)"
+    )
+    framework: Any = Field(
+        None, description="the framework catalogue of a framework assessment (helpers.settings.nof)"
+    )
     site: SiteSettings = Field(default_factory=SiteSettings)
     metrics: list[MetricSpec]
     settings_path: Path

@@ -22,13 +22,11 @@ Scoring rules of a metric (``rule``):
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from helpers.settings.load import _read_yaml, format_errors
-from helpers.settings.models import ConfigError, _Strict
+from helpers.settings.models import _Strict
 
 ScoreId = Field(pattern=r"^OF\d{4}$")
 
@@ -176,12 +174,3 @@ class NofFramework(_Strict):
 
     def quarter(self, quarter: int) -> NofQuarterSegments | None:
         return next((s for s in self.segmentation if s.quarter == quarter), None)
-
-
-def load_nof_framework(path: str | Path) -> NofFramework:
-    """The NOF catalogue at ``path``; a bad file raises :class:`ConfigError` naming file and key."""
-    p = Path(path)
-    try:
-        return NofFramework.model_validate(_read_yaml(p))
-    except ValidationError as exc:
-        raise ConfigError(format_errors(p, exc)) from None

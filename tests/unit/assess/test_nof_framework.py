@@ -10,7 +10,8 @@ import pytest
 from helpers.assess import nof_framework as nf
 from helpers.assess.segments import league_ranks
 from helpers.ingest.readers.nhse_nof import read_nof_league_table, read_nof_metric_file
-from helpers.settings.nof import NofFramework, load_nof_framework
+from helpers.settings import load_nof_framework
+from helpers.settings.nof import NofFramework
 
 DATA = "data/raw/nof_2025_26_mh_community_trust_data_q1_q4.csv"
 LEAGUE = "data/raw/nof_2025_26_q4_mh_community_league_table.csv"

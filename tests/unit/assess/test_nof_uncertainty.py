@@ -22,7 +22,7 @@ from helpers.assess.nof_uncertainty import (
     round_half_up,
 )
 from helpers.ingest.readers.nhse_nof import read_nof_league_table, read_nof_metric_file
-from helpers.settings.nof_uncertainty import NofUncertainty
+from helpers.settings.models import NofUncertainty
 
 METRICS = "data/raw/nof_2025_26_mh_community_trust_data_q1_q4.csv"
 LEAGUE = "data/raw/nof_2025_26_q4_mh_community_league_table.csv"

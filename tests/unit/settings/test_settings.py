@@ -35,8 +35,36 @@ def test_every_shipped_assessment_validates(root):
     assert len(shipped) >= 10
     for path in shipped:
         run = load_assessment(path, root)
+        if run.settings.framework is not None:  # NHS England's framework: its own catalogue
+            assert run.framework is not None and not run.metrics
+            continue
         assert 0 < len(run.metrics) <= MAX_METRICS
         assert all(run.settings.org_type in m.org_types for m in run.metrics)
+
+
+@pytest.fixture
+def framework(root):
+    return yaml.safe_load((root / "config/assessments/mental-health-community.yml").read_text())
+
+
+def test_an_assessment_names_a_catalogue_or_a_framework_not_both(tmp_path, root, framework):
+    both = {**framework, "catalogue": "config/metrics/uec.yml"}
+    with pytest.raises(ConfigError, match="either a metric 'catalogue' or a 'framework'"):
+        load_assessment(write(tmp_path / "both.yml", both), root)
+    neither = {k: v for k, v in framework.items() if k != "framework"}
+    with pytest.raises(ConfigError, match="either a metric 'catalogue' or a 'framework'"):
+        load_assessment(write(tmp_path / "neither.yml", neither), root)
+
+
+def test_a_framework_source_that_is_not_configured_is_named(tmp_path, root, framework):
+    framework["framework"]["values"] = "nof_values"
+    path = write(tmp_path / "fw.yml", framework)
+    with pytest.raises(ConfigError, match=r"fw.yml: key 'framework.values': 'nof_values' is not"):
+        load_assessment(path, root)
+    framework["framework"]["values"] = "nof_metrics"
+    framework["framework"]["uncertainty"]["methd"] = "x"
+    with pytest.raises(ConfigError, match=r"framework.uncertainty.methd"):
+        load_assessment(write(tmp_path / "fw2.yml", framework), root)
 
 
 def test_unknown_key_names_file_and_key(tmp_path, root, uec):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from helpers.settings import load_nof_framework
 from helpers.settings.models import ConfigError
-from helpers.settings.nof import load_nof_framework
 
 CATALOGUE = "config/nof/mh-community-2025-26.yml"
 

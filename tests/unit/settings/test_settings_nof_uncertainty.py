@@ -6,7 +6,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from helpers.settings.nof_uncertainty import DEFAULT_DRAWS, NofUncertainty
+from helpers.settings.models import DEFAULT_DRAWS, NofUncertainty
 
 
 def test_defaults_are_nhs_englands_method_at_95_percent():
