@@ -64,6 +64,8 @@ def used_sources(run: LoadedAssessment) -> list[str]:
     quantities' own sources, plans and national headlines), in settings order. Other sources
     are not read, so the ledger and the provenance list exactly the files the published figures
     come from."""
+    if run.settings.framework is not None:  # the framework reads every source it names
+        return list(run.settings.sources)
     years = run.settings.financial_years
     keys: set[str] = set()
     for m in run.metrics:
@@ -133,7 +135,8 @@ def check_sources(run: LoadedAssessment) -> list[str]:
                 f"(known: {', '.join(sorted(REFERENCE_READERS))})"
             )
     ref = set(run.settings.reference)
-    if "organisations" not in ref and not set(ODS_REFERENCE) <= ref:
+    framework = run.settings.framework is not None  # its trusts are named in its values file
+    if not framework and "organisations" not in ref and not set(ODS_REFERENCE) <= ref:
         raise ConfigError(
             f"{path}: key 'reference': no organisations: name one file under 'reference: "
             f'organisations\' (data/README.md, "Organisations in one file") or the ODS files '

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.ingest.ledger import Ingested, SourceLike
-from helpers.ingest.readers import flat_csv, nhse_published, record_level
+from helpers.ingest.readers import flat_csv, nhse_nof, nhse_published, record_level
 
 ReadFn = Callable[[str, SourceLike, Path], Ingested]
 
@@ -218,6 +218,19 @@ READERS: dict[str, Reader] = {
             nhse_published.read_plans,
             "organisations' own plans: one row per organisation, metric and month",
             ("plan_*",),
+        ),
+        # NHS England's Oversight Framework publication (helpers.ingest.readers.nhse_nof)
+        Reader(
+            "nhse_nof_metrics",
+            nhse_nof.read_nof_metrics_source,
+            "NHS Oversight Framework long metric file (one row per quarter, trust and metric ID)",
+            ("OF*",),
+        ),
+        Reader(
+            "nhse_nof_league_table",
+            nhse_nof.read_nof_league_source,
+            "NHS Oversight Framework league table (one row per trust, likely ranges as text)",
+            nhse_nof.LEAGUE_MEASURES,
         ),
         # record-level extracts
         Reader(

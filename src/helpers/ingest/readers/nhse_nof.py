@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.ingest.ledger import IngestError
+from helpers.core.files import sha256
+from helpers.ingest.ledger import Ingested, IngestError, SourceLike, ledger_row
 
 #: NHS England's columns of the long metric file -> ours
 METRIC_COLUMNS = {
@@ -180,3 +181,66 @@ def metric_wide(metrics: pd.DataFrame, prefix: str = "OF") -> pd.DataFrame:
     """Values as one row per (quarter, org_code), one column per metric ID starting ``prefix``."""
     sel = metrics[metrics["metric_id"].str.startswith(prefix)]
     return sel.pivot(index=["quarter", "org_code"], columns="metric_id", values="value")
+
+
+# --------------------------------------------------------------------------------------------
+# the same files as sources of an assessment (the registry's reader contract: long measures,
+# one ledger row accounting for every row)
+
+
+def quarter_start(quarter: pd.Series) -> pd.Series:
+    """The first month of a NOF quarter: 'Q1 2025/26' -> 2025-04-01, 'Q4 2025/26' -> 2026-01-01."""
+    m = quarter.str.extract(QUARTER)
+    q, start = m[0].astype(int), m[1].astype(int)
+    year = start + (q == 4).astype(int)
+    month = ((q - 1) * 3 + 4 - 1) % 12 + 1
+    return pd.to_datetime(
+        year.astype(str) + "-" + month.map("{:02d}".format) + "-01", format="%Y-%m-%d"
+    )
+
+
+def _ingested(
+    key: str, source: SourceLike, root: Path, d: pd.DataFrame, long: pd.DataFrame
+) -> Ingested:
+    measures = pd.DataFrame(
+        {
+            "source": key,
+            "org_code_published": long["org_code"].to_numpy(),
+            "month": quarter_start(long["quarter"]).to_numpy(),
+            "measure": long["measure"].to_numpy(),
+            "value": long["value"].astype(float).to_numpy(),
+        }
+    ).sort_values(["measure", "org_code_published", "month"], kind="stable")
+    path = root / source.path
+    ledger = ledger_row(source.path, sha256(path), key, len(d), len(d), 0, 0, {})
+    return Ingested(measures=measures.reset_index(drop=True), ledger=ledger)
+
+
+def read_nof_metrics_source(key: str, source: SourceLike, root: Path) -> Ingested:
+    """The long metric file as a source: one measure per metric ID (``OF0005``...), dated at the
+    quarter's first month."""
+    d = read_nof_metric_file(root / source.path)
+    return _ingested(key, source, root, d, d.assign(measure=d["metric_id"]))
+
+
+LEAGUE_MEASURES = (
+    "average_score",
+    "likely_range_of_average_score_lower",
+    "likely_range_of_average_score_upper",
+    "segment",
+    "rank",
+    "likely_range_of_rank_lower",
+    "likely_range_of_rank_upper",
+    "in_deficit",
+)
+
+
+def read_nof_league_source(key: str, source: SourceLike, root: Path) -> Ingested:
+    """The league table as a source: its numbers as measures (``in_deficit`` as 0/1)."""
+    d = read_nof_league_table(root / source.path)
+    long = d.assign(in_deficit=d["in_deficit"].astype(int)).melt(
+        id_vars=["quarter", "org_code"],
+        value_vars=list(LEAGUE_MEASURES),
+        var_name="measure",
+    )
+    return _ingested(key, source, root, d, long)
