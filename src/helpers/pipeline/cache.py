@@ -134,7 +134,7 @@ def code_fingerprint(root: Path, memo: HashMemo | None = None) -> str:
 def settings_fingerprint(run: LoadedAssessment, memo: HashMemo | None = None) -> str:
     """The resolved settings and the bytes of every settings and catalogue file."""
     memo = memo or HashMemo(None)
-    files = [*run.settings_files, run.root / run.settings.catalogue]
+    files = [*run.settings_files, run.root / run.settings.catalogue_file]
     return _digest(
         run.settings.model_dump(mode="json"),
         [(str(p), memo.sha256(Path(p))) for p in files],

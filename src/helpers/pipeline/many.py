@@ -28,7 +28,13 @@ from helpers.pipeline.run import (
     pipeline_notebooks,
     run_assessment,
 )
-from helpers.settings import load_assessment
+from helpers.settings import load_assessment, read_settings
+
+
+def _kind(config: str, root: Path) -> str:
+    """The kind of assessment a settings file describes (its notebooks differ)."""
+    data, _files = read_settings(root / config if not Path(config).is_absolute() else Path(config))
+    return "framework" if data.get("framework") else "indicators"
 
 
 def default_jobs() -> int:
@@ -122,7 +128,7 @@ def run_many(
     (the error of that assessment is raised; those already published stay published)."""
     stream = stream or sys.stdout
     jobs = max(1, min(jobs or default_jobs(), len(configs)))
-    total = len(configs) * len(pipeline_notebooks(root))
+    total = sum(len(pipeline_notebooks(root, _kind(c, root))) for c in configs)
     progress = _Progress(total, stream)
     try:
         if jobs == 1:

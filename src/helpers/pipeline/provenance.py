@@ -68,8 +68,8 @@ def build_provenance(run: LoadedAssessment, ledger: pd.DataFrame) -> dict:
             else None
         ),
         "catalogue": {
-            "file": run.settings.catalogue,
-            "sha256": sha256(root / run.settings.catalogue),
+            "file": run.settings.catalogue_file,
+            "sha256": sha256(root / run.settings.catalogue_file),
             "version": run.catalogue.version,
         },
         "code_version": code_version(root),
@@ -92,7 +92,7 @@ def describe(run: LoadedAssessment, ledger: pd.DataFrame | None = None) -> str:
     packages = ", ".join(f"{p} {metadata.version(p)}" for p in PACKAGES)
     return (
         f"Code version **{code_version(run.root)}**; settings `{run.settings_path.name}` "
-        f"(sha256 `{sha256(run.settings_path)[:12]}`); catalogue `{run.settings.catalogue}` "
+        f"(sha256 `{sha256(run.settings_path)[:12]}`); catalogue `{run.settings.catalogue_file}` "
         f"version {run.catalogue.version}; Python {platform.python_version()} with {packages}. "
         f"Inputs: {', '.join(files)}."
     )

@@ -122,11 +122,18 @@ class RunResult:
         return bool(self.steps) and all(s.cached for s in self.steps)
 
 
-def pipeline_notebooks(root: Path) -> list[Path]:
-    """The pipeline: ``notebooks/NN_*.ipynb`` in number order (templates start with ``_``)."""
-    nbs = sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+#: where each kind of assessment keeps its pipeline notebooks
+NOTEBOOK_FOLDERS = {"indicators": "notebooks", "framework": "notebooks/framework"}
+
+
+def pipeline_notebooks(root: Path, kind: str = "indicators") -> list[Path]:
+    """The pipeline: ``NN_*.ipynb`` in number order (templates start with ``_``), in
+    ``notebooks/`` for an assessment built from counts and ``notebooks/framework/`` for one of
+    NHS England's Oversight Framework from its published values."""
+    folder = root / NOTEBOOK_FOLDERS[kind]
+    nbs = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
     if not nbs:
-        raise RunError(f"no pipeline notebooks (NN_*.ipynb) in {root / 'notebooks'}")
+        raise RunError(f"no pipeline notebooks (NN_*.ipynb) in {folder}")
     return nbs
 
 
@@ -199,7 +206,7 @@ def run_assessment(
     # are the same on every run
     build = reports / f".{aid}.build"
     build_rel = build.relative_to(root).as_posix()
-    notebooks = pipeline_notebooks(root)
+    notebooks = pipeline_notebooks(root, run.settings.kind)
     notify = on_step or (lambda _event: None)
     start = time.perf_counter()
     lock = reports / f".{aid}.lock"
