@@ -58,6 +58,33 @@ class FrameworkResult:
     source: str
 
 
+#: what the metric scores of a result were computed from
+SOURCES = {
+    "values": "every metric score from NHS England's published values (ranks among the trusts "
+    "in the file)",
+    "published_scores": "NHS England's published metric scores (only the aggregation recomputed)",
+    "determined": "from the published values wherever the file determines the score; NHS "
+    "England's own score where it ranks among organisations not in the file",
+}
+
+
+def determined_framework(framework: NofFramework) -> NofFramework:
+    """The framework with every metric the file cannot determine (ranked by NHS England among
+    organisations not in the file, ``cohort: wider``) taken as NHS England scored it
+    (``rule: given``): the assessment's own scoring, faithful to NHS England's cohort."""
+    metrics = [
+        m.model_copy(update={"rule": "given"}) if m.rule == "rank" and m.cohort == "wider" else m
+        for m in framework.metrics
+    ]
+    return framework.model_copy(update={"metrics": metrics})
+
+
+def score_determined(metrics_long: pd.DataFrame, framework: NofFramework) -> FrameworkResult:
+    """:func:`score_framework` with :func:`determined_framework` (source ``determined``)."""
+    r = score_framework(metrics_long, determined_framework(framework))
+    return FrameworkResult(r.metric_scores, r.trusts, "determined")
+
+
 def domain_column(name: str, what: str) -> str:
     """The ``trusts`` column of a domain's score or segment: ``patient_safety_score``."""
     return "_".join(name.lower().replace(",", " ").split()) + f"_{what}"
@@ -468,13 +495,14 @@ def reproduction_summary(repro: pd.DataFrame) -> pd.DataFrame:
 def write_reproduction(
     folder: str | Path, metrics_long: pd.DataFrame, framework: NofFramework
 ) -> list[Path]:
-    """Both reproductions (from the metric values, and from NHS England's metric scores) as
+    """The three reproductions (:data:`SOURCES`: from the metric values, from NHS England's
+    metric scores, and the assessment's own mix of the two) as
     ``nof_reproduction_metrics.csv`` and ``nof_reproduction_summary.csv`` (and Parquet)."""
-    parts = [
-        reproduction_metrics(metrics_long, score_framework(metrics_long, framework, p), framework)
-        for p in (False, True)
-    ]
-    repro = pd.concat(parts, ignore_index=True)
+    results = [score_framework(metrics_long, framework, p) for p in (False, True)]
+    results.append(score_determined(metrics_long, framework))
+    repro = pd.concat(
+        [reproduction_metrics(metrics_long, r, framework) for r in results], ignore_index=True
+    )
     out = save_table(repro, Path(folder), "nof_reproduction_metrics")
     out += save_table(reproduction_summary(repro), Path(folder), "nof_reproduction_summary")
     return out
