@@ -79,8 +79,9 @@ def _average_checks(a: pd.DataFrame) -> list[dict]:
             f"mean absolute difference {np.abs(diff).mean():.3f}, largest {np.abs(diff).max():.2f};"
             f" the best fixed weights (least squares: {weights}) still miss by up to "
             f"{fit.max():.2f} (mean {fit.mean():.3f}), so the average is not a fixed weighting of "
-            "the domain scores: as in the mental health and community file it is a mean over the "
-            "metrics each trust has, which needs NHS England's metric scores"
+            "the domain scores: most likely a mean over the metrics each trust has (as the mental "
+            "health and community file's OF5002 appears to be), which needs NHS England's metric "
+            "scores"
             + (
                 f" ({len(a) - len(full)} trust(s) without all five domain scores left out: "
                 f"{_codes(a[~a.index.isin(full.index)])})"
