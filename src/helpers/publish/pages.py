@@ -30,7 +30,7 @@ from helpers.core.paths import RunPaths
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
 from helpers.publish import assessment_views as av
-from helpers.publish import disclosure, figures, figures_phone, league_html
+from helpers.publish import context_views, disclosure, figures, figures_phone, league_html
 from helpers.publish.periods import Coverage, coverage
 from helpers.publish.site_index import status_markdown
 from helpers.publish.sites import search_terms, sites_by_org
@@ -565,6 +565,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
     region_medians = _region_medians(ctx.results)
     rows_of = _rows_by_org_metric(res)
     tables = av.org_tables(ctx)
+    shmi_lines = context_views.shmi_card_lines(ctx.paths.results)
     no_priorities: list[Any] = []
     hospitals = sites_by_org(ctx.sites)
     views = []
@@ -649,6 +650,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
             "plan_latest": _plan_latest_counts(plan_views),
             "priorities": priorities,
             "assessment": av.org_assessment(ctx, code, published, tables),
+            "shmi": shmi_lines.get(code, ""),
         }
         _write(ctx.paths.orgs / f"{code}.qmd", template.render(o=view, **common))
         views.append(view)
@@ -848,6 +850,8 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         scoring_rules=av.scoring_rules_view(ctx.run),
         override=av.override_text(ctx.run),
         nof=av.nof_view(ctx.paths.results),
+        shmi=context_views.shmi_view(ctx.paths.results, ctx.paths.figures),
+        acute_checks=context_views.acute_checks_view(ctx.paths.results),
         sensitivity=av.sensitivity_view(ctx.paths.results),
         national=av.national_view(ctx.paths.results, ctx.specs),
         disclosure=disclosure.summary(ctx.run, ctx.results),

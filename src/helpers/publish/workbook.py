@@ -115,6 +115,11 @@ SHEET_TEXT = {
     "their own published scores, trust by trust.",
     "nof_agreement": "How often the reproduction agrees with NHS England's published segment.",
     "nof_cutoffs": "The average-score cut-offs between segments, NHS England's and ours.",
+    "nof_acute_checks": "What this engine recomputes of NHS England's Q3 acute results (average "
+    "score, segments, deficit cap, domain segments), and what needs its acute metric file.",
+    "shmi": "SHMI (one rolling year, context only, not scored): NHS England's control limits and "
+    "banding beside ours recomputed from observed and expected deaths, with each difference's "
+    "reason.",
     "case_mix_coefficients": "The case-mix model's coefficients (record-level outcomes: age, "
     "sex, admission method, deprivation), with their standard errors.",
     "case_mix_model": "The case-mix model's fit: records used, events and discrimination.",

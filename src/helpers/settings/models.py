@@ -374,6 +374,17 @@ class NofCheck(_Strict):
     _fy = field_validator("period")(check_fy)
 
 
+class ShmiContext(_Strict):
+    """NHS England's trust-level SHMI file shown as context, never scored: its limits and
+    banding reproduced (:mod:`helpers.assess.shmi`) and each trust's SHMI with NHS England's
+    banding on its report card. Its rolling year need not be a financial year assessed."""
+
+    file: str = Field(description="NHS England's trust-level SHMI CSV, relative to the project")
+    period: str = Field(
+        min_length=1, description="the rolling year in words, e.g. 'Feb 2025 – Jan 2026'"
+    )
+
+
 class PersistentFailure(_Strict):
     """Persistent failure: ``years`` consecutive financial years each of which is *failing*:
     in the lowest segment (``segment`` or worse, after the override) with at least
@@ -534,6 +545,9 @@ class AssessmentRules(_Strict):
 
     nof_check: NofCheck | None = Field(
         None, description="reproduce NHS England's published segments and compare scores"
+    )
+    shmi: ShmiContext | None = Field(
+        None, description="NHS England's SHMI (one rolling year) as context, not scored"
     )
     persistent_failure: PersistentFailure = Field(default_factory=PersistentFailure)
     plans: PlanScoring = Field(default_factory=PlanScoring)
