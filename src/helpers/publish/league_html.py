@@ -184,6 +184,7 @@ DETAILS: tuple[tuple[str, str, Callable[[dict], str]], ...] = (
     ),
     ("stability", "Under other rules", _stability_sentence),
     ("segment_note", "Segment before adjustment", lambda r: str(r.get("segment_note") or "")),
+    ("nhse", "NHS England's published figures", lambda r: str(r.get("nhse") or "")),
     ("persistent", "Persistent failure", lambda r: str(r.get("persistent_filter") or "")),
     ("consequence", "What this assessment's rules imply (not a decision)", _implication),
     ("group", "Group that cannot be told apart", _group_text),

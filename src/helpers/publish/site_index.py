@@ -8,6 +8,7 @@ the home page's list of assessments (``reports/_home.md``), what the assessment 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,14 @@ def website_metadata(site: SiteSettings, sections: list[dict]) -> dict:
     }
 
 
+def _period_order(period: str) -> int:
+    """Newest first: '2024/25' -> -20240, 'Q4 2025/26' -> -20254; anything else last."""
+    m = re.match(r"^(?:Q([1-4]) )?(\d{4})/\d{2}$", period)
+    if not m:
+        return 0
+    return -(int(m.group(2)) * 10 + int(m.group(1) or 0))
+
+
 def league_section(base: Path, rel: str) -> dict:
     """The sidebar's league tables: the hub, then each cohort-and-year page, newest first."""
     pages = []
@@ -56,11 +65,13 @@ def league_section(base: Path, rel: str) -> dict:
         period = title.rsplit(", ", 1)[-1]
         text = title.removeprefix("League table: ") or page.stem
         pages.append((period, text, f"{rel}/league/{page.name}"))
-    pages.sort(key=lambda p: (-int(p[0][:4]) if p[0][:4].isdigit() else 0, p[1]))
+    pages.sort(key=lambda p: (_period_order(p[0]), p[1]))
+    quarterly = any(p[0][:1] == "Q" for p in pages)
+    hub = "League tables: all quarters" if quarterly else "League tables: all cohorts and years"
     return {
         "section": "League tables",
         "contents": [
-            {"href": f"{rel}/league.qmd", "text": "League tables: all cohorts and years"},
+            {"href": f"{rel}/league.qmd", "text": hub},
             *({"href": href, "text": text} for _period, text, href in pages),
         ],
     }
@@ -173,13 +184,22 @@ def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
                 "contents": [
                     {"href": f"{rel}/index.qmd", "text": "Overview"},
                     *([league_section(base, rel)] if league else []),
-                    {
-                        "section": "Metrics",
-                        "contents": [
-                            {"href": f"{rel}/metrics/{m['id']}.qmd", "text": m["short_title"]}
-                            for m in summary["metrics"]
-                        ],
-                    },
+                    *(
+                        [
+                            {
+                                "section": "Metrics",
+                                "contents": [
+                                    {
+                                        "href": f"{rel}/metrics/{m['id']}.qmd",
+                                        "text": m["short_title"],
+                                    }
+                                    for m in summary["metrics"]
+                                ],
+                            }
+                        ]
+                        if summary["metrics"]
+                        else []
+                    ),
                     {"href": f"{rel}/orgs/index.qmd", "text": "Report cards"},
                     {"href": f"{rel}/methodology.qmd", "text": "Methodology"},
                     {"href": f"{rel}/downloads.qmd", "text": "Downloads"},
