@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import FAST_CONFIG, REPO, fresh_copy, run_cli, unavailable
+from e2e_support import FAST_CONFIG, FRAMEWORK_CONFIG, REPO, fresh_copy, run_cli, unavailable
 
 SCREENSHOTS = pytest.StashKey[Path]()
 
@@ -51,7 +51,9 @@ def browser() -> Iterator[object]:
 @pytest.fixture(scope="session")
 def pipeline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh copy of the repository (the files ``git ls-files`` lists, and nothing else) runs
-    ``assess run config/fast/uec-fast.yml`` and ``assess render``: the built ``_site``."""
+    ``assess run config/fast/uec-fast.yml`` and the framework assessment
+    (``config/assessments/mental-health-community.yml``), then ``assess render``: the built
+    ``_site``."""
     assess = Path(sys.executable).parent / "assess"
     if not assess.exists():
         unavailable(f"{assess} not found (run `make env`)")
@@ -62,7 +64,7 @@ def pipeline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail(f"{FAST_CONFIG} is not tracked by git", pytrace=False)
     if (REPO / "node_modules").is_dir():  # what `make env` (npm ci) installed, as in a clone
         (copy / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
-    run_cli([str(assess), "run", FAST_CONFIG], copy)
+    run_cli([str(assess), "run", FAST_CONFIG, FRAMEWORK_CONFIG], copy)
     run_cli([str(assess), "render"], copy)
     site = copy / "_site"
     assert (site / "index.html").is_file(), "assess render did not produce _site/index.html"

@@ -27,6 +27,9 @@ def unavailable(reason: str) -> None:
 
 REPO = Path(__file__).resolve().parents[2]
 FAST_CONFIG = "config/fast/uec-fast.yml"
+#: the framework assessment (NHS England's Oversight Framework recomputed; about 10 s): its
+#: pages are of kinds of their own
+FRAMEWORK_CONFIG = "config/assessments/mental-health-community.yml"
 BUILD_TIMEOUT = 20 * 60
 
 

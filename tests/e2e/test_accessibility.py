@@ -42,7 +42,14 @@ KINDS = (
     "downloads",
     "notebook",
     "about",
+    "framework overview",
+    "framework league table",
+    "framework report card",
+    "framework methodology",
 )
+#: the framework assessment (NHS England's Oversight Framework recomputed): its own page kinds
+FRAMEWORK = "reports/mental-health-community"
+FRAMEWORK_CARD = "RAT"  # capped for a deficit in two quarters, and moves segment over the year
 REPORT_CARD = "RDU"  # Frimley Health: a field-test site, so a report card with a known gap
 
 
@@ -89,6 +96,16 @@ def pages(browser: Any, site_url: str, pipeline_site: Path) -> dict[str, list[st
         "methodology": [f"{site_url}{ASSESSMENT}/methodology.html"],
         "downloads": [f"{site_url}{ASSESSMENT}/downloads.html"],
         "notebook": first("pipeline"),
+        "framework overview": [f"{site_url}{FRAMEWORK}/index.html"],
+        "framework league table": [
+            f"{site_url}{FRAMEWORK}/league.html",
+            *sorted(
+                site_url + p.relative_to(pipeline_site).as_posix()
+                for p in (pipeline_site / FRAMEWORK / "league").glob("*.html")
+            )[-1:],
+        ],
+        "framework report card": [f"{site_url}{FRAMEWORK}/orgs/{FRAMEWORK_CARD}.html"],
+        "framework methodology": [f"{site_url}{FRAMEWORK}/methodology.html"],
     }
     context = browser.new_context()
     try:
@@ -344,6 +361,32 @@ def check_about(page: Any) -> None:
     assert page.locator("main h1").inner_text() == "About this assessment"
 
 
+def check_framework_overview(page: Any) -> None:
+    main = page.locator("main").inner_text()
+    assert "NHS England's Oversight Framework" in page.locator("main h1").inner_text()
+    assert "recomputed within 0.01" in main and "Segments across the year" in main
+
+
+def check_framework_league(page: Any) -> None:
+    if page.url.endswith("league.html"):
+        assert page.locator("main table a[href*='league/']").count() >= 4
+        return
+    rows = page.locator("table.league-table tbody tr")
+    assert rows.count() == 61, rows.count()
+    assert "likely range" in page.locator("main").inner_text().lower()
+
+
+def check_framework_card(page: Any) -> None:
+    main = page.locator("main").inner_text()
+    assert "NHS England published segment" in main and "Quarter by quarter" in main
+    assert "capped" in main  # RAT was capped at segment 3 for a deficit in Q2 and Q3
+
+
+def check_framework_methodology(page: Any) -> None:
+    heads = page.locator("main h2").all_inner_texts()
+    assert any("Likely ranges" in h for h in heads) and any("recomputed" in h for h in heads)
+
+
 CHECKS: dict[str, Callable[[Any], None]] = {
     "home": check_home,
     "overview": check_overview,
@@ -355,6 +398,10 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "downloads": check_downloads,
     "notebook": check_notebook,
     "about": check_about,
+    "framework overview": check_framework_overview,
+    "framework league table": check_framework_league,
+    "framework report card": check_framework_card,
+    "framework methodology": check_framework_methodology,
 }
 
 

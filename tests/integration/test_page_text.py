@@ -1,6 +1,7 @@
 """What every built page says, read as a reader reads it: the visible text of each HTML page of
-the fast UEC site (config/fast/uec-fast.yml, run and rendered by the `assess` commands in a
-fresh copy of the project), one check per function.
+the fast UEC site (config/fast/uec-fast.yml) and of the framework assessment
+(config/assessments/mental-health-community.yml), run and rendered by the `assess` commands in
+a fresh copy of the project, one check per function.
 
 * no "(s)" plural ("metric(s)", "trust(s)"): a count takes its singular or plural;
 * no metric id of the catalogue in prose ("special-cause concern on ae_4hr_pct"): a metric is
@@ -26,6 +27,9 @@ from helpers.settings import load_assessment, load_site
 
 FAST = "config/fast/uec-fast.yml"
 ID = "uec-fast"
+#: the framework assessment (NHS England's Oversight Framework recomputed): pages of its own
+FRAMEWORK = "config/assessments/mental-health-community.yml"
+FRAMEWORK_ID = "mental-health-community"
 #: elements whose text is not shown
 HIDDEN = {"script", "style", "template", "head", "noscript"}
 #: text that is code, not prose (a notebook's cells and outputs, an id written as code)
@@ -95,11 +99,14 @@ def prose(runs: list[Text], *, links: bool = True) -> str:
 
 @pytest.fixture(scope="module")
 def site(project_copy: Path) -> Path:
-    """`assess run` and `assess render` of the fast settings (the same calls as the commands)."""
+    """`assess run` and `assess render` of the fast settings and the framework assessment (the
+    same calls as the commands)."""
     run_assessment(FAST, project_copy, log=lambda s: None)
-    cmd_render(project_copy, True, only=[ID])
+    run_assessment(FRAMEWORK, project_copy, log=lambda s: None)
+    cmd_render(project_copy, True, only=[ID, FRAMEWORK_ID])
     site = project_copy / "_site"
     assert (site / "reports" / ID / "index.html").is_file()
+    assert (site / "reports" / FRAMEWORK_ID / "index.html").is_file()
     return site
 
 

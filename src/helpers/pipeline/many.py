@@ -211,15 +211,21 @@ def timings_table(results: list[RunResult], render: tuple[float, bool] | None = 
     render, and the totals."""
     if not results:
         return ""
-    names = [s.notebook.removesuffix(".ipynb") for s in results[0].steps]
     width = max(len("render (site)"), *(len(r.assessment_id) for r in results))
-    head = f"  {'assessment':<{width}} " + " ".join(f"{n:>16}" for n in names) + f" {'total':>8}"
-    lines = ["assess: timings in seconds (cache: taken from the cache)", head]
+    lines = ["assess: timings in seconds (cache: taken from the cache)"]
+    # one heading per set of notebooks (an assessment built from counts and a framework
+    # assessment run different pipelines), in the order the sets first appear
+    sets: dict[tuple[str, ...], list[RunResult]] = {}
     for r in results:
-        cells = [f"{'cache' if s.cached else f'{s.seconds:.1f}':>16}" for s in r.steps] + [""] * (
-            len(names) - len(r.steps)
+        sets.setdefault(tuple(n.removesuffix(".ipynb") for n in r.notebooks), []).append(r)
+    for names, group in sets.items():
+        lines.append(
+            f"  {'assessment':<{width}} " + " ".join(f"{n:>16}" for n in names) + f" {'total':>8}"
         )
-        lines.append(f"  {r.assessment_id:<{width}} " + " ".join(cells) + f" {r.seconds:>8.1f}")
+        for r in group:
+            cells = [f"{'cache' if s.cached else f'{s.seconds:.1f}':>16}" for s in r.steps]
+            cells += [""] * (len(names) - len(r.steps))
+            lines.append(f"  {r.assessment_id:<{width}} " + " ".join(cells) + f" {r.seconds:>8.1f}")
     if render is not None:
         seconds, cached = render
         cell = "cache" if cached else f"{seconds:.1f}"

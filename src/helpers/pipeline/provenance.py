@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import platform
 import subprocess
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from helpers import __version__
-from helpers.core.files import sha256
+from helpers.core.files import named_files, sha256
 from helpers.core.paths import project_path
 from helpers.ingest import input_files
 from helpers.settings import LoadedAssessment
@@ -44,11 +46,38 @@ def code_version(root: Path) -> str:
     return f"{__version__}+g{commit}{'-dirty' if changed else ''}"
 
 
+def _keyed_files(value: Any, key: str, root: Path) -> Iterator[tuple[str, Path]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _keyed_files(v, f"{key}.{k}", root)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _keyed_files(v, f"{key}[{i}]", root)
+    else:
+        for p in named_files(value, root):
+            yield key, p
+
+
+def rule_files(run: LoadedAssessment, known: set[str]) -> list[dict[str, str]]:
+    """Input files the assessment's rules name (``assess:``, e.g. NHS England's published
+    segments or SHMI to compare with) that are not sources in the ledger, with their hashes
+    and the settings key that names them."""
+    rules = run.settings.assess.model_dump(mode="json")
+    out = []
+    for key, path in _keyed_files(rules, "assess", run.root):
+        name = project_path(path, run.root)
+        if name not in known:
+            known.add(name)
+            out.append({"file": name, "sha256": sha256(path), "role": f"settings: {key}"})
+    return out
+
+
 def build_provenance(run: LoadedAssessment, ledger: pd.DataFrame) -> dict:
     """Everything a reader needs to reproduce the run. Deliberately has no timestamp, so the
     same inputs and code give the same file."""
     root = run.root
     files = [{"file": r.file, "sha256": r.sha256, "role": r.role} for r in ledger.itertuples()]
+    files += rule_files(run, {f["file"] for f in files})
     site = (root / SITE_SETTINGS).resolve()  # the site's settings: title and publisher
     return {
         "assessment": run.settings.id,

@@ -323,6 +323,28 @@ def org_view(ctx: FrameworkContext, code: str) -> dict:
     }
 
 
+def movement_rows(ctx: FrameworkContext) -> list[dict]:
+    """The trusts whose segment changed between the first quarter and the last."""
+    m = ctx.movement
+    if m.empty:
+        return []
+    cols = [f"segment_{q.split()[0].lower()}" for q in ctx.quarters]
+    rows = []
+    for r in m[m.change != 0].sort_values(["change", "org_code"], kind="stable").to_dict("records"):
+        rows.append(
+            {
+                "code": r["org_code"],
+                "name": r["org_name"],
+                "segments": [fmt_int(r.get(c)) for c in cols],
+                "way": "worse" if r["change"] > 0 else "better",
+                "apart": "no: the move is larger than that spread"
+                if r["ranges_apart"]
+                else "yes: the move may be no more than the spread of its scores",
+            }
+        )
+    return rows
+
+
 def write_framework_pages(ctx: FrameworkContext) -> dict[str, int]:
     """Write every page of the framework assessment into the run folder; page counts."""
     env = template_env()
@@ -347,7 +369,7 @@ def write_framework_pages(ctx: FrameworkContext) -> dict[str, int]:
         env.get_template("framework_overview.qmd.j2").render(
             leagues=leagues,
             n_override=int(latest.override.astype(bool).sum()),
-            moved=ctx.movement.to_dict("records"),
+            moved=movement_rows(ctx),
             **common,
         ),
     )

@@ -227,6 +227,8 @@ def load_assessment(settings_path: str | Path, root: Path | None = None) -> Load
             raise ConfigError(
                 f"{path}: key 'assess.financial_override.deficit_register': file not found: {reg}"
             )
+    if rules.shmi is not None and not (root / rules.shmi.file).is_file():
+        raise ConfigError(f"{path}: key 'assess.shmi.file': file not found: {rules.shmi.file}")
     if rules.nof_check is not None and not (root / rules.nof_check.extract).exists():
         raise ConfigError(
             f"{path}: key 'assess.nof_check.extract': file not found: {rules.nof_check.extract}"

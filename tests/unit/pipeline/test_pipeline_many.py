@@ -12,8 +12,12 @@ from helpers.pipeline import many
 from helpers.pipeline.run import RunResult, StepStart, StepTiming
 
 
-def result(aid: str, cached: list[bool]) -> RunResult:
-    names = ["10_ingest.ipynb", "20_indicators.ipynb"]
+def result(
+    aid: str,
+    cached: list[bool],
+    names: tuple[str, ...] = ("10_ingest.ipynb", "20_indicators.ipynb"),
+) -> RunResult:
+    names = list(names)
     steps = [
         StepTiming(aid, n, 0.0 if c else 12.5, c, 12.5 if c else None)
         for n, c in zip(names, cached, strict=True)
@@ -31,6 +35,20 @@ def test_the_timings_table_gives_each_steps_seconds_or_cache() -> None:
     assert lines[3].split() == ["icb", "cache", "cache", "0.0"]
     assert lines[4].split() == ["render", "(site)", "3.2"]
     assert lines[-1].strip() == "2 of 4 steps from the cache"
+
+
+def test_a_framework_assessment_gets_its_own_heading() -> None:
+    """Its notebooks differ (notebooks/framework/): its steps are never shown under another
+    pipeline's step names."""
+    framework = result("mh", [False, False], ("10_ingest.ipynb", "20_framework.ipynb"))
+    table = many.timings_table(
+        [result("acute", [False, False]), framework, result("icb", [True, True])]
+    )
+    lines = table.splitlines()
+    assert lines[1].split() == ["assessment", "10_ingest", "20_indicators", "total"]
+    assert [ln.split()[0] for ln in lines[2:4]] == ["acute", "icb"]
+    assert lines[4].split() == ["assessment", "10_ingest", "20_framework", "total"]
+    assert lines[5].split() == ["mh", "12.5", "12.5", "25.0"]
 
 
 def test_in_a_log_each_finished_step_is_one_line() -> None:

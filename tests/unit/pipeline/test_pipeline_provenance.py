@@ -11,7 +11,13 @@ import pandas as pd
 from helpers.core.files import sha256
 from helpers.core.paths import project_path
 from helpers.ingest import ingest_sources, reference_ledger, used_sources
-from helpers.pipeline.provenance import PACKAGES, build_provenance, code_version, describe
+from helpers.pipeline.provenance import (
+    PACKAGES,
+    build_provenance,
+    code_version,
+    describe,
+    rule_files,
+)
 from helpers.settings import load_assessment
 
 
@@ -21,7 +27,8 @@ def test_provenance_names_every_input_by_hash_and_is_reproducible(root) -> None:
     ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     prov = build_provenance(run, ledger)
     assert prov == build_provenance(run, ledger)  # no clock in it
-    assert [f["file"] for f in prov["inputs"]] == ledger.file.tolist()
+    named = [f["file"] for f in rule_files(run, set(ledger.file))]
+    assert [f["file"] for f in prov["inputs"]] == [*ledger.file.tolist(), *named]
     for f in prov["inputs"]:
         assert f["sha256"] == sha256(root / f["file"])
     assert prov["settings"]["sha256"] == sha256(root / "config/fast/uec-fast.yml")
@@ -65,3 +72,16 @@ def test_settings_outside_the_project_recorded_by_absolute_path_and_hash(root, t
     assert "my.yml" in describe(run)
     assert project_path(root / "config/fast/uec-fast.yml", root) == "config/fast/uec-fast.yml"
     assert project_path(own, root) == own.resolve().as_posix()
+
+
+def test_files_the_rules_name_are_inputs_with_their_hashes(root):
+    """NHS England's published results that the acute assessment is compared with (the NOF
+    extract, SHMI) are not sources, but every page must still name them by hash."""
+    run = load_assessment("config/assessments/acute.yml", root)
+    got = {f["role"]: f for f in rule_files(run, set())}
+    shmi = got["settings: assess.shmi.file"]
+    assert shmi["file"] == "data/raw/shmi_trust_level_feb2025_jan2026.csv"
+    assert shmi["sha256"] == sha256(root / shmi["file"])
+    assert "settings: assess.nof_check.extract" in got
+    # a file already in the ledger is not listed twice
+    assert rule_files(run, {shmi["file"]}) == [got["settings: assess.nof_check.extract"]]

@@ -326,3 +326,10 @@ def test_disclosure_control_defaults_and_errors_name_the_key(tmp_path, root, uec
         uec["disclosure"] = bad
         with pytest.raises(ConfigError, match=message):
             load_assessment(write(tmp_path / "s.yml", uec), root)
+
+
+def test_a_missing_shmi_file_is_named_at_load(tmp_path, root):
+    acute = yaml.safe_load((root / "config/assessments/acute.yml").read_text())
+    acute["assess"]["shmi"]["file"] = "data/raw/shmi_missing.csv"
+    with pytest.raises(ConfigError, match=r"key 'assess.shmi.file': file not found"):
+        load_assessment(write(tmp_path / "a.yml", acute), root)
