@@ -14,6 +14,7 @@ with no console errors and no failed requests.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,12 +127,20 @@ def browse(browser: Any, home_url: str) -> dict[str, str]:
         assert current.count() == 1, "the sidebar does not mark the current page"
         visited["metric"] = page.url
 
-        league = page.locator("nav.sidebar a", has_text="League table")
-        if league.count():  # an assessment run (notebook 35) has a league table page
-            link = page.locator("a", has_text="League table")
-            closed = page.locator("nav.sidebar details:not([open])", has=link)
-            if closed.count():  # the link is in a sidebar section of its own ("League tables")
-                closed.last.locator(":scope > summary").click()
+        # this assessment's league link (the sidebar lists every assessment's sections)
+        here = re.search(r"/reports/[^/]+/", page.url)
+        assert here, page.url
+        own = page.locator("nav.sidebar a", has_text="League table").evaluate_all(
+            "els => els.map(e => e.href)"
+        )
+        mine = [i for i, href in enumerate(own) if here.group(0) in href]
+        league = page.locator("nav.sidebar a", has_text="League table").nth(mine[0] if mine else 0)
+        if mine:  # an assessment run (notebook 35) has a league table page
+            # the link is in a sidebar section of its own ("League tables"): open the closed
+            # sections it sits in, innermost last, as a reader clicks them
+            closed = league.locator("xpath=ancestor::details[not(@open)]")
+            for i in range(closed.count()):
+                closed.nth(i).locator(":scope > summary").click()
             follow(page, league, "League table")
             images += check_page(page, problems, "league table")
             visited["league"] = page.url

@@ -30,6 +30,7 @@ import pandas as pd
 from helpers.assess.nof import ACUTE, COHORT_SIZES, DEFICIT_CAP, _fewest_misplaced, reproduce_nof
 from helpers.assess.segments import financial_override, quartile_segments, threshold_segments
 from helpers.core.tables import save_table
+from helpers.core.words import plural
 
 DOMAINS = {
     "access": "access",
@@ -83,7 +84,7 @@ def _average_checks(a: pd.DataFrame) -> list[dict]:
             "health and community file's OF5002 appears to be), which needs NHS England's metric "
             "scores"
             + (
-                f" ({len(a) - len(full)} trust(s) without all five domain scores left out: "
+                f" ({plural(len(a) - len(full), 'trust')} without all five domain scores left out: "
                 f"{_codes(a[~a.index.isin(full.index)])})"
                 if len(full) < len(a)
                 else ""

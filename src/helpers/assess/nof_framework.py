@@ -392,7 +392,9 @@ def reproduction_metrics(
     """Every published metric score, domain score and segment, average, unadjusted segment,
     override and adjusted segment beside ours: ``stage, level, quarter, org_code, org_name,
     metric_id, nhse_score, our_score, difference`` (ours − NHS England's), ``within`` (scores:
-    |difference| ≤ 0.01; segments and the override: equal) and ``reason`` where not within."""
+    |difference| ≤ 0.01; segments and the override: equal), ``rule`` (a metric score's rule in
+    the catalogue, e.g. ``rank (wider cohort)``; the stage ``determined`` takes those scores as
+    NHS England's) and ``reason`` where not within."""
     m, cohort, ties = _metric_rows(metrics_long, result, framework)
     specs = {x.score_id: x for x in framework.metrics}
     m["difference"] = m["our_score"] - m["nhse_score"]
@@ -421,6 +423,19 @@ def reproduction_metrics(
     )
     names = metrics_long.drop_duplicates(KEY).set_index(KEY)["org_name"]
     out = out.join(names, on=KEY)
+    # the catalogue's rule of each metric score (a score the assessment takes as given is
+    # "within" by construction: this column says so), empty for the aggregate levels
+    out["rule"] = (
+        out["metric_id"]
+        .map(
+            lambda i: (
+                ""
+                if i not in specs
+                else specs[i].rule + (" (wider cohort)" if specs[i].cohort == "wider" else "")
+            )
+        )
+        .where(out["level"] == "metric", "")
+    )
     out.insert(0, "stage", result.source)
     out["difference"] = out["difference"].round(6)
     levels = {
@@ -451,6 +466,7 @@ def reproduction_metrics(
         "our_score",
         "difference",
         "within",
+        "rule",
         "reason",
     ]
     return out[order].reset_index(drop=True)

@@ -154,7 +154,11 @@ def headlines(
     if seg is not None:
         n, k = (int(x) for x in seg)
         out.append(
-            f"**{k} of {n} segments** (every trust, every quarter) are as NHS England published."
+            f"**{k} of {n} segments** (every trust, every quarter) are as NHS England published. "
+            "The cut-offs between segments are not in NHS England's files: they are read off its "
+            "own segments each quarter, so what this checks is that one set of cut-offs per "
+            "quarter separates every trust's recomputed average score, and that the financial "
+            "override is applied as NHS England applied it."
         )
     last = trusts[trusts.quarter == latest]
     counts = last.segment.value_counts().sort_index()

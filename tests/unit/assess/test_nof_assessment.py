@@ -66,7 +66,8 @@ def test_movement_says_whether_a_change_is_more_than_the_ranges_allow() -> None:
     )
     m = segment_movement(t).set_index("org_code")
     assert m.loc["A", "change"] == 1 and bool(m.loc["A", "ranges_apart"])
-    assert "do not overlap" in m.loc["A", "text"] and "from 2 to 3 over the year (worse)" in m.loc["A", "text"]
+    assert "do not overlap" in m.loc["A", "text"]
+    assert "from 2 to 3 over the year (worse)" in m.loc["A", "text"]
     assert not m.loc["B", "ranges_apart"] and "may be no more than" in m.loc["B", "text"]
     assert m.loc["C", "text"] == "Segment 1 in every quarter."
     assert "back where it started" in m.loc["D", "text"]

@@ -55,7 +55,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     for name in STEPS:
         (root / "notebooks" / name).write_text(f'{{"name": "{name}"}}')
     p = Project(root=root, data=data, settings=settings, code=["v1"], ran=[], fail_at=None)
-    loaded = SimpleNamespace(settings=SimpleNamespace(id="demo"), settings_path=settings)
+    loaded = SimpleNamespace(
+        settings=SimpleNamespace(id="demo", kind="indicators"), settings_path=settings
+    )
     monkeypatch.setattr(run_module, "load_assessment", lambda path, root: loaded)
     monkeypatch.setattr(run_module, "check_sources", lambda run: [])
     monkeypatch.setattr(run_module, "code_fingerprint", lambda root, memo=None: p.code[0])

@@ -37,7 +37,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     previous.mkdir(parents=True)
     (previous / "provenance.json").write_text('{"run": "previous"}\n')
     loaded = SimpleNamespace(
-        settings=SimpleNamespace(id="demo"), settings_path=root / "config" / "demo.yml"
+        settings=SimpleNamespace(id="demo", kind="indicators"),
+        settings_path=root / "config" / "demo.yml",
     )
     monkeypatch.setattr(run_module, "load_assessment", lambda path, root: loaded)
     monkeypatch.setattr(run_module, "check_sources", lambda run: [])
