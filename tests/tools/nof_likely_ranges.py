@@ -20,7 +20,7 @@ from helpers.assess.nof_uncertainty import (
     compare_methods,
     likely_ranges,
     midpoint_cutoffs,
-    reproduction_summary,
+    ranges_reproduction,
 )
 from helpers.ingest.readers.nhse_nof import read_nof_league_table, read_nof_metric_file
 from helpers.settings.models import DEFAULT_DRAWS, NofUncertainty
@@ -49,12 +49,12 @@ def main() -> None:
     print(f"cut-offs (Q4, midpoints between published OF5003 segments): {cutoffs}")
     print(f"settings: draws {args.draws:,}, seed {nhse_settings.seed}, level {nhse_settings.level}")
     print("\nnhse_metric_bootstrap against NHS England's published Q4 league table")
-    print(reproduction_summary(nhse, league).round(4).to_string())
+    print(ranges_reproduction(nhse, league).round(4).to_string())
     print("\nthe two methods compared (61 trusts; quartile = a quarter of the table)")
     print(compare_methods(nhse, ours).to_string())
     if args.seeds:
         rows = [
-            reproduction_summary(
+            ranges_reproduction(
                 likely_ranges(
                     NofUncertainty(draws=args.draws, seed=s),
                     scores,

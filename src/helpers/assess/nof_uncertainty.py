@@ -390,7 +390,7 @@ def quarter_variation_ranges(
     return _summarise(orgs, observed, means, deficit, cut, cap, level)
 
 
-def reproduction_summary(reproduced: pd.DataFrame, league: pd.DataFrame) -> pd.Series:
+def ranges_reproduction(reproduced: pd.DataFrame, league: pd.DataFrame) -> pd.Series:
     """How closely reproduced ranges match NHS England's published ones (``league``: the frame
     of :func:`helpers.ingest.readers.nhse_nof.read_nof_league_table`, indexed by ``org_code``).
 

@@ -18,7 +18,7 @@ from helpers.assess.nof_uncertainty import (
     nhse_metric_bootstrap,
     quarter_variation_ranges,
     range_paragraphs,
-    reproduction_summary,
+    ranges_reproduction,
     round_half_up,
 )
 from helpers.ingest.readers.nhse_nof import read_nof_league_table, read_nof_metric_file
@@ -74,7 +74,7 @@ def test_average_score_range_reproduced(published, reproduced):
     ).abs()
     assert err.mean() <= 0.015
     assert err.max() <= 0.05
-    summary = reproduction_summary(reproduced, league)
+    summary = ranges_reproduction(reproduced, league)
     assert summary["average_bound_mae"] == pytest.approx(err.mean())
     assert summary["average_bound_max_error"] == pytest.approx(err.max())
 
@@ -86,7 +86,7 @@ def test_rank_range_reproduced(published, reproduced):
         (reproduced["rank_upper"] - league["likely_range_of_rank_upper"]).abs(),
     )
     assert (err <= 2).mean() >= 0.95
-    assert reproduction_summary(reproduced, league)["rank_bounds_within_2"] == (err <= 2).mean()
+    assert ranges_reproduction(reproduced, league)["rank_bounds_within_2"] == (err <= 2).mean()
 
 
 def test_deterministic_for_a_seed_and_any_row_order(published, reproduced):

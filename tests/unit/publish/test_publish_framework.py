@@ -16,7 +16,7 @@ import yaml
 from helpers.assess import nof_assessment as na
 from helpers.assess import nof_framework as nf
 from helpers.assess.nof_uncertainty import compare_methods, range_paragraphs
-from helpers.assess.nof_uncertainty import reproduction_summary as ranges_summary
+from helpers.assess.nof_uncertainty import ranges_reproduction as ranges_summary
 from helpers.core.paths import RunPaths
 from helpers.core.tables import save_table
 from helpers.ingest import ingest_sources
