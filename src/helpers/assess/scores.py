@@ -105,6 +105,23 @@ def metric_scores(
     return np.full(v.shape, np.nan)
 
 
+def bands_text(bands: list[tuple[float | None, float]], unit: str = "", fmt: str = "g") -> str:
+    """Bands (``below``, score) in words: "below 0 (%) scores 4.00; 0 to below 1 (%) scores
+    3.00; 1 or more (%) scores 1.00"; ``unit`` follows each range, ``fmt`` formats the score."""
+    parts = []
+    lower = None
+    for below, score in bands:
+        if below is None:
+            cond = f"{lower:g} or more" if lower is not None else "any value"
+        elif lower is None:
+            cond = f"below {below:g}"
+        else:
+            cond = f"{lower:g} to below {below:g}"
+        parts.append(f"{cond}{unit} scores {score:{fmt}}")
+        lower = below
+    return "; ".join(parts)
+
+
 def scoring_rule_text(spec: MetricSpec, rule: str = "rank", ties: str = "average") -> str:
     """The metric's scoring rule in plain words (shown on its metric page)."""
     mode = spec.score_mode
@@ -134,18 +151,8 @@ def scoring_rule_text(spec: MetricSpec, rule: str = "rank", ties: str = "average
         return how
     if mode == "discrete":
         assert spec.scoring is not None
-        parts = []
-        lower = None
-        for b in spec.scoring.bands:
-            if b.below is None:
-                cond = f"{lower:g} or more" if lower is not None else "any value"
-            elif lower is None:
-                cond = f"below {b.below:g}"
-            else:
-                cond = f"{lower:g} to below {b.below:g}"
-            parts.append(f"{cond} ({spec.unit}) scores {b.score:.2f}")
-            lower = b.below
-        return "Scored in bands: " + "; ".join(parts) + "."
+        bands = [(b.below, b.score) for b in spec.scoring.bands]
+        return "Scored in bands: " + bands_text(bands, f" ({spec.unit})", ".2f") + "."
     assert spec.standard is not None
     sc = spec.scoring
     met, miss = (sc.met, sc.not_met) if sc is not None else (1.0, 4.0)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.assess.scores import bands_text
 from helpers.core.words import plural
 from helpers.publish.templating import md_text
 from helpers.settings.nof import NofFramework, NofMetric
@@ -61,17 +62,7 @@ def rule_text(m: NofMetric, framework: NofFramework) -> str:
             text += " NHS England ranks among more organisations than this file holds."
         return text
     if m.rule == "bands":
-        parts, lower = [], None
-        for b in m.bands:
-            if b.below is None:
-                cond = f"{lower:g} or more" if lower is not None else "any value"
-            elif lower is None:
-                cond = f"below {b.below:g}"
-            else:
-                cond = f"{lower:g} to below {b.below:g}"
-            parts.append(f"{cond} scores {b.score:g}")
-            lower = b.below
-        return "In bands: " + "; ".join(parts) + "."
+        return "In bands: " + bands_text([(b.below, b.score) for b in m.bands]) + "."
     if m.rule == "combined":
         names = [framework.metric(i).description for i in m.inputs]
         return (

@@ -20,11 +20,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from helpers.core.files import sha256
-from helpers.ingest.ledger import Ingested, IngestError, SourceLike, ledger_row
+from helpers.ingest.ledger import Ingested, SourceLike, ledger_row
+from helpers.ingest.readers.published_csv import drop_raw, fail, read_published_csv
 
 #: NHS England's columns of the long metric file -> ours
 METRIC_COLUMNS = {
@@ -66,38 +66,14 @@ LEAGUE_COLUMNS = {
 QUARTER = re.compile(r"^Q([1-4]) (\d{4})/(\d{2})$")
 METRIC_ID = re.compile(r"^OF\d{4}$")
 RANGE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+to\s+(-?\d+(?:\.\d+)?)\s*$")
-#: the first data row's physical line in the CSV (line 1 is the header)
-FIRST_LINE = 2
 
 
 def _read(path: Path, columns: dict[str, str]) -> pd.DataFrame:
-    if not path.exists():
-        raise IngestError(f"{path}: file not found")
-    try:
-        # utf-8-sig drops NHS England's byte-order mark; every cell is read as text first
-        raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError) as e:
-        raise IngestError(f"{path}: not a UTF-8 CSV file NHS England publishes ({e})") from e
-    missing = [c for c in columns if c not in raw.columns]
-    if missing:
-        raise IngestError(
-            f"{path}, line 1 (header): missing column(s) {', '.join(map(repr, missing))}; "
-            f"expected NHS England's columns {', '.join(columns)}"
-        )
-    out = raw[list(columns)].rename(columns=columns)
-    for c in out.columns:
-        out[c] = out[c].str.strip()
-    out.insert(0, "line", np.arange(FIRST_LINE, FIRST_LINE + len(out)))
-    return out
+    return read_published_csv(path, columns)
 
 
 def _fail(path: Path, d: pd.DataFrame, bad: pd.Series, column: str, why: str) -> None:
-    if bad.any():
-        first = d.loc[bad].iloc[0]
-        raise IngestError(
-            f"{path}, line {int(first['line'])}, column {column!r}: {why} "
-            f"(value {first[_ours(column)]!r}; {int(bad.sum())} row(s) like this)"
-        )
+    fail(path, d, bad, column, _ours(column), why)
 
 
 def _ours(nhse_column: str) -> str:
@@ -139,7 +115,7 @@ def read_nof_metric_file(path: str | Path) -> pd.DataFrame:
         _numbers(p, d, c, required=False)
     dup = d.duplicated(["quarter", "org_code", "metric_id"], keep="first")
     _fail(p, d, dup, "Metric_ID", "a second row for the same quarter, trust and metric")
-    return d.reset_index(drop=True)
+    return drop_raw(d).reset_index(drop=True)
 
 
 def _range(path: Path, d: pd.DataFrame, nhse: str) -> None:
@@ -174,7 +150,7 @@ def read_nof_league_table(path: str | Path) -> pd.DataFrame:
     dup = d.duplicated(["quarter", "org_code"], keep="first")
     _fail(p, d, dup, "Trust_code", "a second row for the same quarter and trust")
     d["segment"] = d["segment"].astype(int)
-    return d.reset_index(drop=True)
+    return drop_raw(d).reset_index(drop=True)
 
 
 def metric_wide(metrics: pd.DataFrame, prefix: str = "OF") -> pd.DataFrame:

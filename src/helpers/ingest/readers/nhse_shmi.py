@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from helpers.ingest.ledger import IngestError
+from helpers.ingest.readers.published_csv import drop_raw, fail, read_published_csv
 
 #: NHS England's columns -> ours
 COLUMNS = {
@@ -41,19 +40,12 @@ COLUMNS = {
 }
 #: SHMI_BANDING codes in NHS England's words
 BANDINGS = {1: "higher than expected", 2: "as expected", 3: "lower than expected"}
-#: the first data row's physical line in the CSV (line 1 is the header)
-FIRST_LINE = 2
 _NUMBERS = ("SHMI_VALUE", "SHMI_BANDING", "SPELLS", "OBSERVED", "EXPECTED")
 _LIMITS = ("PO_LL", "PO_UL", "OD_LL", "OD_UL")
 
 
 def _fail(path: Path, d: pd.DataFrame, bad: pd.Series, column: str, why: str) -> None:
-    if bad.any():
-        first = d.loc[bad].iloc[0]
-        raise IngestError(
-            f"{path}, line {int(first['line'])}, column {column!r}: {why} "
-            f"(value {first['_raw_' + COLUMNS[column]]!r}; {int(bad.sum())} row(s) like this)"
-        )
+    fail(path, d, bad, column, COLUMNS[column], why)
 
 
 def read_shmi_trust_level(path: str | Path) -> pd.DataFrame:
@@ -67,23 +59,7 @@ def read_shmi_trust_level(path: str | Path) -> pd.DataFrame:
     one row per trust.
     """
     p = Path(path)
-    if not p.exists():
-        raise IngestError(f"{p}: file not found")
-    try:
-        raw = pd.read_csv(p, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        raise IngestError(f"{p}: not a UTF-8 CSV file as NHS England publishes it ({e})") from e
-    missing = [c for c in COLUMNS if c not in raw.columns]
-    if missing:
-        raise IngestError(
-            f"{p}, line 1 (header): missing column(s) {', '.join(map(repr, missing))}; "
-            f"expected NHS England's columns {', '.join(COLUMNS)}"
-        )
-    d = raw[list(COLUMNS)].rename(columns=COLUMNS)
-    for c in d.columns:
-        d[c] = d[c].str.strip()
-        d["_raw_" + c] = d[c]
-    d.insert(0, "line", np.arange(FIRST_LINE, FIRST_LINE + len(d)))
+    d = read_published_csv(p, COLUMNS)
     _fail(p, d, d["org_code"] == "", "PROVIDER_CODE", "empty trust code")
     for nhse in (*_NUMBERS, *_LIMITS):
         col = COLUMNS[nhse]
@@ -100,4 +76,4 @@ def read_shmi_trust_level(path: str | Path) -> pd.DataFrame:
     _fail(p, d, dup, "PROVIDER_CODE", "a second row for the same trust")
     d["banding"] = d["banding"].astype(int)
     d["banding_words"] = d["banding"].map(BANDINGS)
-    return d.drop(columns=[c for c in d.columns if c.startswith("_raw_")]).reset_index(drop=True)
+    return drop_raw(d).reset_index(drop=True)
