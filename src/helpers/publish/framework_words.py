@@ -171,7 +171,7 @@ def headlines(
         )
         out.append(
             f"**Across the year,** {plural(len(moved), 'trust')} ended in a different segment "
-            f"from the one it started in; {ranges}."
+            f"from the one {'it' if len(moved) == 1 else 'they'} started in; {ranges}."
         )
     return out
 
