@@ -35,7 +35,7 @@ os.environ.pop("ASSESS_FIGURE_CACHE", None)  # every figure drawn: no cache
 
 from helpers.core.paths import RunPaths  # noqa: E402
 from helpers.pipeline.provenance import build_provenance  # noqa: E402
-from helpers.publish import figures, pages  # noqa: E402
+from helpers.publish import figures, figures_metric, pages  # noqa: E402
 from helpers.publish.context import load_ledger, load_site_context  # noqa: E402
 from helpers.publish.templating import template_env  # noqa: E402
 from helpers.settings import load_assessment  # noqa: E402
@@ -142,7 +142,7 @@ def main() -> None:
             t0 = time.process_time()
             for spec in ctx.run.metrics:  # the figures drawn in this process, one by one
                 jobs = pages.metric_figure_jobs(ctx, spec)
-                drawn = {k: figures.metric_figure(j) for k, j in jobs.items()}
+                drawn = {k: figures_metric.metric_figure(j) for k, j in jobs.items()}
                 pages.metric_page(ctx, env, spec, common, drawn)
             s = (time.process_time() - t0) / len(ctx.run.metrics)
             out["metric_page_s_per_metric"] = s

@@ -3,7 +3,12 @@
 * :mod:`helpers.publish.text`: every label, badge and number format the pages use.
 * :mod:`helpers.publish.periods`: what a year holds, in words: the metrics scored each year
   and the years a metric covers only in part.
-* :mod:`helpers.publish.figures`: the seaborn charts, each with alt text written from its data.
+* :mod:`helpers.publish.figures`: what the seaborn charts share (colours and markers, the theme,
+  saving without timestamps, the report cards' canvases, drawing in parallel processes).
+* :mod:`helpers.publish.figures_metric`: the metric pages' and league tables' charts (every
+  organisation at once), each with alt text written from its data.
+* :mod:`helpers.publish.figures_card`: the report cards' trend, spine and SPC charts (one
+  organisation), each with alt text written from its data.
 * :mod:`helpers.publish.figures_phone`: the report cards' charts laid out for a phone, and the
   ``<picture>`` that shows them there.
 * :mod:`helpers.publish.pages`: an assessment's pages (overview, metric pages, report cards,

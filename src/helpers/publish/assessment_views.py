@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.assess import rules_text, scoring_rules_table, summary_text
-from helpers.publish import figures
+from helpers.publish import figures_metric
 from helpers.publish.disclosure import SUPPRESSED_MODE
 from helpers.publish.periods import scored_metrics_view, shared_change_text
 from helpers.publish.text import (
@@ -341,7 +341,7 @@ def league_cohort_view(
     seg = g[g.segment.notna()]
     fig = None
     if len(seg):
-        fig = figures.league_chart(
+        fig = figures_metric.league_chart(
             seg, cohort, period, fig_dir / f"league_{_slug(cohort)}_{_slug(period)}.png"
         )
     counts = seg.segment.astype(float).round().astype(int).value_counts()

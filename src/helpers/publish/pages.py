@@ -30,7 +30,15 @@ from helpers.core.paths import RunPaths
 from helpers.core.vocab import ORG_TYPE_LABELS
 from helpers.methods import method
 from helpers.publish import assessment_views as av
-from helpers.publish import context_views, disclosure, figures, figures_phone, league_html
+from helpers.publish import (
+    context_views,
+    disclosure,
+    figures,
+    figures_card,
+    figures_metric,
+    figures_phone,
+    league_html,
+)
 from helpers.publish.periods import Coverage, coverage
 from helpers.publish.site_index import status_markdown
 from helpers.publish.sites import search_terms, sites_by_org
@@ -250,7 +258,7 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
         env.get_template("provenance.md.j2").render(**common),
     )
     jobs = {spec.id: metric_figure_jobs(ctx, spec) for spec in ctx.run.metrics}
-    drawn = figures.metric_figures([j for js in jobs.values() for j in js.values()])
+    drawn = figures_metric.metric_figures([j for js in jobs.values() for j in js.values()])
     by_path = {f.path: f for f in drawn}
     metric_views = [
         metric_page(ctx, env, spec, common, {k: by_path[j.path] for k, j in jobs[spec.id].items()})
@@ -334,14 +342,16 @@ def _overdispersion(ctx: SiteContext, spec: MetricSpec, period: str) -> dict | N
     return rows.iloc[0].to_dict() if len(rows) else None
 
 
-def metric_figure_jobs(ctx: SiteContext, spec: MetricSpec) -> dict[str, figures.MetricFigureJob]:
+def metric_figure_jobs(
+    ctx: SiteContext, spec: MetricSpec
+) -> dict[str, figures_metric.MetricFigureJob]:
     """The figures of a metric's page, by kind (drawn together by
-    :func:`helpers.publish.figures.metric_figures`)."""
+    :func:`helpers.publish.figures_metric.metric_figures`)."""
     res, eng, period = _metric_year(ctx, spec)
     year = res[res.period == period]
     bench = float(eng[eng.period == period].value.iloc[0])
     fig_dir = ctx.paths.figures
-    job = figures.MetricFigureJob
+    job = figures_metric.MetricFigureJob
     jobs = {
         "ranked": job("ranked", fig_dir / f"{spec.id}_ranked.png", (year, spec, bench, period)),
         "dist": job("distribution", fig_dir / f"{spec.id}_distribution.png", (res, eng, spec)),
@@ -486,15 +496,15 @@ def _spc_figures(ctx: SiteContext, codes: list[str], orgs: pd.DataFrame) -> dict
         if mine is None:
             continue
         panels = tuple(
-            figures.SpcPanel(ctx.specs[m].short_title, mine[m], ctx.specs[m])
+            figures_card.SpcPanel(ctx.specs[m].short_title, mine[m], ctx.specs[m])
             for m in keys
             if m in mine and len(mine[m]) >= 2
         )
         if panels:
             name = str(orgs.org_name.get(code, code))
             path = ctx.paths.figures / "orgs" / f"{code}_spc.png"
-            jobs.append(figures.SpcJob(code, name, path, panels))
-    return _card_figures(jobs, figures.spc_charts, figures_phone.spc_charts, "_spc")
+            jobs.append(figures_card.SpcJob(code, name, path, panels))
+    return _card_figures(jobs, figures_card.spc_charts, figures_phone.spc_charts, "_spc")
 
 
 def _card_figures(
@@ -538,7 +548,7 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
     orgs = ctx.orgs.set_index("org_code")
     by_org = dict(tuple(res.groupby("org_code", sort=False)))
     jobs = [
-        figures.TrendJob(
+        figures_card.TrendJob(
             org_code=code,
             org_name=str(orgs.org_name.get(code, code)),
             path=ctx.paths.figures / "orgs" / f"{code}_trend.png",
@@ -548,10 +558,10 @@ def org_pages(ctx: SiteContext, env: Environment, common: dict) -> list[dict]:
         )
         for code in codes
     ]
-    figs = _card_figures(jobs, figures.trend_charts, figures_phone.trend_charts, "_trend")
+    figs = _card_figures(jobs, figures_card.trend_charts, figures_phone.trend_charts, "_trend")
     spines = _card_figures(
         _spine_jobs(ctx, codes, res, orgs),
-        figures.spine_charts,
+        figures_card.spine_charts,
         figures_phone.spine_charts,
         "_spine",
     )
@@ -662,7 +672,7 @@ _BETTER = {"higher_is_better": "higher", "lower_is_better": "lower"}
 
 def _spine_jobs(
     ctx: SiteContext, codes: list[str], res: pd.DataFrame, orgs: pd.DataFrame
-) -> list[figures.SpineJob]:
+) -> list[figures_card.SpineJob]:
     """A spine chart per organisation: each metric in its latest year with a value, against
     England and the spread of every organisation of the type that year."""
     allv = ctx.results[ctx.results.value.notna()]
@@ -705,7 +715,7 @@ def _spine_jobs(
                 test = r.comparison_test if isinstance(r.comparison_test, str) else ""
                 tests[test] = tests.get(test, 0) + 1
             rows.append(
-                figures.SpineRow(
+                figures_card.SpineRow(
                     label=spec.short_title,
                     value=float(r.value),
                     england=float(eng[key]),
@@ -720,7 +730,7 @@ def _spine_jobs(
             )
         if rows:
             jobs.append(
-                figures.SpineJob(
+                figures_card.SpineJob(
                     org_code=code,
                     org_name=str(orgs.org_name.get(code, code)),
                     path=ctx.paths.figures / "orgs" / f"{code}_spine.png",

@@ -23,7 +23,7 @@ from helpers.core.paths import RunPaths
 from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
 from helpers.pipeline.provenance import build_provenance
-from helpers.publish import figures, pages
+from helpers.publish import figures_metric, pages
 from helpers.publish.assessment_views import (
     league_cohort_view,
     league_page_rows,
@@ -505,7 +505,7 @@ def test_league_chart_alt_text_is_written_from_the_data(tmp_path) -> None:
             "indistinguishable_group": [1, 1, 1, 2, 2],
         }
     )
-    fig = figures.league_chart(d, "Acute trusts", "2024/25", tmp_path / "league.png")
+    fig = figures_metric.league_chart(d, "Acute trusts", "2024/25", tmp_path / "league.png")
     assert fig.path.exists() and fig.path.stat().st_size > 0
     assert "5 organisations (Acute trusts) in 2024/25" in fig.alt
     assert "segment 1: 2, segment 2: 1, segment 3: 1, segment 4: 1" in fig.alt
