@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment
 
+from helpers.assess import rules_text, summary_text
 from helpers.compare.funnels import (
     MIN_FUNNEL_ORGANISATIONS,
     funnel_method_text,
@@ -38,6 +39,8 @@ from helpers.publish import (
     figures_metric,
     figures_phone,
     league_html,
+    league_views,
+    methodology_views,
 )
 from helpers.publish.periods import Coverage, coverage
 from helpers.publish.site_index import status_markdown
@@ -274,9 +277,7 @@ def write_pages(ctx: SiteContext) -> dict[str, int]:
         env.get_template("overview.qmd.j2").render(
             metrics=metric_views,
             n_orgs=len(org_views),
-            assessment_summary=av.summary_text(ctx.assessment, common)
-            if ctx.has_assessment
-            else "",
+            assessment_summary=summary_text(ctx.assessment, common) if ctx.has_assessment else "",
             overview=av.overview_view(ctx.assessment, ctx.orgs) if ctx.has_assessment else None,
             **common,
         ),
@@ -300,7 +301,7 @@ def league_page(ctx: SiteContext, env: Environment, common: dict) -> dict | None
     and year, ``league/<cohort>-<year>.qmd``, with its sortable, filterable table (none without
     an assessment). Returns the hub's view with ``n_pages``."""
     words = unit_words(ctx.run.settings.org_type)
-    view = av.league_view(ctx, words)
+    view = league_views.league_view(ctx, words)
     if view is None:
         return None
     _write(
@@ -309,7 +310,9 @@ def league_page(ctx: SiteContext, env: Environment, common: dict) -> dict | None
     published = set(ctx.published_orgs())
     template = env.get_template("league_cohort.qmd.j2")
     for pg in view["pages"]:
-        c = av.league_cohort_view(ctx, pg["cohort"], pg["period"], published, ctx.paths.figures)
+        c = league_views.league_cohort_view(
+            ctx, pg["cohort"], pg["period"], published, ctx.paths.figures
+        )
         table_id = "league-" + Path(pg["href"]).stem
         table = league_html.table_html(
             table_id,
@@ -856,14 +859,14 @@ def methodology_page(ctx: SiteContext, env: Environment, common: dict) -> str:
         trend_points=TREND_POINTS,
         min_funnel=MIN_FUNNEL_ORGANISATIONS,
         z95=f"{FUNNELPLOTR_Z95:.2f}",  # the headline comparison's 95% limit (random-effects z)
-        rules_text=av.rules_text(ctx.run),
+        rules_text=rules_text(ctx.run),
         scoring_rules=av.scoring_rules_view(ctx.run),
         override=av.override_text(ctx.run),
-        nof=av.nof_view(ctx.paths.results),
+        nof=methodology_views.nof_view(ctx.paths.results),
         shmi=context_views.shmi_view(ctx.paths.results, ctx.paths.figures),
         acute_checks=context_views.acute_checks_view(ctx.paths.results),
-        sensitivity=av.sensitivity_view(ctx.paths.results),
-        national=av.national_view(ctx.paths.results, ctx.specs),
+        sensitivity=methodology_views.sensitivity_view(ctx.paths.results),
+        national=methodology_views.national_view(ctx.paths.results, ctx.specs),
         disclosure=disclosure.summary(ctx.run, ctx.results),
         **common,
     )

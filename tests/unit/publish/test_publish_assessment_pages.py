@@ -24,13 +24,9 @@ from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
 from helpers.pipeline.provenance import build_provenance
 from helpers.publish import figures_metric, pages
-from helpers.publish.assessment_views import (
-    league_cohort_view,
-    league_page_rows,
-    league_view,
-    org_assessment,
-)
+from helpers.publish.assessment_views import org_assessment
 from helpers.publish.figures_phone import figure_alt
+from helpers.publish.league_views import league_cohort_view, league_page_rows, league_view
 from helpers.publish.render.preview.markdown import make_markdown, split_front_matter
 from helpers.publish.site_index import write_site_index
 from helpers.publish.templating import md_text, template_env
