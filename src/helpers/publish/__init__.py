@@ -11,9 +11,15 @@
   organisation), each with alt text written from its data.
 * :mod:`helpers.publish.figures_phone`: the report cards' charts laid out for a phone, and the
   ``<picture>`` that shows them there.
-* :mod:`helpers.publish.pages`: an assessment's pages (overview, metric pages, report cards,
+* :mod:`helpers.publish.pages`: an assessment's pages (overview, metric pages, league pages,
   methodology, downloads) from its result tables, through the Jinja2 templates in
-  ``templates/``.
+  ``templates/``; :mod:`helpers.publish.card_pages` its report cards;
+  :mod:`helpers.publish.page_rows` the result and plan rows both show.
+* :mod:`helpers.publish.context`: :class:`~helpers.publish.context.SiteContext`, everything the
+  pages are made from, and reading it from a run folder.
+* :mod:`helpers.publish.assessment_views`, :mod:`helpers.publish.league_views`,
+  :mod:`helpers.publish.methodology_views`: what the pages show of the assessment (report card
+  and overview; league pages; the methodology's NOF reproduction and sensitivity).
 * :mod:`helpers.publish.disclosure`: disclosure control: the small counts (and their
   complements) withheld from everything published, the public version of each result table,
   and the analyst's private log.

@@ -23,7 +23,7 @@ from helpers.core.paths import RunPaths
 from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
 from helpers.pipeline.provenance import build_provenance
-from helpers.publish import figures_metric, pages
+from helpers.publish import card_pages, figures_metric, pages
 from helpers.publish.assessment_views import org_assessment
 from helpers.publish.figures_phone import figure_alt
 from helpers.publish.league_views import league_cohort_view, league_page_rows, league_view
@@ -454,7 +454,7 @@ def test_part_years_are_labelled_wherever_a_value_of_one_is_shown(site) -> None:
         assert note in brief and "of 12 months" in brief, path.stem
         assert f"| {part} | " in card or "of 12 months)" in card
     assert shown >= 1
-    jobs = pages._spine_jobs(ctx, sorted(ae.org_code)[:3], r, ctx.orgs.set_index("org_code"))
+    jobs = card_pages._spine_jobs(ctx, sorted(ae.org_code)[:3], r, ctx.orgs.set_index("org_code"))
     texts = [
         row.value_text for j in jobs for row in j.rows if row.label == "A&E 4-hour performance"
     ]
@@ -708,7 +708,7 @@ def test_every_report_card_has_the_sections_of_a_verdict_in_order(site) -> None:
     metrics, delivery against its own plan (where it has plans), change since last year (where
     there is a last year) and the caveats, in that order; the SPC chart loaded from its file."""
     ctx, counts, codes = site
-    keys = pages.key_spc_metrics(ctx)
+    keys = card_pages.key_spc_metrics(ctx)
     assert keys[:2] == ["ae_4hr_pct", "ae_dta_over_4h_pct"]  # the UEC trigger's core metrics
     checked = 0
     for path in sorted(ctx.paths.orgs.glob("*.qmd")):

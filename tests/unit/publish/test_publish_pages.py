@@ -14,8 +14,9 @@ from helpers.core.paths import RunPaths
 from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
 from helpers.pipeline.provenance import build_provenance
+from helpers.publish.context import SiteContext
 from helpers.publish.figures_phone import figure_alt
-from helpers.publish.pages import SiteContext, write_pages
+from helpers.publish.pages import write_pages
 from helpers.publish.summary import run_summary
 from helpers.publish.templating import md_text
 from helpers.publish.text import (
