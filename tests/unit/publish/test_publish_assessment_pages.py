@@ -14,15 +14,13 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 import yaml
-from site_support import assessed
+from site_support import assessed, assessment_tables, site_context
 
-from helpers import assess, compare
+from helpers import assess
 from helpers.assess import nof
 from helpers.assess.scores import scoring_rule_text
 from helpers.core.paths import RunPaths
-from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
-from helpers.pipeline.provenance import build_provenance
 from helpers.publish import card_pages, figures_metric, pages
 from helpers.publish.assessment_views import org_assessment
 from helpers.publish.figures_phone import figure_alt
@@ -57,30 +55,14 @@ def site(built, built_monthly, tmp_path_factory):
         return df
 
     results, orgs, assessment, scores = map(rename, (results, orgs, assessment, scores))
-    run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
-    specs = {m.id: m for m in run.metrics}
-    results, overdispersion, funnels = compare.add_funnels(results, specs)
-    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
-    _, ledger, rejected = ingest_sources(run)
-    ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     paths = RunPaths(tmp_path_factory.mktemp("assessment_pages")).ensure()
-    ctx = pages.SiteContext(
-        run=run,
-        paths=paths,
-        results=compare.order_results(results),
-        england=england,
+    ctx = site_context(
+        built,
+        paths,
+        codes,
+        results=results,
         orgs=orgs,
-        ledger=ledger,
-        rejected=rejected,
-        successions=mapping,
-        splits=splits,
-        provenance=build_provenance(run, ledger),
-        funnel_limits=compare.funnel_limits_table(funnels),
-        overdispersion=overdispersion,
-        assessment=assessment,
-        metric_scores=scores,
-        league=assess.league_table(assessment),
-        segment_changes=changes,
+        **assessment_tables(assessment, scores, changes),
         monthly=monthly,
     )
     counts = pages.write_pages(ctx)
