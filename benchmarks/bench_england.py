@@ -14,7 +14,7 @@ _site/ and caches are untouched; the SYNTHETIC England data are copied in from
 * ``one_input_changed_rerun_s``: after adding one case to one organisation-month of a file
   only the acute assessment reads (``hcai_monthly.csv``); ``one_input_changed_steps_run``;
 * ``card_speedup_vs_papermill``: the cost of a report card in the pipeline (every acute card
-  drawn by ``pages.org_pages`` in one process, per card) against executing one papermill
+  drawn by ``card_pages.org_pages`` in one process, per card) against executing one papermill
   notebook per organisation that draws the same card (``benchmarks/one_card.ipynb``), on
   ``--sample`` organisations, side by side in this run.
 """

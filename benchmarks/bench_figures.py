@@ -7,7 +7,7 @@ them; falls back to ``reports/synthetic-acute/`` when it has not been built) and
 report cards of ``--orgs`` organisations, spread over the list, into a temporary folder (never
 into ``reports/``), single-process:
 
-1. the pages (``pages.org_pages``) with the figures stubbed out: the cost of a card's page, and
+1. the pages (``card_pages.org_pages``) with the figures stubbed out: the cost of a card's page, and
    the figure jobs exactly as the pipeline makes them;
 2. each kind of figure drawn for those jobs, one after another;
 3. optionally (``--metric-pages``) every metric page with its figures.
@@ -35,8 +35,8 @@ os.environ.pop("ASSESS_FIGURE_CACHE", None)  # every figure drawn: no cache
 
 from helpers.core.paths import RunPaths  # noqa: E402
 from helpers.pipeline.provenance import build_provenance  # noqa: E402
-from helpers.publish import figures, pages  # noqa: E402
-from helpers.publish.context import load_ledger, load_site_context  # noqa: E402
+from helpers.publish import card_pages, figures, figures_metric, pages  # noqa: E402
+from helpers.publish.context import SiteContext, load_ledger, load_site_context  # noqa: E402
 from helpers.publish.templating import template_env  # noqa: E402
 from helpers.settings import load_assessment  # noqa: E402
 
@@ -46,7 +46,7 @@ BUILDS = [
 ]
 
 
-def site_context(built: Path, config: str, out: Path) -> pages.SiteContext:
+def site_context(built: Path, config: str, out: Path) -> SiteContext:
     """The context of notebook 40 (:func:`load_site_context`) for a built assessment, writing
     into ``out``."""
     run = load_assessment(str(ROOT / config))
@@ -110,7 +110,9 @@ def main() -> None:
         try:
             env = template_env()
             common = pages.page_context(ctx)
-            page_s = min(timed(pages.org_pages, ctx, env, common) for _ in range(args.repeat)) / n
+            page_s = (
+                min(timed(card_pages.org_pages, ctx, env, common) for _ in range(args.repeat)) / n
+            )
         finally:
             figures._draw_many = real
         out["page_s_per_card"] = page_s
@@ -142,7 +144,7 @@ def main() -> None:
             t0 = time.process_time()
             for spec in ctx.run.metrics:  # the figures drawn in this process, one by one
                 jobs = pages.metric_figure_jobs(ctx, spec)
-                drawn = {k: figures.metric_figure(j) for k, j in jobs.items()}
+                drawn = {k: figures_metric.metric_figure(j) for k, j in jobs.items()}
                 pages.metric_page(ctx, env, spec, common, drawn)
             s = (time.process_time() - t0) / len(ctx.run.metrics)
             out["metric_page_s_per_metric"] = s

@@ -66,7 +66,8 @@ import pyarrow.parquet as pq  # noqa: E402
 from helpers.ingest.casemix import CASE_MIX_FACTORS, fit_case_mix  # noqa: E402
 from helpers.ingest.readers import record_level as rl  # noqa: E402
 from helpers.ingest.record_engine import ENGINE_VARIABLE  # noqa: E402
-from helpers.synthetic.records import example_geography, write_admissions  # noqa: E402
+from helpers.synthetic.records import write_admissions  # noqa: E402
+from helpers.synthetic.records_example import example_geography  # noqa: E402
 
 SHAPES = {
     "england": (42, 125, ["2020/21", "2021/22", "2022/23", "2023/24", "2024/25"]),

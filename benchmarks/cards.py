@@ -1,5 +1,5 @@
 """Seconds per report card the pipeline's way: every card of an assessment drawn by
-``pages.org_pages`` in one process (figures in its worker pool), as notebook 40 draws them;
+``card_pages.org_pages`` in one process (figures in its worker pool), as notebook 40 draws them;
 used by ``bench_england.py`` against one papermill notebook per organisation
 (``one_card.ipynb``).
 
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "src"))
 os.environ.pop("ASSESS_FIGURE_CACHE", None)  # every figure drawn: no cache
 
 from helpers.core.paths import RunPaths  # noqa: E402
-from helpers.publish import pages  # noqa: E402
+from helpers.publish import card_pages, pages  # noqa: E402
 from helpers.publish.context import load_site_context  # noqa: E402
 from helpers.publish.templating import template_env  # noqa: E402
 from helpers.settings import load_assessment  # noqa: E402
@@ -42,7 +42,7 @@ def main() -> None:
         ctx = load_site_context(run, src, prov, RunPaths(Path(tmp)).ensure())
         env, common = template_env(), pages.page_context(ctx)
         t0 = time.perf_counter()
-        views = pages.org_pages(ctx, env, common)
+        views = card_pages.org_pages(ctx, env, common)
         seconds = time.perf_counter() - t0
     codes = [v["code"] for v in views]
     print(json.dumps({"seconds_per_card": seconds / len(codes), "cards": len(codes),

@@ -21,7 +21,8 @@ import pytest
 
 from helpers.ingest.readers import record_level as rl
 from helpers.ingest.record_engine import ENGINE_VARIABLE, DuckDBEngine, SparkEngine
-from helpers.synthetic.records import SCHEMA, example_geography, write_admissions
+from helpers.synthetic.records import SCHEMA, write_admissions
+from helpers.synthetic.records_example import example_geography
 
 JAVA_MISSING = (
     "Java not found: the Spark parity test needs a Java runtime (apt-get install "

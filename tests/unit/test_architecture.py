@@ -57,6 +57,23 @@ def test_the_layers_contract_is_kept(root: Path) -> None:
     assert "0 broken" in proc.stdout
 
 
+#: the longest a module of src/helpers may be (CONTRIBUTING.md): past it, split it by what its
+#: parts do (page kind, figure kind, generator and truth), as helpers.publish and
+#: helpers.synthetic were
+MAX_MODULE_LINES = 800
+
+
+def test_no_module_passes_the_line_limit() -> None:
+    """A module past :data:`MAX_MODULE_LINES` lines is split, not allowed to grow: every module
+    under src/helpers is checked, including new ones."""
+    long = {
+        str(p.relative_to(SRC)): n
+        for p in _modules()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them): {long}"
+
+
 def test_every_stage_is_a_package_with_a_map_of_its_modules() -> None:
     """A newcomer opens a stage's __init__ and finds what each module does."""
     for stage in STAGES:

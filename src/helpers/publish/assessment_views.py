@@ -1,8 +1,10 @@
-"""What the pages show of the assessment (``helpers.assess``): the league table, the assessment
-section of each report card, each metric's scoring rule and the methodology's rules and NOF
-reproduction. Numbers come from the published tables (``results/assessment.csv``,
-``metric_scores.csv``, ``segment_changes.csv``), formatted as ``league_table.csv`` formats them,
-so the pages and the downloads agree.
+"""What the pages show of the assessment (``helpers.assess``): the assessment section of each
+report card, the overview's headline, each metric's scoring rule and the rules in words, with
+the formats the other views share. Numbers come from the published tables
+(``results/assessment.csv``, ``metric_scores.csv``, ``segment_changes.csv``), formatted as
+``league_table.csv`` formats them, so the pages and the downloads agree. The league pages' views
+are :mod:`helpers.publish.league_views`; the methodology's NOF reproduction, national figures and
+rule sensitivity :mod:`helpers.publish.methodology_views`.
 
 Views hold plain text taken from the data; the templates escape it for where it lands
 (``md``, ``yaml_str``: :mod:`helpers.publish.templating`).
@@ -10,20 +12,16 @@ Views hold plain text taken from the data; the templates escape it for where it 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from helpers.assess import rules_text, scoring_rules_table, summary_text
-from helpers.publish import figures
+from helpers.assess import scoring_rules_table
 from helpers.publish.disclosure import SUPPRESSED_MODE
-from helpers.publish.periods import scored_metrics_view, shared_change_text
+from helpers.publish.periods import shared_change_text
 from helpers.publish.text import (
     SUPPRESSED,
     change_range_words,
@@ -34,7 +32,6 @@ from helpers.publish.text import (
     is_true,
     lower_first,
     ordinal,
-    subtype_words,
 )
 from helpers.settings import LoadedAssessment, MetricSpec
 
@@ -48,14 +45,6 @@ SCORING_MODE_TEXT = {
 }
 #: a group of organisations that cannot be told apart is named in full up to this size
 GROUP_NAMES_MAX = 12
-#: the optional files of the NOF reproduction (written for the real UEC assessment only)
-NOF_AGREEMENT = "nof_agreement.csv"
-NOF_CORRELATION = "nof_rank_correlation.json"
-NOF_CUTOFFS = "nof_cutoffs.csv"
-NOF_REPRODUCTION = "nof_reproduction.csv"
-NHSE_COMPARISON = "nhse_comparison.csv"
-NHSE_CROSSTAB = "nhse_segment_crosstab.csv"
-NHSE_SUMMARY = "nhse_comparison.json"
 
 
 def _num(v: Any) -> float:
@@ -124,10 +113,6 @@ def latest_period(assessment: pd.DataFrame) -> str:
     return str(assessment.period.max())
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "cohort"
-
-
 def override_text(run: LoadedAssessment) -> str:
     """The financial override of this assessment in a sentence."""
     fo = run.settings.assess.financial_override
@@ -165,213 +150,10 @@ def deficit_words(ctx: Any, r: Any) -> str:
     return basis
 
 
-def _segment_note(r: Any) -> str:
-    """Why the published segment differs from the unadjusted one ("" when it does not)."""
-    seg, unadj = _int(r.segment), _int(r.segment_unadjusted)
-    if seg is None or unadj is None or seg == unadj:
-        return ""
-    if seg == 5:
-        return f"{unadj} before review; segment 5 by review"
-    return f"{unadj} before the financial override"
-
-
-def _p_own_segment(r: Any) -> str:
-    seg = _int(r.segment)
-    if seg not in SEGMENTS:
-        return ""
-    return fmt_probability(getattr(r, f"p_segment_{seg}"))
-
-
 def _deficit(v: Any) -> str:
     if v is None or pd.isna(v):
         return ""
     return "Yes" if bool(v) else "No"
-
-
-def _plans_text(r: Any) -> tuple[str, float]:
-    n = _num(getattr(r, "plans", None))
-    kept = _num(getattr(r, "plan_delivery", None))
-    if not (np.isfinite(n) and n > 0 and np.isfinite(kept)):
-        return "", -1.0
-    return f"{round(kept * n):.0f} of {n:.0f} ({kept:.0%})", kept
-
-
-def _stability_short(r: Any) -> str:
-    """ "3 of 5 rule sets" (the segment's rule stability in a table cell), "" where unknown."""
-    k = _int(getattr(r, "segment_rule_sets_agree", None))
-    n = _int(getattr(r, "segment_rule_sets", None))
-    return f"{k} of {n} rule sets" if k is not None and n is not None else ""
-
-
-def _league_rows(year: pd.DataFrame, published: set[str]) -> list[dict]:
-    """The rows of one cohort's league table in league order: the text shown, the numbers the
-    interval charts and sorting use, and the plain values the filters match."""
-    sizes = year.indistinguishable_group.value_counts()
-    rows = []
-    for r in year.itertuples():
-        group = _int(r.indistinguishable_group)
-        seg = _int(r.segment)
-        plans, plans_value = _plans_text(r)
-        rows.append(
-            {
-                "rank": _int(r.rank),
-                "rank_range": _range(r.rank_lower, r.rank_upper, "d"),
-                "rank_lower": _int(r.rank_lower),
-                "rank_upper": _int(r.rank_upper),
-                "code": r.org_code,
-                "name": r.org_name,
-                "linked": r.org_code in published,
-                "specialist": is_true(r.specialist),
-                "score": fmt_score(r.average_score),
-                "score_range": _range(r.average_score_lower, r.average_score_upper, ".2f"),
-                "score_value": _num(r.average_score),
-                "score_lower": _num(r.average_score_lower),
-                "score_upper": _num(r.average_score_upper),
-                "segment": seg,
-                "segment_filter": str(seg) if seg else "",
-                "segment_note": _segment_note(r),
-                # rule stability (sensitivity.csv): how many of the rule sets tried give it
-                # this segment; absent from an assessment written before these columns
-                "rule_sets_agree": _int(getattr(r, "segment_rule_sets_agree", None)),
-                "rule_sets": _int(getattr(r, "segment_rule_sets", None)),
-                "p_segment": _p_own_segment(r),
-                "p_segments": "; ".join(
-                    f"{s}: {fmt_probability(getattr(r, f'p_segment_{s}'))}" for s in SEGMENTS
-                ),
-                "deficit": _deficit(r.in_deficit),
-                "plans": plans,
-                "plans_value": plans_value,
-                "persistent_filter": "Yes" if is_true(r.persistent_failure) else "No",
-                "consequence": _text(r.consequence),
-                "consequence_rule": _text(getattr(r, "consequence_rule", "")).replace("_", " "),
-                "stability": _stability_short(r),
-                "metrics": f"{_int(r.metrics_scored)} of {_int(r.metrics_in_cohort)}"
-                if _int(r.metrics_scored) is not None
-                else "",
-                "fewer_metrics": (_int(r.metrics_scored) or 0) < (_int(r.metrics_in_cohort) or 0),
-                "region_filter": _text(getattr(r, "region", "")),
-                "subtype_filter": subtype_words(_text(getattr(r, "org_subtype", ""))),
-                "group": group,
-                "group_size": int(sizes.get(r.indistinguishable_group, 0)) if group else 0,
-            }
-        )
-    return rows
-
-
-def league_href(cohort: str, period: str) -> str:
-    """A cohort-and-year league page, relative to the assessment's folder."""
-    return f"league/{_slug(cohort)}-{_slug(period)}.qmd"
-
-
-def league_view(ctx: Any, words: dict[str, str]) -> dict | None:
-    """The league hub page: rules, caveats, the scoring rules and a link to every cohort's table
-    in every year (latest first), with its segment counts."""
-    a = ctx.assessment
-    if a is None or a.empty:
-        return None
-    period = latest_period(a)
-    pages = []
-    for (p, cohort), g in sorted(
-        a.groupby(["period", "cohort"], sort=True), key=lambda kv: (-_year(kv[0][0]), kv[0][1])
-    ):
-        seg = g[g.segment.notna()]
-        counts = seg.segment.astype(float).round().astype(int).value_counts()
-        pages.append(
-            {
-                "period": str(p),
-                "cohort": str(cohort),
-                "href": league_href(str(cohort), str(p)),
-                "n": len(g),
-                "n_segmented": len(seg),
-                "counts": [(s, int(counts.get(s, 0))) for s in (*SEGMENTS, 5) if s in counts],
-                "persistent": int(seg.persistent_failure.fillna(False).astype(bool).sum()),
-            }
-        )
-    scoring = scoring_view(ctx.run)
-    specs = {m.id: m for m in ctx.run.metrics}
-    return {
-        "period": period,
-        "scored": scored_metrics_view(getattr(ctx, "metric_scores", None), specs),
-        "partial": [
-            n
-            for p in sorted({pg["period"] for pg in pages}, key=_year, reverse=True)
-            if (n := _part_years(ctx, p))
-        ],
-        "summary": summary_text(a, words),
-        "rules": rules_text(ctx.run),
-        "scoring": scoring,
-        "scoring_rules": scoring_rules_view(ctx.run),
-        "n_scored": sum(1 for r in scoring if r["scored"]),
-        "override": override_text(ctx.run),
-        "has_override": ctx.run.settings.assess.financial_override is not None,
-        "n_draws": f"{ctx.run.settings.assess.n_draws:,}",
-        "quartiles": ctx.run.settings.assess.segmentation == "quartiles",
-        "pages": pages,
-        "periods": sorted({pg["period"] for pg in pages}, key=_year, reverse=True),
-    }
-
-
-def _year(period: Any) -> int:
-    m = re.match(r"\d{4}", str(period))
-    return int(m.group(0)) if m else 0
-
-
-def _part_years(ctx: Any, period: str, cohort: str | None = None) -> str:
-    """The sentence naming the metrics scored in ``period`` (in ``cohort``, else any) whose
-    values cover part of the year ("" when none, or without the metric scores)."""
-    ms, cov = getattr(ctx, "metric_scores", None), getattr(ctx, "coverage", None)
-    if ms is None or ms.empty or cov is None:
-        return ""
-    mine = ms[(ms.period.astype(str) == period) & ms.score.notna()]
-    if cohort is not None:
-        mine = mine[mine.cohort == cohort]
-    specs = ctx.specs
-    ids = [m for m in dict.fromkeys(mine.metric_id) if m in specs]
-    return cov.note(period, {m: specs[m].short_title for m in ids})
-
-
-def league_cohort_view(
-    ctx: Any, cohort: str, period: str, published: set[str], fig_dir: Path
-) -> dict:
-    """One cohort's league table in one year: its rows in league order, its caterpillar figure,
-    the organisations not segmented, and the same cohort's other years."""
-    a = ctx.assessment
-    g = a[(a.period == period) & (a.cohort == cohort)]
-    g = g.sort_values(["rank", "org_code"], na_position="last")
-    seg = g[g.segment.notna()]
-    fig = None
-    if len(seg):
-        fig = figures.league_chart(
-            seg, cohort, period, fig_dir / f"league_{_slug(cohort)}_{_slug(period)}.png"
-        )
-    counts = seg.segment.astype(float).round().astype(int).value_counts()
-    years = sorted(a[a.cohort == cohort].period.astype(str).unique(), key=_year, reverse=True)
-    return {
-        "name": cohort,
-        "period": period,
-        "latest": period == latest_period(a),
-        "n": len(g),
-        "n_segmented": len(seg),
-        "n_metrics": int(g.metrics_in_cohort.max()) if len(g) else 0,
-        "partial": _part_years(ctx, period, cohort),
-        "counts": [(s, int(counts.get(s, 0))) for s in (*SEGMENTS, 5) if s in counts],
-        "n_groups": int(seg.indistinguishable_group.nunique()),
-        "persistent": int(seg.persistent_failure.fillna(False).astype(bool).sum()),
-        "figure": fig,
-        "rows": _league_rows(seg, published),
-        "other_years": [
-            {"period": y, "href": "../" + league_href(cohort, y)} for y in years if y != period
-        ],
-        "not_segmented": [
-            {
-                "code": r.org_code,
-                "name": r.org_name,
-                "linked": r.org_code in published,
-                "reason": _text(r.segment_reason).removeprefix("not segmented: "),
-            }
-            for r in g[g.segment.isna()].sort_values("org_code").itertuples()
-        ],
-    }
 
 
 def scoring_view(run: LoadedAssessment) -> list[dict]:
@@ -748,16 +530,6 @@ def _accountability(r: pd.Series) -> dict:
     }
 
 
-def sensitivity_view(results: Path) -> list[dict] | None:
-    """The sensitivity table (all years), when ``results/sensitivity.csv`` exists."""
-    path = results / "sensitivity.csv"
-    if not path.exists():
-        return None
-    t = pd.read_csv(path, dtype={"period": str})
-    t = t[t.period == "all years"]
-    return [{k: _cell_text(v) for k, v in row.items()} for row in t.to_dict("records")]
-
-
 def _next_segment(ctx: Any, r: pd.Series, sc: pd.DataFrame | None, period: str) -> dict | None:
     """What would move the organisation up a segment (before the financial override); ``sc``:
     the organisation's rows of the segment changes."""
@@ -827,215 +599,3 @@ def _metric_scores(ctx: Any, ms: pd.DataFrame | None, period: str) -> list[dict]
             }
         )
     return out
-
-
-def _cell_text(v: Any) -> str:
-    if v is None or (not isinstance(v, str | list | dict) and pd.isna(v)):
-        return ""
-    if isinstance(v, bool | np.bool_):
-        return "Yes" if v else "No"
-    if isinstance(v, float | np.floating):
-        x = float(v)
-        if x.is_integer():
-            return f"{x:,.0f}"
-        return f"{x:.3f}".rstrip("0").rstrip(".") if abs(x) >= 0.001 else f"{x:.2g}"
-    if isinstance(v, list | dict):
-        return json.dumps(v, ensure_ascii=False)
-    return str(v)
-
-
-def nof_view(results: Path) -> dict | None:
-    """The check against NHS England (:mod:`helpers.assess.nof`), when its files exist: the
-    agreement by reading and trust type, the cut-offs, every disagreement with its reason, and
-    the rank correlation of our scores with NHS England's."""
-    table_path, corr_path = results / NOF_AGREEMENT, results / NOF_CORRELATION
-    cut_path, repro_path = results / NOF_CUTOFFS, results / NOF_REPRODUCTION
-    if not table_path.exists() and not corr_path.exists():
-        return None
-    view: dict[str, Any] = {
-        "agreement": None,
-        "correlation": None,
-        "cutoffs": None,
-        "disagreements": [],
-        "comparison": comparison_view(results),
-    }
-    if table_path.exists():
-        t = pd.read_csv(table_path)
-        cols = [c for c in ("reading", "trust_type", "trusts", "compared", "agree",
-                            "agreement_pct", "note") if c in t.columns]  # fmt: skip
-        view["agreement"] = {
-            "file": NOF_AGREEMENT,
-            "columns": cols,
-            "rows": [[_cell_text(v) for v in row] for row in t[cols].itertuples(index=False)],
-        }
-        total = t[(t.get("trust_type") == "All trusts")] if "trust_type" in t else t.iloc[0:0]
-        view["primary"] = (
-            {k: _cell_text(v) for k, v in total.iloc[0].items()} if len(total) else None
-        )
-    if cut_path.exists():
-        c = pd.read_csv(cut_path)
-        view["cutoffs"] = [
-            {k: _cell_text(v) for k, v in row.items()} for row in c.to_dict("records")
-        ]
-    if repro_path.exists():
-        r = pd.read_csv(repro_path, dtype=str, keep_default_na=False)
-        for col in ("reason", "reason_quartiles"):
-            if col in r:
-                # trusts whose segment could not be recomputed are counted in the table
-                shown = (r[col] != "") & ~r[col].str.startswith("not reproducible")
-                for row in r[shown].itertuples():
-                    view["disagreements"].append(
-                        {
-                            "reading": "cut-offs" if col == "reason" else "quartiles",
-                            "code": row.org_code,
-                            "reason": getattr(row, col),
-                        }
-                    )
-    if corr_path.exists():
-        data = json.loads(corr_path.read_text(encoding="utf-8"))
-        data = data if isinstance(data, dict) else {}
-        view["correlation"] = {
-            "file": NOF_CORRELATION,
-            "rho": _num(data.get("spearman")),
-            "lo": _num(data.get("ci_lower")),
-            "hi": _num(data.get("ci_upper")),
-            "n": _int(data.get("n")),
-            "rho_all": _num(data.get("spearman_with_average_score")),
-            "period": str(data.get("period", "")),
-            "cohort": str(data.get("cohort", "")),
-            "against": str(data.get("against", "")),
-        }
-    return view
-
-
-def national_view(results: Path, specs: dict) -> list[dict]:
-    """This assessment's England value beside NHS England's national headline, by metric and
-    year, when ``results/national_headlines.csv`` has rows
-    (:func:`helpers.compare.national_headlines`)."""
-    path = results / "national_headlines.csv"
-    if not path.exists():
-        return []
-    t = pd.read_csv(path, dtype={"period": str})
-    rows = []
-    for r in t.to_dict("records"):
-        spec = specs.get(r["metric_id"])
-        if spec is None:
-            continue
-        rows.append(
-            {
-                "metric": spec.short_title,
-                "metric_id": spec.id,
-                "period": r["period"],
-                "ours": fmt_value(_num(r["england_value"]), spec),
-                "national": fmt_value(_num(r["national_value"]), spec),
-                "difference": (
-                    fixed(_num(r["difference"]), spec.decimals, signed=True)
-                    if np.isfinite(_num(r["difference"]))
-                    else "n/a"
-                ),
-                "months": _int(r["national_months"]),
-                "label": str(r["national_label"]),
-                "why": str(r["why"]),
-            }
-        )
-    return rows
-
-
-def comparison_view(results: Path) -> dict | None:
-    """The whole assessment against NHS England's (:func:`helpers.assess.nof.nhse_comparison`),
-    when its files exist: the summary figures and the cross-table of segments."""
-    summary_path, cross_path = results / NHSE_SUMMARY, results / NHSE_CROSSTAB
-    if not summary_path.exists() or not cross_path.exists():
-        return None
-    data = json.loads(summary_path.read_text(encoding="utf-8"))
-    data = data if isinstance(data, dict) else {}
-    cross = pd.read_csv(cross_path)
-    segs = [c for c in cross.columns if c.startswith("nhse_segment_")]
-    return {
-        "file": NHSE_COMPARISON,
-        "crosstab_file": NHSE_CROSSTAB,
-        "period": str(data.get("period", "")),
-        "against": str(data.get("against", "")),
-        "trusts": _int(data.get("trusts")),
-        "rho": _num(data.get("spearman")),
-        "lo": _num(data.get("ci_lower")),
-        "hi": _num(data.get("ci_upper")),
-        "same": _int(data.get("same_segment")),
-        "within_one": _int(data.get("within_one_segment")),
-        "better": _int(data.get("ours_better")),
-        "worse": _int(data.get("ours_worse")),
-        "deficit": _int(data.get("nhse_in_deficit")),
-        "same_solvent": _int(data.get("same_segment_not_in_deficit")),
-        "solvent": _int(data.get("trusts_not_in_deficit")),
-        "segments": [c.removeprefix("nhse_segment_") for c in segs],
-        "rows": [
-            {
-                "ours": _cell_text(r["our_segment"]),
-                "counts": [_cell_text(r[c]) for c in segs],
-                "total": _cell_text(r["trusts"]),
-            }
-            for r in cross.to_dict("records")
-        ],  # fmt: skip
-    }
-
-
-class _LeagueRows(HTMLParser):
-    """The body rows of a league table's HTML: each cell's text (SVG labels left out) by the
-    column its ``col-*`` class names."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.rows: list[dict[str, str]] = []
-        self._col: str | None = None
-        self._in_body = False
-        self._svg = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        cls = dict(attrs).get("class") or ""
-        if tag == "tbody":
-            self._in_body = True
-        elif tag == "tr" and self._in_body:
-            self.rows.append({})
-        elif tag in ("td", "th") and self._in_body and cls.startswith("col-"):
-            self._col = cls.split()[0].removeprefix("col-")
-            self.rows[-1][self._col] = ""
-        elif tag == "svg":
-            self._svg += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "tbody":
-            self._in_body = False
-        elif tag in ("td", "th"):
-            self._col = None
-        elif tag == "svg":
-            self._svg -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self._col and not self._svg:
-            self.rows[-1][self._col] += data
-
-
-_ROW_CODE = re.compile(r"\(([^()]*)\)(?:, specialist)?$")
-
-
-def league_page_rows(text: str) -> list[dict]:
-    """The league table rows read back from a written cohort-and-year page (for the checks):
-    rank, likely range of rank, organisation code, average score, its likely range and
-    segment, in page order."""
-    parser = _LeagueRows()
-    parser.feed(text)
-    rows = []
-    for cells in parser.rows:
-        code = _ROW_CODE.search(cells["organisation"].strip())
-        score = cells["score"].split()
-        rows.append(
-            {
-                "rank": cells["rank"].strip(),
-                "rank_range": cells["rank_range"].strip(),
-                "org_code": code.group(1) if code else "",
-                "average_score": score[0] if score else "",
-                "score_range": " ".join(score[1:]).strip("()"),
-                "segment": cells["segment"].strip().split(" ", 1)[0],
-            }
-        )
-    return rows

@@ -1,11 +1,11 @@
 """A content-addressed cache of the report cards' figures.
 
-A figure's key is the SHA-256 of the function that draws it, the source of
-:mod:`helpers.publish.figures` and :mod:`helpers.publish.figures_phone` (the look of every
-chart) with the versions of matplotlib, seaborn and Pillow, and the job's data (the pickled job,
-its output folder left out). A figure whose key is in the cache is copied from it (with its alt
-text and caption) instead of being drawn, so a rerun after a change redraws only the figures
-whose data changed.
+A figure's key is the SHA-256 of the function that draws it, the source of the figures modules
+(:data:`FIGURE_MODULES`: :mod:`helpers.publish.figures`, ``figures_card``, ``figures_metric`` and
+``figures_phone``, the look of every chart) with the versions of matplotlib, seaborn and Pillow, and
+the job's data (the pickled job, its output folder left out). A figure whose key is in the cache is
+copied from it (with its alt text and caption) instead of being drawn, so a rerun after a change
+redraws only the figures whose data changed.
 
 The cache folder is ``$ASSESS_FIGURE_CACHE`` (``reports/_cache/<id>/figures``, set by
 :func:`helpers.pipeline.run.run_assessment`); without it, every figure is drawn. Each use of an
@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 ENV = "ASSESS_FIGURE_CACHE"
+#: the modules (beside this one) that make the look of every chart: their source is in every key
+FIGURE_MODULES = ("figures.py", "figures_card.py", "figures_metric.py", "figures_phone.py")
 #: "0": every figure is drawn (and kept for the next run), as ``assess run --no-cache`` asks
 ENV_READ = "ASSESS_FIGURE_CACHE_READ"
 
@@ -48,7 +50,7 @@ class CachedFigure:
 def _looks() -> str:
     """What every figure's look depends on: the figures modules and the plotting libraries."""
     here = Path(__file__)
-    source = b"".join(here.with_name(n).read_bytes() for n in ("figures.py", "figures_phone.py"))
+    source = b"".join(here.with_name(n).read_bytes() for n in FIGURE_MODULES)
     versions = [metadata.version(p) for p in ("matplotlib", "seaborn", "pillow", "numpy")]
     return hashlib.sha256(source + json.dumps(versions).encode()).hexdigest()
 

@@ -1,10 +1,11 @@
 """The report cards' charts laid out for a phone, and the markup that shows them there.
 
-A card's trend, spine and SPC charts are drawn for a desktop column (:mod:`helpers.publish.figures`)
-and, from the same job, for a phone (``<name>_phone.png``): one panel per row, narrower, with
-type large enough for its width, so that no text is under :data:`MIN_CSS_PX` CSS pixels when the
-image is scaled to a phone's column (:data:`PHONE_COLUMN_PX`). A card shows the phone layout
-through a ``<picture>`` whose ``<source>`` applies at :data:`PHONE_MEDIA` (:func:`figure_block`).
+A card's trend, spine and SPC charts are drawn for a desktop column
+(:mod:`helpers.publish.figures_card`) and, from the same job, for a phone (``<name>_phone.png``):
+one panel per row, narrower, with type large enough for its width, so that no text is under
+:data:`MIN_CSS_PX` CSS pixels when the image is scaled to a phone's column
+(:data:`PHONE_COLUMN_PX`). A card shows the phone layout through a ``<picture>`` whose ``<source>``
+applies at :data:`PHONE_MEDIA` (:func:`figure_block`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 
-from helpers.publish import figures
+from helpers.publish import figures, figures_card
 from helpers.publish.figures import COMPARISON_STYLE, ENGLAND_COLOUR, CardLayout, Figure
 from helpers.publish.templating import attr_text, md_text
 
@@ -63,7 +64,7 @@ def _wrap(text: str, props: FontProperties, width: float, renderer: Any) -> str:
     return "\n".join(textwrap.wrap(text, 8))
 
 
-class _PhoneSpineCanvas(figures._SpineCanvas):
+class _PhoneSpineCanvas(figures_card._SpineCanvas):
     """The spine chart for a phone: each metric's name above its bands (on as many lines as it
     needs), its value below the name, England's line through each row; a short title (the page
     and the caption name the organisation) and the legend in two columns."""
@@ -105,7 +106,7 @@ class _PhoneSpineCanvas(figures._SpineCanvas):
             )[0]  # fmt: skip
             for comp, (colour, marker, _label) in COMPARISON_STYLE.items()
         }
-        colour, marker, _label = figures.CONTEXT_STYLE
+        colour, marker, _label = figures_card.CONTEXT_STYLE
         self.context = ax.plot(
             [], [], ls="none", marker=marker, color=colour, ms=7, mec="black", mew=0.6, zorder=4
         )[0]
@@ -141,7 +142,7 @@ class _PhoneSpineCanvas(figures._SpineCanvas):
         static = {ax.xaxis, ax.yaxis, *ax.texts[:n], *ax.spines.values()}
         self._freeze(static)
 
-    def _title_text(self, job: figures.SpineJob) -> str:
+    def _title_text(self, job: figures_card.SpineJob) -> str:
         return f"Where it stands among {job.units}"
 
     def _legend(self, handles: list[Line2D]) -> Legend:
@@ -152,30 +153,30 @@ class _PhoneSpineCanvas(figures._SpineCanvas):
                                bbox_to_anchor=(0.5, 0.0))  # fmt: skip
 
 
-def trend_chart(job: figures.TrendJob) -> Figure:
-    """:func:`helpers.publish.figures.trend_chart` laid out for a phone."""
-    return figures.trend_chart(job, TREND)
+def trend_chart(job: figures_card.TrendJob) -> Figure:
+    """:func:`helpers.publish.figures_card.trend_chart` laid out for a phone."""
+    return figures_card.trend_chart(job, TREND)
 
 
-def spc_chart(job: figures.SpcJob) -> Figure:
-    """:func:`helpers.publish.figures.spc_chart` laid out for a phone."""
-    return figures.spc_chart(job, SPC)
+def spc_chart(job: figures_card.SpcJob) -> Figure:
+    """:func:`helpers.publish.figures_card.spc_chart` laid out for a phone."""
+    return figures_card.spc_chart(job, SPC)
 
 
-def spine_chart(job: figures.SpineJob) -> Figure:
-    """:func:`helpers.publish.figures.spine_chart` laid out for a phone."""
-    return figures.spine_chart(job, _PhoneSpineCanvas)
+def spine_chart(job: figures_card.SpineJob) -> Figure:
+    """:func:`helpers.publish.figures_card.spine_chart` laid out for a phone."""
+    return figures_card.spine_chart(job, _PhoneSpineCanvas)
 
 
-def trend_charts(jobs: list[figures.TrendJob], workers: int | None = None) -> list[Figure]:
+def trend_charts(jobs: list[figures_card.TrendJob], workers: int | None = None) -> list[Figure]:
     return figures._draw_many(trend_chart, jobs, workers)
 
 
-def spc_charts(jobs: list[figures.SpcJob], workers: int | None = None) -> list[Figure]:
+def spc_charts(jobs: list[figures_card.SpcJob], workers: int | None = None) -> list[Figure]:
     return figures._draw_many(spc_chart, jobs, workers)
 
 
-def spine_charts(jobs: list[figures.SpineJob], workers: int | None = None) -> list[Figure]:
+def spine_charts(jobs: list[figures_card.SpineJob], workers: int | None = None) -> list[Figure]:
     return figures._draw_many(spine_chart, jobs, workers)
 
 

@@ -283,7 +283,7 @@ def _row(r: dict, n: int, org_href: str, details: Sequence[tuple[str, str, Calla
 
 def table_html(table_id: str, caption: str, rows: list[dict], n: int, org_href: str) -> str:
     """The filters and the table. ``rows`` are league rows (see
-    :func:`helpers.publish.assessment_views.league_cohort_view`) in league order; ``n`` the
+    :func:`helpers.publish.league_views.league_cohort_view`) in league order; ``n`` the
     cohort size (the rank scale); ``org_href`` a format string for a report card's link with
     ``{code}``."""
     details = drawn_details(rows)

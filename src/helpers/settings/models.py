@@ -19,7 +19,6 @@ from helpers.methods import CI_METHODS, STATISTICS, allowed_ci_methods
 from helpers.stats.compare import Polarity
 
 MAX_METRICS = 40  # the published cap on the public set of metrics
-
 Statistic = Literal[STATISTICS]  # type: ignore[valid-type]
 CiMethod = Literal[CI_METHODS]  # type: ignore[valid-type]
 

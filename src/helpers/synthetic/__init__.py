@@ -24,7 +24,9 @@ Modules:
   wide month columns).
 * ``writers``: one writer per publication (subpackage; see its docstring).
 * ``faults``: the deliberately faulty files and the rejections the ingest must report.
-* ``records``: the record-level admissions extract (Parquet).
+* ``records``: the record-level admissions extract (Parquet); ``records_truth`` its planted
+  truth (effects, succession roles, the truth table, the expected counts); ``records_example``
+  a small stand-in geography for tests and benchmarks.
 
 The writers import only ``helpers.core`` and ``helpers.stats`` from the rest of ``helpers``;
 ``truth`` also imports ``helpers.settings`` (the metric catalogue) and ``helpers.assess`` (the

@@ -42,7 +42,12 @@ How the records are made (all vectorised numpy, one financial year at a time):
 
 * **Expected counts** (``write_admissions(..., expected=[])``, for ``planted_values.csv``): the
   model's probabilities of each spell, summed as the reader counts (see
-  :func:`_expected_outcomes`); computed from the same arrays, with no extra random draw.
+  :func:`helpers.synthetic.records_truth._expected_outcomes`); computed from the same arrays,
+  with no extra random draw.
+
+The planted truth (effects, succession roles, the truth table, the expected counts) is
+:mod:`helpers.synthetic.records_truth`; a small stand-in geography for tests and benchmarks is
+:func:`helpers.synthetic.records_example.example_geography`.
 
 The row count is set by ``scale`` (``england``: about 1.15 million spells a year, i.e. a
 sample of England's activity; ``small``: about 85,000 a year), so rates per 100,000 are
@@ -61,6 +66,16 @@ import pyarrow.parquet as pq
 
 from helpers.core.fy import fy_start
 from helpers.stats.esp2013 import ESP2013_BANDS, ESP2013_WEIGHTS
+from helpers.synthetic.records_truth import (
+    _EPOCH,
+    _dates,
+    _expected_outcomes,
+    _outcome_sums,
+    _planted,
+    _successions,
+    succession_roles,
+    truth_table,
+)
 
 AGE_BANDS: tuple[str, ...] = ESP2013_BANDS
 SEXES: tuple[str, ...] = ("M", "F")
@@ -199,8 +214,6 @@ MAX_CHAIN = 3
 RANDOM_EFFECT_SD = 0.05
 ICB_RANDOM_EFFECT_SD = 0.03
 ROW_GROUP_SIZE = 1_000_000
-#: the reader's readmission window (helpers.ingest.readers.record_level), for the expected counts
-READMISSION_WINDOW_DAYS = 30
 
 SCHEMA = pa.schema(
     [
@@ -218,8 +231,6 @@ SCHEMA = pa.schema(
         ("died", pa.bool_()),
     ]
 )
-TRUTH_COLUMNS = ["org_code", "metric_id", "effect_scale", "effect", "truly_differs"]
-_EPOCH = np.datetime64("1970-01-01", "D")
 
 
 def _fy_start(year: str) -> np.datetime64:
@@ -245,95 +256,6 @@ def _cumulative(weights: np.ndarray) -> np.ndarray:
     cum = np.cumsum(w, axis=-1) / np.where(total > 0, total, 1.0)
     cum[..., -1] = 1.0
     return cum
-
-
-def _planted(
-    codes: list[str],
-    rng: np.random.Generator,
-    high: tuple[float, float],
-    low: tuple[float, float],
-    sd: float,
-    eligible: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Log effects and outlier flags: ~10% outliers (half high, half low), drawn only among the
-    ``eligible`` codes (default all); the rest N(0, sd²) truncated at ±2 sd (small, realistic
-    overdispersion that should rarely be flagged). An outlier's planted log effect replaces its
-    random one. The number of random draws does not depend on ``eligible``."""
-    n = len(codes)
-    ok = np.ones(n, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
-    log_effect = np.clip(rng.normal(0.0, sd, n), -2 * sd, 2 * sd)
-    n_out = max(2, round(0.1 * n)) if n >= 10 else (1 if n >= 4 else 0)
-    order = rng.permutation(n)
-    chosen = order[ok[order]][:n_out]
-    n_high = (len(chosen) + 1) // 2
-    log_effect[chosen[:n_high]] = np.log(rng.uniform(*high, n_high))
-    log_effect[chosen[n_high:]] = np.log(rng.uniform(*low, len(chosen) - n_high))
-    differs = np.zeros(n, dtype=bool)
-    differs[chosen] = True
-    return log_effect, differs
-
-
-def _dates(values: pd.Series, blank: str) -> np.ndarray:
-    """YYYYMMDD strings (blank or missing: ``blank``) as datetime64[D]."""
-    text = values.fillna("").astype(str).str.strip()
-    return np.array(
-        [
-            np.datetime64(f"{c[:4]}-{c[4:6]}-{c[6:8]}", "D")
-            if len(c) == 8
-            else np.datetime64(blank, "D")
-            for c in text
-        ],
-        dtype="datetime64[D]",
-    )
-
-
-def _successions(orgs: pd.DataFrame, successions: pd.DataFrame | None) -> pd.DataFrame:
-    """old_code, new_code, date (datetime64[D]): the table given, else ``successor_code`` and
-    the day after ``close_date`` from ``orgs``."""
-    if successions is None:
-        if "successor_code" not in orgs:
-            return pd.DataFrame({"old_code": [], "new_code": [], "date": []})
-        rows = orgs[orgs["successor_code"].fillna("").astype(str).str.strip() != ""]
-        close = rows["close_date"] if "close_date" in rows else pd.Series("", index=rows.index)
-        return pd.DataFrame(
-            {
-                "old_code": rows["org_code"].astype(str).to_numpy(),
-                "new_code": rows["successor_code"].astype(str).str.strip().to_numpy(),
-                "date": _dates(close, "9999-12-30") + np.timedelta64(1, "D"),
-            }
-        )
-    return pd.DataFrame(
-        {
-            "old_code": successions["old_code"].astype(str).to_numpy(),
-            "new_code": successions["new_code"].astype(str).to_numpy(),
-            "date": pd.to_datetime(successions["date"]).to_numpy().astype("datetime64[D]"),
-        }
-    )
-
-
-def succession_roles(
-    providers: list[str], open_days: np.ndarray, successions: pd.DataFrame
-) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Which providers may be planted, and the code changes as (old, new) index pairs.
-
-    A merger (several old codes -> one new code, or an old code -> a code that was already open
-    before the succession date) makes every code involved ineligible, as ``generate._plant``
-    does. A code change (one old code -> one new code opening at the change) keeps the old code
-    eligible and makes the new one ineligible: it copies the old code's effects.
-    """
-    pos = {c: i for i, c in enumerate(providers)}
-    s = successions[successions.old_code.isin(pos) & successions.new_code.isin(pos)]
-    eligible = np.ones(len(providers), dtype=bool)
-    changes: list[tuple[int, int]] = []
-    n_old = s.groupby("new_code").old_code.transform("size")
-    for r, k in zip(s.itertuples(), n_old, strict=True):
-        i_old, i_new = pos[r.old_code], pos[r.new_code]
-        if k == 1 and open_days[i_new] >= np.datetime64(r.date, "D"):
-            changes.append((i_old, i_new))
-            eligible[i_new] = False
-        else:
-            eligible[[i_old, i_new]] = False
-    return eligible, changes
 
 
 def _population_cube(population: pd.DataFrame, icbs: list[str], year: int) -> np.ndarray:
@@ -677,27 +599,6 @@ def _year(
     return {key: v[order] for key, v in out.items()}
 
 
-def _outcome_sums(cols: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Per provider and discharge day: spells, spells discharged alive, and the sums of the
-    model's probabilities (death with and without the provider's effect; readmission over the
-    spells discharged alive)."""
-    alive = ~cols["died"]
-    return (
-        pd.DataFrame(
-            {
-                "prov": cols["prov"],
-                "dis": cols["dis"],
-                "alive": alive.astype(float),
-                "p_readmit": np.where(alive, cols["p_readmit"], 0.0),
-                "p_death": cols["p_death"],
-                "p_death0": cols["p_death0"],
-            }
-        )
-        .groupby(["prov", "dis"], as_index=False, sort=True)
-        .sum()
-    )
-
-
 def _acs_rates(
     geo: _Geography, pop: np.ndarray, base_rate: float, icb_rr: np.ndarray, fy: str
 ) -> pd.DataFrame:
@@ -713,76 +614,6 @@ def _acs_rates(
             "icb": np.arange(len(geo.icbs)),
             "month": pd.Timestamp(f"{fy_start(fy)}-04-01"),
             "rate": (w * rate).sum(axis=1) / w.sum(axis=1),
-        }
-    )
-
-
-def _expected_outcomes(
-    geo: _Geography,
-    sums: list[pd.DataFrame],
-    acs_rates: list[pd.DataFrame],
-    last_admission: int,
-) -> list[pd.DataFrame]:
-    """The expected counts of the record-level measures, as the reader defines them
-    (:mod:`helpers.ingest.readers.record_level`, its default period end: the last admission):
-
-    * ``readmissions_30d`` / ``index_spells``: per index provider and discharge month, the
-      spells discharged alive at least 30 days before the end, and the sum of their modelled
-      readmission probabilities (0 for the last spell of a chain, which is never followed).
-      Not exact: an emergency admission that follows a planned (elective) follow-up spell within
-      30 days of the index discharge also counts in the reader (rare) and is not in the sum.
-    * ``observed_deaths`` / ``expected_deaths``: per provider and discharge month (spells
-      discharged by the end), the sum of the modelled death probabilities, over the sum of the
-      probabilities without the provider's effect rescaled so that England's ratio is 1 in
-      each financial year of discharge (as the reader's case-mix model, fitted each year, makes
-      it). Approximate: the reader fits its own model to the drawn deaths.
-    * ``acs_admissions`` / ``population``: per ICB and financial year, the standardised rate
-      per person over a denominator of 1 (the rate is a weighted sum over age bands, not a
-      ratio of two sums).
-    """
-    if not sums:
-        return []
-    s = pd.concat(sums, ignore_index=True).groupby(["prov", "dis"], as_index=False).sum()
-    days = (_EPOCH + s["dis"].to_numpy().astype("timedelta64[D]")).astype("datetime64[M]")
-    s["month"] = pd.to_datetime(days)
-    start = s.month.dt.year - (s.month.dt.month < 4).astype(int)
-    providers = np.asarray(geo.providers, dtype=object)
-    idx = s[s["dis"] <= last_admission - READMISSION_WINDOW_DAYS]
-    idx = idx.groupby(["prov", "month"], as_index=False)[["alive", "p_readmit"]].sum()
-    dead = s[s["dis"] <= last_admission].assign(fy=start)
-    by_fy = dead.groupby("fy")
-    scale = by_fy.p_death.transform("sum") / by_fy.p_death0.transform("sum")
-    dead = dead.assign(p_death0=dead.p_death0 * scale)
-    dead = dead.groupby(["prov", "month"], as_index=False)[["p_death", "p_death0"]].sum()
-    acs = pd.concat(acs_rates, ignore_index=True)
-    return [
-        _expected(
-            providers[idx.prov], "readmissions_30d", "index_spells", idx.month, idx.p_readmit,
-            idx.alive,
-        ),
-        _expected(
-            providers[dead.prov], "observed_deaths", "expected_deaths", dead.month, dead.p_death,
-            dead.p_death0,
-        ),
-        _expected(
-            np.asarray(geo.icbs, dtype=object)[acs.icb], "acs_admissions", "population",
-            acs.month, acs.rate, pd.Series(1.0, acs.index),
-        ),
-    ]  # fmt: skip
-
-
-def _expected(
-    codes: np.ndarray, num: str, den: str, month: pd.Series, x: pd.Series, n: pd.Series
-) -> pd.DataFrame:
-    """Rows of :data:`helpers.synthetic.expected.EXPECTED_COLUMNS`."""
-    return pd.DataFrame(
-        {
-            "org_code": codes,
-            "num_measure": num,
-            "den_measure": den,
-            "month": month.to_numpy(),
-            "num": x.to_numpy(dtype=float),
-            "den": n.to_numpy(dtype=float),
         }
     )
 
@@ -831,7 +662,8 @@ def write_admissions(
     deviations towards worse, in every year (not part of the truth's ``effect``).
 
     ``expected`` (a list): the model's expected counts are appended to it, as frames of
-    :data:`helpers.synthetic.expected.EXPECTED_COLUMNS` (see :func:`_expected_outcomes`); no
+    :data:`helpers.synthetic.expected.EXPECTED_COLUMNS` (see
+    :func:`helpers.synthetic.records_truth._expected_outcomes`); no
     random number is drawn for them, so the extract is the same with or without.
     """
     if scale not in SCALES:
@@ -942,112 +774,10 @@ def write_admissions(
     finally:
         writer.close()
     if expected is not None:
-        expected.extend(_expected_outcomes(geo, sums, acs_rates, last_admission))
+        expected.extend(
+            _expected_outcomes(geo.providers, geo.icbs, sums, acs_rates, last_admission)
+        )
 
-    truth = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "org_code": geo.providers,
-                    "metric_id": "shmi_ratio",
-                    "effect_scale": "odds_ratio",
-                    "effect": np.where(death_out, np.exp(death_re), 1.0),
-                    "truly_differs": death_out,
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "org_code": geo.providers,
-                    "metric_id": "readmission_30d_pct",
-                    "effect_scale": "odds_ratio",
-                    "effect": np.where(readmit_out, np.exp(readmit_re), 1.0),
-                    "truly_differs": readmit_out,
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "org_code": geo.icbs,
-                    "metric_id": "avoidable_admissions_dsr",
-                    "effect_scale": "rate_ratio",
-                    "effect": np.where(icb_out, icb_rr, 1.0),
-                    "truly_differs": icb_out,
-                }
-            ),
-        ],
-        ignore_index=True,
+    return truth_table(
+        geo.providers, geo.icbs, death_re, death_out, readmit_re, readmit_out, icb_rr, icb_out
     )
-    return truth[TRUTH_COLUMNS]
-
-
-# England-like age structure (share of the population per ESP2013 band) for example data
-_AGE_SHARE = np.array(
-    [5.6, 6.0, 6.0, 5.7, 6.0, 6.6, 6.9, 6.8, 6.4, 6.2, 6.7, 6.6, 5.8, 5.0, 5.0, 3.8, 2.6, 1.5, 0.8]
-)
-
-
-def example_geography(
-    n_icb: int = 42,
-    n_acute: int = 125,
-    seed: int = 0,
-    years: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024),
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A minimal stand-in (orgs, population) for tests and benchmarks.
-
-    ``n_icb`` ICBs in 7 regions (or fewer), ``n_acute`` acute trusts spread over the ICBs (one
-    of them closing mid-period, merged into a neighbour), and an England-sized population by
-    ICB, mid-year, ESP2013 age band and sex.
-    """
-    rng = np.random.default_rng(seed)
-    n_region = min(7, n_icb)
-    icbs = [f"Q{i:02d}" for i in range(n_icb)]
-    regions = [f"Y{60 + i % n_region}" for i in range(n_icb)]
-    icb_of = [icbs[i % n_icb] for i in range(n_acute)]
-    trusts = [f"R{i:03d}" for i in range(n_acute)]
-    close = [""] * n_acute
-    successor = [""] * n_acute
-    if n_acute > n_icb:  # the second trust of ICB 0 merges into the first in Oct 2023
-        close[n_icb] = "20231001"
-        successor[n_icb] = trusts[0]
-    region_of = dict(zip(icbs, regions, strict=True))
-    orgs = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "org_code": trusts,
-                    "org_name": [f"Trust {t}" for t in trusts],
-                    "org_type": "acute_trust",
-                    "org_subtype": "acute_general",
-                    "region_code": [region_of[c] for c in icb_of],
-                    "icb_code": icb_of,
-                    "close_date": close,
-                    "successor_code": successor,
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "org_code": icbs,
-                    "org_name": [f"ICB {c}" for c in icbs],
-                    "org_type": "icb",
-                    "org_subtype": "icb",
-                    "region_code": regions,
-                    "icb_code": icbs,
-                    "close_date": "",
-                    "successor_code": "",
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
-    size = rng.uniform(0.9, 2.2, n_icb) * 1e6
-    share = _AGE_SHARE / _AGE_SHARE.sum()
-    female = np.linspace(0.49, 0.65, len(AGE_BANDS))
-    rows = []
-    for y in years:
-        growth = 1 + 0.005 * (y - years[0])
-        for i, c in enumerate(icbs):
-            for a, band in enumerate(AGE_BANDS):
-                total = size[i] * growth * share[a]
-                for sex, frac in (("M", 1 - female[a]), ("F", female[a])):
-                    rows.append((c, y, band, sex, int(round(total * frac))))
-    population = pd.DataFrame(rows, columns=["icb_code", "year", "age_band", "sex", "population"])
-    return orgs, population

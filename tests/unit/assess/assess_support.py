@@ -11,45 +11,6 @@ import pandas as pd
 from helpers.settings import AssessmentRules, MetricSpec
 
 
-def spec(
-    metric_id: str,
-    *,
-    polarity: str = "higher_is_better",
-    statistic: str = "proportion",
-    ci: str = "wilson",
-    scoring: dict[str, Any] | None = None,
-    standard: dict[str, Any] | None = None,
-    org_types: tuple[str, ...] = ("acute_trust",),
-) -> MetricSpec:
-    return MetricSpec.model_validate(
-        {
-            "id": metric_id,
-            "title": metric_id,
-            "short_title": metric_id,
-            "objective": "x",
-            "domain": "access",
-            "org_types": list(org_types),
-            "statistic": statistic,
-            "multiplier": 100.0,
-            "unit": "%",
-            "polarity": polarity,
-            "ci_method": ci,
-            "definitions": [
-                {
-                    "first_year": "2024/25",
-                    "last_year": "2024/25",
-                    "source": "s",
-                    "numerator": {"measure": "n", "description": "n"},
-                    "denominator": {"measure": "d", "description": "d"},
-                }
-            ],
-            "description": "x",
-            **({"scoring": scoring} if scoring else {}),
-            **({"standard": standard} if standard else {}),
-        }
-    )
-
-
 def run(metrics: list[MetricSpec], org_type: str = "acute_trust", **rules: Any) -> Any:
     """A stand-in for LoadedAssessment with what the assessment stage reads."""
     return SimpleNamespace(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from assess_support import orgs, results, run, spec
+from assess_support import orgs, results, run
+from spec_support import metric_spec as spec
 
 from helpers import assess
 from helpers.assess.accountability import consequences, failure_reasons, persistent_failure

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from assess_support import orgs, results, run, spec
+from assess_support import orgs, results, run
+from spec_support import metric_spec as spec
 
 from helpers import assess
 from helpers.assess.changes import segment_changes

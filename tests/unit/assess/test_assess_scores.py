@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from assess_support import spec
 from pydantic import ValidationError
+from spec_support import metric_spec as spec
 
 from helpers.assess import scores, segments
 from helpers.settings import AssessmentRules

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from compare_support import metric_spec
+from spec_support import metric_spec
 
 from helpers.compare.plans import delivery_summary, plan_delivery
 from helpers.settings import MetricSpec

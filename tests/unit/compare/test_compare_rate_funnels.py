@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from compare_support import metric_spec
+from spec_support import metric_spec
 
 from helpers.compare import add_funnels, add_headline_comparison
 from helpers.compare.england import OVERDISPERSED_TEST

@@ -16,7 +16,8 @@ import pytest
 from helpers.ingest import record_engine
 from helpers.ingest.casemix import CASE_MIX_FACTORS
 from helpers.ingest.readers import record_level as rl
-from helpers.synthetic.records import SCHEMA, example_geography, write_admissions
+from helpers.synthetic.records import SCHEMA, write_admissions
+from helpers.synthetic.records_example import example_geography
 
 COEFS = {
     "2023/24": [(("(Intercept)", ""), -3.2188758248682006), (("sex", "M"), 0.125)],

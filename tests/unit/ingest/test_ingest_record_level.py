@@ -18,13 +18,9 @@ from helpers.ingest import casemix
 from helpers.ingest.readers import record_level as rl
 from helpers.stats.ci import poisson_count_limits
 from helpers.stats.esp2013 import ESP2013, ESP2013_BANDS, ESP2013_WEIGHTS, esp2013_frame
-from helpers.synthetic.records import (
-    ACS_GROUPS,
-    SCHEMA,
-    TRUTH_COLUMNS,
-    example_geography,
-    write_admissions,
-)
+from helpers.synthetic.records import ACS_GROUPS, SCHEMA, write_admissions
+from helpers.synthetic.records_example import example_geography
+from helpers.synthetic.records_truth import TRUTH_COLUMNS
 
 YEARS = ["2022/23", "2023/24", "2024/25"]
 

@@ -19,6 +19,7 @@ from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
 from helpers.pipeline.provenance import build_provenance
 from helpers.publish import pages
+from helpers.publish.context import SiteContext
 from helpers.publish.render import render_site
 from helpers.publish.site_index import write_site_index
 from helpers.publish.summary import run_summary
@@ -45,6 +46,60 @@ def assessed(
     return assessment, assess.finish_metric_scores(scores), years, changes
 
 
+def site_context(
+    built: tuple,
+    paths: RunPaths,
+    codes: list[str],
+    *,
+    run: LoadedAssessment | None = None,
+    results: pd.DataFrame | None = None,
+    orgs: pd.DataFrame | None = None,
+    **extra: Any,
+) -> SiteContext:
+    """The one way the publish tests build a :class:`SiteContext` by hand: the UEC results of
+    ``built`` (or ``results``; the settings of ``run``, default the built one) with report cards
+    for ``codes``, writing into ``paths``, with what the pipeline adds before the pages (funnels,
+    headline comparisons, the ledger with the reference files, provenance). ``orgs`` defaults to
+    the settings' organisations; ``extra`` sets the optional tables (see
+    :func:`assessment_tables` for the assessment's)."""
+    built_run, _annual, england, built_results, mapping, splits = built
+    run = built_run if run is None else run
+    results = built_results if results is None else results
+    run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
+    specs = {m.id: m for m in run.metrics}
+    results, overdispersion, funnels = compare.add_funnels(results, specs)
+    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
+    _, ledger, rejected = ingest_sources(run)
+    ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
+    return SiteContext(
+        run=run,
+        paths=paths,
+        results=compare.order_results(results),
+        england=england,
+        orgs=org_ref.organisations(run) if orgs is None else orgs,
+        ledger=ledger,
+        rejected=rejected,
+        successions=mapping,
+        splits=splits,
+        provenance=build_provenance(run, ledger),
+        funnel_limits=compare.funnel_limits_table(funnels),
+        overdispersion=overdispersion,
+        **extra,
+    )
+
+
+def assessment_tables(
+    assessment: pd.DataFrame, scores: pd.DataFrame, changes: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """A :class:`SiteContext`'s assessment tables (from :func:`assessed`), with its league."""
+    return {
+        "assessment": assessment,
+        "metric_scores": scores,
+        "league": assess.league_table(assessment),
+        "segment_changes": changes,
+    }
+
+
 def assessment_site(
     built: tuple,
     root: Path,
@@ -55,7 +110,7 @@ def assessment_site(
     retitle: Callable[[LoadedAssessment], LoadedAssessment] | None = None,
     monthly: pd.DataFrame | None = None,
     n_draws: int = 200,
-) -> tuple[pages.SiteContext, dict[str, int]]:
+) -> tuple[SiteContext, dict[str, int]]:
     """Write the pages of the UEC assessment into ``project/reports/<id>`` with a Quarto project
     around it (``_quarto.yml``, sidebar, summary, provenance, the pipeline notebooks).
     ``published(latest)`` picks the report cards from the latest year's assessment rows;
@@ -82,31 +137,15 @@ def assessment_site(
         hostile = {"site_code": "ZZZ01", "site_name": f"{first_name} (hospital)"}
         hostile |= {"org_code": codes[0], "town": f"{first_name} (town)", "postcode": ""}
         sites = pd.concat([sites, pd.DataFrame([hostile])], ignore_index=True)
-    settings = run.settings.model_copy(update={"org_codes": codes})
-    run = run.model_copy(update={"settings": settings})
-    specs = {m.id: m for m in run.metrics}
-    results, overdispersion, funnels = compare.add_funnels(results, specs)
-    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
-    _, ledger, rejected = ingest_sources(run)
-    ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     paths = RunPaths(project / "reports" / run.settings.id).ensure()
-    ctx = pages.SiteContext(
+    ctx = site_context(
+        built,
+        paths,
+        codes,
         run=run,
-        paths=paths,
-        results=compare.order_results(results),
-        england=england,
+        results=results,
         orgs=orgs,
-        ledger=ledger,
-        rejected=rejected,
-        successions=mapping,
-        splits=splits,
-        provenance=build_provenance(run, ledger),
-        funnel_limits=compare.funnel_limits_table(funnels),
-        overdispersion=overdispersion,
-        assessment=assessment,
-        metric_scores=scores,
-        league=assess.league_table(assessment),
-        segment_changes=changes,
+        **assessment_tables(assessment, scores, changes),
         monthly=monthly,
         sites=sites,
     )
@@ -114,7 +153,7 @@ def assessment_site(
     notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     for nb in notebooks:
         shutil.copy(nb, paths.pipeline / nb.name)
-    summary = run_summary(run, ctx.results, england, [nb.name for nb in notebooks])
+    summary = run_summary(ctx.run, ctx.results, england, [nb.name for nb in notebooks])
     write_json(paths.results / "summary.json", summary)
     write_json(paths.provenance, ctx.provenance)
     shutil.copy(root / "_quarto.yml", project / "_quarto.yml")

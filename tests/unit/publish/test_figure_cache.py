@@ -116,30 +116,30 @@ def test_prune_keeps_what_the_last_run_used(tmp_path: Path) -> None:
 def test_the_report_cards_charts_go_through_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from helpers.publish import figures
+    from helpers.publish import figures_card
 
     monkeypatch.setenv(figure_cache.ENV, str(tmp_path / "cache"))
-    real = figures.spine_chart
+    real = figures_card.spine_chart
     calls: list[str] = []
 
-    def counting(job: figures.SpineJob) -> Figure:
+    def counting(job: figures_card.SpineJob) -> Figure:
         calls.append(job.org_code)
         return real(job)
 
-    monkeypatch.setattr(figures, "spine_chart", counting)
+    monkeypatch.setattr(figures_card, "spine_chart", counting)
 
-    def job(out: Path, value: float) -> figures.SpineJob:
-        row = figures.SpineRow(
+    def job(out: Path, value: float) -> figures_card.SpineJob:
+        row = figures_card.SpineRow(
             "A&E 4-hour", value, 0.7, 0.5, 0.6, 0.8, 0.9, "higher", "similar", f"{value:.0%}"
         )
-        return figures.SpineJob("RXX", "Trust X", out / "RXX_spine.png", (row,), "trusts")
+        return figures_card.SpineJob("RXX", "Trust X", out / "RXX_spine.png", (row,), "trusts")
 
-    first = figures.spine_charts([job(tmp_path / "a", 0.75)], workers=1)
-    second = figures.spine_charts([job(tmp_path / "b", 0.75)], workers=1)
+    first = figures_card.spine_charts([job(tmp_path / "a", 0.75)], workers=1)
+    second = figures_card.spine_charts([job(tmp_path / "b", 0.75)], workers=1)
     assert calls == ["RXX"]  # the second came from the cache
     assert first[0].path.read_bytes() == second[0].path.read_bytes()
     assert first[0].alt == second[0].alt
-    figures.spine_charts([job(tmp_path / "c", 0.65)], workers=1)
+    figures_card.spine_charts([job(tmp_path / "c", 0.65)], workers=1)
     assert calls == ["RXX", "RXX"]  # new data: drawn
 
 

@@ -16,13 +16,13 @@ the preview; then:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 from site_support import assessment_site, render_pages, retitled
 
-from helpers.publish import pages
 from helpers.publish.render.preview.markdown import split_front_matter
 
 HOSTILE = (
@@ -131,13 +131,7 @@ def test_a_code_that_could_leave_its_folder_is_refused(hostile_site, tmp_path) -
     evil = ctx.results.copy()
     evil.loc[evil.org_code == evil.org_code.iloc[0], "org_code"] = "../../escape"
     settings = ctx.run.settings.model_copy(update={"org_codes": None})
-    bad = pages.SiteContext(
-        **{
-            **{f: getattr(ctx, f) for f in ctx.__dataclass_fields__},
-            "results": evil,
-            "run": ctx.run.model_copy(update={"settings": settings}),
-        }
-    )
+    bad = replace(ctx, results=evil, run=ctx.run.model_copy(update={"settings": settings}))
     with pytest.raises(ValueError, match=r"'\.\./\.\./escape'.*letters and digits"):
         bad.published_orgs()
     assert not list(tmp_path.parent.glob("escape*"))

@@ -14,23 +14,17 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 import yaml
-from site_support import assessed
+from site_support import assessed, assessment_tables, site_context
 
-from helpers import assess, compare
+from helpers import assess
 from helpers.assess import nof
 from helpers.assess.scores import scoring_rule_text
 from helpers.core.paths import RunPaths
-from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
-from helpers.pipeline.provenance import build_provenance
-from helpers.publish import figures, pages
-from helpers.publish.assessment_views import (
-    league_cohort_view,
-    league_page_rows,
-    league_view,
-    org_assessment,
-)
+from helpers.publish import card_pages, figures_metric, pages
+from helpers.publish.assessment_views import org_assessment
 from helpers.publish.figures_phone import figure_alt
+from helpers.publish.league_views import league_cohort_view, league_page_rows, league_view
 from helpers.publish.render.preview.markdown import make_markdown, split_front_matter
 from helpers.publish.site_index import write_site_index
 from helpers.publish.templating import md_text, template_env
@@ -61,30 +55,14 @@ def site(built, built_monthly, tmp_path_factory):
         return df
 
     results, orgs, assessment, scores = map(rename, (results, orgs, assessment, scores))
-    run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
-    specs = {m.id: m for m in run.metrics}
-    results, overdispersion, funnels = compare.add_funnels(results, specs)
-    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
-    _, ledger, rejected = ingest_sources(run)
-    ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     paths = RunPaths(tmp_path_factory.mktemp("assessment_pages")).ensure()
-    ctx = pages.SiteContext(
-        run=run,
-        paths=paths,
-        results=compare.order_results(results),
-        england=england,
+    ctx = site_context(
+        built,
+        paths,
+        codes,
+        results=results,
         orgs=orgs,
-        ledger=ledger,
-        rejected=rejected,
-        successions=mapping,
-        splits=splits,
-        provenance=build_provenance(run, ledger),
-        funnel_limits=compare.funnel_limits_table(funnels),
-        overdispersion=overdispersion,
-        assessment=assessment,
-        metric_scores=scores,
-        league=assess.league_table(assessment),
-        segment_changes=changes,
+        **assessment_tables(assessment, scores, changes),
         monthly=monthly,
     )
     counts = pages.write_pages(ctx)
@@ -458,7 +436,7 @@ def test_part_years_are_labelled_wherever_a_value_of_one_is_shown(site) -> None:
         assert note in brief and "of 12 months" in brief, path.stem
         assert f"| {part} | " in card or "of 12 months)" in card
     assert shown >= 1
-    jobs = pages._spine_jobs(ctx, sorted(ae.org_code)[:3], r, ctx.orgs.set_index("org_code"))
+    jobs = card_pages._spine_jobs(ctx, sorted(ae.org_code)[:3], r, ctx.orgs.set_index("org_code"))
     texts = [
         row.value_text for j in jobs for row in j.rows if row.label == "A&E 4-hour performance"
     ]
@@ -505,7 +483,7 @@ def test_league_chart_alt_text_is_written_from_the_data(tmp_path) -> None:
             "indistinguishable_group": [1, 1, 1, 2, 2],
         }
     )
-    fig = figures.league_chart(d, "Acute trusts", "2024/25", tmp_path / "league.png")
+    fig = figures_metric.league_chart(d, "Acute trusts", "2024/25", tmp_path / "league.png")
     assert fig.path.exists() and fig.path.stat().st_size > 0
     assert "5 organisations (Acute trusts) in 2024/25" in fig.alt
     assert "segment 1: 2, segment 2: 1, segment 3: 1, segment 4: 1" in fig.alt
@@ -712,7 +690,7 @@ def test_every_report_card_has_the_sections_of_a_verdict_in_order(site) -> None:
     metrics, delivery against its own plan (where it has plans), change since last year (where
     there is a last year) and the caveats, in that order; the SPC chart loaded from its file."""
     ctx, counts, codes = site
-    keys = pages.key_spc_metrics(ctx)
+    keys = card_pages.key_spc_metrics(ctx)
     assert keys[:2] == ["ae_4hr_pct", "ae_dta_over_4h_pct"]  # the UEC trigger's core metrics
     checked = 0
     for path in sorted(ctx.paths.orgs.glob("*.qmd")):

@@ -3,6 +3,8 @@ context metrics say they are not judged instead of counting nothing."""
 
 from __future__ import annotations
 
+from spec_support import metric_spec
+
 from helpers.publish.text import (
     CONTEXT_TEXT,
     comparison_split,
@@ -10,44 +12,6 @@ from helpers.publish.text import (
     judged_by_words,
     org_counts_sentence,
 )
-from helpers.settings import MetricSpec
-
-
-def metric_spec(
-    metric_id: str,
-    statistic: str = "proportion",
-    ci: str = "wilson",
-    *,
-    polarity: str = "higher_is_better",
-    multiplier: float = 100.0,
-    unit: str = "%",
-) -> MetricSpec:
-    return MetricSpec.model_validate(
-        {
-            "id": metric_id,
-            "title": metric_id,
-            "short_title": metric_id,
-            "objective": "x",
-            "domain": "access",
-            "org_types": ["acute_trust"],
-            "statistic": statistic,
-            "multiplier": multiplier,
-            "unit": unit,
-            "polarity": polarity,
-            "ci_method": ci,
-            "definitions": [
-                {
-                    "first_year": "2024/25",
-                    "last_year": "2024/25",
-                    "source": "s",
-                    "numerator": {"measure": "n", "description": "n"},
-                    "denominator": {"measure": "d", "description": "d"},
-                }
-            ],
-            "description": "x",
-        }
-    )
-
 
 JUDGED = metric_spec("ae", polarity="higher_is_better")
 CONTEXT = metric_spec("imd", "ratio", "none", polarity="no_judgement", multiplier=1.0, unit="")

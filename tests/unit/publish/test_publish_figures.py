@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.publish import figures, figures_phone
-from helpers.publish.figures import distribution_chart
+from helpers.publish import figures, figures_card, figures_phone
+from helpers.publish.figures_metric import distribution_chart
 from helpers.publish.text import fmt, lower_first
 from helpers.settings import MetricSpec
 
@@ -93,7 +93,7 @@ SPECS = (
 )
 
 
-def _trend_job(code: str, seed: int, path) -> figures.TrendJob:
+def _trend_job(code: str, seed: int, path) -> figures_card.TrendJob:
     rng = np.random.default_rng(seed)
     rows = []
     for spec in SPECS:
@@ -110,13 +110,13 @@ def _trend_job(code: str, seed: int, path) -> figures.TrendJob:
             for i, p in enumerate(PERIODS)
         ]
     )
-    return figures.TrendJob(code, f"Trust {code}", path, pd.DataFrame(rows), england, SPECS)
+    return figures_card.TrendJob(code, f"Trust {code}", path, pd.DataFrame(rows), england, SPECS)
 
 
-def _spine_job(code: str, seed: int, path) -> figures.SpineJob:
+def _spine_job(code: str, seed: int, path) -> figures_card.SpineJob:
     rng = np.random.default_rng(seed)
     rows = tuple(
-        figures.SpineRow(
+        figures_card.SpineRow(
             label=s.short_title,
             value=float(rng.uniform(40, 90)),
             england=65.0,
@@ -130,10 +130,10 @@ def _spine_job(code: str, seed: int, path) -> figures.SpineJob:
         )  # fmt: skip
         for i, s in enumerate(SPECS)
     )
-    return figures.SpineJob(code, f"Trust {code}", path, rows, "trusts of the same type")
+    return figures_card.SpineJob(code, f"Trust {code}", path, rows, "trusts of the same type")
 
 
-def _spc_job(code: str, seed: int, path) -> figures.SpcJob:
+def _spc_job(code: str, seed: int, path) -> figures_card.SpcJob:
     rng = np.random.default_rng(seed)
     months = pd.date_range("2022-04-01", periods=24, freq="MS")
     value = rng.normal(70, 3, len(months))
@@ -141,16 +141,16 @@ def _spc_job(code: str, seed: int, path) -> figures.SpcJob:
     points = pd.DataFrame({"month": months, "value": value, "mean": 70.0, "lpl": 62.0,
                            "upl": 78.0, "point_type": kinds,
                            "target": 75.0 if seed % 2 else np.nan})  # fmt: skip
-    panels = tuple(figures.SpcPanel(s.short_title, points, s) for s in SPECS[:2])
-    return figures.SpcJob(code, f"Trust {code}", path, panels)
+    panels = tuple(figures_card.SpcPanel(s.short_title, points, s) for s in SPECS[:2])
+    return figures_card.SpcJob(code, f"Trust {code}", path, panels)
 
 
 @pytest.mark.parametrize(
     ("draw", "job"),
     [
-        (figures.trend_chart, _trend_job),
-        (figures.spine_chart, _spine_job),
-        (figures.spc_chart, _spc_job),
+        (figures_card.trend_chart, _trend_job),
+        (figures_card.spine_chart, _spine_job),
+        (figures_card.spc_chart, _spc_job),
         (figures_phone.trend_chart, _trend_job),
         (figures_phone.spine_chart, _spine_job),
         (figures_phone.spc_chart, _spc_job),
@@ -176,7 +176,7 @@ def test_report_card_charts_are_byte_identical_whatever_was_drawn_before(tmp_pat
 
 def test_the_trend_chart_says_each_latest_value_and_comparison(tmp_path):
     j = _trend_job("R1", 1, tmp_path / "t.png")
-    alt = figures.trend_chart(j).alt
+    alt = figures_card.trend_chart(j).alt
     for spec in SPECS:
         rows = j.rows[(j.rows.metric_id == spec.id) & j.rows.value.notna()].sort_values("period")
         last = rows.iloc[-1]
@@ -205,14 +205,14 @@ def test_a_context_metric_is_drawn_apart_from_the_worse_better_axis(tmp_path):
     side for Greater Manchester: it is drawn at the top, apart, with a neutral marker, labelled
     "context, not judged", and the alt text does not count it as higher or better."""
     judged = _spine_job("R1", 1, tmp_path / "j.png").rows
-    context = figures.SpineRow(
+    context = figures_card.SpineRow(
         label="Deprivation", value=35.0, england=21.0, low=10.0, q1=15.0, q3=27.0, high=40.0,
         better="", comparison="higher", value_text="35.0 (2025)",
     )  # fmt: skip
-    job = figures.SpineJob("QOP", "NHS Greater Manchester ICB", tmp_path / "s.png",
+    job = figures_card.SpineJob("QOP", "NHS Greater Manchester ICB", tmp_path / "s.png",
                            (*judged, context), "ICBs")  # fmt: skip
     figures._CANVASES.clear()
-    fig = figures.spine_chart(job)
+    fig = figures_card.spine_chart(job)
     (canvas,) = figures._CANVASES["spine-_SpineCanvas"].values()
     n = len(judged) + 1
     labels = [t.get_text() for t in canvas.ax.get_yticklabels()]

@@ -23,7 +23,7 @@ import pytest
 from matplotlib.text import Text
 from PIL import Image
 
-from helpers.publish import figures, figures_phone
+from helpers.publish import figures, figures_card, figures_phone
 from helpers.publish.figures_phone import MIN_CSS_PX, PHONE_COLUMN_PX, PHONE_MIN_PT
 from helpers.settings import MetricSpec
 
@@ -59,7 +59,7 @@ def _spec(metric_id: str, title: str, unit: str, breaks: bool = False) -> Metric
 SPECS = tuple(_spec(i, t, u, breaks=i == "rtt") for i, t, u in TITLES)
 
 
-def _trend(path) -> figures.TrendJob:
+def _trend(path) -> figures_card.TrendJob:
     rng = np.random.default_rng(3)
     rows = [
         {"org_code": "QOX", "metric_id": s.id, "period": p, "value": v,
@@ -76,23 +76,23 @@ def _trend(path) -> figures.TrendJob:
             for i, p in enumerate(PERIODS)
         ]  # fmt: skip
     )
-    return figures.TrendJob("QOX", NAME, path, pd.DataFrame(rows), england, SPECS)
+    return figures_card.TrendJob("QOX", NAME, path, pd.DataFrame(rows), england, SPECS)
 
 
-def _spine(path) -> figures.SpineJob:
+def _spine(path) -> figures_card.SpineJob:
     comparisons = ["better", "worse", "similar", "lower", "not_compared"]
     rows = tuple(
-        figures.SpineRow(
+        figures_card.SpineRow(
             label=s.short_title, value=v, england=60.0, low=20.0, q1=50.0, q3=70.0, high=100.0,
             better="" if s.id == "imd" else "higher", comparison=c,
             value_text=f"{v:.2f} per 100,000 (2023/24)" if s.unit != "%" else f"{v:.1f}% (2024/25)",
         )
         for s, c, v in zip(SPECS, comparisons, [92.0, 31.0, 64.5, 2.0, 99.9], strict=True)
     )  # fmt: skip
-    return figures.SpineJob("QOX", NAME, path, rows, "ICBs of the same type")
+    return figures_card.SpineJob("QOX", NAME, path, rows, "ICBs of the same type")
 
 
-def _spc(path) -> figures.SpcJob:
+def _spc(path) -> figures_card.SpcJob:
     rng = np.random.default_rng(5)
     months = pd.date_range("2022-04-01", periods=36, freq="MS")
     kinds = ["common_cause", "special_cause_improvement", "special_cause_concern",
@@ -100,16 +100,16 @@ def _spc(path) -> figures.SpcJob:
     points = pd.DataFrame({"month": months, "value": rng.normal(70, 3, 36), "mean": 70.0,
                            "lpl": 62.0, "upl": 78.0, "point_type": rng.choice(kinds, 36),
                            "target": 75.0})  # fmt: skip
-    panels = tuple(figures.SpcPanel(s.short_title, points, s) for s in SPECS[:4])
-    return figures.SpcJob("QOX", NAME, path, panels)
+    panels = tuple(figures_card.SpcPanel(s.short_title, points, s) for s in SPECS[:4])
+    return figures_card.SpcJob("QOX", NAME, path, panels)
 
 
 def _canvas(kind: str, phone: bool, job):
     """The canvas a card chart was drawn on, with the card's data set (drawn for real first)."""
     draw = {
-        ("trend", False): figures.trend_chart, ("trend", True): figures_phone.trend_chart,
-        ("spine", False): figures.spine_chart, ("spine", True): figures_phone.spine_chart,
-        ("spc", False): figures.spc_chart, ("spc", True): figures_phone.spc_chart,
+        ("trend", False): figures_card.trend_chart, ("trend", True): figures_phone.trend_chart,
+        ("spine", False): figures_card.spine_chart, ("spine", True): figures_phone.spine_chart,
+        ("spc", False): figures_card.spc_chart, ("spc", True): figures_phone.spc_chart,
     }[kind, phone]  # fmt: skip
     figures._CANVASES.clear()
     fig = draw(job)

@@ -23,7 +23,6 @@ from helpers.ingest import ingest_sources
 from helpers.ingest.readers.nhse_nof import read_nof_league_table, read_nof_metric_file
 from helpers.pipeline.provenance import build_provenance
 from helpers.publish import framework_words as fwords
-from helpers.publish.assessment_views import league_page_rows
 from helpers.publish.framework_pages import (
     fmt2,
     load_framework_context,
@@ -32,6 +31,7 @@ from helpers.publish.framework_pages import (
     score_range,
     write_framework_pages,
 )
+from helpers.publish.league_views import league_page_rows
 from helpers.settings import NofUncertainty, load_assessment
 
 CONFIG = "config/assessments/mental-health-community.yml"

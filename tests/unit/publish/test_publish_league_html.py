@@ -8,13 +8,13 @@ import re
 from html.parser import HTMLParser
 
 from helpers.publish import league_html
-from helpers.publish.assessment_views import league_page_rows
+from helpers.publish.league_views import league_page_rows
 
 HOSTILE = '<script>alert(1)</script> "q" & <b>x</b>'
 
 
 def _row(**over: object) -> dict:
-    """A league row as :func:`helpers.publish.assessment_views._league_rows` makes it."""
+    """A league row as :func:`helpers.publish.league_views._league_rows` makes it."""
     row = {
         "rank": 3,
         "rank_range": "2 to 6",

@@ -6,16 +6,12 @@ from __future__ import annotations
 import json
 import re
 
-import pandas as pd
 import pytest
+from site_support import site_context
 
-from helpers import compare
 from helpers.core.paths import RunPaths
-from helpers.ingest import ingest_sources, reference_ledger
-from helpers.ingest import reference as org_ref
-from helpers.pipeline.provenance import build_provenance
 from helpers.publish.figures_phone import figure_alt
-from helpers.publish.pages import SiteContext, write_pages
+from helpers.publish.pages import write_pages
 from helpers.publish.summary import run_summary
 from helpers.publish.templating import md_text
 from helpers.publish.text import (
@@ -29,29 +25,8 @@ from helpers.publish.text import (
 
 @pytest.fixture(scope="module")
 def site(built, tmp_path_factory):
-    run, _annual, england, results, mapping, splits = built
-    codes = sorted(results.org_code.unique())[:3]
-    run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
-    specs = {m.id: m for m in run.metrics}
-    results, overdispersion, funnels = compare.add_funnels(results, specs)
-    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
-    _, ledger, rejected = ingest_sources(run)
-    ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
-    paths = RunPaths(tmp_path_factory.mktemp("pages")).ensure()
-    ctx = SiteContext(
-        run=run,
-        paths=paths,
-        results=compare.order_results(results),
-        england=england,
-        orgs=org_ref.organisations(run),
-        ledger=ledger,
-        rejected=rejected,
-        successions=mapping,
-        splits=splits,
-        provenance=build_provenance(run, ledger),
-        funnel_limits=compare.funnel_limits_table(funnels),
-        overdispersion=overdispersion,
-    )
+    codes = sorted(built[3].org_code.unique())[:3]
+    ctx = site_context(built, RunPaths(tmp_path_factory.mktemp("pages")).ensure(), codes)
     counts = write_pages(ctx)
     return ctx, counts, codes
 

@@ -89,7 +89,7 @@ def test_the_league_tables_type_column_is_words_not_a_code() -> None:
     """The synthetic trusts' subtypes are codes ("general", "specialist", "mental_health"): the
     league table's Type column and its filter show their words."""
     from helpers.assess import tables
-    from helpers.publish.assessment_views import _league_rows
+    from helpers.publish.league_views import _league_rows
 
     row = {c: None for c in tables.ASSESSMENT_COLUMNS}
     row |= {"org_code": "ZPW", "org_name": "A Trust", "period": "2024/25", "rank": 1,

@@ -13,14 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from site_support import assessed
+from site_support import assessed, assessment_tables, site_context
 
-from helpers import assess, compare
 from helpers.core.files import write_json
 from helpers.core.paths import RunPaths
-from helpers.ingest import ingest_sources, reference_ledger
 from helpers.ingest import reference as org_ref
-from helpers.pipeline.provenance import build_provenance
 from helpers.publish import pages
 from helpers.publish.site_index import SITE_PROFILE, write_site_index
 from helpers.publish.summary import run_summary
@@ -187,37 +184,21 @@ def site(built, root, tmp_path_factory):
         return df
 
     results, orgs, assessment, scores = map(rename, (results, orgs, assessment, scores))
-    run = run.model_copy(update={"settings": run.settings.model_copy(update={"org_codes": codes})})
-    specs = {m.id: m for m in run.metrics}
-    results, overdispersion, funnels = compare.add_funnels(results, specs)
-    results = compare.add_headline_comparison(results, funnels, specs, run.settings.comparison)
-    _, ledger, rejected = ingest_sources(run)
-    ledger = pd.concat([ledger, reference_ledger(run)], ignore_index=True)
     project = tmp_path_factory.mktemp("quarto_project")
     paths = RunPaths(project / "reports" / run.settings.id).ensure()
-    ctx = pages.SiteContext(
-        run=run,
-        paths=paths,
-        results=compare.order_results(results),
-        england=england,
+    ctx = site_context(
+        built,
+        paths,
+        codes,
+        results=results,
         orgs=orgs,
-        ledger=ledger,
-        rejected=rejected,
-        successions=mapping,
-        splits=splits,
-        provenance=build_provenance(run, ledger),
-        funnel_limits=compare.funnel_limits_table(funnels),
-        overdispersion=overdispersion,
-        assessment=assessment,
-        metric_scores=scores,
-        league=assess.league_table(assessment),
-        segment_changes=changes,
+        **assessment_tables(assessment, scores, changes),
     )
     pages.write_pages(ctx)
     notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     for nb in notebooks:
         shutil.copy(nb, paths.pipeline / nb.name)
-    summary = run_summary(run, ctx.results, england, [nb.name for nb in notebooks])
+    summary = run_summary(ctx.run, ctx.results, england, [nb.name for nb in notebooks])
     write_json(paths.results / "summary.json", summary)
     write_json(paths.provenance, ctx.provenance)
     other = RunPaths(project / "reports" / "left-out").ensure()

@@ -1,4 +1,6 @@
-"""A metric catalogue entry for the comparison tests, with only what a test varies."""
+"""A metric catalogue entry for the unit tests (compare, assess, publish), with only what a test
+varies: one builder instead of one per test folder. ``tests/support`` is on pytest's path
+(``pythonpath`` in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ def metric_spec(
     years: tuple[str, str] = ("2024/25", "2024/25"),
     min_months: int = 9,
     plan: dict[str, Any] | None = None,
+    scoring: dict[str, Any] | None = None,
+    standard: dict[str, Any] | None = None,
+    org_types: tuple[str, ...] = ("acute_trust",),
 ) -> MetricSpec:
     definition: dict[str, Any] = {
         "first_year": years[0],
@@ -35,7 +40,7 @@ def metric_spec(
             "short_title": metric_id,
             "objective": "x",
             "domain": "access",
-            "org_types": ["acute_trust"],
+            "org_types": list(org_types),
             "statistic": statistic,
             "multiplier": multiplier,
             "unit": unit,
@@ -45,5 +50,7 @@ def metric_spec(
             "min_months": min_months,
             "description": "x",
             **({"plan": plan} if plan else {}),
+            **({"scoring": scoring} if scoring else {}),
+            **({"standard": standard} if standard else {}),
         }
     )
