@@ -526,7 +526,9 @@ def project_files(root: Path) -> Iterator[tuple[str, Path]]:
         if (root / rel).exists():
             yield "config", root / rel
     yield from (("config", p) for p in sorted(root.glob("_quarto-*.yml")))
-    pages = {p for g in config["project"]["render"] if g[0] != "!" for p in root.glob(g)}
+    pages = {
+        p for g in config["project"]["render"] if g[0] != "!" for p in root.glob(g.lstrip("/"))
+    }
     yield from (("page", p) for p in sorted(pages))
 
 

@@ -237,7 +237,7 @@ def write_site_index(root: Path, only: list[str] | None = None) -> list[str]:
     # finished runs left out of this site (e.g. the small scale when building England's): a
     # Quarto profile excludes their pages, so nothing unlinked is published or indexed
     left_out = [r.name for r in completed_runs(reports) if r not in runs]
-    excluded = [f"!reports/{name}/**" for name in left_out]
+    excluded = [f"!/reports/{name}/**" for name in left_out]  # "/": from the project root
     profile = {"project": {"render": excluded, "resources": list(excluded)}}
     (root / f"_quarto-{SITE_PROFILE}.yml").write_text(
         "# Written by `assess render` (Quarto profile `assess`): do not edit.\n"

@@ -244,7 +244,7 @@ def test_generated_sidebar_and_profile_validate(schema, site) -> None:
     for path in (sidebar, profile):
         assert schema.project_config_errors(qv.load_yaml(path.read_text(encoding="utf-8"))) == []
     excluded = qv.load_yaml(profile.read_text(encoding="utf-8"))["project"]["render"]
-    assert excluded == ["!reports/left-out/**"]
+    assert excluded == ["!/reports/left-out/**"]
 
 
 def test_generated_sidebar_entries_are_navigation_items_or_sections(schema, site) -> None:

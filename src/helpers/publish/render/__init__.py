@@ -42,6 +42,7 @@ Modules (dependencies flow down this list, never up):
 * :mod:`.errors`: :class:`SiteBuildError`.
 * :mod:`.project`: reading the Quarto project, its pages and resources, a page's options.
 * :mod:`.quarto`: running ``quarto render``.
+* :mod:`.quarto_units`: Quarto in independent page sets, in parallel, only what changed.
 * :mod:`.vendor`: the front-end files from npm the site ships (``assets/vendor.json``).
 * :mod:`.preview.state`: the pages and what the preview build collects (shared by the stages).
 * :mod:`.preview.markdown`: pandoc-flavoured markdown, front matter and shortcodes.
@@ -64,6 +65,7 @@ from helpers.publish.render.errors import SiteBuildError
 from helpers.publish.render.preview.builder import Preview
 from helpers.publish.render.project import load_project
 from helpers.publish.render.quarto import quarto_render
+from helpers.publish.render.quarto_units import canonical_search, default_jobs_env, render_units
 from helpers.publish.render.vendor import install_vendor
 
 __all__ = ["RenderResult", "SiteBuildError", "render_site", "summarise_warnings"]
@@ -109,7 +111,7 @@ def render_site(
         with building(out) as tmp:
             quarto = None if force_preview else shutil.which("quarto")
             if quarto:
-                kind, warnings = "quarto", quarto_render(quarto, root, tmp, profile)
+                kind, warnings = "quarto", _quarto(quarto, root, tmp, profile, out)
                 pages = sorted(p.relative_to(tmp) for p in tmp.rglob("*.html"))
             else:
                 kind = "preview"
@@ -124,6 +126,19 @@ def render_site(
     for line in summarise_warnings(warnings):
         log.warning("%s", line)
     return RenderResult(kind, out, [out / p for p in pages], warnings)
+
+
+def _quarto(quarto: str, root: Path, tmp: Path, profile: str | None, out: Path) -> list[str]:
+    """Quarto's render into ``tmp``: in page sets, in parallel, reusing the unchanged sets of
+    the site in ``out`` (:mod:`.quarto_units`); ``QUARTO_JOBS=0`` renders the whole project in
+    one ``quarto render`` (as Quarto alone does)."""
+    if default_jobs_env() == 0:
+        warnings = quarto_render(quarto, root, tmp, profile)
+        canonical_search(root, tmp, profile)
+        return warnings
+    warnings, rendered = render_units(quarto, root, tmp, profile, previous=out)
+    log.info("Quarto rendered %d page sets: %s", len(rendered), ", ".join(rendered) or "none")
+    return warnings
 
 
 def warnings_failure(warnings: Sequence[str], out: Path) -> str:

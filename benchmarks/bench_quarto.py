@@ -1,0 +1,106 @@
+"""Quarto and the preview renderer on the default site, timed in the same run.
+
+    python benchmarks/bench_quarto.py [--json PATH] [--configs config/assessments/a.yml ...]
+
+Works in a fresh copy of the project (as ``bench_england.py``): runs every assessment of
+``config/assessments/`` (not timed), then times ``assess render`` with:
+
+* ``quarto_cold_s``: Quarto, nothing cached (``--no-cache``, no previous site);
+  ``quarto_pages``: the pages it rendered;
+* ``quarto_unchanged_rerun_s``: the same command again (no page rendered);
+* ``quarto_one_assessment_changed_s``: after one assessment's page changed (a line added to
+  the first assessment's methodology page): only that assessment's pages render again;
+* ``preview_cold_s``: the preview renderer, nothing cached.
+
+Without ``quarto`` on PATH the ``quarto_*`` figures are "skipped: ..." with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _assess(root: Path, *args: str) -> tuple[float, str]:
+    env = {**os.environ, "ASSESS_ROOT": str(root)}
+    assess = str(Path(sys.executable).parent / "assess")
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [assess, *args], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - t0
+    if out.returncode != 0:
+        sys.exit(f"assess {' '.join(args)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return seconds, out.stdout
+
+
+def _copy(dest: Path) -> Path:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import copy_project
+
+    root = copy_project(dest)
+    if (ROOT / "node_modules").is_dir():
+        (root / "node_modules").symlink_to(ROOT / "node_modules")
+    return root
+
+
+def _pages(stdout: str) -> int | None:
+    m = re.search(r"rendered (\d+) pages", stdout)
+    return int(m.group(1)) if m else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    ap.add_argument("--configs", nargs="*", help="assessments (default: config/assessments/)")
+    ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = ap.parse_args()
+    quarto = shutil.which("quarto")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _copy(args.keep or Path(tmp))
+        configs = args.configs or sorted(
+            str(p.relative_to(ROOT)) for p in (ROOT / "config" / "assessments").glob("*.yml")
+        )
+        _assess(root, "run", *configs)  # not timed
+        ids = sorted(p.parent.name for p in (root / "reports").glob("*/provenance.json"))
+        figures: dict = {"quarto_jobs": os.environ.get("QUARTO_JOBS") or os.cpu_count()}
+        preview, out = _assess(root, "render", "--preview", "--no-cache")
+        figures["preview_cold_s"] = round(preview, 1)
+        figures["preview_pages"] = _pages(out)
+        shutil.rmtree(root / "_site")
+        if not quarto:
+            reason = "skipped: quarto is not on PATH (install Quarto >= 1.9)"
+            for name in ("quarto_cold_s", "quarto_unchanged_rerun_s"):
+                figures[name] = reason
+            figures["quarto_one_assessment_changed_s"] = reason
+        else:
+            cold, out = _assess(root, "render", "--no-cache")
+            figures["quarto_cold_s"] = round(cold, 1)
+            figures["quarto_pages"] = _pages(out)
+            warm, out = _assess(root, "render")
+            figures["quarto_unchanged_rerun_s"] = round(warm, 2)
+            figures["quarto_unchanged_rerun_rendered"] = "none" if "unchanged" in out else out
+            page = root / "reports" / ids[0] / "methodology.qmd"
+            with page.open("a", encoding="utf-8") as f:
+                f.write("\n<!-- changed by bench_quarto.py -->\n")
+            one, out = _assess(root, "render")
+            figures["quarto_one_assessment_changed_s"] = round(one, 1)
+            figures["quarto_one_assessment_changed"] = f"{ids[0]}: methodology.qmd"
+        for k, v in figures.items():
+            print(f"{k:<36} {v}")
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
