@@ -80,6 +80,9 @@ def test_uses_quarto_when_available(tmp_path, monkeypatch):
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    # one `quarto render` of the whole project (the page sets rendered in parallel are
+    # tested with their own stand-in in test_quarto_units.py)
+    monkeypatch.setenv("QUARTO_JOBS", "0")
     result = render_site(root)
     assert result.kind == "quarto"
     assert (root / "_site/index.html").read_text().strip() == "<html>quarto</html>"
