@@ -154,6 +154,13 @@ def _shadow(root: Path, dest: Path) -> None:
         return rel.parts[:2] == ("reports", "_cache")
 
     _link_tree(root, dest, skip)
+    # the top-level files are copies, not links: Quarto may write into a project's own files
+    # (it appends to .gitignore), and through a link that would change the real project
+    for p in dest.iterdir():
+        if p.is_file() and not p.is_symlink():
+            data = p.read_bytes()
+            p.unlink()
+            p.write_bytes(data)
 
 
 def _run_unit(quarto: str, work: Path, unit: Unit, out: Path, profile: str | None) -> list[str]:

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from helpers.publish.render.errors import SiteBuildError
-from helpers.publish.render.quarto_units import _merge, plan_units, unit_keys, write_search
+from helpers.publish.render.quarto_units import (
+    _merge,
+    _shadow,
+    plan_units,
+    unit_keys,
+    write_search,
+)
 
 PAGES = (
     ["about.qmd", "index.qmd"]
@@ -63,3 +69,21 @@ def test_search_index_in_page_order_whatever_the_worker_order(tmp_path: Path) ->
     hrefs = [d["href"] for d in json.loads(first)]
     assert hrefs[0] == "index.html" and hrefs[-1] == "reports/b/index.html"
     assert set(hrefs[1:3]) == {"reports/a/index.html", "reports/a/index.html#s1"}
+
+
+def test_a_worker_copy_never_writes_through_to_the_project(tmp_path: Path) -> None:
+    """Page files are hard links (cheap); the project's top-level files are copies, so what
+    Quarto writes into them (it appends to .gitignore) stays in the worker's copy."""
+    root = tmp_path / "project"
+    (root / "reports" / "a").mkdir(parents=True)
+    (root / ".gitignore").write_text("/_site/\n")
+    (root / "_quarto.yml").write_text("project: {type: website}\n")
+    (root / "reports" / "a" / "index.qmd").write_text("# A\n")
+    work = tmp_path / "work"
+    _shadow(root, work)
+    with (work / ".gitignore").open("a") as fh:
+        fh.write("/.quarto/\n")
+    assert (root / ".gitignore").read_text() == "/_site/\n"
+    assert (work / "reports" / "a" / "index.qmd").stat().st_ino == (
+        root / "reports" / "a" / "index.qmd"
+    ).stat().st_ino
