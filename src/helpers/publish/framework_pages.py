@@ -54,10 +54,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def quarter_href(quarter: str) -> str:
+def quarter_href(quarter: str, cohort: str | None = None) -> str:
     """A quarter's league page, relative to the assessment's folder ('Q4 2025/26' ->
-    'league/q4-2025-26.qmd')."""
-    return f"league/{_slug(quarter)}.qmd"
+    'league/q4-2025-26.qmd'); with tables by subtype (``cohort``), one page per cohort too
+    ('league/community-q4-2025-26.qmd')."""
+    return f"league/{_slug(cohort) + '-' if cohort else ''}{_slug(quarter)}.qmd"
 
 
 def fmt2(x: Any) -> str:
@@ -167,6 +168,8 @@ def common_context(ctx: FrameworkContext) -> dict:
         "prov": ctx.provenance,
         "status": status_markdown(ctx.run.site),
         "quarters": ctx.quarters,
+        # tables by subtype (framework.cohort: by_subtype): one league page per cohort too
+        "multi": bool(ctx.trusts.cohort.nunique() > 1),
         "latest": ctx.latest,
         "n_trusts": int(ctx.trusts.org_code.nunique()),
         "level_pct": f"{fw.uncertainty.level:.0%}",
@@ -216,29 +219,39 @@ def league_rows(year: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def cohort_of(ctx: FrameworkContext, cohort: str) -> str | None:
+    """The cohort in a page's address: none when every trust is in one table."""
+    return cohort if ctx.trusts.cohort.nunique() > 1 else None
+
+
 def league_pages(ctx: FrameworkContext, env: Environment, common: dict) -> list[dict]:
+    """One league page per quarter (and per cohort, with tables by subtype), and the hub."""
     views = []
+    fw = ctx.run.settings.framework
+    assert fw is not None
     for q in ctx.quarters:
-        year = ctx.trusts[ctx.trusts.quarter == q]
-        n = len(year)
-        rows = league_rows(year)
-        caption = f"League table of the {n} {ctx.run.settings.framework.trust_type.lower()}s, {q}"  # type: ignore[union-attr]
-        table = league_html.table_html(f"league-{_slug(q)}", caption, rows, n, "../orgs/{code}.qmd")
-        counts = year.segment.value_counts().sort_index()
-        agree = int((year.segment == year.nhse_segment).sum())
-        view = {
-            "quarter": q,
-            "href": quarter_href(q),
-            "n": n,
-            "segments": [(int(s), int(c)) for s, c in counts.items()],
-            "agree": agree,
-            "override": int(year.override.astype(bool).sum()),
-        }
-        text = env.get_template("framework_league_quarter.qmd.j2").render(
-            v=view, table=table, assets=league_html.assets_html("../../../"), **common
-        )
-        _write(ctx.paths.base / view["href"], text)
-        views.append(view)
+        for cohort, year in ctx.trusts[ctx.trusts.quarter == q].groupby("cohort", sort=True):
+            n = len(year)
+            rows = league_rows(year)
+            caption = f"League table: {cohort}, {q} ({n} trusts)"
+            href = quarter_href(q, cohort_of(ctx, str(cohort)))
+            table_id = "league-" + Path(href).stem
+            table = league_html.table_html(table_id, caption, rows, n, "../orgs/{code}.qmd")
+            counts = year.segment.value_counts().sort_index()
+            view = {
+                "quarter": q,
+                "cohort": str(cohort),
+                "href": href,
+                "n": n,
+                "segments": [(int(s), int(c)) for s, c in counts.items()],
+                "agree": int((year.segment == year.nhse_segment).sum()),
+                "override": int(year.override.astype(bool).sum()),
+            }
+            text = env.get_template("framework_league_quarter.qmd.j2").render(
+                v=view, table=table, assets=league_html.assets_html("../../../"), **common
+            )
+            _write(ctx.paths.base / href, text)
+            views.append(view)
     _write(
         ctx.paths.base / "league.qmd",
         env.get_template("framework_league.qmd.j2").render(pages=views, **common),
@@ -246,13 +259,13 @@ def league_pages(ctx: FrameworkContext, env: Environment, common: dict) -> list[
     return views
 
 
-def _quarter_rows(t: pd.DataFrame) -> list[dict]:
+def _quarter_rows(t: pd.DataFrame, multi: bool) -> list[dict]:
     out = []
     for r in t.sort_values("quarter_number").itertuples():
         out.append(
             {
                 "quarter": r.quarter,
-                "href": "../" + quarter_href(r.quarter),
+                "href": "../" + quarter_href(r.quarter, str(r.cohort) if multi else None),
                 "segment": int(r.segment),
                 "nhse_segment": fmt_int(r.nhse_segment),
                 "unadjusted": int(r.unadjusted_segment),
@@ -271,7 +284,7 @@ def _quarter_rows(t: pd.DataFrame) -> list[dict]:
 def org_view(ctx: FrameworkContext, code: str) -> dict:
     t = ctx.trusts[ctx.trusts.org_code == code]
     last = t.sort_values("quarter_number").iloc[-1]
-    n = int((ctx.trusts.quarter == last.quarter).sum())
+    n = int(((ctx.trusts.quarter == last.quarter) & (ctx.trusts.cohort == last.cohort)).sum())
     dom = ctx.domains[(ctx.domains.org_code == code) & (ctx.domains.quarter == last.quarter)]
     met = ctx.metric_scores[
         (ctx.metric_scores.org_code == code) & (ctx.metric_scores.quarter == last.quarter)
@@ -296,7 +309,7 @@ def org_view(ctx: FrameworkContext, code: str) -> dict:
         "other_rank_range": rank_range(last.get("other_rank_lower"), last.get("other_rank_upper"))
         if pd.notna(last.get("other_rank_lower"))
         else "",
-        "quarters": _quarter_rows(t),
+        "quarters": _quarter_rows(t, ctx.trusts.cohort.nunique() > 1),
         "domains": [
             {
                 "domain": r.domain,

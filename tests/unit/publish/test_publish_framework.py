@@ -38,8 +38,9 @@ CONFIG = "config/assessments/mental-health-community.yml"
 HOSTILE = "Evil <script>alert(1)</script> **Trust** [x](http://e.vil) {{< include x >}} | $1"
 
 
-def build(root: Path, out: Path, values: pd.DataFrame) -> RunPaths:
-    """What notebooks 20 and 30 do, in memory, with few draws."""
+def build(root: Path, out: Path, values: pd.DataFrame, by_subtype: bool = False) -> RunPaths:
+    """What notebooks 20 and 30 do, in memory, with few draws (``by_subtype``: the setting
+    ``framework.cohort: by_subtype``)."""
     run = load_assessment(CONFIG, root)
     fw, settings = run.framework, run.settings.framework
     league = read_nof_league_table(root / run.settings.sources["nof_league"].path)
@@ -51,7 +52,9 @@ def build(root: Path, out: Path, values: pd.DataFrame) -> RunPaths:
     repro = pd.concat([nf.reproduction_metrics(values, r, fw) for r in results.values()])
     summary = nf.reproduction_summary(repro)
     main = results["determined"]
-    trusts = na.trusts_table(main, values, fw, na.cohort_label(fw))
+    if by_subtype:
+        main = na.score_by_subtype(values, fw)
+    trusts = na.trusts_table(main, values, fw, "" if by_subtype else na.cohort_label(fw))
     inputs = na.average_inputs(main, fw)
     unc = NofUncertainty(draws=400)
     trusts = na.with_ranges(trusts, inputs, fw, unc)
@@ -160,3 +163,20 @@ def test_hostile_names_are_escaped_where_they_land(root, values, tmp_path) -> No
     assert "<script>alert" not in league and "&lt;script&gt;alert(1)&lt;/script&gt;" in league
     index = (paths.orgs / "index.qmd").read_text(encoding="utf-8")
     assert "\\<script\\>" in index and "[x](http" not in index
+
+
+def test_tables_by_subtype_rank_each_subtype_in_a_league_page_of_its_own(
+    root, values, tmp_path
+) -> None:
+    paths = build(root, tmp_path / "by-subtype", values, by_subtype=True)
+    trusts = pd.read_csv(paths.results / "framework_trusts.csv")
+    assert set(trusts.cohort) == set(values.trust_subtype)
+    for (q, cohort), table in trusts.groupby(["quarter", "cohort"]):
+        page = paths.base / quarter_href(q, cohort)
+        rows = league_page_rows(page.read_text(encoding="utf-8"))
+        assert len(rows) == len(table) and min(int(r["rank"]) for r in rows) == 1
+        assert max(int(r["rank"]) for r in rows) <= len(table)
+    hub = (paths.base / "league.qmd").read_text(encoding="utf-8")
+    assert hub.count("](league/") == trusts.groupby(["quarter", "cohort"]).ngroups
+    card = (paths.orgs / "RAT.qmd").read_text(encoding="utf-8")
+    assert "](../league/mental-health-and-learning-disability-q4-2025-26.qmd)" in card
