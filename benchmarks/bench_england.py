@@ -34,34 +34,17 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_support import ROOT, assess, fresh_copy
+
 CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "config" / "england").glob("*.yml"))
 CHANGED = "data/synthetic/england/hcai_monthly.csv"
 
 
-def _assess(root: Path, *args: str) -> tuple[float, str]:
-    env = {**os.environ, "ASSESS_ROOT": str(root)}
-    assess = str(Path(sys.executable).parent / "assess")
-    t0 = time.perf_counter()
-    out = subprocess.run(
-        [assess, *args], cwd=root, env=env, capture_output=True, text=True, check=False
-    )
-    seconds = time.perf_counter() - t0
-    if out.returncode != 0:
-        sys.exit(f"assess {' '.join(args)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    return seconds, out.stdout
-
-
 def _copy(dest: Path) -> Path:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import copy_project
-
-    root = copy_project(dest)
+    root = fresh_copy(dest)
     data = ROOT / "data" / "synthetic" / "england"
     if data.is_dir():
         shutil.copytree(data, root / "data" / "synthetic" / "england")
-    if (ROOT / "node_modules").is_dir():
-        (root / "node_modules").symlink_to(ROOT / "node_modules")
     return root
 
 
@@ -137,18 +120,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         root = _copy(work)
-        t_data, _ = _assess(root, "validate", *CONFIGS)  # generates data only if missing
+        t_data, _ = assess(root, "validate", *CONFIGS)  # generates data only if missing
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        cold, out_cold = _assess(root, "site", "--no-cache", *CONFIGS)
+        cold, out_cold = assess(root, "site", "--no-cache", *CONFIGS)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         cards = sum(
             1
             for p in (root / "reports").glob("synthetic-england-*/orgs/*.qmd")
             if p.stem != "index"
         )
-        warm, out_warm = _assess(root, "site", *CONFIGS)
+        warm, out_warm = assess(root, "site", *CONFIGS)
         changed = _bump_one_count(root / CHANGED)
-        one, out_one = _assess(root, "site", *CONFIGS)
+        one, out_one = assess(root, "site", *CONFIGS)
         ran, total = _steps_run(out_one)
         figures = {
             "end_to_end_s": round(cold, 1),

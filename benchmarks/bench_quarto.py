@@ -22,36 +22,10 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _assess(root: Path, *args: str) -> tuple[float, str]:
-    env = {**os.environ, "ASSESS_ROOT": str(root)}
-    assess = str(Path(sys.executable).parent / "assess")
-    t0 = time.perf_counter()
-    out = subprocess.run(
-        [assess, *args], cwd=root, env=env, capture_output=True, text=True, check=False
-    )
-    seconds = time.perf_counter() - t0
-    if out.returncode != 0:
-        sys.exit(f"assess {' '.join(args)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    return seconds, out.stdout
-
-
-def _copy(dest: Path) -> Path:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import copy_project
-
-    root = copy_project(dest)
-    if (ROOT / "node_modules").is_dir():
-        (root / "node_modules").symlink_to(ROOT / "node_modules")
-    return root
+from bench_support import ROOT, assess, fresh_copy
 
 
 def _pages(stdout: str) -> int | None:
@@ -67,14 +41,14 @@ def main() -> None:
     args = ap.parse_args()
     quarto = shutil.which("quarto")
     with tempfile.TemporaryDirectory() as tmp:
-        root = _copy(args.keep or Path(tmp))
+        root = fresh_copy(args.keep or Path(tmp))
         configs = args.configs or sorted(
             str(p.relative_to(ROOT)) for p in (ROOT / "config" / "assessments").glob("*.yml")
         )
-        _assess(root, "run", *configs)  # not timed
+        assess(root, "run", *configs)  # not timed
         ids = sorted(p.parent.name for p in (root / "reports").glob("*/provenance.json"))
         figures: dict = {"quarto_jobs": os.environ.get("QUARTO_JOBS") or os.cpu_count()}
-        preview, out = _assess(root, "render", "--preview", "--no-cache")
+        preview, out = assess(root, "render", "--preview", "--no-cache")
         figures["preview_cold_s"] = round(preview, 1)
         figures["preview_pages"] = _pages(out)
         shutil.rmtree(root / "_site")
@@ -84,16 +58,16 @@ def main() -> None:
                 figures[name] = reason
             figures["quarto_one_assessment_changed_s"] = reason
         else:
-            cold, out = _assess(root, "render", "--no-cache")
+            cold, out = assess(root, "render", "--no-cache")
             figures["quarto_cold_s"] = round(cold, 1)
             figures["quarto_pages"] = _pages(out)
-            warm, out = _assess(root, "render")
+            warm, out = assess(root, "render")
             figures["quarto_unchanged_rerun_s"] = round(warm, 2)
             figures["quarto_unchanged_rerun_rendered"] = "none" if "unchanged" in out else out
             page = root / "reports" / ids[0] / "methodology.qmd"
             with page.open("a", encoding="utf-8") as f:
                 f.write("\n<!-- changed by bench_quarto.py -->\n")
-            one, out = _assess(root, "render")
+            one, out = assess(root, "render")
             figures["quarto_one_assessment_changed_s"] = round(one, 1)
             figures["quarto_one_assessment_changed"] = f"{ids[0]}: methodology.qmd"
         for k, v in figures.items():
