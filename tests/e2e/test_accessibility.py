@@ -183,21 +183,30 @@ def test_no_serious_axe_violations(
 
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
 def test_no_serious_axe_violations_with_menus_open_and_search_results(
-    browser: Any, pages: dict[str, list[str]], axe_source: Path, viewport: str
+    browser: Any, pages: dict[str, list[str]], axe_source: Path, viewport: str, renderer: str
 ) -> None:
     """What only shows on demand: every <details> open (sidebar sections, navbar menus, folded
-    code), and the search box's list of report cards."""
+    code; Quarto's collapsed sidebar sections and callouts), and the search's results (the
+    preview's list of report cards; Quarto's search overlay)."""
     problems: list[str] = []
     for url in pages["overview"] + pages["notebook"][:1]:
         context, page = open_page(browser, url, viewport)
         try:
             opened = page.evaluate(
                 "() => { const d = [...document.querySelectorAll('details:not([open])')];"
-                " d.forEach(e => e.open = true); return d.length; }"
+                " d.forEach(e => e.open = true);"
+                " const c = [...document.querySelectorAll('.sidebar .collapse:not(.show),"
+                " .callout .collapse:not(.show)')]; c.forEach(e => e.classList.add('show'));"
+                " return d.length + c.length; }"
             )
             assert opened, f"nothing to open on {url}"
-            page.locator("#org-search").fill("fr")
-            assert page.locator("#org-search-results a").count(), "no search results for 'fr'"
+            if renderer == "quarto":
+                page.locator("#quarto-header #quarto-search .aa-DetachedSearchButton").click()
+                page.locator("input.aa-Input").fill("fr")
+                page.locator(".aa-Item a").first.wait_for()
+            else:
+                page.locator("#org-search").fill("fr")
+                assert page.locator("#org-search-results a").count(), "no search results for 'fr'"
             problems += describe(run_axe(page, axe_source), f"{url} ({viewport}, all open)")
         finally:
             context.close()

@@ -6,6 +6,9 @@ have), and its collapsible callouts and wide notebook outputs fail axe-core. :fu
 rewrites the rendered pages in place, in a fixed order (the same render gives the same bytes):
 
 * the widget scripts are removed from pages without a widget;
+* an empty icon, as the preview's pages have (else every browser asks the server for a
+  ``/favicon.ico`` the site does not have, a 404 in its log and the console);
+* a skip link to the main content is the first thing Tab reaches (Quarto writes none; WCAG 2.4.1);
 * a collapsible callout's header (a ``div`` Bootstrap toggles) becomes a button for assistive
   technology and the keyboard: ``role="button"``, ``tabindex="0"``, named by its title rather
   than "Toggle callout", and a small inline script opens it with Enter or Space;
@@ -32,6 +35,9 @@ _WIDGET_SCRIPTS = re.compile(
     r"\{return window\.jQuery;\}\)</script>\n?"
 )
 _WIDGET = "application/vnd.jupyter.widget"
+_BODY = re.compile(r"<body\b[^>]*>\n?")
+_MAIN_ID = re.compile(r'<main\b[^>]*\bid="([^"]+)"')
+_SKIP_LINK = '<a class="skip-link" href="#{}">Skip to main content</a>\n'
 _CALLOUT_TOGGLE = re.compile(
     r'<div class="callout-header ([^"]*)" data-bs-toggle="collapse" (data-bs-target="[^"]*" '
     r'aria-controls="[^"]*" aria-expanded="(?:true|false)") aria-label="Toggle callout">'
@@ -81,6 +87,13 @@ def finish_page(text: str) -> str:
     """One page's HTML, rewritten as :func:`finish_pages` says."""
     if _WIDGET not in text:
         text = _WIDGET_SCRIPTS.sub("", text)
+    if 'rel="icon"' not in text and "</head>" in text:
+        text = text.replace("</head>", '<link rel="icon" href="data:,">\n</head>', 1)
+    main = _MAIN_ID.search(text)
+    body = _BODY.search(text)
+    if main and body and 'class="skip-link"' not in text:
+        link = _SKIP_LINK.format(main.group(1))
+        text = text[: body.end()] + link + text[body.end() :]
     text, toggles = _CALLOUT_TOGGLE.subn(_callout_button, text)
     if toggles and _CALLOUT_KEYS not in text:
         text = text.replace("</body>", _CALLOUT_KEYS + "</body>", 1)

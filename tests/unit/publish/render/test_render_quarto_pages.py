@@ -39,8 +39,8 @@ def test_widget_scripts_from_the_cdn_are_removed_from_pages_without_widgets() ->
 
 def test_a_page_with_a_widget_keeps_them_and_is_reported() -> None:
     text = page(body='<script type="application/vnd.jupyter.widget-state+json">{}</script>')
-    assert finish_page(text) == text
-    assert len(external_requests(text)) == 2
+    assert finish_page(text).count("cdn.jsdelivr.net") == 2
+    assert len(external_requests(finish_page(text))) == 2
 
 
 def test_a_collapsible_callout_header_is_a_named_button_the_keyboard_opens() -> None:
@@ -97,3 +97,22 @@ def test_finish_pages_rewrites_in_place_and_warns_of_what_is_left(tmp_path: Path
     again = (tmp_path / "nb" / "a.html").read_bytes()
     finish_pages(tmp_path)
     assert (tmp_path / "nb" / "a.html").read_bytes() == again  # a second pass changes nothing
+
+
+def test_a_skip_link_to_main_comes_first_and_once() -> None:
+    html = (
+        '<html><body class="nav">\n<nav>menu</nav>'
+        '<main class="content" id="quarto-document-content">x</main></body></html>'
+    )
+    done = finish_page(html)
+    assert done.index(
+        '<a class="skip-link" href="#quarto-document-content">Skip to main content</a>'
+    ) < done.index("<nav>")
+    assert finish_page(done) == done
+    assert "skip-link" not in finish_page("<html><body><p>no main</p></body></html>")
+
+
+def test_an_empty_icon_so_that_no_favicon_is_asked_for() -> None:
+    done = finish_page("<html><head><title>t</title></head><body></body></html>")
+    assert '<link rel="icon" href="data:,">' in done and finish_page(done) == done
+    assert external_requests(done) == []
