@@ -12,6 +12,9 @@ rewrites the rendered pages in place, in a fixed order (the same render gives th
 * a collapsible callout's header (a ``div`` Bootstrap toggles) becomes a button for assistive
   technology and the keyboard: ``role="button"``, ``tabindex="0"``, named by its title rather
   than "Toggle callout", and a small inline script opens it with Enter or Space;
+* a markdown table (Quarto's ``caption-top table``) is wrapped, as the preview wraps it, in a
+  region that scrolls sideways and takes the focus, named by its caption, so that a wide table
+  does not widen the page on a phone;
 * a notebook's output (a table or text that scrolls sideways on a phone; not its markdown, which
   is prose) can take the keyboard focus, so that it can be scrolled without a mouse
   (``tabindex="0"``, a region named after its cell; ``theme.scss`` makes the output, not the
@@ -24,6 +27,7 @@ the published site must not hand its readers' addresses to third parties.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -52,6 +56,11 @@ _CALLOUT_KEYS = (
 _CELL_OUTPUT = re.compile(
     r'<div class="cell-output cell-output-(display|stdout|stderr)"( data-execution_count="(\d+)")?>'
 )
+_TABLE = re.compile(r'<table class="caption-top table">.*?</table>', re.DOTALL)
+_CAPTION = re.compile(r"<caption>(.*?)</caption>", re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
 #: a request the browser makes by itself: scripts, images, frames, media; stylesheets, icons and
 #: preloads (a plain link to another site is not a request)
 _SRC = re.compile(
@@ -83,6 +92,16 @@ def _cell_output(m: re.Match[str]) -> str:
     )
 
 
+def _table_wrap(m: re.Match[str]) -> str:
+    caption = _CAPTION.search(m.group(0))
+    words = " ".join(html.unescape(_TAGS.sub("", caption.group(1))).split()) if caption else ""
+    label = html.escape(words or "Table", quote=True)
+    return (
+        f'<div class="table-wrap" role="region" aria-label="{label}" tabindex="0">'
+        f"{m.group(0)}</div>"
+    )
+
+
 def finish_page(text: str) -> str:
     """One page's HTML, rewritten as :func:`finish_pages` says."""
     if _WIDGET not in text:
@@ -97,6 +116,8 @@ def finish_page(text: str) -> str:
     text, toggles = _CALLOUT_TOGGLE.subn(_callout_button, text)
     if toggles and _CALLOUT_KEYS not in text:
         text = text.replace("</body>", _CALLOUT_KEYS + "</body>", 1)
+    if 'class="table-wrap"' not in text:
+        text = _TABLE.sub(_table_wrap, text)
     return _CELL_OUTPUT.sub(_cell_output, text)
 
 

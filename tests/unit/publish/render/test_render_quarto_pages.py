@@ -116,3 +116,18 @@ def test_an_empty_icon_so_that_no_favicon_is_asked_for() -> None:
     done = finish_page("<html><head><title>t</title></head><body></body></html>")
     assert '<link rel="icon" href="data:,">' in done and finish_page(done) == done
     assert external_requests(done) == []
+
+
+def test_a_markdown_table_scrolls_in_a_named_focusable_region() -> None:
+    table = (
+        '<table class="caption-top table">\n<caption>Scores &amp; <em>ranks</em></caption>'
+        "<tr><td>1</td></tr></table>"
+    )
+    done = finish_page(f"<html><body><main id='m'>{table}<table class='league-table'></table>")
+    assert (
+        '<div class="table-wrap" role="region" aria-label="Scores &amp; ranks" tabindex="0">'
+        + table
+        + "</div>"
+    ) in done
+    assert "<table class='league-table'></table>" in done  # the league table lays itself out
+    assert finish_page(done) == done
