@@ -1,6 +1,8 @@
 """Fixtures for the browser end-to-end tests: Debian's Chromium driven by Playwright (never
-``playwright install``), and the site of the fast UEC assessment built once per session from a
-fresh copy of the repository."""
+``playwright install``), and the site of the fast UEC and framework assessments, run once per
+session in a fresh copy of the repository and rendered once by each renderer: ``pipeline_site``
+is parametrised by ``renderer`` ("preview", "quarto"), so every test of the built site runs on
+both. The Quarto side needs ``quarto`` on PATH: skipped without it, a failure when CI is set."""
 
 from __future__ import annotations
 
