@@ -12,9 +12,6 @@ rewrites the rendered pages in place, in a fixed order (the same render gives th
 * a collapsible callout's header (a ``div`` Bootstrap toggles) becomes a button for assistive
   technology and the keyboard: ``role="button"``, ``tabindex="0"``, named by its title rather
   than "Toggle callout", and a small inline script opens it with Enter or Space;
-* on a page with Quarto's search, its results' links are taken out of the tab order as they
-  appear (each result is an option of the search box's list, chosen with the arrow keys and
-  Enter: a link inside an option is a control nested in a control);
 * a markdown table (Quarto's ``caption-top table``) is wrapped, as the preview wraps it, in a
   region that scrolls sideways and takes the focus, named by its caption, so that a wide table
   does not widen the page on a phone;
@@ -58,11 +55,6 @@ _CALLOUT_KEYS = (
 )
 _CELL_OUTPUT = re.compile(
     r'<div class="cell-output cell-output-(display|stdout|stderr)"( data-execution_count="(\d+)")?>'
-)
-_SEARCH_LINKS = (
-    "<script>new MutationObserver(function(){document.querySelectorAll("
-    "'.aa-Item a[href]:not([tabindex])').forEach(function(a){a.setAttribute('tabindex','-1');});"
-    "}).observe(document.documentElement,{childList:true,subtree:true});</script>\n"
 )
 _TABLE = re.compile(r'<table class="caption-top table">.*?</table>', re.DOTALL)
 _CAPTION = re.compile(r"<caption>(.*?)</caption>", re.DOTALL)
@@ -124,8 +116,6 @@ def finish_page(text: str) -> str:
     text, toggles = _CALLOUT_TOGGLE.subn(_callout_button, text)
     if toggles and _CALLOUT_KEYS not in text:
         text = text.replace("</body>", _CALLOUT_KEYS + "</body>", 1)
-    if 'id="quarto-search"' in text and _SEARCH_LINKS not in text:
-        text = text.replace("</body>", _SEARCH_LINKS + "</body>", 1)
     if 'class="table-wrap"' not in text:
         text = _TABLE.sub(_table_wrap, text)
     return _CELL_OUTPUT.sub(_cell_output, text)

@@ -131,9 +131,3 @@ def test_a_markdown_table_scrolls_in_a_named_focusable_region() -> None:
     ) in done
     assert "<table class='league-table'></table>" in done  # the league table lays itself out
     assert finish_page(done) == done
-
-
-def test_search_results_links_leave_the_tab_order_on_pages_with_quarto_search() -> None:
-    done = finish_page('<html><body><div id="quarto-search"></div></body></html>')
-    assert done.count("setAttribute('tabindex','-1')") == 1 and finish_page(done) == done
-    assert "MutationObserver" not in finish_page("<html><body></body></html>")
