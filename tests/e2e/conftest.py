@@ -1,6 +1,8 @@
 """Fixtures for the browser end-to-end tests: Debian's Chromium driven by Playwright (never
-``playwright install``), and the site of the fast UEC assessment built once per session from a
-fresh copy of the repository."""
+``playwright install``), and the site of the fast UEC and framework assessments, run once per
+session in a fresh copy of the repository and rendered once by each renderer: ``pipeline_site``
+is parametrised by ``renderer`` ("preview", "quarto"), so every test of the built site runs on
+both. The Quarto side needs ``quarto`` on PATH: skipped without it, a failure when CI is set."""
 
 from __future__ import annotations
 
@@ -10,7 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import FAST_CONFIG, FRAMEWORK_CONFIG, REPO, fresh_copy, run_cli, unavailable
+from e2e_support import (
+    FAST_CONFIG,
+    FRAMEWORK_CONFIG,
+    QUARTO_SECONDS,
+    REPO,
+    build_site,
+    fresh_copy,
+    run_cli,
+    unavailable,
+)
 
 SCREENSHOTS = pytest.StashKey[Path]()
 
@@ -48,12 +59,16 @@ def browser() -> Iterator[object]:
         pw.stop()
 
 
+#: the two renderers of the site: the preview (always) and Quarto (where ``quarto`` is on PATH;
+#: required when CI is set, skipped elsewhere)
+RENDERERS = ("preview", "quarto")
+
+
 @pytest.fixture(scope="session")
-def pipeline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh copy of the repository (the files ``git ls-files`` lists, and nothing else) runs
-    ``assess run config/fast/uec-fast.yml`` and the framework assessment
-    (``config/assessments/mental-health-community.yml``), then ``assess render``: the built
-    ``_site``."""
+def pipeline_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy of the repository (the files ``git ls-files`` lists, and nothing else) that
+    has run ``assess run config/fast/uec-fast.yml`` and the framework assessment
+    (``config/assessments/mental-health-community.yml``): the copy, not yet rendered."""
     assess = Path(sys.executable).parent / "assess"
     if not assess.exists():
         unavailable(f"{assess} not found (run `make env`)")
@@ -65,10 +80,36 @@ def pipeline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if (REPO / "node_modules").is_dir():  # what `make env` (npm ci) installed, as in a clone
         (copy / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
     run_cli([str(assess), "run", FAST_CONFIG, FRAMEWORK_CONFIG], copy)
-    run_cli([str(assess), "render"], copy)
-    site = copy / "_site"
-    assert (site / "index.html").is_file(), "assess render did not produce _site/index.html"
-    return site
+    return copy
+
+
+@pytest.fixture(scope="session", params=RENDERERS)
+def renderer(request: pytest.FixtureRequest) -> str:
+    """Which renderer built ``pipeline_site``: every test of the built site runs on both."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def pipeline_site(
+    renderer: str, pipeline_runs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The built ``_site`` of the fast UEC and framework runs, by the preview or by Quarto
+    (``renderer``); the run folders are beside it (``pipeline_site.parent / "reports"``)."""
+    return build_site(renderer, pipeline_runs, tmp_path_factory)
+
+
+@pytest.fixture
+def preview_only(renderer: str) -> None:
+    """For a test of what only the preview has (its own organisation search, its sidebar of
+    ``<details>``, its banner): Quarto's counterpart is tested on its own."""
+    if renderer != "preview":
+        pytest.skip("a feature of the preview renderer (Quarto's counterpart is tested apart)")
+
+
+@pytest.fixture
+def quarto_only(renderer: str) -> None:
+    if renderer != "quarto":
+        pytest.skip("a feature of the Quarto build (the preview's counterpart is tested apart)")
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +128,10 @@ def screenshot_dir(
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
+    if QUARTO_SECONDS:
+        terminalreporter.write_line(
+            f"the Quarto build of the fast site: assess render took {QUARTO_SECONDS[0]:.0f}s"
+        )
     folder = config.stash.get(SCREENSHOTS, None)
     if folder is not None:
         terminalreporter.write_line(f"screenshots: {folder}")

@@ -7,7 +7,9 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -78,6 +80,38 @@ def run_cli(args: list[str], cwd: Path) -> None:
             f"\n--- stderr\n{_tail(proc.stderr)}",
             pytrace=False,
         )
+
+
+#: how long ``assess render`` took with Quarto (printed at the end of the session)
+QUARTO_SECONDS: list[float] = []
+_BUILT: dict[str, Path] = {}  # renderer -> its _site, so that each renders once per session
+
+
+def build_site(renderer: str, runs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``assess render --preview`` in the run copy, or ``assess render`` with Quarto in a copy of
+    it (the same finished runs); once per renderer and session."""
+    if renderer in _BUILT:
+        return _BUILT[renderer]
+    assess = str(Path(sys.executable).parent / "assess")
+    if renderer == "preview":
+        root = runs
+        run_cli([assess, "render", "--preview"], root)
+    else:
+        if shutil.which("quarto") is None:
+            unavailable("quarto is not on PATH (install Quarto >= 1.9; .ci/run installs it)")
+        root = tmp_path_factory.mktemp("repo-quarto") / "repo"
+        shutil.copytree(
+            runs, root, symlinks=True, ignore=shutil.ignore_patterns("_site", ".quarto")
+        )
+        t0 = time.perf_counter()
+        run_cli([assess, "render"], root)
+        QUARTO_SECONDS.append(time.perf_counter() - t0)
+    site = root / "_site"
+    assert (site / "index.html").is_file(), f"assess render ({renderer}) made no _site/index.html"
+    kind = (site / ".preview").read_text(encoding="utf-8").strip()
+    assert kind == renderer, f"asked for the {renderer} build, got {kind}"
+    _BUILT[renderer] = site
+    return site
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 table it was built from (``results/assessment.csv``): the report cards (segment, rule stability,
 persistent failure, segment 5 candidacy, what the rules imply, pay), the league rows and the
 overview's regional counts. The site is the fast UEC build of a fresh copy of the repository
-(the ``pipeline_site`` fixture); no browser is needed."""
+(the ``pipeline_runs`` fixture, before either renderer); no browser is needed."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from helpers.publish.assessment_views import stability_text
 
 
 @pytest.fixture(scope="module")
-def run_folders(pipeline_site: Path) -> list[Path]:
-    reports = pipeline_site.parent / "reports"
+def run_folders(pipeline_runs: Path) -> list[Path]:
+    """The finished runs the site is built from (the pages' markdown: the same for both
+    renderers, which test_renderers_agree.py shows publish the same text)."""
+    reports = pipeline_runs / "reports"
     folders = [p for p in reports.iterdir() if (p / "results" / "assessment.csv").is_file()]
     assert folders, "no assessment was published"
     return folders

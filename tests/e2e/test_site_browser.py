@@ -169,15 +169,87 @@ def browse(browser: Any, home_url: str) -> dict[str, str]:
     return visited
 
 
+def reveal(page: Any, link: Any) -> None:
+    """Open the collapsed Quarto sidebar sections ``link`` sits in, outermost first, by clicking
+    their toggles as a reader does."""
+    ids = link.evaluate(
+        "a => { const ids = []; for (let e = a.parentElement; e; e = e.parentElement)"
+        " if (e.matches('ul.collapse:not(.show)')) ids.unshift(e.id); return ids; }"
+    )
+    for section in ids:
+        page.locator(f"#quarto-sidebar a.sidebar-item-text[data-bs-target='#{section}']").click()
+        page.locator(f"#{section}.show").wait_for()
+
+
+def browse_quarto(browser: Any, home_url: str) -> dict[str, str]:
+    """``browse`` on the Quarto build: its sidebar's collapsible sections, its active link."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems = Problems()
+    problems.attach(page)
+    visited: dict[str, str] = {}
+    images = 0
+    sidebar = "#quarto-sidebar"
+    try:
+        page.goto(home_url)
+        images += check_page(page, problems, "home page")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        visited["home"] = page.url
+
+        section = page.locator(f"{sidebar} a.sidebar-item-text", has_text="Metrics").first
+        reveal(page, section)
+        section.click()
+        metric = page.locator(f"{sidebar} a.sidebar-link[href*='/metrics/']").first
+        reveal(page, metric)
+        follow(page, metric, "a metric")
+        assert "/metrics/" in page.url, page.url
+        images += check_page(page, problems, "metric page")
+        assert page.locator(f"{sidebar} a.sidebar-link.active").count() == 1
+        visited["metric"] = page.url
+
+        league = page.locator(f"{sidebar} a.sidebar-link[href$='uec-fast/league.html']").first
+        reveal(page, league)
+        follow(page, league, "League tables")
+        images += check_page(page, problems, "league table")
+        visited["league"] = page.url
+
+        # Quarto's script drops "index.html" from links served over HTTP
+        cards = page.locator(
+            f"{sidebar} a.sidebar-link[href$='uec-fast/orgs/index.html'],"
+            f" {sidebar} a.sidebar-link[href$='uec-fast/orgs/']"
+        ).first
+        reveal(page, cards)
+        follow(page, cards, "Report cards")
+        images += check_page(page, problems, "report cards page")
+        visited["report cards"] = page.url
+        links = page.locator("main a[href]")
+        hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        index = next(
+            (i for i, h in enumerate(hrefs) if re.search(r"/orgs/[A-Z0-9]+\.html$", h)), None
+        )
+        assert index is not None, f"no organisation link on {page.url}: {hrefs[:10]}"
+        with page.expect_navigation():
+            links.nth(index).click()
+        images += check_page(page, problems, "report card")
+        visited["report card"] = page.url
+        assert images > 0, "no images on any page visited"
+    finally:
+        context.close()
+    return visited
+
+
 # --------------------------------------------------------------------------------------------
 # tests
 # --------------------------------------------------------------------------------------------
 
 
-def test_pipeline_site(browser, pipeline_site):
-    assert (pipeline_site / ".preview").is_file()
+def test_pipeline_site(browser, pipeline_site, renderer):
+    assert (pipeline_site / ".preview").read_text(encoding="utf-8").strip() == renderer
+    walk = browse_quarto if renderer == "quarto" else browse
     with StaticServer(pipeline_site) as server:
-        visited = browse(browser, server.url + "/index.html")
+        visited = walk(browser, server.url + "/index.html")
     assert "/orgs/" in visited["report card"]
     assert visited.get("league", "").endswith("/league.html"), visited
 
@@ -207,7 +279,7 @@ def test_fixture_site(browser, fixture_site):
         context.close()
 
 
-def test_search_finds_an_organisation_from_any_page(browser, pipeline_site):
+def test_search_finds_an_organisation_from_any_page(browser, pipeline_site, preview_only):
     """The search box of every page lists report cards by name or code, from the file system
     too; choosing one opens it; a hostile query is shown as text."""
     context = browser.new_context()
@@ -234,7 +306,37 @@ def test_search_finds_an_organisation_from_any_page(browser, pipeline_site):
         context.close()
 
 
-def test_search_finds_a_trust_by_its_hospital(browser, pipeline_site):
+def test_quarto_search_finds_an_organisation_by_name_code_and_hospital(
+    browser, pipeline_site, quarto_only
+):
+    """Quarto's own search (its overlay in the navbar; it reads search.json, so over HTTP) finds
+    a report card by the organisation's name, by its code and by one of its hospitals, and
+    choosing the result opens the card."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        with StaticServer(pipeline_site) as server:
+            page.goto(f"{server.url}/index.html", wait_until="networkidle")
+            for query, card in (("Frimley", "RDU"), ("RDU", "RDU"), ("Addenbrooke", "RGT")):
+                page.locator("#quarto-header #quarto-search .aa-DetachedSearchButton").click()
+                page.locator("input.aa-Input").fill(query)
+                hit = page.locator(f".aa-Item a[href*='/orgs/{card}.html']").first
+                hit.wait_for()
+                assert query.lower() in hit.inner_text().lower() or card == query
+                page.keyboard.press("Escape")
+            page.locator("#quarto-header #quarto-search .aa-DetachedSearchButton").click()
+            page.locator("input.aa-Input").fill("Frimley")
+            hit = page.locator(".aa-Item a[href*='/orgs/RDU.html']").first
+            with page.expect_navigation():
+                hit.click()
+            assert "/orgs/RDU.html" in page.url
+            assert "Frimley" in page.locator("main h1").first.inner_text()
+    finally:
+        context.close()
+
+
+def test_search_finds_a_trust_by_its_hospital(browser, pipeline_site, preview_only):
     """People know hospitals, not trusts: typing "Addenbrooke" (or the name with its apostrophe,
     or without it) lists Cambridge University Hospitals' report card and says which hospital
     matched; choosing it opens the card, which names its hospitals and their towns."""
@@ -261,7 +363,7 @@ def test_search_finds_a_trust_by_its_hospital(browser, pipeline_site):
         context.close()
 
 
-def test_keyboard_only_and_print(browser, pipeline_site):
+def test_keyboard_only_and_print(browser, pipeline_site, preview_only):
     """From the top of a report card, the keyboard alone reaches the skip link, then the search
     box, a result and the card it opens; printed on A4, navigation and search are left out."""
     context = browser.new_context()

@@ -43,6 +43,8 @@ Modules (dependencies flow down this list, never up):
 * :mod:`.project`: reading the Quarto project, its pages and resources, a page's options.
 * :mod:`.quarto`: running ``quarto render``.
 * :mod:`.quarto_units`: Quarto in independent page sets, in parallel, only what changed.
+* :mod:`.quarto_pages`: Quarto's pages made self-contained and accessible (no request to
+  another host: any left is a warning).
 * :mod:`.vendor`: the front-end files from npm the site ships (``assets/vendor.json``).
 * :mod:`.preview.state`: the pages and what the preview build collects (shared by the stages).
 * :mod:`.preview.markdown`: pandoc-flavoured markdown, front matter and shortcodes.
@@ -65,6 +67,7 @@ from helpers.publish.render.errors import SiteBuildError
 from helpers.publish.render.preview.builder import Preview
 from helpers.publish.render.project import load_project
 from helpers.publish.render.quarto import quarto_render
+from helpers.publish.render.quarto_pages import finish_pages
 from helpers.publish.render.quarto_units import canonical_search, default_jobs_env, render_units
 from helpers.publish.render.vendor import install_vendor
 
@@ -112,6 +115,7 @@ def render_site(
             quarto = None if force_preview else shutil.which("quarto")
             if quarto:
                 kind, warnings = "quarto", _quarto(quarto, root, tmp, profile, out)
+                warnings += finish_pages(tmp)  # self-contained and accessible, or a warning
                 pages = sorted(p.relative_to(tmp) for p in tmp.rglob("*.html"))
             else:
                 kind = "preview"
