@@ -18,7 +18,12 @@ rewrites the rendered pages in place, in a fixed order (the same render gives th
 * a notebook's output (a table or text that scrolls sideways on a phone; not its markdown, which
   is prose) can take the keyboard focus, so that it can be scrolled without a mouse
   (``tabindex="0"``, a region named after its cell; ``theme.scss`` makes the output, not the
-  ``pre`` inside it, the part that scrolls).
+  ``pre`` inside it, the part that scrolls);
+* Quarto's own page script (``site_libs/quarto-html/quarto.js``, an ES module importing
+  ``tabsets/tabsets.js``) becomes one classic deferred script (:func:`classic_quarto_js`):
+  a browser refuses module scripts from ``file://``, so a site opened from a folder (a
+  reviewer's copy, an offline archive) would otherwise lose the sidebar, the table of contents
+  and the callouts' behaviour, with an error in the console on every page;
 
 and returns a warning for each request a page or a stylesheet would still make to another host
 (a script, stylesheet, image, frame or font), which fails the build as Quarto's own warnings do:
@@ -59,6 +64,18 @@ _CELL_OUTPUT = re.compile(
 _TABLE = re.compile(r'<table class="caption-top table">.*?</table>', re.DOTALL)
 _CAPTION = re.compile(r"<caption>(.*?)</caption>", re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
+#: Quarto's module scripts, as it writes them into every page
+_QUARTO_MODULE = re.compile(
+    r'<script src="((?:\.\./)*)site_libs/quarto-html/quarto\.js" type="module"></script>'
+)
+_TABSETS_MODULE = re.compile(
+    r'<script src="(?:\.\./)*site_libs/quarto-html/tabsets/tabsets\.js" type="module">'
+    r"</script>\n?"
+)
+QUARTO_JS = "site_libs/quarto-html/quarto.js"
+TABSETS_JS = "site_libs/quarto-html/tabsets/tabsets.js"
+_IMPORT_TABSETS = 'import * as tabsets from "./tabsets/tabsets.js";\n'
+_CLASSIC_MARK = "/* quarto.js as a classic script (annual-assessment: quarto_pages.py) */\n"
 
 
 #: a request the browser makes by itself: scripts, images, frames, media; stylesheets, icons and
@@ -118,7 +135,36 @@ def finish_page(text: str) -> str:
         text = text.replace("</body>", _CALLOUT_KEYS + "</body>", 1)
     if 'class="table-wrap"' not in text:
         text = _TABLE.sub(_table_wrap, text)
+    text = _TABSETS_MODULE.sub("", text)
+    text = _QUARTO_MODULE.sub(
+        r'<script src="\1site_libs/quarto-html/quarto.js" defer></script>', text
+    )
     return _CELL_OUTPUT.sub(_cell_output, text)
+
+
+def classic_quarto_js(quarto_js: str, tabsets_js: str) -> str:
+    """Quarto's ``quarto.js`` module (which imports ``tabsets.js``) as one classic script with
+    the same behaviour: the import becomes an inline object holding the tabsets' ``init``, and
+    the whole runs inside a strict function (a module's scope, not the page's globals). Loaded
+    with ``defer``, it runs when a module would: after the page is parsed, before
+    ``DOMContentLoaded``. Raises ``ValueError`` when Quarto's files are not as expected (a new
+    Quarto version): the build then fails rather than ship a broken page script."""
+    if quarto_js.startswith(_CLASSIC_MARK):
+        return quarto_js
+    if _IMPORT_TABSETS not in quarto_js or re.search(
+        r"^\s*(?:import|export)\b", quarto_js.replace(_IMPORT_TABSETS, "", 1), re.M
+    ):
+        raise ValueError(f"{QUARTO_JS} is not the module this step knows (one tabsets import)")
+    exports = re.findall(r"^export function (\w+)", tabsets_js, re.M)
+    if exports != ["init"] or re.search(r"^\s*import\b", tabsets_js, re.M):
+        raise ValueError(f"{TABSETS_JS} is not the module this step knows (one init export)")
+    tabsets = tabsets_js.replace("export function init", "function init", 1)
+    body = quarto_js.replace(
+        _IMPORT_TABSETS,
+        f"const tabsets = (function () {{\n{tabsets}\nreturn {{ init: init }};\n}})();\n",
+        1,
+    )
+    return f'{_CLASSIC_MARK}(function () {{\n"use strict";\n{body}\n}})();\n'
 
 
 def external_requests(text: str, *, css: bool = False) -> list[str]:
@@ -133,15 +179,33 @@ def external_requests(text: str, *, css: bool = False) -> list[str]:
     return found
 
 
+def _replace(path: Path, text: str) -> None:
+    """Write a new file in place of ``path`` (never through it: the unchanged pages of an
+    incremental render are hard links to the previous site, which must stay as it was)."""
+    tmp = path.with_name(path.name + ".finishing")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def finish_pages(out_dir: Path) -> list[str]:
     """Rewrite every HTML page under ``out_dir`` (see the module); return one warning per
     request to another host left in a page or a stylesheet ("<file>: ..."), sorted."""
     warnings = []
+    quarto_js, tabsets_js = out_dir / QUARTO_JS, out_dir / TABSETS_JS
+    if quarto_js.is_file() and tabsets_js.is_file():
+        text = quarto_js.read_text(encoding="utf-8")
+        try:
+            classic = classic_quarto_js(text, tabsets_js.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            warnings.append(f"{QUARTO_JS}: {exc}")
+        else:
+            if classic != text:
+                _replace(quarto_js, classic)
     for path in sorted(out_dir.rglob("*.html")):
         text = path.read_text(encoding="utf-8")
         done = finish_page(text)
         if done != text:
-            path.write_text(done, encoding="utf-8")
+            _replace(path, done)
         rel = path.relative_to(out_dir).as_posix()
         for url in external_requests(done):
             warnings.append(

@@ -37,6 +37,7 @@ from typing import Any
 
 from helpers.publish.render.errors import SiteBuildError
 from helpers.publish.render.project import find_pages, find_resources, load_project
+from helpers.publish.render.quarto_pages import QUARTO_JS as FINISHED_SCRIPT
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +288,8 @@ def render_units(
             return (
                 posix in _OWN
                 or posix == "search.json"
+                # rewritten after the render (quarto_pages): a unit rendered brings Quarto's own
+                or (bool(todo) and posix == FINISHED_SCRIPT)
                 or posix in redo_html
                 or any(posix == d or posix.startswith(d + "/") for d in redo_dirs)
             )

@@ -3,9 +3,20 @@ HTML written as Quarto 1.9.38 writes it."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
-from helpers.publish.render.quarto_pages import external_requests, finish_page, finish_pages
+import pytest
+
+from helpers.publish.render.quarto_pages import (
+    classic_quarto_js,
+    external_requests,
+    finish_page,
+    finish_pages,
+)
 
 HEAD = (
     '<script src="https://cdn.jsdelivr.net/npm/requirejs@2.3.6/require.min.js" '
@@ -131,3 +142,78 @@ def test_a_markdown_table_scrolls_in_a_named_focusable_region() -> None:
     ) in done
     assert "<table class='league-table'></table>" in done  # the league table lays itself out
     assert finish_page(done) == done
+
+
+# --------------------------------------------------------------------------------------------
+# Quarto's page script as a classic script (a site opened from file://)
+# --------------------------------------------------------------------------------------------
+
+QUARTO_FILES = Path(__file__).parent / "quarto_1_9_38"
+
+
+def _quarto_scripts() -> tuple[str, str]:
+    return (
+        (QUARTO_FILES / "quarto.js").read_text(encoding="utf-8"),
+        (QUARTO_FILES / "tabsets.js").read_text(encoding="utf-8"),
+    )
+
+
+def test_quarto_module_becomes_one_classic_script_with_the_tabsets_inside() -> None:
+    quarto_js, tabsets_js = _quarto_scripts()
+    classic = classic_quarto_js(quarto_js, tabsets_js)
+    assert "import " not in classic.split("\n", 3)[2] and not re.search(
+        r"^\s*(import|export)\b", classic, re.M
+    )
+    assert "function init()" in classic and "tabsets.init();" in classic
+    assert classic_quarto_js(classic, tabsets_js) == classic  # once only
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_classic_script_parses_where_the_module_does_not(tmp_path: Path) -> None:
+    quarto_js, tabsets_js = _quarto_scripts()
+    module, classic = tmp_path / "module.cjs", tmp_path / "classic.cjs"
+    module.write_text(quarto_js, encoding="utf-8")
+    classic.write_text(classic_quarto_js(quarto_js, tabsets_js), encoding="utf-8")
+    # node --check reads a .cjs file as a classic (CommonJS) script, as a browser reads
+    # <script defer>: the module's import is a syntax error there, the classic script is not
+    bad = subprocess.run(["node", "--check", str(module)], capture_output=True, text=True)
+    assert bad.returncode != 0 and "import" in bad.stderr
+    good = subprocess.run(["node", "--check", str(classic)], capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+
+
+def test_an_unknown_quarto_script_is_refused() -> None:
+    quarto_js, tabsets_js = _quarto_scripts()
+    with pytest.raises(ValueError, match="quarto.js"):
+        classic_quarto_js(quarto_js + '\nimport * as x from "./x.js";\n', tabsets_js)
+    with pytest.raises(ValueError, match="tabsets.js"):
+        classic_quarto_js(quarto_js, tabsets_js + "\nexport function other() {}\n")
+
+
+def test_pages_load_the_classic_script_and_not_the_modules(tmp_path: Path) -> None:
+    quarto_js, tabsets_js = _quarto_scripts()
+    libs = tmp_path / "site_libs" / "quarto-html"
+    (libs / "tabsets").mkdir(parents=True)
+    (libs / "quarto.js").write_text(quarto_js, encoding="utf-8")
+    (libs / "tabsets" / "tabsets.js").write_text(tabsets_js, encoding="utf-8")
+    head = (
+        '<script src="../site_libs/quarto-html/quarto.js" type="module"></script>\n'
+        '<script src="../site_libs/quarto-html/tabsets/tabsets.js" type="module"></script>\n'
+    )
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "p.html").write_text(page(head=head), encoding="utf-8")
+    assert finish_pages(tmp_path) == []
+    done = (tmp_path / "a" / "p.html").read_text(encoding="utf-8")
+    assert '<script src="../site_libs/quarto-html/quarto.js" defer></script>' in done
+    assert 'type="module"' not in done and "tabsets.js" not in done
+    assert (libs / "quarto.js").read_text(encoding="utf-8").startswith("/* quarto.js as a")
+
+
+def test_finishing_never_writes_through_a_hard_link(tmp_path: Path) -> None:
+    previous, new = tmp_path / "previous.html", tmp_path / "site" / "p.html"
+    previous.write_text(page(), encoding="utf-8")
+    new.parent.mkdir()
+    os.link(previous, new)  # an unchanged page of an incremental render
+    finish_pages(new.parent)
+    assert previous.read_text(encoding="utf-8") == page()
+    assert new.read_text(encoding="utf-8") != page()
