@@ -208,7 +208,7 @@ def test_no_serious_axe_violations_with_menus_open_and_search_results(
             if renderer == "quarto":
                 page.locator("#quarto-header #quarto-search .aa-DetachedSearchButton").click()
                 page.locator("input.aa-Input").fill("fr")
-                page.locator(".aa-Item a").first.wait_for()
+                page.locator(".aa-Item a[data-href]").first.wait_for()
             else:
                 page.locator("#org-search").fill("fr")
                 assert page.locator("#org-search-results a").count(), "no search results for 'fr'"

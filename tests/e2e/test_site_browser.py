@@ -311,7 +311,8 @@ def test_quarto_search_finds_an_organisation_by_name_code_and_hospital(
 ):
     """Quarto's own search (its overlay in the navbar; it reads search.json, so over HTTP) finds
     a report card by the organisation's name, by its code and by one of its hospitals, and
-    choosing the result opens the card."""
+    choosing the result opens the card: by a click, and by the arrow keys and Enter (the
+    results are options without links inside, quarto_pages.py)."""
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -321,17 +322,28 @@ def test_quarto_search_finds_an_organisation_by_name_code_and_hospital(
             for query, card in (("Frimley", "RDU"), ("RDU", "RDU"), ("Addenbrooke", "RGT")):
                 page.locator("#quarto-header #quarto-search .aa-DetachedSearchButton").click()
                 page.locator("input.aa-Input").fill(query)
-                hit = page.locator(f".aa-Item a[href*='/orgs/{card}.html']").first
+                hit = page.locator(f".aa-Item a[data-href*='/orgs/{card}.html']").first
                 hit.wait_for()
                 assert query.lower() in hit.inner_text().lower() or card == query
                 page.keyboard.press("Escape")
             page.locator("#quarto-header #quarto-search .aa-DetachedSearchButton").click()
             page.locator("input.aa-Input").fill("Frimley")
-            hit = page.locator(".aa-Item a[href*='/orgs/RDU.html']").first
+            hit = page.locator(".aa-Item a[data-href*='/orgs/RDU.html']").first
+            assert hit.get_attribute("href") is None  # an option, not a link inside one
             with page.expect_navigation():
                 hit.click()
             assert "/orgs/RDU.html" in page.url
             assert "Frimley" in page.locator("main h1").first.inner_text()
+            page.goto(f"{server.url}/index.html", wait_until="networkidle")
+            page.locator("#quarto-header #quarto-search .aa-DetachedSearchButton").click()
+            page.locator("input.aa-Input").fill("RGT")
+            page.locator(".aa-Item a[data-href*='/orgs/RGT.html']").first.wait_for()
+            selected = page.locator(".aa-Item[aria-selected='true'] a").first
+            target = re.split(r"[#?]", selected.get_attribute("data-href") or "")[0]
+            assert target.endswith(".html"), target
+            with page.expect_navigation():
+                page.keyboard.press("Enter")  # Quarto's own navigation to the selected result
+            assert re.split(r"[#?]", page.url)[0].endswith(target.lstrip("./"))
     finally:
         context.close()
 

@@ -19,6 +19,13 @@ rewrites the rendered pages in place, in a fixed order (the same render gives th
   is prose) can take the keyboard focus, so that it can be scrolled without a mouse
   (``tabindex="0"``, a region named after its cell; ``theme.scss`` makes the output, not the
   ``pre`` inside it, the part that scrolls);
+* the results of Quarto's search (options of a listbox, each holding a link: axe-core's
+  ``nested-interactive``, since an option must not contain another control) lose their ``href``
+  to a ``data-href`` as they appear, and a click on a result opens it as the link did (with
+  Ctrl or Cmd in a new tab); Enter on the selected result was already Quarto's own navigation
+  (:data:`_SEARCH_RESULTS`); the panel of results, which scrolls, takes the focus (a region
+  "Search results"), so that it can be scrolled from the keyboard as well as by the arrow keys
+  in the search box;
 * Quarto's own page script (``site_libs/quarto-html/quarto.js``, an ES module importing
   ``tabsets/tabsets.js``) becomes one classic deferred script (:func:`classic_quarto_js`):
   a browser refuses module scripts from ``file://``, so a site opened from a folder (a
@@ -57,6 +64,23 @@ _CALLOUT_KEYS = (
     "if((e.key==='Enter'||e.key===' ')&&t.matches&&"
     "t.matches('.callout-header[data-bs-toggle=\"collapse\"]')){e.preventDefault();t.click();}});"
     "</script>\n"
+)
+#: the search results as options without links inside (see the module); the observer looks at
+#: the page only while a search panel is open
+_SEARCH_RESULTS = (
+    "<script>(function(){var S='.aa-Item a.search-result-link';"
+    "function unlink(){var p=document.querySelector('.aa-Panel');if(!p)return;"
+    "if(!p.hasAttribute('tabindex')){p.setAttribute('tabindex','0');"
+    "p.setAttribute('role','region');p.setAttribute('aria-label','Search results');}"
+    "document.querySelectorAll(S+'[href]').forEach(function(a){"
+    "a.setAttribute('data-href',a.getAttribute('href'));a.removeAttribute('href');});}"
+    "new MutationObserver(unlink).observe(document.documentElement,"
+    "{childList:true,subtree:true,attributes:true,attributeFilter:['href']});"
+    "document.addEventListener('click',function(e){"
+    "var a=e.target.closest&&e.target.closest(S+'[data-href]');if(!a)return;"
+    "e.preventDefault();var u=a.getAttribute('data-href');"
+    "if(e.ctrlKey||e.metaKey){window.open(u,'_blank','noopener');}"
+    "else{window.location.assign(u);}});})();</script>\n"
 )
 _CELL_OUTPUT = re.compile(
     r'<div class="cell-output cell-output-(display|stdout|stderr)"( data-execution_count="(\d+)")?>'
@@ -133,6 +157,8 @@ def finish_page(text: str) -> str:
     text, toggles = _CALLOUT_TOGGLE.subn(_callout_button, text)
     if toggles and _CALLOUT_KEYS not in text:
         text = text.replace("</body>", _CALLOUT_KEYS + "</body>", 1)
+    if 'id="quarto-search"' in text and _SEARCH_RESULTS not in text:
+        text = text.replace("</body>", _SEARCH_RESULTS + "</body>", 1)
     if 'class="table-wrap"' not in text:
         text = _TABLE.sub(_table_wrap, text)
     text = _TABSETS_MODULE.sub("", text)
