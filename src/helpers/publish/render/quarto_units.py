@@ -68,12 +68,15 @@ def _group(page: str) -> str:
 
 
 def plan_units(pages: Sequence[str], jobs: int) -> list[Unit]:
-    """The units, largest first: one per top-level page, one per assessment folder, and an
-    assessment with more than its share of the pages split into its subfolders and pages."""
+    """The units of the pages to render, largest first: one per top-level page, one per
+    assessment folder, and an assessment with more than one worker's share of the pages split
+    into its subfolders and pages (each ``quarto render`` costs some seconds to start: about
+    4 s for this project, as much as two or three pages, so no more processes than the
+    workers need to share the pages evenly)."""
     groups: dict[str, list[str]] = {}
     for page in pages:
         groups.setdefault(_group(page), []).append(page)
-    share = max(40, len(pages) // max(1, 2 * jobs))
+    share = max(40, -(-len(pages) // max(1, jobs)))
     units: list[Unit] = []
     for group, members in groups.items():
         if group == "_top":
@@ -105,7 +108,11 @@ def _tree(folder: Path) -> list[Path]:
 def unit_keys(root: Path, groups: Sequence[str], quarto_version: str) -> dict[str, str]:
     """The key of every group and of the whole site (``_site``)."""
     site = hashlib.sha256(f"{SCHEME}\0{quarto_version}\0".encode())
-    top = [p for p in sorted(root.iterdir()) if p.is_file() and p.suffix in (".yml", ".css")]
+    top = [
+        p
+        for p in sorted(root.iterdir())
+        if p.is_file() and p.suffix in (".yml", ".yaml", ".css", ".scss")
+    ]
     top += [root / "reports" / "_website.yml"]
     _hash_files(site, root, [p for p in top if p.is_file()] + _tree(root / "assets"))
     keys = {"_site": site.hexdigest()}
@@ -267,8 +274,7 @@ def render_units(
     jobs = jobs or default_jobs()
     config = load_project(root, profile)
     pages = [p.as_posix() for p in find_pages(root, config)]
-    units = plan_units(pages, jobs)
-    groups = sorted({u.group for u in units})
+    groups = sorted({_group(p) for p in pages})
     keys = unit_keys(root, groups, _quarto_version(quarto))
     old: dict[str, Any] = {}
     if previous is not None and (previous / STATE_FILE).is_file():
@@ -276,7 +282,8 @@ def render_units(
     reuse: set[str] = set()
     if old.get("keys", {}).get("_site") == keys["_site"] and old.get("pages") == pages:
         reuse = {g for g in groups if old["keys"].get(g) == keys[g]}
-    todo = [u for u in units if u.group not in reuse]
+    # planned on the pages to render: one assessment changed is split between the workers
+    todo = plan_units([p for p in pages if _group(p) not in reuse], jobs)
     search: list[dict[str, Any]] = []
     if reuse and previous is not None:
         redo_pages = {p for u in todo for p in u.pages}

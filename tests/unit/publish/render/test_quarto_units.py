@@ -33,6 +33,21 @@ def test_every_page_in_exactly_one_unit_and_big_assessments_split() -> None:
     assert {u.target for u in plan_units(PAGES, jobs=1)} >= {"reports/big"}
 
 
+def test_assessments_within_a_workers_share_are_not_split() -> None:
+    """Each ``quarto render`` costs seconds to start: a site of several assessments, none more
+    than one worker's share of the pages, is one process per assessment, not per folder."""
+    folders = [f"reports/{a}/{kind}" for a in "abc" for kind in ("orgs", "metrics")]
+    pages = ["index.qmd"] + [f"{f}/p{i:02d}.qmd" for f in folders for i in range(30)]
+    pages += [f"reports/{a}/index.qmd" for a in "abc"]
+    units = plan_units(pages, jobs=2)
+    assert sorted(u.target for u in units) == ["index.qmd", "reports/a", "reports/b", "reports/c"]
+    # the same assessment alone (one changed) is split so that both workers have pages
+    alone = [p for p in pages if p.startswith("reports/a/")]
+    assert {u.target for u in plan_units(alone, jobs=2)} == {
+        "reports/a/orgs", "reports/a/metrics", "reports/a/index.qmd"
+    }  # fmt: skip
+
+
 def test_keys_change_only_for_the_assessment_changed(tmp_path: Path) -> None:
     for rel in ("_quarto.yml", "index.qmd", "reports/_website.yml", "reports/_home.md",
                 "reports/a/index.qmd", "reports/b/index.qmd"):  # fmt: skip
@@ -43,6 +58,9 @@ def test_keys_change_only_for_the_assessment_changed(tmp_path: Path) -> None:
     (tmp_path / "reports/a/index.qmd").write_text("changed", encoding="utf-8")
     after = unit_keys(tmp_path, groups, "1.9.38")
     assert [g for g in before if before[g] != after[g]] == ["a"]
+    (tmp_path / "theme.scss").write_text("$primary: red;", encoding="utf-8")  # the site's look
+    assert all(v != after[k] for k, v in unit_keys(tmp_path, groups, "1.9.38").items())
+    after = unit_keys(tmp_path, groups, "1.9.38")
     (tmp_path / "reports/_website.yml").write_text("sidebar changed", encoding="utf-8")
     assert all(v != after[k] for k, v in unit_keys(tmp_path, groups, "1.9.38").items())
     assert unit_keys(tmp_path, groups, "1.9.39")["_site"] != after["_site"]
