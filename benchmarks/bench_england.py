@@ -6,7 +6,9 @@ peak memory, and what a report card costs against one papermill notebook per org
 Works in a fresh copy of the project (the files git tracks), so the developer's reports/,
 _site/ and caches are untouched; the SYNTHETIC England data are copied in from
 ``data/synthetic/england`` when present (else generated, which is not timed). Measures, with
-``assess site config/england/*.yml`` (every England assessment, then the render):
+``assess site --preview config/england/*.yml`` (every England assessment, then the render by
+the preview, so that the figures are the pipeline's whether or not Quarto is installed;
+``bench_quarto.py --england`` times Quarto's render of the same site):
 
 * ``end_to_end_s``: the first run, nothing cached (``--no-cache``); ``cards``: report cards;
   ``peak_rss_mb``: the largest resident memory of any process of that run (kernels included);
@@ -122,16 +124,16 @@ def main() -> None:
         root = _copy(work)
         t_data, _ = assess(root, "validate", *CONFIGS)  # generates data only if missing
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        cold, out_cold = assess(root, "site", "--no-cache", *CONFIGS)
+        cold, out_cold = assess(root, "site", "--preview", "--no-cache", *CONFIGS)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         cards = sum(
             1
             for p in (root / "reports").glob("synthetic-england-*/orgs/*.qmd")
             if p.stem != "index"
         )
-        warm, out_warm = assess(root, "site", *CONFIGS)
+        warm, out_warm = assess(root, "site", "--preview", *CONFIGS)
         changed = _bump_one_count(root / CHANGED)
-        one, out_one = assess(root, "site", *CONFIGS)
+        one, out_one = assess(root, "site", "--preview", *CONFIGS)
         ran, total = _steps_run(out_one)
         figures = {
             "end_to_end_s": round(cold, 1),
