@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from helpers.ingest.ledger import Ingested, SourceLike
-from helpers.ingest.readers import flat_csv, nhse_nof, nhse_published, record_level
+from helpers.ingest.readers import (
+    flat_csv,
+    nhse_ae_msitae,
+    nhse_nof,
+    nhse_published,
+    record_level,
+)
 
 ReadFn = Callable[[str, SourceLike, Path], Ingested]
 
@@ -138,6 +144,14 @@ READERS: dict[str, Reader] = {
             "A&E attendances and emergency admissions, one CSV per financial year "
             "(MSitAE periods, title rows, footnotes)",
             (*_AE, "over_12h_from_arrival", "emergency_admissions", "dta_over_4h"),
+        ),
+        Reader(
+            "nhse_ae_msitae",
+            nhse_ae_msitae.read_msitae_source,
+            "NHS England's monthly A&E CSV as published (MSitAE-<MONTH>-<YYYY>, every "
+            "provider, types and booked appointments summed as NHS England's headline; a "
+            "TOTAL row)",
+            nhse_ae_msitae.MEASURES,
         ),
         Reader(
             "nhse_rtt_incomplete_wide",
