@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from helpers.ingest.ledger import Ingested, SourceLike
-from helpers.ingest.readers import flat_csv, nhse_nof, nhse_published, record_level
+from helpers.ingest.readers import (
+    flat_csv,
+    nhse_ambsys,
+    nhse_nof,
+    nhse_published,
+    record_level,
+)
 
 ReadFn = Callable[[str, SourceLike, Path], Ingested]
 
@@ -231,6 +237,14 @@ READERS: dict[str, Reader] = {
             nhse_nof.read_nof_league_source,
             "NHS Oversight Framework league table (one row per trust, likely ranges as text)",
             nhse_nof.LEAGUE_MEASURES,
+        ),
+        # NHS England's Ambulance Quality Indicators (helpers.ingest.readers.nhse_ambsys)
+        Reader(
+            "nhse_ambsys",
+            nhse_ambsys.read_ambsys_source,
+            "AmbSYS (Ambulance Quality Indicators, system indicators): one row per ambulance "
+            "trust, region or England and month, AmbSYS's column codes A0...A148, '.' for no value",
+            nhse_ambsys.MEASURES,
         ),
         # record-level extracts
         Reader(
