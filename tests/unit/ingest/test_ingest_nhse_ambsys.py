@@ -201,3 +201,14 @@ def test_missing_column_and_missing_file(tmp_path):
     with pytest.raises(IngestError, match="file not found"):
         read_ambsys(tmp_path / "nope.csv")
     assert set(COLUMNS) <= set(HEADER.split(","))
+
+
+def test_the_draft_ambulance_catalogue_asks_only_for_what_the_reader_writes(root):
+    from helpers.settings import load_catalogue
+
+    reader = get_reader("nhse_ambsys")
+    for m in load_catalogue(root / "config/metrics/ambulance.yml").metrics:
+        for d in m.definitions:
+            assert d.source == "ambsys"
+            for q in (d.numerator, d.denominator):
+                assert q.measure in reader.measures(), (m.id, q.measure)
