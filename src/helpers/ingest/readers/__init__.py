@@ -24,6 +24,7 @@ from helpers.ingest.ledger import Ingested, SourceLike
 from helpers.ingest.readers import (
     flat_csv,
     nhse_ae_msitae,
+    nhse_ambsys,
     nhse_nof,
     nhse_published,
     record_level,
@@ -245,6 +246,14 @@ READERS: dict[str, Reader] = {
             nhse_nof.read_nof_league_source,
             "NHS Oversight Framework league table (one row per trust, likely ranges as text)",
             nhse_nof.LEAGUE_MEASURES,
+        ),
+        # NHS England's Ambulance Quality Indicators (helpers.ingest.readers.nhse_ambsys)
+        Reader(
+            "nhse_ambsys",
+            nhse_ambsys.read_ambsys_source,
+            "AmbSYS (Ambulance Quality Indicators, system indicators): one row per ambulance "
+            "trust, region or England and month, AmbSYS's column codes A0...A148, '.' for no value",
+            nhse_ambsys.MEASURES,
         ),
         # record-level extracts
         Reader(
