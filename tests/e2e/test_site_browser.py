@@ -99,13 +99,31 @@ def follow(page: Any, locator: Any, what: str) -> None:
         locator.first.click()
 
 
-def browse(browser: Any, home_url: str) -> dict[str, str]:
-    """Home -> sidebar Metrics -> a metric page; -> Report cards -> an organisation."""
+def open_card(page: Any, problems: Problems, links_at: str, is_card: Any) -> int:
+    """Open the first link (of ``links_at``) whose href ``is_card``; check the report card it
+    opens and return its images."""
+    links = page.locator(links_at)
+    hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    index = next((i for i, h in enumerate(hrefs) if is_card(h)), None)
+    assert index is not None, f"no organisation link on {page.url}: {hrefs[:10]}"
+    with page.expect_navigation():
+        links.nth(index).click()
+    return check_page(page, problems, "report card")
+
+
+def _watched_page(browser: Any) -> tuple[Any, Any, Problems]:
+    """A new page in its own context, its console errors and failed requests collected."""
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)
     problems = Problems()
     problems.attach(page)
+    return context, page, problems
+
+
+def browse(browser: Any, home_url: str) -> dict[str, str]:
+    """Home -> sidebar Metrics -> a metric page; -> Report cards -> an organisation."""
+    context, page, problems = _watched_page(browser)
     visited: dict[str, str] = {}
     images = 0
     try:
@@ -148,20 +166,12 @@ def browse(browser: Any, home_url: str) -> dict[str, str]:
         follow(page, page.locator("nav.sidebar a", has_text="Report cards"), "Report cards")
         images += check_page(page, problems, "report cards page")
         visited["report cards"] = page.url
-        links = page.locator("main .content a[href]")
-        hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
-        index = next(
-            (
-                i
-                for i, h in enumerate(hrefs)
-                if h.endswith(".html") and "/" not in h and h != "index.html"
-            ),
-            None,
+        images += open_card(
+            page,
+            problems,
+            "main .content a[href]",
+            lambda h: h.endswith(".html") and "/" not in h and h != "index.html",
         )
-        assert index is not None, f"no organisation link on {page.url}: {hrefs[:10]}"
-        with page.expect_navigation():
-            links.nth(index).click()
-        images += check_page(page, problems, "report card")
         visited["report card"] = page.url
         assert images > 0, "no images on any page visited"
     finally:
@@ -183,11 +193,7 @@ def reveal(page: Any, link: Any) -> None:
 
 def browse_quarto(browser: Any, home_url: str) -> dict[str, str]:
     """``browse`` on the Quarto build: its sidebar's collapsible sections, its active link."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    problems = Problems()
-    problems.attach(page)
+    context, page, problems = _watched_page(browser)
     visited: dict[str, str] = {}
     images = 0
     sidebar = "#quarto-sidebar"
@@ -224,15 +230,9 @@ def browse_quarto(browser: Any, home_url: str) -> dict[str, str]:
         follow(page, cards, "Report cards")
         images += check_page(page, problems, "report cards page")
         visited["report cards"] = page.url
-        links = page.locator("main a[href]")
-        hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
-        index = next(
-            (i for i, h in enumerate(hrefs) if re.search(r"/orgs/[A-Z0-9]+\.html$", h)), None
+        images += open_card(
+            page, problems, "main a[href]", lambda h: bool(re.search(r"/orgs/[A-Z0-9]+\.html$", h))
         )
-        assert index is not None, f"no organisation link on {page.url}: {hrefs[:10]}"
-        with page.expect_navigation():
-            links.nth(index).click()
-        images += check_page(page, problems, "report card")
         visited["report card"] = page.url
         assert images > 0, "no images on any page visited"
     finally:
