@@ -29,25 +29,16 @@ import json
 import os
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_support import ROOT, assess, fresh_copy
+from bench_support import ROOT, assess, england_copy, report
 
 CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "config" / "england").glob("*.yml"))
 CHANGED = "data/synthetic/england/hcai_monthly.csv"
-
-
-def _copy(dest: Path) -> Path:
-    root = fresh_copy(dest)
-    data = ROOT / "data" / "synthetic" / "england"
-    if data.is_dir():
-        shutil.copytree(data, root / "data" / "synthetic" / "england")
-    return root
 
 
 def _bump_one_count(path: Path) -> str:
@@ -121,7 +112,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
-        root = _copy(work)
+        root = england_copy(work)
         t_data, _ = assess(root, "validate", *CONFIGS)  # generates data only if missing
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         cold, out_cold = assess(root, "site", "--preview", "--no-cache", *CONFIGS)
@@ -148,10 +139,7 @@ def main() -> None:
         }
         figures.update(card_costs(root, args.sample))
         print(out_cold.split("assess: timings")[-1])
-        for k, v in figures.items():
-            print(f"{k:<32} {v}")
-        if args.json:
-            args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        report(figures, args.json)
 
 
 if __name__ == "__main__":

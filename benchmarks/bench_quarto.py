@@ -25,14 +25,13 @@ Without ``quarto`` on PATH the ``quarto_*`` figures are "skipped: ..." with the 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from bench_support import ROOT, assess, fresh_copy
+from bench_support import ROOT, assess, england_copy, fresh_copy, report
 
 
 def _pages(stdout: str) -> int | None:
@@ -46,10 +45,7 @@ def _england(quarto: str | None) -> dict:
         return {"quarto_england_cold_s": "skipped: quarto is not on PATH (install Quarto >= 1.9)"}
     configs = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "config" / "england").glob("*.yml"))
     with tempfile.TemporaryDirectory() as tmp:
-        root = fresh_copy(Path(tmp))
-        data = ROOT / "data" / "synthetic" / "england"
-        if data.is_dir():
-            shutil.copytree(data, root / "data" / "synthetic" / "england", dirs_exist_ok=True)
+        root = england_copy(Path(tmp))
         assess(root, "validate", *configs)  # generates the SYNTHETIC England if missing
         assess(root, "run", *configs)  # not timed
         cold, out = assess(root, "render", "--no-cache")
@@ -96,10 +92,7 @@ def main() -> None:
             figures["quarto_one_assessment_changed"] = f"{ids[0]}: methodology.qmd"
         if args.england:
             figures.update(_england(quarto))
-        for k, v in figures.items():
-            print(f"{k:<36} {v}")
-        if args.json:
-            args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        report(figures, args.json, width=36)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@ timed in it (``bench_england.py``, ``bench_quarto.py``)."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -37,3 +39,21 @@ def fresh_copy(dest: Path) -> Path:
     if (ROOT / "node_modules").is_dir():
         (root / "node_modules").symlink_to(ROOT / "node_modules")
     return root
+
+
+def england_copy(dest: Path) -> Path:
+    """:func:`fresh_copy` with the SYNTHETIC England data of this checkout copied in when it
+    has them (else ``assess validate`` generates them, untimed)."""
+    root = fresh_copy(dest)
+    data = ROOT / "data" / "synthetic" / "england"
+    if data.is_dir():
+        shutil.copytree(data, root / "data" / "synthetic" / "england", dirs_exist_ok=True)
+    return root
+
+
+def report(figures: dict, json_path: Path | None, width: int = 32) -> None:
+    """Print one figure a line, and write them to ``json_path`` when given."""
+    for k, v in figures.items():
+        print(f"{k:<{width}} {v}")
+    if json_path:
+        json_path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

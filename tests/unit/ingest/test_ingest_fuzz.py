@@ -163,7 +163,7 @@ def read_text(name: str, data: bytes, reader: str, **options: object) -> tuple[o
             return exc, records
 
 
-def fuzz_csv(
+def check_fuzzed_csv(
     name: str,
     lines: list[str],
     reader: str,
@@ -228,31 +228,33 @@ PLANS = [
 @FUZZ
 @given(mutations(len(TRUST_AE)))
 def test_fuzz_flat_provider_ae(ops: list[tuple]) -> None:
-    fuzz_csv("ae.csv", TRUST_AE, "nhse_trust_ae_monthly", ops, measures_per_row=5)
+    check_fuzzed_csv("ae.csv", TRUST_AE, "nhse_trust_ae_monthly", ops, measures_per_row=5)
 
 
 @FUZZ
 @given(mutations(len(SITREP)))
 def test_fuzz_published_csv_with_titles_and_footnotes(ops: list[tuple]) -> None:
-    fuzz_csv("ae_monthly_2024-25.csv", SITREP, "nhse_ae_sitrep", ops, measures_per_row=6)
+    check_fuzzed_csv("ae_monthly_2024-25.csv", SITREP, "nhse_ae_sitrep", ops, measures_per_row=6)
 
 
 @FUZZ
 @given(mutations(len(CANCER)))
 def test_fuzz_cancer_waits(ops: list[tuple]) -> None:
-    fuzz_csv("cancer_waits.csv", CANCER, "nhse_cancer_waits", ops, measures_per_row=3)
+    check_fuzzed_csv("cancer_waits.csv", CANCER, "nhse_cancer_waits", ops, measures_per_row=3)
 
 
 @FUZZ
 @given(mutations(len(RTT_MONTHLY)))
 def test_fuzz_gzip_rtt_by_level(ops: list[tuple]) -> None:
-    fuzz_csv("rtt.csv.gz", RTT_MONTHLY, "nhse_rtt_incomplete_monthly", ops, 3, compress=True)
+    check_fuzzed_csv(
+        "rtt.csv.gz", RTT_MONTHLY, "nhse_rtt_incomplete_monthly", ops, 3, compress=True
+    )
 
 
 @FUZZ
 @given(mutations(len(PLANS)))
 def test_fuzz_plans(ops: list[tuple]) -> None:
-    fuzz_csv("plans.csv", PLANS, "plans", ops, measures_per_row=1)
+    check_fuzzed_csv("plans.csv", PLANS, "plans", ops, measures_per_row=1)
 
 
 @FUZZ
